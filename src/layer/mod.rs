@@ -1,0 +1,39 @@
+//! One layer = one tar changeset, read in a single streaming pass.
+//!
+//! `scan` decompresses (gzip, zstd or plain, by magic bytes), counts and
+//! hashes the uncompressed stream (its sha256 is the diff_id), walks the tar
+//! entries and records each entry's metadata and a content hash. Nothing is
+//! extracted and no file content is held in memory.
+
+mod entry;
+mod path;
+mod scan;
+
+pub use entry::{ContentHash, Entry, EntryKind};
+pub use path::{display_path, normalize};
+pub use scan::{scan, Compression, ScanError, ScanOptions};
+
+/// Everything the layer pass learned about one layer.
+#[derive(Debug, Clone, Default)]
+pub struct Changeset {
+    /// Length of the uncompressed tar stream, padding included.
+    pub size_bytes: u64,
+    /// Length of the blob as stored (compressed or not).
+    pub stored_bytes: u64,
+    /// `sha256:<hex>` of the uncompressed stream.
+    pub diff_id: String,
+    /// `sha256:<hex>` of the stored blob, when it was computed (always for
+    /// plain blobs, where it equals the diff_id; for compressed blobs only
+    /// when asked for).
+    pub blob_digest: Option<String>,
+    pub compression: Compression,
+    /// Tar entries in stream order (PAX/GNU extension headers are not entries).
+    pub entries: Vec<Entry>,
+}
+
+impl Changeset {
+    /// Sum of the content bytes of the regular-file entries.
+    pub fn content_bytes(&self) -> u64 {
+        self.entries.iter().map(|e| e.size).sum()
+    }
+}

@@ -1,0 +1,326 @@
+//! The streaming layer pass.
+
+use std::io::{self, BufReader, Read};
+
+use sha2::{Digest, Sha256};
+use xxhash_rust::xxh3::Xxh3;
+
+use super::entry::{ContentHash, Entry, EntryKind};
+use super::path::normalize;
+use super::Changeset;
+
+/// Large reads: decompressors and hashers run best on big chunks.
+const READ_BUF: usize = 256 * 1024;
+
+/// How a blob is compressed, as told by its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Compression {
+    #[default]
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    /// Sniff from magic bytes: gzip `1f 8b`, zstd `28 b5 2f fd`, else plain.
+    pub fn sniff(prefix: &[u8]) -> Compression {
+        if prefix.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if prefix.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+}
+
+/// Options of one layer pass.
+#[derive(Default)]
+pub struct ScanOptions<'a> {
+    /// Also hash the stored (compressed) bytes, to check a blob digest.
+    pub blob_digest: bool,
+    /// Called with the number of stored bytes consumed since the last call.
+    pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+}
+
+/// Why a layer could not be read. The caller names the layer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ScanError(pub String);
+
+impl ScanError {
+    fn io(context: &str, e: io::Error) -> ScanError {
+        let why = match e.kind() {
+            io::ErrorKind::UnexpectedEof => "unexpected end of data (truncated?)".to_string(),
+            _ => e.to_string(),
+        };
+        ScanError(format!("{context}: {why}"))
+    }
+}
+
+/// Counts (and optionally hashes) the bytes that pass through a reader.
+struct Tap<R> {
+    inner: R,
+    count: u64,
+    sha: Option<Sha256>,
+}
+
+impl<R: Read> Read for Tap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        if let Some(sha) = &mut self.sha {
+            sha.update(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+/// Reports stored-byte progress in coarse steps.
+struct Progress<'a, R> {
+    inner: R,
+    pending: u64,
+    f: Option<&'a (dyn Fn(u64) + Sync)>,
+}
+
+impl<R: Read> Read for Progress<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(f) = self.f {
+            self.pending += n as u64;
+            if self.pending >= 1 << 20 || n == 0 {
+                f(std::mem::take(&mut self.pending));
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Read one layer blob to its end and return its changeset.
+///
+/// The whole blob is consumed: after the tar's end-of-archive blocks the rest
+/// of the decompressed stream is drained through the counter and hasher, so
+/// `size_bytes` and the diff_id cover the whole stream (waste-model.md).
+pub fn scan<R: Read>(blob: R, opts: &ScanOptions<'_>) -> Result<Changeset, ScanError> {
+    let mut tap = Tap {
+        inner: Progress {
+            inner: blob,
+            pending: 0,
+            f: opts.progress,
+        },
+        count: 0,
+        sha: Some(Sha256::new()),
+    };
+    // Sniff the magic bytes; loop because pipes and tar members may give
+    // short reads. The head goes back in front of the stream.
+    let mut head = [0u8; 4];
+    let mut got = 0;
+    while got < head.len() {
+        let n = read_retry(&mut tap, &mut head[got..])
+            .map_err(|e| ScanError::io("reading blob", e))?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    let compression = Compression::sniff(&head[..got]);
+    if compression != Compression::None && !opts.blob_digest {
+        tap.sha = None;
+    }
+    let stored = BufReader::with_capacity(READ_BUF, io::Cursor::new(head[..got].to_vec()).chain(tap));
+    if compression == Compression::None {
+        // Plain blob: the stored bytes are the tar stream; hash them once.
+        let mut stored = stored;
+        let entries = walk(&mut stored)?;
+        let (_, mut tap) = stored.into_inner().into_inner();
+        let digest = hex_digest(tap.sha.take().expect("stored sha"));
+        return Ok(Changeset {
+            size_bytes: tap.count,
+            stored_bytes: tap.count,
+            diff_id: digest.clone(),
+            blob_digest: Some(digest),
+            compression,
+            entries,
+        });
+    }
+    let (entries, size_bytes, diff_id, mut stored) = match compression {
+        Compression::Gzip => {
+            let dec = flate2::bufread::MultiGzDecoder::new(stored);
+            let (entries, tap) = walk_uncompressed(dec)?;
+            (entries, tap.count, tap.sha, tap.inner.into_inner())
+        }
+        Compression::Zstd => {
+            let dec = zstd::stream::read::Decoder::with_buffer(stored)
+                .map_err(|e| ScanError::io("zstd", e))?;
+            let (entries, tap) = walk_uncompressed(dec)?;
+            (entries, tap.count, tap.sha, tap.inner.finish())
+        }
+        Compression::None => unreachable!("handled above"),
+    };
+    // The decompressor may stop at the end of its last frame/member with
+    // stored bytes left over (trailing padding): count them so
+    // `stored_bytes` is the blob's length.
+    io::copy(&mut stored, &mut io::sink()).map_err(|e| ScanError::io("reading blob", e))?;
+    let (_, tap) = stored.into_inner().into_inner();
+    Ok(Changeset {
+        size_bytes,
+        stored_bytes: tap.count,
+        diff_id: hex_digest(diff_id.expect("diff sha")),
+        blob_digest: tap.sha.map(hex_digest),
+        compression,
+        entries,
+    })
+}
+
+fn read_retry<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match r.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+fn walk_uncompressed<R: Read>(dec: R) -> Result<(Vec<Entry>, Tap<R>), ScanError> {
+    let mut tap = Tap {
+        inner: dec,
+        count: 0,
+        sha: Some(Sha256::new()),
+    };
+    let entries = {
+        let mut buffered = BufReader::with_capacity(READ_BUF, &mut tap);
+        let entries = walk(&mut buffered)?;
+        // Drain the buffered reader's remainder through the tap.
+        io::copy(&mut buffered, &mut io::sink())
+            .map_err(|e| ScanError::io("decompressing", e))?;
+        entries
+    };
+    Ok((entries, tap))
+}
+
+/// Walk the tar entries, then drain the rest of the stream.
+fn walk<R: Read>(stream: &mut R) -> Result<Vec<Entry>, ScanError> {
+    let mut archive = tar::Archive::new(&mut *stream);
+    let mut entries = Vec::new();
+    let mut buf = vec![0u8; READ_BUF];
+    {
+        let iter = archive
+            .entries()
+            .map_err(|e| ScanError::io("reading tar", e))?;
+        for (i, item) in iter.enumerate() {
+            let mut e = item.map_err(|e| ScanError::io(&format!("tar entry {}", i + 1), e))?;
+            let entry = read_entry(&mut e, &mut buf)
+                .map_err(|err| ScanError::io(&format!("tar entry {}", i + 1), err))?;
+            entries.push(entry);
+        }
+    }
+    // Past the end-of-archive marker: the rest still belongs to the stream.
+    io::copy(stream, &mut io::sink()).map_err(|e| ScanError::io("reading tar padding", e))?;
+    Ok(entries)
+}
+
+fn read_entry<R: Read>(e: &mut tar::Entry<'_, R>, buf: &mut [u8]) -> io::Result<Entry> {
+    let header = e.header();
+    let mode = header.mode().unwrap_or(0);
+    let uid = header.uid().unwrap_or(0);
+    let gid = header.gid().unwrap_or(0);
+    let raw_path = e.path_bytes();
+    let path: Box<[u8]> = normalize(&raw_path).into();
+    let et = header.entry_type();
+    let mut kind = match et {
+        tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
+            EntryKind::File
+        }
+        tar::EntryType::Directory => EntryKind::Dir,
+        tar::EntryType::Symlink => EntryKind::Symlink,
+        tar::EntryType::Link => EntryKind::Hardlink,
+        tar::EntryType::Char => EntryKind::CharDevice,
+        tar::EntryType::Block => EntryKind::BlockDevice,
+        tar::EntryType::Fifo => EntryKind::Fifo,
+        _ => EntryKind::Other,
+    };
+    let (path, whiteout) = whiteout_target(path);
+    if let Some(w) = whiteout {
+        kind = w;
+    }
+    let link = match kind {
+        EntryKind::Symlink => e.link_name_bytes().map(|l| l.into_owned().into_boxed_slice()),
+        EntryKind::Hardlink => e
+            .link_name_bytes()
+            .map(|l| normalize(&l).into_owned().into_boxed_slice()),
+        _ => None,
+    };
+    let (size, hash) = if kind == EntryKind::File {
+        let size = e.size();
+        let mut h = Xxh3::new();
+        let mut read = 0u64;
+        loop {
+            let n = e.read(buf)?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+            read += n as u64;
+        }
+        if read != size {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("file declares {size} bytes, stream has {read}"),
+            ));
+        }
+        (size, Some(ContentHash(h.digest128())))
+    } else {
+        (0, None)
+    };
+    Ok(Entry {
+        path,
+        kind,
+        size,
+        mode,
+        uid,
+        gid,
+        link,
+        hash,
+    })
+}
+
+/// Recognise `.wh.` names (OCI image-spec layer.md, "Whiteouts"):
+/// `D/.wh..wh..opq` is an opaque whiteout of `D`; `D/.wh.NAME` removes
+/// `D/NAME`; other `.wh..wh.` names are AUFS metadata and mean nothing here.
+fn whiteout_target(path: Box<[u8]>) -> (Box<[u8]>, Option<EntryKind>) {
+    let (dir, base) = match path.iter().rposition(|&b| b == b'/') {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => (&path[..0], &path[..]),
+    };
+    if base == b".wh..wh..opq" {
+        return (dir.into(), Some(EntryKind::OpaqueWhiteout));
+    }
+    if base.starts_with(b".wh..wh.") {
+        return (path, Some(EntryKind::Other));
+    }
+    if let Some(name) = base.strip_prefix(b".wh.") {
+        if name.is_empty() {
+            return (path, Some(EntryKind::Other));
+        }
+        let mut target = Vec::with_capacity(dir.len() + 1 + name.len());
+        target.extend_from_slice(dir);
+        if !dir.is_empty() {
+            target.push(b'/');
+        }
+        target.extend_from_slice(name);
+        return (target.into(), Some(EntryKind::Whiteout));
+    }
+    (path, None)
+}
+
+fn hex_digest(sha: Sha256) -> String {
+    format!("sha256:{}", hex::encode(sha.finalize()))
+}
