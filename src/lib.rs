@@ -16,6 +16,7 @@
 pub mod error;
 pub mod escape;
 pub mod layer;
+pub mod overlay;
 pub mod source;
 
 pub use error::{Error, Result};

@@ -1,0 +1,301 @@
+//! Apply layer changesets in order, with OCI semantics, and know for every
+//! file version whether it is live in the final filesystem, and if not, why
+//! and since when (waste-model.md, "Applying layers" and "Live and hidden").
+//!
+//! The model is an arena: one [`Node`] per distinct path ever seen (path
+//! components interned once), and one [`Version`] each time something is
+//! put at a path. A version is visible from its layer until the layer that
+//! ends it ([`Gone`]), so the filesystem *as of any layer* can be read back
+//! from the same arena (the TUI's layer view) without replaying anything.
+//! Regular files are [`Inode`]s: the names one layer hardlinks together share
+//! one inode, whose bytes count once.
+
+mod apply;
+mod interner;
+
+pub use interner::{Interner, Sym};
+
+use rustc_hash::FxHashMap;
+
+use crate::layer::{ContentHash, EntryKind};
+
+/// "No such node / version / inode" in `u32` links.
+pub const NONE: u32 = u32::MAX;
+
+/// Why a version stopped being visible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Cause {
+    /// A whiteout (plain, opaque, or of an ancestor), or a type change: a
+    /// directory, symlink or other non-regular entry took the path or an
+    /// ancestor's place.
+    Removed,
+    /// A regular file or hardlink was put at the same path later (in a later
+    /// layer, or later in the same layer).
+    Overwritten,
+    /// A directory re-declared by a later directory entry: the two merge,
+    /// nothing is lost (only the metadata is superseded).
+    Merged,
+}
+
+impl Cause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Removed => "removed",
+            Cause::Overwritten => "overwritten",
+            Cause::Merged => "merged",
+        }
+    }
+}
+
+/// The end of a version's (or inode's) visibility.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gone {
+    /// 0-based index of the layer that ended it.
+    pub layer: u32,
+    pub cause: Cause,
+}
+
+/// One distinct path.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub name: Sym,
+    pub parent: u32,
+    first_child: u32,
+    next_sibling: u32,
+    /// The visible version now (after the layers applied so far), or NONE.
+    pub current: u32,
+    /// The newest version ever put here (older ones via `Version::prev`).
+    pub last: u32,
+}
+
+/// Something put at a path by a layer.
+#[derive(Debug, Clone)]
+pub struct Version {
+    pub node: u32,
+    /// 0-based layer index.
+    pub layer: u32,
+    /// Index of the entry in the layer's changeset, or NONE for a parent
+    /// directory the layer implies without an entry of its own.
+    pub entry: u32,
+    pub kind: EntryKind,
+    /// The inode for regular files and hardlinks to them, else NONE.
+    pub inode: u32,
+    pub gone: Option<Gone>,
+    /// The previous version at the same path, or NONE.
+    pub prev: u32,
+}
+
+impl Version {
+    /// Visible in the filesystem as of (after) 0-based layer `k`.
+    pub fn visible_at(&self, k: u32) -> bool {
+        self.layer <= k && self.gone.is_none_or(|g| g.layer > k)
+    }
+}
+
+/// A regular file's content as stored in one layer: bytes counted once
+/// however many names link to it.
+#[derive(Debug, Clone)]
+pub struct Inode {
+    /// 0-based layer that added it.
+    pub layer: u32,
+    /// The regular-file entry that carries the bytes.
+    pub entry: u32,
+    /// The node of that entry.
+    pub node: u32,
+    pub size: u64,
+    pub hash: Option<ContentHash>,
+    /// Names (versions) ever linked to it, and how many are visible now.
+    pub names: u32,
+    pub live_names: u32,
+    /// Set when its last visible name went: that event's layer and cause.
+    pub gone: Option<Gone>,
+}
+
+impl Inode {
+    pub fn is_live(&self) -> bool {
+        self.live_names > 0
+    }
+}
+
+/// Odd-but-valid things seen while applying layers: each becomes a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NoteKind {
+    /// A path with a `..` component (kept as a name, never resolved).
+    DotDot,
+    /// A whiteout and an entry for the same path in one layer: the entry
+    /// stays (the spec's reading), Docker's unpacker would delete it.
+    WhiteoutAndEntry,
+    /// A hardlink whose target is not an earlier entry of the same layer but
+    /// a file of a lower layer (linked to that file).
+    HardlinkToLowerLayer,
+    /// A hardlink whose target does not exist at all.
+    HardlinkMissingTarget,
+    /// An entry with an empty name that is not a directory (ignored).
+    EmptyName,
+}
+
+/// All notes of one kind in one layer: a count and the first path.
+#[derive(Debug, Clone)]
+pub struct Note {
+    pub kind: NoteKind,
+    /// 0-based layer.
+    pub layer: u32,
+    pub count: u64,
+    pub example: Box<[u8]>,
+}
+
+/// The applied layers.
+#[derive(Debug)]
+pub struct Overlay {
+    pub names: Interner,
+    pub nodes: Vec<Node>,
+    pub versions: Vec<Version>,
+    pub inodes: Vec<Inode>,
+    pub notes: Vec<Note>,
+    edges: FxHashMap<(u32, Sym), u32>,
+    layers: u32,
+}
+
+impl Default for Overlay {
+    fn default() -> Self {
+        Overlay::new()
+    }
+}
+
+impl Overlay {
+    /// An empty filesystem: just the root directory (node 0).
+    pub fn new() -> Overlay {
+        let mut names = Interner::default();
+        let root_name = names.intern(b"");
+        Overlay {
+            names,
+            nodes: vec![Node {
+                name: root_name,
+                parent: NONE,
+                first_child: NONE,
+                next_sibling: NONE,
+                current: NONE,
+                last: NONE,
+            }],
+            versions: Vec::new(),
+            inodes: Vec::new(),
+            notes: Vec::new(),
+            edges: FxHashMap::default(),
+            layers: 0,
+        }
+    }
+
+    /// Apply every changeset in order (bottom layer first).
+    pub fn build<'a>(changesets: impl IntoIterator<Item = &'a crate::layer::Changeset>) -> Overlay {
+        let mut o = Overlay::new();
+        for cs in changesets {
+            o.apply(cs);
+        }
+        o
+    }
+
+    /// Number of layers applied so far.
+    pub fn layer_count(&self) -> u32 {
+        self.layers
+    }
+
+    /// The child of `node` called `name`, if that path was ever seen.
+    pub fn child(&self, node: u32, name: &[u8]) -> Option<u32> {
+        let sym = self.names.get(name)?;
+        self.edges.get(&(node, sym)).copied()
+    }
+
+    /// The node of a normalised path, if it was ever seen.
+    pub fn lookup(&self, path: &[u8]) -> Option<u32> {
+        let mut node = 0;
+        if path.is_empty() {
+            return Some(0);
+        }
+        for comp in path.split(|&b| b == b'/') {
+            node = self.child(node, comp)?;
+        }
+        Some(node)
+    }
+
+    /// Children of a node (every child ever seen, visible or not), in
+    /// insertion order.
+    pub fn children(&self, node: u32) -> Children<'_> {
+        Children {
+            overlay: self,
+            next: self.nodes[node as usize].first_child,
+        }
+    }
+
+    /// The normalised path of a node (no leading `/`; root is empty).
+    pub fn path(&self, node: u32) -> Vec<u8> {
+        let mut comps = Vec::new();
+        let mut n = node;
+        while n != 0 && n != NONE {
+            comps.push(self.names.resolve(self.nodes[n as usize].name));
+            n = self.nodes[n as usize].parent;
+        }
+        let mut out = Vec::new();
+        for (i, c) in comps.iter().rev().enumerate() {
+            if i > 0 {
+                out.push(b'/');
+            }
+            out.extend_from_slice(c);
+        }
+        out
+    }
+
+    /// Name of a node (its last path component).
+    pub fn name(&self, node: u32) -> &[u8] {
+        self.names.resolve(self.nodes[node as usize].name)
+    }
+
+    /// Versions put at a node, newest first.
+    pub fn history(&self, node: u32) -> History<'_> {
+        History {
+            overlay: self,
+            next: self.nodes[node as usize].last,
+        }
+    }
+
+    /// The version visible at `node` as of 0-based layer `k`.
+    pub fn visible_version_at(&self, node: u32, k: u32) -> Option<u32> {
+        self.history(node)
+            .find(|&v| self.versions[v as usize].visible_at(k))
+    }
+}
+
+/// Iterator over a node's children.
+pub struct Children<'a> {
+    overlay: &'a Overlay,
+    next: u32,
+}
+
+impl Iterator for Children<'_> {
+    type Item = u32;
+    fn next(&mut self) -> Option<u32> {
+        if self.next == NONE {
+            return None;
+        }
+        let n = self.next;
+        self.next = self.overlay.nodes[n as usize].next_sibling;
+        Some(n)
+    }
+}
+
+/// Iterator over a node's versions, newest first.
+pub struct History<'a> {
+    overlay: &'a Overlay,
+    next: u32,
+}
+
+impl Iterator for History<'_> {
+    type Item = u32;
+    fn next(&mut self) -> Option<u32> {
+        if self.next == NONE {
+            return None;
+        }
+        let v = self.next;
+        self.next = self.overlay.versions[v as usize].prev;
+        Some(v)
+    }
+}

@@ -1,0 +1,120 @@
+//! Builds layer tars in code for the tests (`tar::Builder`), so every edge
+//! case is a real tar stream that goes through the real layer pass.
+#![allow(dead_code)]
+
+use layerscope::layer::{self, Changeset, ScanOptions};
+
+/// A layer under construction.
+pub struct LayerTar {
+    b: tar::Builder<Vec<u8>>,
+}
+
+impl Default for LayerTar {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LayerTar {
+    pub fn new() -> Self {
+        let mut b = tar::Builder::new(Vec::new());
+        b.mode(tar::HeaderMode::Deterministic);
+        LayerTar { b }
+    }
+
+    fn header(kind: tar::EntryType, size: u64) -> tar::Header {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(kind);
+        h.set_size(size);
+        h.set_mode(if kind == tar::EntryType::Directory {
+            0o755
+        } else {
+            0o644
+        });
+        h.set_mtime(0);
+        h
+    }
+
+    /// A regular file of `size` bytes whose content is derived from `seed`.
+    pub fn file(mut self, path: &str, size: usize, seed: u8) -> Self {
+        let data = content(size, seed);
+        self.file_bytes(path, &data);
+        self
+    }
+
+    pub fn file_bytes(&mut self, path: &str, data: &[u8]) {
+        let mut h = Self::header(tar::EntryType::Regular, data.len() as u64);
+        self.b.append_data(&mut h, path, data).unwrap();
+    }
+
+    /// A regular file whose header name is written byte for byte (for names
+    /// `tar::Builder` refuses: absolute, `..`, non-UTF-8; at most 100 bytes).
+    pub fn raw_file(mut self, name: &[u8], data: &[u8]) -> Self {
+        let mut h = Self::header(tar::EntryType::Regular, data.len() as u64);
+        h.as_gnu_mut().unwrap().name[..name.len()].copy_from_slice(name);
+        h.set_cksum();
+        self.b.append(&h, data).unwrap();
+        self
+    }
+
+    pub fn dir(mut self, path: &str) -> Self {
+        let mut h = Self::header(tar::EntryType::Directory, 0);
+        self.b.append_data(&mut h, path, &[][..]).unwrap();
+        self
+    }
+
+    pub fn symlink(mut self, path: &str, target: &str) -> Self {
+        let mut h = Self::header(tar::EntryType::Symlink, 0);
+        self.b.append_link(&mut h, path, target).unwrap();
+        self
+    }
+
+    pub fn hardlink(mut self, path: &str, target: &str) -> Self {
+        let mut h = Self::header(tar::EntryType::Link, 0);
+        self.b.append_link(&mut h, path, target).unwrap();
+        self
+    }
+
+    /// `.wh.NAME` next to `path`'s last component.
+    pub fn whiteout(self, path: &str) -> Self {
+        let (dir, name) = match path.rfind('/') {
+            Some(i) => (&path[..=i], &path[i + 1..]),
+            None => ("", path),
+        };
+        self.file(&format!("{dir}.wh.{name}"), 0, 0)
+    }
+
+    /// `DIR/.wh..wh..opq` (`""` for the root).
+    pub fn opaque(self, dir: &str) -> Self {
+        let p = if dir.is_empty() {
+            ".wh..wh..opq".to_string()
+        } else {
+            format!("{dir}/.wh..wh..opq")
+        };
+        self.file(&p, 0, 0)
+    }
+
+    pub fn bytes(self) -> Vec<u8> {
+        self.b.into_inner().unwrap()
+    }
+
+    pub fn scan(self) -> Changeset {
+        scan_bytes(&self.bytes())
+    }
+}
+
+pub fn scan_bytes(tar: &[u8]) -> Changeset {
+    layer::scan(tar, &ScanOptions::default()).expect("scan")
+}
+
+/// Deterministic content: `size` bytes, different for each seed.
+pub fn content(size: usize, seed: u8) -> Vec<u8> {
+    (0..size)
+        .map(|i| {
+            (i as u8)
+                .wrapping_mul(31)
+                .wrapping_add(seed.wrapping_mul(101))
+                ^ seed
+        })
+        .collect()
+}
