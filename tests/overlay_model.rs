@@ -129,12 +129,12 @@ impl Model {
         for e in &cs.entries {
             match e.kind {
                 E::Whiteout => self.remove_tree(&e.path, layer),
-                E::OpaqueWhiteout => {
-                    if e.path.is_empty() || self.fs.get(&e.path[..]) == Some(&Kind::Dir) {
-                        for k in lower.iter().filter(|k| Self::is_under(k, &e.path)) {
-                            if self.fs.contains_key(k) {
-                                self.remove_tree(&k.clone(), layer);
-                            }
+                E::OpaqueWhiteout
+                    if e.path.is_empty() || self.fs.get(&e.path[..]) == Some(&Kind::Dir) =>
+                {
+                    for k in lower.iter().filter(|k| Self::is_under(k, &e.path)) {
+                        if self.fs.contains_key(k) {
+                            self.remove_tree(&k.clone(), layer);
                         }
                     }
                 }
