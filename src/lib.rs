@@ -13,6 +13,8 @@
 //! front ends (`report`, `check`, `tui`) render an `Analysis` into a writer.
 #![forbid(unsafe_code)]
 
+pub mod analysis;
+pub mod config;
 pub mod error;
 pub mod escape;
 pub mod layer;

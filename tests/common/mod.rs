@@ -118,3 +118,28 @@ pub fn content(size: usize, seed: u8) -> Vec<u8> {
         })
         .collect()
 }
+
+/// An image made of changesets built in code, with build steps.
+pub fn image(layers: Vec<(Changeset, &str)>) -> layerscope::source::Image {
+    use layerscope::source::{Format, Image, ImageInfo, Layer};
+    Image {
+        info: ImageInfo {
+            reference: Some("test:latest".into()),
+            format: Format::OciLayout,
+            gzipped: false,
+            platform: Some("linux/amd64".into()),
+            config_digest: None,
+        },
+        layers: layers
+            .into_iter()
+            .enumerate()
+            .map(|(i, (cs, step))| Layer {
+                index: i + 1,
+                digest: cs.diff_id.clone(),
+                media_type: None,
+                created_by: Some(step.to_string()),
+                changeset: cs,
+            })
+            .collect(),
+    }
+}

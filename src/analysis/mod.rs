@@ -1,0 +1,335 @@
+//! One `Analysis` value that every front end renders: totals, per-layer
+//! figures, hidden files with blame, cache attribution, duplicates and
+//! findings (waste-model.md). Built from a scanned image and its overlay.
+
+mod findings;
+mod rules;
+mod step;
+
+pub use findings::{Finding, Severity};
+pub use rules::{glob_set, CacheRule, CacheRules};
+pub use step::{build_step, shorten};
+
+use rustc_hash::FxHashMap;
+
+use crate::layer::display_path;
+use crate::overlay::{Cause, Overlay, NONE};
+use crate::source::Image;
+
+/// Image-wide figures (interface.md `totals`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Totals {
+    pub layers: usize,
+    pub size_bytes: u64,
+    pub stored_bytes: u64,
+    pub content_bytes: u64,
+    pub live_bytes: u64,
+    pub wasted_bytes: u64,
+    pub removed_bytes: u64,
+    pub overwritten_bytes: u64,
+    pub efficiency: f64,
+    pub cache_live_bytes: u64,
+    pub cache_hidden_bytes: u64,
+    pub duplicate_bytes: u64,
+    pub recoverable_bytes: u64,
+    pub entries: u64,
+    /// Hidden bytes that are package-manager metadata churn (part of
+    /// wasted_bytes).
+    pub churn_bytes: u64,
+}
+
+/// Per-layer figures (interface.md `layers[]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerFigures {
+    /// 1-based.
+    pub index: usize,
+    pub digest: String,
+    pub diff_id: String,
+    pub created_by: Option<String>,
+    pub media_type: Option<String>,
+    pub compression: &'static str,
+    pub size_bytes: u64,
+    pub stored_bytes: u64,
+    pub content_bytes: u64,
+    pub entries: u64,
+    /// Bytes this layer added that are hidden later (or by itself).
+    pub hidden_bytes_added: u64,
+    /// Bytes of lower layers this layer hides.
+    pub hides_bytes: u64,
+    /// Bytes this layer added under cache rules (live or hidden).
+    pub cache_bytes: u64,
+}
+
+/// Bytes under one cache rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheUsage {
+    pub rule: String,
+    pub live_bytes: u64,
+    pub hidden_bytes: u64,
+    /// Regular-file inodes under the rule, live or hidden.
+    pub files: u64,
+    pub remedy: String,
+}
+
+/// A hidden regular-file inode with bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HiddenFile {
+    /// Absolute display path of the entry that carries the bytes.
+    pub path: String,
+    pub bytes: u64,
+    pub cause: Cause,
+    /// 1-based layers.
+    pub added_by: usize,
+    pub hidden_by: usize,
+    pub churn: bool,
+    pub cache_rule: Option<String>,
+    /// Index into `Overlay::inodes`.
+    pub inode: u32,
+}
+
+/// Live files with equal content and different inodes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuplicateGroup {
+    pub bytes_each: u64,
+    /// (k - 1) x bytes_each.
+    pub wasted_bytes: u64,
+    pub paths: Vec<String>,
+    pub inodes: Vec<u32>,
+}
+
+/// What each regular-file inode is, for the front ends (TUI tags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct InodeClass {
+    /// Index into `CacheRules::rules`, if under a cache rule.
+    pub rule: Option<u16>,
+    pub churn: bool,
+}
+
+/// The analysis of one image.
+#[derive(Debug)]
+pub struct Analysis {
+    pub image: Image,
+    pub overlay: Overlay,
+    pub rules: CacheRules,
+    pub totals: Totals,
+    pub layers: Vec<LayerFigures>,
+    pub cache: Vec<CacheUsage>,
+    pub hidden: Vec<HiddenFile>,
+    pub duplicates: Vec<DuplicateGroup>,
+    pub findings: Vec<Finding>,
+    /// Per inode of `overlay.inodes`.
+    pub classes: Vec<InodeClass>,
+}
+
+impl Analysis {
+    /// Apply the layers and compute every figure.
+    pub fn new(image: Image, rules: CacheRules) -> Analysis {
+        let overlay = Overlay::build(image.layers.iter().map(|l| &l.changeset));
+        Analysis::with_overlay(image, overlay, rules)
+    }
+
+    /// Compute every figure from an overlay already built from `image`.
+    pub fn with_overlay(image: Image, overlay: Overlay, rules: CacheRules) -> Analysis {
+        let n = image.layers.len();
+        let mut layers: Vec<LayerFigures> = image
+            .layers
+            .iter()
+            .map(|l| LayerFigures {
+                index: l.index,
+                digest: l.digest.clone(),
+                diff_id: l.changeset.diff_id.clone(),
+                created_by: l.created_by.clone(),
+                media_type: l.media_type.clone(),
+                compression: l.changeset.compression.as_str(),
+                size_bytes: l.changeset.size_bytes,
+                stored_bytes: l.changeset.stored_bytes,
+                content_bytes: l.changeset.content_bytes(),
+                entries: l.changeset.entries.len() as u64,
+                hidden_bytes_added: 0,
+                hides_bytes: 0,
+                cache_bytes: 0,
+            })
+            .collect();
+
+        let mut totals = Totals {
+            layers: n,
+            size_bytes: layers.iter().map(|l| l.size_bytes).sum(),
+            stored_bytes: layers.iter().map(|l| l.stored_bytes).sum(),
+            content_bytes: layers.iter().map(|l| l.content_bytes).sum(),
+            entries: layers.iter().map(|l| l.entries).sum(),
+            ..Totals::default()
+        };
+
+        // Classify every inode once: cache rule and churn.
+        let mut classes = Vec::with_capacity(overlay.inodes.len());
+        let mut cache_by_rule: Vec<(u64, u64, u64)> = vec![(0, 0, 0); rules.rules.len()];
+        let mut hidden = Vec::new();
+        let mut path_buf = Vec::new();
+        for (id, ino) in overlay.inodes.iter().enumerate() {
+            path_buf.clear();
+            path_buf.push(b'/');
+            path_buf.extend_from_slice(
+                &image.layers[ino.layer as usize].changeset.entries[ino.entry as usize].path,
+            );
+            let rule = rules.classify(&path_buf);
+            let churn = ino.gone.is_some() && rules.is_churn(&path_buf);
+            classes.push(InodeClass {
+                rule: rule.map(|r| r as u16),
+                churn,
+            });
+            if let Some(r) = rule {
+                let c = &mut cache_by_rule[r];
+                c.2 += 1;
+                if ino.is_live() {
+                    c.0 += ino.size;
+                } else {
+                    c.1 += ino.size;
+                }
+                layers[ino.layer as usize].cache_bytes += ino.size;
+            }
+            match ino.gone {
+                None => totals.live_bytes += ino.size,
+                Some(g) => {
+                    match g.cause {
+                        Cause::Overwritten => totals.overwritten_bytes += ino.size,
+                        _ => totals.removed_bytes += ino.size,
+                    }
+                    if churn {
+                        totals.churn_bytes += ino.size;
+                    }
+                    layers[ino.layer as usize].hidden_bytes_added += ino.size;
+                    if g.layer > ino.layer {
+                        layers[g.layer as usize].hides_bytes += ino.size;
+                    }
+                    if ino.size > 0 {
+                        hidden.push(HiddenFile {
+                            path: display_path(&path_buf[1..]),
+                            bytes: ino.size,
+                            cause: g.cause,
+                            added_by: ino.layer as usize + 1,
+                            hidden_by: g.layer as usize + 1,
+                            churn,
+                            cache_rule: rule.map(|r| rules.rules[r].name.clone()),
+                            inode: id as u32,
+                        });
+                    }
+                }
+            }
+        }
+        totals.wasted_bytes = totals.removed_bytes + totals.overwritten_bytes;
+        totals.efficiency = if totals.content_bytes == 0 {
+            1.0
+        } else {
+            totals.live_bytes as f64 / totals.content_bytes as f64
+        };
+        hidden.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
+
+        let cache: Vec<CacheUsage> = rules
+            .rules
+            .iter()
+            .zip(&cache_by_rule)
+            .filter(|(_, c)| c.0 + c.1 > 0)
+            .map(|(r, c)| CacheUsage {
+                rule: r.name.clone(),
+                live_bytes: c.0,
+                hidden_bytes: c.1,
+                files: c.2,
+                remedy: r.remedy.clone(),
+            })
+            .collect();
+        let mut cache = cache;
+        cache.sort_by(|a, b| {
+            (b.live_bytes + b.hidden_bytes)
+                .cmp(&(a.live_bytes + a.hidden_bytes))
+                .then_with(|| a.rule.cmp(&b.rule))
+        });
+        totals.cache_live_bytes = cache.iter().map(|c| c.live_bytes).sum();
+        totals.cache_hidden_bytes = cache.iter().map(|c| c.hidden_bytes).sum();
+
+        let (duplicates, dup_not_cache) = duplicates(&overlay, &classes);
+        totals.duplicate_bytes = duplicates.iter().map(|d| d.wasted_bytes).sum();
+        // No byte twice: hidden bytes are all in wasted; live cache bytes are
+        // live; a duplicate that is also live cache counts as cache.
+        totals.recoverable_bytes = totals.wasted_bytes + totals.cache_live_bytes + dup_not_cache;
+
+        let mut a = Analysis {
+            image,
+            overlay,
+            rules,
+            totals,
+            layers,
+            cache,
+            hidden,
+            duplicates,
+            findings: Vec::new(),
+            classes,
+        };
+        a.findings = findings::derive(&a);
+        a
+    }
+
+    /// The build step of a 1-based layer, Dockerfile-like, if known.
+    pub fn step(&self, index: usize) -> Option<String> {
+        self.layers
+            .get(index.checked_sub(1)?)?
+            .created_by
+            .as_deref()
+            .map(build_step)
+    }
+}
+
+/// Group live regular files by content; return the groups and the bytes
+/// they waste once live cache files are left out (recoverable's share).
+fn duplicates(overlay: &Overlay, classes: &[InodeClass]) -> (Vec<DuplicateGroup>, u64) {
+    // A live name of each live inode, preferring the entry that carries it.
+    let mut live_node: Vec<u32> = vec![NONE; overlay.inodes.len()];
+    for v in overlay
+        .versions
+        .iter()
+        .filter(|v| v.gone.is_none() && v.inode != NONE)
+    {
+        let ino = &overlay.inodes[v.inode as usize];
+        let slot = &mut live_node[v.inode as usize];
+        if *slot == NONE || v.node == ino.node {
+            *slot = v.node;
+        }
+    }
+    let mut groups: FxHashMap<(u64, u128), Vec<u32>> = FxHashMap::default();
+    for (id, ino) in overlay.inodes.iter().enumerate() {
+        if ino.is_live() && ino.size > 0 {
+            if let Some(h) = ino.hash {
+                groups.entry((ino.size, h.0)).or_default().push(id as u32);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut not_cache = 0u64;
+    for ((size, _), inodes) in groups {
+        if inodes.len() < 2 {
+            continue;
+        }
+        let k = inodes.len() as u64;
+        let plain = inodes
+            .iter()
+            .filter(|&&i| classes[i as usize].rule.is_none())
+            .count() as u64;
+        not_cache += plain.saturating_sub(1) * size;
+        let mut paths: Vec<(String, u32)> = inodes
+            .iter()
+            .map(|&i| (display_path(&overlay.path(live_node[i as usize])), i))
+            .collect();
+        paths.sort();
+        out.push(DuplicateGroup {
+            bytes_each: size,
+            wasted_bytes: (k - 1) * size,
+            inodes: paths.iter().map(|p| p.1).collect(),
+            paths: paths.into_iter().map(|p| p.0).collect(),
+        });
+    }
+    out.sort_by(|a, b| {
+        b.wasted_bytes
+            .cmp(&a.wasted_bytes)
+            .then_with(|| a.paths.cmp(&b.paths))
+    });
+    (out, not_cache)
+}

@@ -1,0 +1,166 @@
+//! The config file (`.layerscope.toml`, interface.md "The budget file"):
+//! budgets for `check`, and user cache rules for the analysis.
+
+mod size;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+pub use size::{human, parse_size, Size};
+
+use crate::error::{Error, Result};
+
+/// The whole file. Unknown keys are errors, so a typo never silently turns
+/// a budget off.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub budget: Budget,
+    /// User cache rules: new ones are added; one with a built-in rule's
+    /// name replaces it; `enabled = false` disables a rule.
+    #[serde(default)]
+    pub rules: Vec<RuleConfig>,
+}
+
+/// `[budget]`: only the keys given are checked.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    pub max_size: Option<Size>,
+    pub max_wasted: Option<Size>,
+    pub max_wasted_percent: Option<f64>,
+    pub min_efficiency: Option<f64>,
+    pub max_layer_size: Option<Size>,
+    pub max_layers: Option<u64>,
+    /// The first N layers are the base image: their bytes are not charged.
+    pub ignore_base_layers: Option<u64>,
+    /// Globs of paths whose bytes are not charged.
+    #[serde(default)]
+    pub ignore_paths: Vec<String>,
+    /// Leave package-manager metadata churn out of the waste budgets.
+    pub ignore_churn: Option<bool>,
+    /// `[budget.cache]`: per rule name (live + hidden bytes); `"*"` is the
+    /// default for every other rule.
+    #[serde(default)]
+    pub cache: BTreeMap<String, Size>,
+}
+
+impl Budget {
+    /// True when no budget key at all is set.
+    pub fn is_empty(&self) -> bool {
+        self.max_size.is_none()
+            && self.max_wasted.is_none()
+            && self.max_wasted_percent.is_none()
+            && self.min_efficiency.is_none()
+            && self.max_layer_size.is_none()
+            && self.max_layers.is_none()
+            && self.cache.is_empty()
+    }
+}
+
+/// `[[rules]]`: a cache rule, same shape as the built-in ones.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConfig {
+    pub name: String,
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Globs excluded from the rule.
+    #[serde(default)]
+    pub except: Vec<String>,
+    pub remedy: Option<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Largest config file read (a config is a few hundred bytes).
+const MAX_CONFIG: u64 = 1 << 20;
+
+impl Config {
+    pub fn parse(text: &str, file: &str) -> Result<Config> {
+        toml::from_str(text)
+            .map_err(|e| Error::metadata(file, e.message().to_string() + &location(text, e.span())))
+    }
+
+    pub fn load(path: &Path) -> Result<Config> {
+        let name = path.display().to_string();
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(&name, e))?;
+        if meta.len() > MAX_CONFIG {
+            return Err(Error::metadata(&name, "config file larger than 1 MiB"));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(&name, e))?;
+        Config::parse(&text, &name)
+    }
+}
+
+fn location(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    match span {
+        Some(r) => {
+            let line = text[..r.start.min(text.len())].matches('\n').count() + 1;
+            format!(" (line {line})")
+        }
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_interface_example() {
+        let c = Config::parse(
+            r#"
+[budget]
+max_size = "1.2GB"
+max_wasted = "20MB"
+max_wasted_percent = 5.0
+min_efficiency = 0.95
+max_layer_size = "500MB"
+max_layers = 40
+ignore_base_layers = 1
+ignore_paths = ["/usr/share/doc/**"]
+
+[budget.cache]
+pip = 0
+apt-lists = "0B"
+"*" = "5MB"
+
+[[rules]]
+name = "bundler"
+paths = ["/usr/local/bundle/cache/**"]
+remedy = "run `bundle clean --force` in the same RUN"
+"#,
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(c.budget.max_size, Some(Size(1_200_000_000)));
+        assert_eq!(c.budget.max_wasted, Some(Size(20_000_000)));
+        assert_eq!(c.budget.max_layer_size, Some(Size(500_000_000)));
+        assert_eq!(c.budget.max_layers, Some(40));
+        assert_eq!(c.budget.ignore_base_layers, Some(1));
+        assert_eq!(c.budget.cache["pip"], Size(0));
+        assert_eq!(c.budget.cache["apt-lists"], Size(0));
+        assert_eq!(c.budget.cache["*"], Size(5_000_000));
+        assert_eq!(c.rules[0].name, "bundler");
+        assert!(c.rules[0].enabled);
+    }
+
+    #[test]
+    fn typos_are_errors_with_a_line() {
+        let e = Config::parse("[budget]\nmax_wastd = \"1MB\"\n", "x.toml").unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("x.toml: unknown field `max_wastd`"),
+            "{msg}"
+        );
+        assert!(msg.ends_with("(line 2)"), "{msg}");
+    }
+}

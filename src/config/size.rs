@@ -1,0 +1,168 @@
+//! Byte sizes as users write them: `1.2GB`, `500MiB`, `0`, `20 MB`.
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use std::fmt;
+
+/// A size in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Size(pub u64);
+
+/// Parse `B`, `kB`/`KB`/`MB`/`GB`/`TB` (10^n) and `KiB`/`MiB`/`GiB`/`TiB`
+/// (2^n), case-insensitively except that an `i` means binary; a bare
+/// number is bytes. Fractions are allowed (`1.2GB`) and rounded down to a
+/// byte.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let unit = unit.trim();
+    if num.is_empty() {
+        return Err(format!(
+            "invalid size {s:?}: expected a number and a unit like 20MB"
+        ));
+    }
+    let mult: u64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "m" | "mb" => 1_000_000,
+        "g" | "gb" => 1_000_000_000,
+        "t" | "tb" => 1_000_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "tib" => 1 << 40,
+        _ => {
+            return Err(format!(
+                "invalid size {s:?}: unknown unit {unit:?} (use B, kB, MB, GB, KiB, MiB, GiB)"
+            ))
+        }
+    };
+    if let Some((int, frac)) = num.split_once('.') {
+        if frac.contains('.') {
+            return Err(format!("invalid size {s:?}"));
+        }
+        let int: u64 = if int.is_empty() {
+            0
+        } else {
+            int.parse().map_err(|_| format!("invalid size {s:?}"))?
+        };
+        // Exact decimal arithmetic: 1.2GB is 1_200_000_000, not 1_199_999_999.
+        let digits = frac.len().min(18) as u32;
+        let frac_val: u128 = if digits == 0 {
+            0
+        } else {
+            frac[..digits as usize]
+                .parse()
+                .map_err(|_| format!("invalid size {s:?}"))?
+        };
+        let whole = (int as u128) * (mult as u128) + frac_val * (mult as u128) / 10u128.pow(digits);
+        u64::try_from(whole).map_err(|_| format!("size {s:?} is too large"))
+    } else {
+        let n: u64 = num.parse().map_err(|_| format!("invalid size {s:?}"))?;
+        n.checked_mul(mult)
+            .ok_or_else(|| format!("size {s:?} is too large"))
+    }
+}
+
+impl std::str::FromStr for Size {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Size, String> {
+        parse_size(s).map(Size)
+    }
+}
+
+impl<'de> Deserialize<'de> for Size {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Size, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Size;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a size such as \"20MB\", \"1.5GiB\" or a number of bytes")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Size, E> {
+                Ok(Size(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Size, E> {
+                u64::try_from(v)
+                    .map(Size)
+                    .map_err(|_| E::custom("a size cannot be negative"))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Size, E> {
+                if v >= 0.0 && v.is_finite() {
+                    Ok(Size(v as u64))
+                } else {
+                    Err(E::custom("a size must be a non-negative number"))
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Size, E> {
+                parse_size(v).map(Size).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Human-readable bytes for text output: decimal units like docker, with
+/// the exact byte count left to JSON.
+pub fn human(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut v = bytes as f64;
+    let mut unit = "B";
+    for u in UNITS {
+        if v < 1000.0 {
+            break;
+        }
+        v /= 1000.0;
+        unit = u;
+    }
+    if v < 10.0 {
+        format!("{v:.2} {unit}")
+    } else if v < 100.0 {
+        format!("{v:.1} {unit}")
+    } else {
+        format!("{v:.0} {unit}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_decimal_and_binary_units() {
+        assert_eq!(parse_size("0").unwrap(), 0);
+        assert_eq!(parse_size("0B").unwrap(), 0);
+        assert_eq!(parse_size("20MB").unwrap(), 20_000_000);
+        assert_eq!(parse_size("20 mb").unwrap(), 20_000_000);
+        assert_eq!(parse_size("1.2GB").unwrap(), 1_200_000_000);
+        assert_eq!(parse_size("5kB").unwrap(), 5_000);
+        assert_eq!(parse_size("1KiB").unwrap(), 1024);
+        assert_eq!(parse_size("500MiB").unwrap(), 524_288_000);
+        assert_eq!(parse_size("1.5GiB").unwrap(), 1_610_612_736);
+        assert_eq!(parse_size("123").unwrap(), 123);
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        assert!(parse_size("").is_err());
+        assert!(parse_size("MB").is_err());
+        assert!(parse_size("12XB").is_err());
+        assert!(parse_size("1.2.3GB").is_err());
+        assert!(parse_size("99999999999999999999GB").is_err());
+    }
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human(999), "999 B");
+        assert_eq!(human(1_000), "1.00 kB");
+        assert_eq!(human(18_200_000), "18.2 MB");
+        assert_eq!(human(1_234_567_890), "1.23 GB");
+        assert_eq!(human(250_000_000), "250 MB");
+    }
+}

@@ -1,0 +1,222 @@
+//! The figures of waste-model.md on images built in code; every expected
+//! number is worked out by hand in the comments.
+
+mod common;
+
+use common::{image, LayerTar};
+use layerscope::analysis::{Analysis, CacheRules, Severity};
+use layerscope::overlay::Cause;
+
+/// The classic anti-patterns:
+/// L1 base:        bin/sh 1000
+/// L2 apt update:  lists/a_Packages 5000, lists/b_Release 300, lists/lock 0, lists/partial/
+/// L3 pip install: pip/http/x 2000, pip/wheels/y.whl 3000, py/mod.py 400,
+///                 tmp/build.log 50, dpkg/status 100
+/// L4 cleanup:     whiteouts of lists/* and tmp/build.log; dpkg/status 120
+///                 (churn overwrite); py/copy.py 400 (same content as mod.py)
+fn antipatterns() -> Analysis {
+    let l1 = LayerTar::new().dir("bin").file("bin/sh", 1000, 1).scan();
+    let l2 = LayerTar::new()
+        .dir("var/lib/apt/lists")
+        .file("var/lib/apt/lists/a_Packages", 5000, 2)
+        .file("var/lib/apt/lists/b_Release", 300, 3)
+        .file("var/lib/apt/lists/lock", 0, 0)
+        .dir("var/lib/apt/lists/partial")
+        .scan();
+    let l3 = LayerTar::new()
+        .file("root/.cache/pip/http/x", 2000, 4)
+        .file("root/.cache/pip/wheels/y.whl", 3000, 5)
+        .file("usr/lib/py/mod.py", 400, 6)
+        .file("tmp/build.log", 50, 7)
+        .file("var/lib/dpkg/status", 100, 8)
+        .scan();
+    let l4 = LayerTar::new()
+        .whiteout("var/lib/apt/lists/a_Packages")
+        .whiteout("var/lib/apt/lists/b_Release")
+        .whiteout("var/lib/apt/lists/lock")
+        .whiteout("var/lib/apt/lists/partial")
+        .whiteout("tmp/build.log")
+        .file("var/lib/dpkg/status", 120, 9)
+        .file("usr/lib/py/copy.py", 400, 6)
+        .scan();
+    let img = image(vec![
+        (l1, "/bin/sh -c #(nop) ADD file:base in /"),
+        (l2, "/bin/sh -c apt-get update"),
+        (l3, "/bin/sh -c pip install requests"),
+        (l4, "/bin/sh -c rm -rf /var/lib/apt/lists/* /tmp/*"),
+    ]);
+    Analysis::new(img, CacheRules::builtin())
+}
+
+#[test]
+fn antipattern_totals() {
+    let a = antipatterns();
+    let t = &a.totals;
+    assert_eq!(t.layers, 4);
+    // 1000 + (5000+300) + (2000+3000+400+50+100) + (120+400)
+    assert_eq!(t.content_bytes, 12_370);
+    assert_eq!(t.removed_bytes, 5_350); // 5000 + 300 + 50
+    assert_eq!(t.overwritten_bytes, 100); // the old dpkg status
+    assert_eq!(t.wasted_bytes, 5_450);
+    assert_eq!(t.live_bytes, 6_920); // 1000+2000+3000+400+120+400
+    assert_eq!(t.efficiency, 6_920.0 / 12_370.0);
+    assert_eq!(t.cache_live_bytes, 5_000); // pip
+    assert_eq!(t.cache_hidden_bytes, 5_350); // apt lists 5300 + tmp 50
+    assert_eq!(t.duplicate_bytes, 400);
+    assert_eq!(t.recoverable_bytes, 5_450 + 5_000 + 400);
+    assert_eq!(t.churn_bytes, 100);
+    // Entries: L1 2, L2 5, L3 5, L4 7.
+    assert_eq!(t.entries, 19);
+}
+
+#[test]
+fn antipattern_layers_and_blame() {
+    let a = antipatterns();
+    let added: Vec<u64> = a.layers.iter().map(|l| l.hidden_bytes_added).collect();
+    let hides: Vec<u64> = a.layers.iter().map(|l| l.hides_bytes).collect();
+    let cache: Vec<u64> = a.layers.iter().map(|l| l.cache_bytes).collect();
+    assert_eq!(added, vec![0, 5_300, 150, 0]);
+    assert_eq!(hides, vec![0, 0, 0, 5_450]);
+    assert_eq!(cache, vec![0, 5_300, 5_050, 0]);
+    let hidden: Vec<(&str, u64, Cause, usize, usize, bool)> = a
+        .hidden
+        .iter()
+        .map(|h| {
+            (
+                h.path.as_str(),
+                h.bytes,
+                h.cause,
+                h.added_by,
+                h.hidden_by,
+                h.churn,
+            )
+        })
+        .collect();
+    assert_eq!(
+        hidden,
+        vec![
+            (
+                "/var/lib/apt/lists/a_Packages",
+                5000,
+                Cause::Removed,
+                2,
+                4,
+                false
+            ),
+            (
+                "/var/lib/apt/lists/b_Release",
+                300,
+                Cause::Removed,
+                2,
+                4,
+                false
+            ),
+            ("/var/lib/dpkg/status", 100, Cause::Overwritten, 3, 4, true),
+            ("/tmp/build.log", 50, Cause::Removed, 3, 4, false),
+        ]
+    );
+}
+
+#[test]
+fn antipattern_cache_and_duplicates() {
+    let a = antipatterns();
+    let cache: Vec<(&str, u64, u64, u64)> = a
+        .cache
+        .iter()
+        .map(|c| (c.rule.as_str(), c.live_bytes, c.hidden_bytes, c.files))
+        .collect();
+    assert_eq!(
+        cache,
+        vec![
+            ("apt-lists", 0, 5300, 2),
+            ("pip", 5000, 0, 2),
+            ("tmp", 0, 50, 1)
+        ]
+    );
+    assert!(a.cache[1].remedy.contains("--no-cache-dir"));
+    assert_eq!(a.duplicates.len(), 1);
+    assert_eq!(a.duplicates[0].bytes_each, 400);
+    assert_eq!(a.duplicates[0].wasted_bytes, 400);
+    assert_eq!(
+        a.duplicates[0].paths,
+        vec!["/usr/lib/py/copy.py", "/usr/lib/py/mod.py"]
+    );
+}
+
+#[test]
+fn antipattern_findings_name_the_steps() {
+    let a = antipatterns();
+    let f: Vec<(&str, Severity, Option<usize>, u64)> = a
+        .findings
+        .iter()
+        .map(|f| (f.rule.as_str(), f.severity, f.layer, f.bytes))
+        .collect();
+    // 1% of 12370 content bytes is 123.7: 50 bytes is only info.
+    assert_eq!(
+        f,
+        vec![
+            ("removed-later", Severity::Warning, Some(2), 5300),
+            ("cache-left-in-image", Severity::Warning, Some(3), 5000),
+            ("duplicate-files", Severity::Warning, None, 400),
+            ("removed-later", Severity::Info, Some(3), 50),
+        ]
+    );
+    assert_eq!(
+        a.findings[0].message,
+        "layer 4 (`RUN rm -rf /var/lib/apt/lists/* /tmp/*`) removes 5.30 kB added by layer 2 (`RUN apt-get update`) (apt-lists cache, 2 files, e.g. /var/lib/apt/lists/a_Packages): deleting in a later layer saves nothing"
+    );
+    assert!(a.findings[0]
+        .remedy
+        .starts_with("run `apt-get update && apt-get install"));
+    assert_eq!(
+        a.findings[1].message,
+        "pip cache 5.00 kB live (2 files), added by layer 3 (`RUN pip install requests`)"
+    );
+}
+
+/// The same content following the remedies: cleanup in the same RUN, no
+/// cache written: nothing hidden, no cache, no findings.
+#[test]
+fn remedies_show_no_waste_and_no_findings() {
+    let l1 = LayerTar::new().dir("bin").file("bin/sh", 1000, 1).scan();
+    let l2 = LayerTar::new()
+        .dir("var/lib/apt/lists")
+        .dir("var/lib/apt/lists/partial")
+        .file("usr/lib/py/mod.py", 400, 6)
+        .file("var/lib/dpkg/status", 120, 9)
+        .scan();
+    let a = Analysis::new(
+        image(vec![
+            (l1, "ADD base"),
+            (l2, "RUN apt-get update && … && rm -rf /var/lib/apt/lists/*"),
+        ]),
+        CacheRules::builtin(),
+    );
+    assert_eq!(a.totals.wasted_bytes, 0);
+    assert_eq!(a.totals.recoverable_bytes, 0);
+    assert_eq!(a.totals.efficiency, 1.0);
+    assert!(a.cache.is_empty());
+    assert!(a.findings.is_empty(), "{:?}", a.findings);
+}
+
+#[test]
+fn live_cache_file_that_is_also_a_duplicate_counts_once() {
+    // tmp/a and keep/b identical (500 each); tmp/a is live cache.
+    let l1 = LayerTar::new()
+        .file("tmp/a", 500, 3)
+        .file("keep/b", 500, 3)
+        .scan();
+    let a = Analysis::new(image(vec![(l1, "RUN x")]), CacheRules::builtin());
+    assert_eq!(a.totals.duplicate_bytes, 500);
+    assert_eq!(a.totals.cache_live_bytes, 500);
+    // Recover the cache file and the duplication is gone too: 500, not 1000.
+    assert_eq!(a.totals.recoverable_bytes, 500);
+}
+
+#[test]
+fn empty_image_is_fully_efficient() {
+    let a = Analysis::new(image(vec![]), CacheRules::builtin());
+    assert_eq!(a.totals.efficiency, 1.0);
+    assert_eq!(a.totals.layers, 0);
+    assert!(a.findings.is_empty());
+}
