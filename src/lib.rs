@@ -19,6 +19,7 @@ pub mod error;
 pub mod escape;
 pub mod layer;
 pub mod overlay;
+pub mod report;
 pub mod source;
 
 pub use error::{Error, Result};
