@@ -13,6 +13,7 @@
 //! front ends (`report`, `check`, `tui`) render an `Analysis` into a writer.
 #![forbid(unsafe_code)]
 
+pub mod dive;
 pub mod error;
 pub mod escape;
 pub mod layer;
