@@ -218,7 +218,7 @@ fn layer_tree(layer: &Changeset, idx: usize, refusal: &mut Option<String>) -> (T
             // Go's tar reader hands PAX global headers to dive, which fails
             // the whole image on them.
             refusal.get_or_insert_with(|| {
-                format!("layer {idx}: PAX global header (dive: \"unexpected tar file: (XGlobalHeader)\")")
+                format!("layer {idx}: PAX global header (dive 0.13.1: \"unexptected tar file: (XGlobalHeader)\")")
             });
             continue;
         }
@@ -333,33 +333,35 @@ pub fn humanize_bytes(n: u64) -> String {
 }
 
 impl DiveFigures {
-    /// The "Analysis" lines of dive 0.13's CI output, without styling:
-    /// `efficiency` and `userWastedPercent` ×100 with two decimals, the
-    /// latter `0 %` when nothing is wasted.
+    /// The three figure lines dive 0.13.1 prints in CI mode
+    /// (`runtime/run.go`), without the two leading spaces:
+    /// `efficiency: %2.4f %%` (×100), `wastedBytes: %d bytes (%s)` with
+    /// go-humanize's SI size, `userWastedPercent: %2.4f %%` (×100; `NaN` or
+    /// `+Inf` when the image has no user bytes).
     pub fn ci_lines(&self) -> [String; 3] {
-        let (wasted_human, user) = if self.wasted_bytes > 0 {
-            (
-                format!("({})", humanize_bytes(self.wasted_bytes)),
-                format!("{} %", go_fixed2(self.user_wasted_percent)),
-            )
-        } else {
-            (String::new(), "0 %".to_string())
-        };
         [
-            format!("efficiency: {} %", go_fixed2(self.efficiency * 100.0)),
-            format!("wastedBytes: {} bytes {}", self.wasted_bytes, wasted_human),
-            format!("userWastedPercent: {user}"),
+            format!("efficiency: {} %", go_fixed(self.efficiency * 100.0, 4)),
+            format!(
+                "wastedBytes: {} bytes ({})",
+                self.wasted_bytes,
+                humanize_bytes(self.wasted_bytes)
+            ),
+            format!(
+                "userWastedPercent: {} %",
+                go_fixed(self.user_wasted_ratio * 100.0, 4)
+            ),
         ]
     }
 }
 
-/// Go's `%.2f`, including its spelling of non-finite values.
-fn go_fixed2(x: f64) -> String {
+/// Go's `%.Nf`, including its spelling of non-finite values. (Rust and Go
+/// both round exact decimal ties to even.)
+fn go_fixed(x: f64, decimals: usize) -> String {
     if x.is_nan() {
         "NaN".to_string()
     } else if x.is_infinite() {
         if x > 0.0 { "+Inf" } else { "-Inf" }.to_string()
     } else {
-        format!("{x:.2}")
+        format!("{x:.decimals$}")
     }
 }
