@@ -73,8 +73,9 @@ fn run(path: &std::ffi::OsStr) -> Result<(), String> {
             }
             let cs = match entry.header().entry_type() {
                 tar::EntryType::Symlink => Changeset::default(),
-                _ => scan(&mut entry, &ScanOptions::default())
-                    .map_err(|e| format!("{name}: {e}"))?,
+                _ => {
+                    scan(&mut entry, &ScanOptions::default()).map_err(|e| format!("{name}: {e}"))?
+                }
             };
             found.insert(name, cs);
         }
@@ -82,7 +83,12 @@ fn run(path: &std::ffi::OsStr) -> Result<(), String> {
     // A layer named twice (identical layers) is scanned once, used twice.
     let layers: Vec<Changeset> = layers_wanted
         .iter()
-        .map(|n| found.get(n).cloned().ok_or(format!("layer {n} not in archive")))
+        .map(|n| {
+            found
+                .get(n)
+                .cloned()
+                .ok_or(format!("layer {n} not in archive"))
+        })
         .collect::<Result<_, _>>()?;
 
     let report = dive::report(&layers);

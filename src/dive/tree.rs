@@ -41,6 +41,8 @@ pub(crate) struct Tree {
 
 pub(crate) const ROOT: usize = 0;
 
+type ChildIds<'a> = std::collections::btree_map::Values<'a, Box<[u8]>, usize>;
+
 pub(crate) fn is_whiteout_name(name: &[u8]) -> bool {
     name.starts_with(WHITEOUT_PREFIX)
 }
@@ -134,7 +136,7 @@ impl Tree {
     /// walk (dive's visitor returning an error).
     pub fn visit_child_first<F: FnMut(usize, &[&[u8]]) -> bool>(&self, mut f: F) {
         // Iterative post-order: (node, iterator position over its children).
-        let mut stack: Vec<(usize, std::collections::btree_map::Values<'_, Box<[u8]>, usize>)> =
+        let mut stack: Vec<(usize, ChildIds<'_>)> =
             vec![(ROOT, self.nodes[ROOT].children.values())];
         let mut names: Vec<&[u8]> = Vec::new();
         while let Some((node, iter)) = stack.last_mut() {
@@ -250,7 +252,10 @@ mod tests {
         let mut out = Vec::new();
         t.visit_child_first(|id, names| {
             if t.is_leaf(id) {
-                let p: Vec<String> = names.iter().map(|n| String::from_utf8_lossy(n).into_owned()).collect();
+                let p: Vec<String> = names
+                    .iter()
+                    .map(|n| String::from_utf8_lossy(n).into_owned())
+                    .collect();
                 out.push(p.join("/"));
             }
             true
@@ -281,7 +286,13 @@ mod tests {
         }
         let mut order = Vec::new();
         t.visit_child_first(|_, names| {
-            order.push(names.iter().map(|n| String::from_utf8_lossy(n)).collect::<Vec<_>>().join("/"));
+            order.push(
+                names
+                    .iter()
+                    .map(|n| String::from_utf8_lossy(n))
+                    .collect::<Vec<_>>()
+                    .join("/"),
+            );
             true
         });
         assert_eq!(order, vec![".wh.z", "B", "a", "b/x", "b"]);

@@ -38,7 +38,8 @@ fn content(path: &str, n: usize, same: bool) -> Vec<u8> {
     let seed: u8 = if same {
         7
     } else {
-        path.bytes().fold(0u8, |a, b| a.wrapping_mul(31).wrapping_add(b))
+        path.bytes()
+            .fold(0u8, |a, b| a.wrapping_mul(31).wrapping_add(b))
     };
     (0..n).map(|i| seed.wrapping_add(i as u8)).collect()
 }
@@ -141,7 +142,7 @@ pub fn docker_archive(case: &Case) -> Vec<u8> {
     let manifest = serde_json::to_vec(&manifest).unwrap();
 
     let mut b = tar::Builder::new(Vec::new());
-    let mut put = |b: &mut tar::Builder<Vec<u8>>, name: &str, data: &[u8]| {
+    let put = |b: &mut tar::Builder<Vec<u8>>, name: &str, data: &[u8]| {
         let mut h = header(tar::EntryType::Regular, 0o644);
         h.set_size(data.len() as u64);
         b.append_data(&mut h, name, data).unwrap();
