@@ -486,3 +486,29 @@ fn table_matches_recorded_outputs() {
         }
     }
 }
+
+/// With dive's default CI rules, the same rules fail as in the recorded
+/// CI outputs (and dive exits 1 exactly when one does).
+#[test]
+fn default_rules_fail_as_dive_did() {
+    let dir = fixtures_dir().join("expected");
+    for want in DIVE_0_13_1 {
+        let ci = std::fs::read_to_string(dir.join(format!("{}.ci.txt", want.case))).unwrap();
+        let mut dive_failed: Vec<&str> = ci
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("FAIL: "))
+            .map(|l| l.split(':').next().unwrap())
+            .collect();
+        dive_failed.sort();
+        let f = dive::figures(&case_layers(want.case));
+        let mut ours = f.ci_failures(&dive::DiveThresholds::default());
+        ours.sort();
+        assert_eq!(ours, dive_failed, "{}", want.case);
+        let exit = if ours.is_empty() {
+            "exit: 0"
+        } else {
+            "exit: 1"
+        };
+        assert!(ci.contains(exit), "{}", want.case);
+    }
+}

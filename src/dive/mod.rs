@@ -365,3 +365,49 @@ fn go_fixed(x: f64, decimals: usize) -> String {
         format!("{x:.decimals$}")
     }
 }
+
+/// dive's CI thresholds (`.dive-ci` `rules:`, or the `--lowestEfficiency`,
+/// `--highestWastedBytes`, `--highestUserWastedPercent` flags); `None` is
+/// a disabled rule. Note that `highestUserWastedPercent` is a 0-1 *ratio*,
+/// although dive prints the figure ×100.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DiveThresholds {
+    pub lowest_efficiency: Option<f64>,
+    pub highest_wasted_bytes: Option<u64>,
+    pub highest_user_wasted_ratio: Option<f64>,
+}
+
+impl Default for DiveThresholds {
+    /// dive 0.13.1's defaults: 0.9, disabled, 0.1.
+    fn default() -> Self {
+        DiveThresholds {
+            lowest_efficiency: Some(0.9),
+            highest_wasted_bytes: None,
+            highest_user_wasted_ratio: Some(0.1),
+        }
+    }
+}
+
+impl DiveFigures {
+    /// The rules dive would fail, by their `.dive-ci` names, with dive's
+    /// comparisons: `threshold > efficiency`, `wasted > threshold`,
+    /// `threshold < ratio` (so a NaN ratio, a one-layer image with nothing
+    /// wasted, passes, and +∞ fails).
+    pub fn ci_failures(&self, t: &DiveThresholds) -> Vec<&'static str> {
+        let mut failed = Vec::new();
+        if t.lowest_efficiency.is_some_and(|min| min > self.efficiency) {
+            failed.push("lowestEfficiency");
+        }
+        if t.highest_wasted_bytes
+            .is_some_and(|max| self.wasted_bytes > max)
+        {
+            failed.push("highestWastedBytes");
+        }
+        if t.highest_user_wasted_ratio
+            .is_some_and(|max| max < self.user_wasted_ratio)
+        {
+            failed.push("highestUserWastedPercent");
+        }
+        failed
+    }
+}
