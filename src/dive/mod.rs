@@ -39,7 +39,7 @@ use tree::{dive_path, go_clean_components, is_whiteout_name, Info, Tree};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DiveFigures {
     /// dive's efficiency score as a ratio (dive prints it ×100 with two
-    /// decimals). Can fall below 0 or, in theory, exceed 1: see
+    /// decimals). Can fall below 0: see
     /// [`report`], quirk "failed whiteouts count -1".
     pub efficiency: f64,
     /// dive's `wastedBytes`.
