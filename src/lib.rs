@@ -15,6 +15,7 @@
 
 pub mod analysis;
 pub mod config;
+pub mod dive;
 pub mod error;
 pub mod escape;
 pub mod layer;

@@ -63,6 +63,14 @@ pub struct Entry {
     /// Content bytes: the header size for regular files, 0 for everything
     /// else (waste-model.md, "Entries and bytes").
     pub size: u64,
+    /// The tar size field as the reader saw it (PAX `size` applied), for
+    /// every entry kind: dirs, links and whiteouts included. Only
+    /// compatibility figures use it (dive sums and compares header sizes of
+    /// all entries, `crate::dive`); the waste model uses `size`.
+    pub header_size: u64,
+    /// The raw tar typeflag byte (`b'0'`, `b'5'`, `b'g'`, ...), for
+    /// compatibility figures that follow another tool's reading of it.
+    pub typeflag: u8,
     pub mode: u32,
     pub uid: u64,
     pub gid: u64,

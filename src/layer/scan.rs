@@ -235,6 +235,8 @@ fn read_entry<R: Read>(e: &mut tar::Entry<'_, R>, buf: &mut [u8]) -> io::Result<
     let raw_path = e.path_bytes();
     let path: Box<[u8]> = normalize(&raw_path).into();
     let et = header.entry_type();
+    let typeflag = et.as_byte();
+    let header_size = e.size();
     let mut kind = match et {
         tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
             EntryKind::File
@@ -286,6 +288,8 @@ fn read_entry<R: Read>(e: &mut tar::Entry<'_, R>, buf: &mut [u8]) -> io::Result<
         path,
         kind,
         size,
+        header_size,
+        typeflag,
         mode,
         uid,
         gid,

@@ -1,0 +1,413 @@
+//! dive's own figures, reproduced exactly, quirks included.
+//!
+//! Users coming from [dive](https://github.com/wagoodman/dive) keep
+//! `.dive-ci` thresholds tuned to dive's numbers: `efficiency`,
+//! `wastedBytes` and `userWastedPercent`. dive's model differs from ours in
+//! many ways (see `docs/dive-compat.md` for the full list, with the dive
+//! source location of each), so these figures are computed by a separate,
+//! pure function over the same layer changesets, and are always labelled as
+//! dive's. They are *not* layerscope's answer to "how much is wasted".
+//!
+//! Reproduced version: dive 0.13.1 (`--source docker-archive`). Checked
+//! against the real binary by `tests/dive_figures.rs` (recorded outputs) and
+//! `tests/dive_compare.sh` (any archive).
+//!
+//! # The model in short
+//!
+//! * Each layer becomes a tree of every tar entry path (`AddPath`), parents
+//!   created implicitly with an empty payload, whiteout files kept as nodes
+//!   named `.wh.NAME`, opaque whiteouts (`.wh..wh..opq`) dropped.
+//! * Every *leaf* of every layer tree is one "discovery" of its path, sized
+//!   by its tar size field; a whiteout leaf is a discovery of the path it
+//!   removes, sized by what it removes in the stack of the layers below —
+//!   but only when that is a directory (a removed file counts 0).
+//! * Per path: `cumulative` = sum of the sizes, `min` = smallest size.
+//!   `efficiency = Σ min / Σ cumulative` over all paths (1 when the sum is
+//!   0); `wastedBytes = Σ cumulative` over paths discovered at least twice
+//!   (every copy, the smallest one included).
+//! * Layer size = sum of the tar size fields of its entries;
+//!   `userWastedPercent = wastedBytes / (size of all layers but the first)`.
+
+mod tree;
+
+use std::collections::HashMap;
+
+use crate::layer::{Changeset, Entry, EntryKind};
+use tree::{dive_path, go_clean_components, is_whiteout_name, Info, Tree};
+
+/// The three figures dive prints in CI mode, plus the sizes behind them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DiveFigures {
+    /// dive's efficiency score as a ratio (dive prints it ×100 with two
+    /// decimals). Can fall below 0: see
+    /// [`report`], quirk "failed whiteouts count -1".
+    pub efficiency: f64,
+    /// dive's `wastedBytes`.
+    pub wasted_bytes: u64,
+    /// dive's `userWastedPercent`, 0-100 like its CI output:
+    /// `wasted_bytes / user_size_bytes * 100`. With no user bytes (a
+    /// one-layer image) this is NaN (0/0) or +∞, as in dive; dive's CI
+    /// prints `0 %` whenever `wasted_bytes` is 0.
+    pub user_wasted_percent: f64,
+    /// The same as a ratio, exactly as dive compares it with the
+    /// `highestUserWastedPercent` threshold (which is a 0-1 ratio too).
+    pub user_wasted_ratio: f64,
+    /// Sum of dive's layer sizes.
+    pub size_bytes: u64,
+    /// Sum of dive's layer sizes, the first layer excluded.
+    pub user_size_bytes: u64,
+}
+
+/// A path that dive lists as inefficient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiveInefficiency {
+    /// dive's path (`/a/b`), raw bytes.
+    pub path: Box<[u8]>,
+    /// How many times dive discovered the path (its "Count" column).
+    pub count: usize,
+    /// dive's `CumulativeSize` (its "Wasted Space" column).
+    pub cumulative_size: u64,
+}
+
+/// A layer visit that dive cut short: a whiteout leaf whose path is not in
+/// the stack of the layers below makes dive's visitor fail, and the rest of
+/// that layer's leaves are never counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiveAbort {
+    pub layer: usize,
+    /// The whiteout's dive path (the path it names).
+    pub path: Box<[u8]>,
+}
+
+/// Everything the dive-compatible pass computes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiveReport {
+    pub figures: DiveFigures,
+    /// In dive's CI/JSON order: largest cumulative size first.
+    pub inefficient: Vec<DiveInefficiency>,
+    /// dive's size of each layer.
+    pub layer_sizes: Vec<u64>,
+    /// Layer visits dive would cut short, in order.
+    pub aborts: Vec<DiveAbort>,
+    /// Set when dive would refuse the image outright (it does not analyse
+    /// it at all); the figures are then what the trees give when that entry
+    /// is skipped, and no dive number exists to match.
+    pub refusal: Option<String>,
+}
+
+/// dive's figures for an image whose layers are `layers`, bottom first.
+pub fn figures(layers: &[Changeset]) -> DiveFigures {
+    report(layers).figures
+}
+
+/// dive's figures, inefficient paths and the anomalies met on the way.
+///
+/// Quirks reproduced (each documented in `docs/dive-compat.md`):
+/// * whiteout of a file counts 0 bytes; of a directory, the sizes of every
+///   node under it in the stacked lower tree (dirs, links and whiteout
+///   nodes of the first layer included);
+/// * a whiteout of a path missing below aborts the rest of that layer's
+///   visit, and its path counts `-1` towards Σ min unless something else
+///   discovers it;
+/// * opaque whiteouts are ignored (but create their directory node);
+/// * the stack used for sizing whiteouts of layer *n* is layer 0 stacked
+///   on a copy of itself, then layers 1..n-1; the first layer's own
+///   whiteout nodes stay in it;
+/// * directories that a layer only implies (no entry of their own) have an
+///   empty payload there, and stacking that layer makes them non-dirs;
+/// * a file replacing a directory keeps the directory's children;
+/// * sizes are tar size fields of every entry kind, and layer sizes sum
+///   them over all entries (whiteouts and directories included).
+pub fn report(layers: &[Changeset]) -> DiveReport {
+    let mut refusal = None;
+    let mut trees = Vec::with_capacity(layers.len());
+    let mut layer_sizes = Vec::with_capacity(layers.len());
+    for (idx, layer) in layers.iter().enumerate() {
+        let (tree, size) = layer_tree(layer, idx, &mut refusal);
+        trees.push(tree);
+        layer_sizes.push(size);
+    }
+    let (paths, matches, aborts) = efficiency_pass(&trees);
+
+    let mut min_sum: i64 = 0;
+    let mut cumulative_sum: i64 = 0;
+    for p in &paths {
+        min_sum = min_sum.wrapping_add(p.min);
+        cumulative_sum = cumulative_sum.wrapping_add(p.cumulative);
+    }
+    let efficiency = if cumulative_sum == 0 {
+        1.0
+    } else {
+        min_sum as f64 / cumulative_sum as f64
+    };
+
+    // dive sorts its matches by cumulative size (sort.Sort: for up to 12
+    // items an insertion sort, so stable) and lists them in reverse.
+    let mut inefficient: Vec<DiveInefficiency> = matches
+        .iter()
+        .map(|&i| DiveInefficiency {
+            path: paths[i].path.clone(),
+            count: paths[i].nodes,
+            cumulative_size: paths[i].cumulative as u64,
+        })
+        .collect();
+    inefficient.sort_by_key(|m| m.cumulative_size);
+    inefficient.reverse();
+    let wasted_bytes = inefficient
+        .iter()
+        .fold(0u64, |acc, m| acc.wrapping_add(m.cumulative_size));
+
+    let size_bytes = layer_sizes.iter().fold(0u64, |a, &s| a.wrapping_add(s));
+    let user_size_bytes = layer_sizes
+        .iter()
+        .skip(1)
+        .fold(0u64, |a, &s| a.wrapping_add(s));
+    let user_wasted_ratio = wasted_bytes as f64 / user_size_bytes as f64;
+    DiveReport {
+        figures: DiveFigures {
+            efficiency,
+            wasted_bytes,
+            user_wasted_percent: user_wasted_ratio * 100.0,
+            user_wasted_ratio,
+            size_bytes,
+            user_size_bytes,
+        },
+        inefficient,
+        layer_sizes,
+        aborts,
+        refusal,
+    }
+}
+
+/// The tar name dive saw, rebuilt from a normalised entry: whiteouts carry
+/// the path they remove, dive keeps the `.wh.` file itself.
+fn raw_name(e: &Entry) -> Vec<u8> {
+    match e.kind {
+        EntryKind::Whiteout => {
+            let (dir, base) = match e.path.iter().rposition(|&b| b == b'/') {
+                Some(i) => (&e.path[..i + 1], &e.path[i + 1..]),
+                None => (&e.path[..0], &e.path[..]),
+            };
+            [dir, tree::WHITEOUT_PREFIX, base].concat()
+        }
+        EntryKind::OpaqueWhiteout => {
+            let mut v = e.path.to_vec();
+            if !v.is_empty() {
+                v.push(b'/');
+            }
+            v.extend_from_slice(b".wh..wh..opq");
+            v
+        }
+        _ => e.path.to_vec(),
+    }
+}
+
+/// Go's `tar.Header.FileInfo().IsDir()`: the typeflag says directory, or
+/// the mode field's file-type bits say `S_IFDIR`.
+fn go_is_dir(e: &Entry) -> bool {
+    e.typeflag == b'5' || (e.mode & !0o7777) == 0o040000
+}
+
+/// dive's per-layer tree and layer size (`image_archive.go`,
+/// `processLayerTar` / `getFileList`).
+fn layer_tree(layer: &Changeset, idx: usize, refusal: &mut Option<String>) -> (Tree, u64) {
+    let mut tree = Tree::new();
+    let mut size = 0u64;
+    for e in &layer.entries {
+        if e.typeflag == b'g' {
+            // Go's tar reader hands PAX global headers to dive, which fails
+            // the whole image on them.
+            refusal.get_or_insert_with(|| {
+                format!("layer {idx}: PAX global header (dive 0.13.1: \"unexptected tar file: (XGlobalHeader)\")")
+            });
+            continue;
+        }
+        let raw = raw_name(e);
+        let comps = go_clean_components(&raw);
+        if comps.is_empty() {
+            // `path.Clean(name) == "."`: skipped before it is sized.
+            continue;
+        }
+        size = size.wrapping_add(e.header_size);
+        tree.add_path(
+            &comps,
+            Info {
+                size: e.header_size as i64,
+                is_dir: go_is_dir(e),
+            },
+        );
+    }
+    (tree, size)
+}
+
+struct PathData {
+    path: Box<[u8]>,
+    cumulative: i64,
+    /// -1 until a size is discovered (dive's `minDiscoveredSize`).
+    min: i64,
+    nodes: usize,
+}
+
+/// dive's `filetree.Efficiency`.
+fn efficiency_pass(trees: &[Tree]) -> (Vec<PathData>, Vec<usize>, Vec<DiveAbort>) {
+    let mut paths: Vec<PathData> = Vec::new();
+    let mut index: HashMap<Box<[u8]>, usize> = HashMap::new();
+    let mut matches = Vec::new();
+    let mut aborts = Vec::new();
+    // `StackTreeRange(trees, 0, n-1)`: a copy of the first tree with trees
+    // 0..n-1 stacked on it; built incrementally, only once whiteouts need it.
+    let mut stacked: Option<Tree> = None;
+    let mut stacked_count = 0usize;
+
+    for (idx, tree) in trees.iter().enumerate() {
+        tree.visit_child_first(|id, names| {
+            if !tree.is_leaf(id) {
+                return true;
+            }
+            let path = dive_path(names);
+            // The path's record exists from here on, even if the visit
+            // fails below (then its min stays -1).
+            let slot = match index.get(&path[..]) {
+                Some(&i) => i,
+                None => {
+                    paths.push(PathData {
+                        path: path.clone().into(),
+                        cumulative: 0,
+                        min: -1,
+                        nodes: 0,
+                    });
+                    index.insert(path.clone().into(), paths.len() - 1);
+                    paths.len() - 1
+                }
+            };
+            let size = if is_whiteout_name(tree.name(id)) {
+                let below = stacked.get_or_insert_with(|| trees[0].clone());
+                while stacked_count < idx {
+                    below.stack(&trees[stacked_count]);
+                    stacked_count += 1;
+                }
+                match below.get_path(&path) {
+                    None => {
+                        aborts.push(DiveAbort {
+                            layer: idx,
+                            path: path.into(),
+                        });
+                        return false;
+                    }
+                    Some(n) if below.info(n).is_dir => below.subtree_size(n),
+                    Some(_) => 0,
+                }
+            } else {
+                tree.info(id).size
+            };
+            let data = &mut paths[slot];
+            data.cumulative = data.cumulative.wrapping_add(size);
+            if data.min < 0 || size < data.min {
+                data.min = size;
+            }
+            data.nodes += 1;
+            if data.nodes == 2 {
+                matches.push(slot);
+            }
+            true
+        });
+    }
+    (paths, matches, aborts)
+}
+
+/// go-humanize's `Bytes` (SI units), as dive prints sizes.
+pub fn humanize_bytes(n: u64) -> String {
+    const UNITS: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+    if n < 10 {
+        return format!("{n} B");
+    }
+    let f = n as f64;
+    let e = (f.ln() / 1000f64.ln()).floor();
+    let unit = UNITS[(e as usize).min(UNITS.len() - 1)];
+    let val = (f / 1000f64.powf(e) * 10.0 + 0.5).floor() / 10.0;
+    if val < 10.0 {
+        format!("{val:.1} {unit}")
+    } else {
+        format!("{val:.0} {unit}")
+    }
+}
+
+impl DiveFigures {
+    /// The three figure lines dive 0.13.1 prints in CI mode
+    /// (`runtime/run.go`), without the two leading spaces:
+    /// `efficiency: %2.4f %%` (×100), `wastedBytes: %d bytes (%s)` with
+    /// go-humanize's SI size, `userWastedPercent: %2.4f %%` (×100; `NaN` or
+    /// `+Inf` when the image has no user bytes).
+    pub fn ci_lines(&self) -> [String; 3] {
+        [
+            format!("efficiency: {} %", go_fixed(self.efficiency * 100.0, 4)),
+            format!(
+                "wastedBytes: {} bytes ({})",
+                self.wasted_bytes,
+                humanize_bytes(self.wasted_bytes)
+            ),
+            format!(
+                "userWastedPercent: {} %",
+                go_fixed(self.user_wasted_ratio * 100.0, 4)
+            ),
+        ]
+    }
+}
+
+/// Go's `%.Nf`, including its spelling of non-finite values. (Rust and Go
+/// both round exact decimal ties to even.)
+fn go_fixed(x: f64, decimals: usize) -> String {
+    if x.is_nan() {
+        "NaN".to_string()
+    } else if x.is_infinite() {
+        if x > 0.0 { "+Inf" } else { "-Inf" }.to_string()
+    } else {
+        format!("{x:.decimals$}")
+    }
+}
+
+/// dive's CI thresholds (`.dive-ci` `rules:`, or the `--lowestEfficiency`,
+/// `--highestWastedBytes`, `--highestUserWastedPercent` flags); `None` is
+/// a disabled rule. Note that `highestUserWastedPercent` is a 0-1 *ratio*,
+/// although dive prints the figure ×100.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DiveThresholds {
+    pub lowest_efficiency: Option<f64>,
+    pub highest_wasted_bytes: Option<u64>,
+    pub highest_user_wasted_ratio: Option<f64>,
+}
+
+impl Default for DiveThresholds {
+    /// dive 0.13.1's defaults: 0.9, disabled, 0.1.
+    fn default() -> Self {
+        DiveThresholds {
+            lowest_efficiency: Some(0.9),
+            highest_wasted_bytes: None,
+            highest_user_wasted_ratio: Some(0.1),
+        }
+    }
+}
+
+impl DiveFigures {
+    /// The rules dive would fail, by their `.dive-ci` names, with dive's
+    /// comparisons: `threshold > efficiency`, `wasted > threshold`,
+    /// `threshold < ratio` (so a NaN ratio, a one-layer image with nothing
+    /// wasted, passes, and +∞ fails).
+    pub fn ci_failures(&self, t: &DiveThresholds) -> Vec<&'static str> {
+        let mut failed = Vec::new();
+        if t.lowest_efficiency.is_some_and(|min| min > self.efficiency) {
+            failed.push("lowestEfficiency");
+        }
+        if t.highest_wasted_bytes
+            .is_some_and(|max| self.wasted_bytes > max)
+        {
+            failed.push("highestWastedBytes");
+        }
+        if t.highest_user_wasted_ratio
+            .is_some_and(|max| max < self.user_wasted_ratio)
+        {
+            failed.push("highestUserWastedPercent");
+        }
+        failed
+    }
+}
