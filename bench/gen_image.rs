@@ -87,7 +87,11 @@ fn write_layer(
             h.set_entry_type(tar::EntryType::Directory);
             h.set_mode(0o755);
             h.set_size(0);
-            b.append_data(&mut h, format!("usr/lib/l{layer}/pkg{}/", i / per_dir), io::empty())?;
+            b.append_data(
+                &mut h,
+                format!("usr/lib/l{layer}/pkg{}/", i / per_dir),
+                io::empty(),
+            )?;
         }
         // Sizes vary around the mean (half to 1.5x).
         let size = if bytes_per_file == 0 {
@@ -112,10 +116,18 @@ fn write_layer(
         h.set_entry_type(tar::EntryType::Regular);
         h.set_mode(0o644);
         h.set_size(0);
-        b.append_data(&mut h, format!("usr/lib/l{}/.wh.pkg0", layer - 1), io::empty())?;
+        b.append_data(
+            &mut h,
+            format!("usr/lib/l{}/.wh.pkg0", layer - 1),
+            io::empty(),
+        )?;
         fill(rng, &mut buf, 1000);
         h.set_size(1000);
-        b.append_data(&mut h, format!("usr/lib/l{}/pkg1/mod200.py", layer - 1), &buf[..])?;
+        b.append_data(
+            &mut h,
+            format!("usr/lib/l{}/pkg1/mod200.py", layer - 1),
+            &buf[..],
+        )?;
     }
     let mut w = b.into_inner()?;
     w.flush()?;
@@ -194,8 +206,16 @@ fn main() -> io::Result<()> {
 
     // OCI layouts with gzip and zstd layers.
     for (name, level, mt) in [
-        ("oci-gzip", None, "application/vnd.oci.image.layer.v1.tar+gzip"),
-        ("oci-zstd", Some(3), "application/vnd.oci.image.layer.v1.tar+zstd"),
+        (
+            "oci-gzip",
+            None,
+            "application/vnd.oci.image.layer.v1.tar+gzip",
+        ),
+        (
+            "oci-zstd",
+            Some(3),
+            "application/vnd.oci.image.layer.v1.tar+zstd",
+        ),
     ] {
         let dir = out.join(name);
         let blobs = dir.join("blobs/sha256");

@@ -119,6 +119,9 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     /// Per inode of `overlay.inodes`.
     pub classes: Vec<InodeClass>,
+    /// dive 0.13's own figures, reproduced with their quirks (never mixed
+    /// with ours; see docs/dive-compat.md).
+    pub dive: crate::dive::DiveReport,
 }
 
 impl Analysis {
@@ -252,7 +255,11 @@ impl Analysis {
         // live; a duplicate that is also live cache counts as cache.
         totals.recoverable_bytes = totals.wasted_bytes + totals.cache_live_bytes + dup_not_cache;
 
+        let changesets: Vec<&crate::layer::Changeset> =
+            image.layers.iter().map(|l| &l.changeset).collect();
+        let dive = crate::dive::report(&changesets);
         let mut a = Analysis {
+            dive,
             image,
             overlay,
             rules,

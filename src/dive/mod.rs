@@ -96,7 +96,7 @@ pub struct DiveReport {
 }
 
 /// dive's figures for an image whose layers are `layers`, bottom first.
-pub fn figures(layers: &[Changeset]) -> DiveFigures {
+pub fn figures<C: std::borrow::Borrow<Changeset>>(layers: &[C]) -> DiveFigures {
     report(layers).figures
 }
 
@@ -118,12 +118,12 @@ pub fn figures(layers: &[Changeset]) -> DiveFigures {
 /// * a file replacing a directory keeps the directory's children;
 /// * sizes are tar size fields of every entry kind, and layer sizes sum
 ///   them over all entries (whiteouts and directories included).
-pub fn report(layers: &[Changeset]) -> DiveReport {
+pub fn report<C: std::borrow::Borrow<Changeset>>(layers: &[C]) -> DiveReport {
     let mut refusal = None;
     let mut trees = Vec::with_capacity(layers.len());
     let mut layer_sizes = Vec::with_capacity(layers.len());
     for (idx, layer) in layers.iter().enumerate() {
-        let (tree, size) = layer_tree(layer, idx, &mut refusal);
+        let (tree, size) = layer_tree(layer.borrow(), idx, &mut refusal);
         trees.push(tree);
         layer_sizes.push(size);
     }

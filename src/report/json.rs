@@ -111,11 +111,21 @@ pub struct FindingJson {
     pub remedy: String,
 }
 
+/// dive's figures. dive's userWastedPercent is NaN for a one-layer image
+/// (0/0) and +Inf when the upper layers are empty; JSON has neither, so a
+/// non-finite value is written as `null`, as is everything when dive would
+/// refuse the image (`refusal` says why).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DiveJson {
-    pub efficiency: f64,
-    pub wasted_bytes: u64,
-    pub user_wasted_percent: f64,
+    pub efficiency: Option<f64>,
+    pub wasted_bytes: Option<u64>,
+    pub user_wasted_percent: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
+}
+
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
 }
 
 impl Report {
@@ -211,7 +221,20 @@ impl Report {
                     remedy: f.remedy.clone(),
                 })
                 .collect(),
-            dive: None,
+            dive: Some(match &a.dive.refusal {
+                Some(why) => DiveJson {
+                    efficiency: None,
+                    wasted_bytes: None,
+                    user_wasted_percent: None,
+                    refusal: Some(why.clone()),
+                },
+                None => DiveJson {
+                    efficiency: finite(a.dive.figures.efficiency),
+                    wasted_bytes: Some(a.dive.figures.wasted_bytes),
+                    user_wasted_percent: finite(a.dive.figures.user_wasted_percent),
+                    refusal: None,
+                },
+            }),
         }
     }
 }

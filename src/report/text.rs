@@ -70,6 +70,20 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
         human(t.duplicate_bytes)
     )?;
 
+    match &a.dive.refusal {
+        Some(why) => writeln!(w, "  dive 0.13    would refuse this image: {}", esc(why))?,
+        None => {
+            let d = &a.dive.figures;
+            writeln!(
+                w,
+                "  dive 0.13    efficiency {:.4}%, wastedBytes {}, userWastedPercent {:.4}%  (dive's definitions, for .dive-ci)",
+                d.efficiency * 100.0,
+                d.wasted_bytes,
+                d.user_wasted_percent
+            )?
+        }
+    }
+
     writeln!(w)?;
     writeln!(w, "Layers")?;
     writeln!(
