@@ -92,7 +92,10 @@ mod tests {
 
     #[test]
     fn html_escapes_markup() {
-        assert_eq!(for_html("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            for_html("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
         assert_eq!(for_html("plain"), "plain");
     }
 }

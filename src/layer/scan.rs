@@ -124,8 +124,8 @@ pub fn scan<R: Read>(blob: R, opts: &ScanOptions<'_>) -> Result<Changeset, ScanE
     let mut head = [0u8; 4];
     let mut got = 0;
     while got < head.len() {
-        let n = read_retry(&mut tap, &mut head[got..])
-            .map_err(|e| ScanError::io("reading blob", e))?;
+        let n =
+            read_retry(&mut tap, &mut head[got..]).map_err(|e| ScanError::io("reading blob", e))?;
         if n == 0 {
             break;
         }
@@ -135,7 +135,8 @@ pub fn scan<R: Read>(blob: R, opts: &ScanOptions<'_>) -> Result<Changeset, ScanE
     if compression != Compression::None && !opts.blob_digest {
         tap.sha = None;
     }
-    let stored = BufReader::with_capacity(READ_BUF, io::Cursor::new(head[..got].to_vec()).chain(tap));
+    let stored =
+        BufReader::with_capacity(READ_BUF, io::Cursor::new(head[..got].to_vec()).chain(tap));
     if compression == Compression::None {
         // Plain blob: the stored bytes are the tar stream; hash them once.
         let mut stored = stored;
@@ -199,8 +200,7 @@ fn walk_uncompressed<R: Read>(dec: R) -> Result<(Vec<Entry>, Tap<R>), ScanError>
         let mut buffered = BufReader::with_capacity(READ_BUF, &mut tap);
         let entries = walk(&mut buffered)?;
         // Drain the buffered reader's remainder through the tap.
-        io::copy(&mut buffered, &mut io::sink())
-            .map_err(|e| ScanError::io("decompressing", e))?;
+        io::copy(&mut buffered, &mut io::sink()).map_err(|e| ScanError::io("decompressing", e))?;
         entries
     };
     Ok((entries, tap))
@@ -252,7 +252,9 @@ fn read_entry<R: Read>(e: &mut tar::Entry<'_, R>, buf: &mut [u8]) -> io::Result<
         kind = w;
     }
     let link = match kind {
-        EntryKind::Symlink => e.link_name_bytes().map(|l| l.into_owned().into_boxed_slice()),
+        EntryKind::Symlink => e
+            .link_name_bytes()
+            .map(|l| l.into_owned().into_boxed_slice()),
         EntryKind::Hardlink => e
             .link_name_bytes()
             .map(|l| normalize(&l).into_owned().into_boxed_slice()),
