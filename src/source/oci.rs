@@ -418,7 +418,10 @@ fn pick_platform(
         s
     };
     let missing = |l: &Leaf| Error::MissingBlob {
-        what: format!("manifest for {}", name(l)),
+        what: match &l.platform {
+            Some(p) => format!("manifest for {p}"),
+            None => "manifest".to_string(),
+        },
         digest: l.desc.digest.clone(),
     };
 
