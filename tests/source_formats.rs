@@ -279,3 +279,40 @@ fn oci_layer_descriptor_without_media_type_is_accepted() {
     assert_image(&got, &img);
     assert_eq!(got.info.format, Format::OciLayout);
 }
+
+#[test]
+fn a_layer_that_looks_like_json_is_scanned_from_memory() {
+    // An uncompressed layer whose first member is named `{...`: the one-pass
+    // reader buffers it as metadata, then finds it is a layer.
+    let base = sample();
+    let mut layers = base.layers.clone();
+    layers[0] = TLayer::new(
+        &[
+            E::File("{odd}", b"{}".to_vec()),
+            E::File("etc/os-release", b"ID=x\n".to_vec()),
+        ],
+        Comp::None,
+    );
+    assert_eq!(layers[0].tar[0], b'{');
+    let img = TImage {
+        created_by: base.created_by.clone(),
+        ..base.with_layers(layers)
+    };
+    for a in [
+        docker25(&[(&img, &["a:1"])]),
+        legacy(&[(&img, &["a:1"])], true),
+    ] {
+        for (_, got) in open_all_routes(&a, &opts()) {
+            assert_image(&got, &img);
+        }
+    }
+}
+
+#[test]
+fn unpacked_docker25_directory_is_docker_oci() {
+    let img = sample();
+    let got = open_dir(&docker25(&[(&img, &["app:1.0"])]), &opts()).unwrap();
+    assert_image(&got, &img);
+    assert_eq!(got.info.format, Format::DockerOci);
+    assert_eq!(got.info.reference.as_deref(), Some("app:1.0"));
+}

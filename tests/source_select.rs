@@ -211,3 +211,18 @@ fn platform_of_a_single_platform_image_is_checked() {
         "{m}"
     );
 }
+
+#[test]
+fn oci_images_can_be_picked_by_config_digest() {
+    let a_img = sample_with([Comp::None; 3], 14);
+    let b_img = sample_with([Comp::Gzip; 3], 15);
+    let o = oci_layout(&[(&a_img, Some("one")), (&b_img, Some("two"))]);
+    assert_image(
+        &open_dir(&o, &with_image(&b_img.config_digest())).unwrap(),
+        &b_img,
+    );
+    assert_image(
+        &open_stream(&o.tar(), &with_image(&a_img.config_digest()[7..19])).unwrap(),
+        &a_img,
+    );
+}

@@ -269,12 +269,12 @@ fn candidates(
         .into_iter()
         .map(|(annotated, g)| {
             let mut names = Vec::new();
-            if !repo_tags.is_empty() {
-                let configs = reachable_configs(store, &g.entries, 0);
-                for (config, tags) in repo_tags {
-                    if configs.contains(config) {
-                        names.extend(tags.iter().cloned());
-                    }
+            // Config digests identify the image too (`docker images` shows
+            // them as IDs with the classic store) and carry the RepoTags.
+            let configs = reachable_configs(store, &g.entries, 0);
+            for (config, tags) in repo_tags {
+                if configs.contains(config) {
+                    names.extend(tags.iter().cloned());
                 }
             }
             for n in annotated {
@@ -282,7 +282,12 @@ fn candidates(
                     names.push(n);
                 }
             }
-            let ids = g.entries.iter().map(|e| e.digest.clone()).collect();
+            let ids = g
+                .entries
+                .iter()
+                .map(|e| e.digest.clone())
+                .chain(configs)
+                .collect();
             Candidate {
                 names,
                 ids,

@@ -59,9 +59,11 @@ pub(crate) fn resolve(store: &dyn Store, gzipped: bool, opts: &OpenOptions) -> R
     let wanted = opts.platform.as_deref().map(Platform::parse).transpose()?;
     let oci_layout = store.contains("oci-layout") || store.contains("index.json");
     let docker = store.contains("manifest.json");
+    // The format names the layout, whatever holds it: an unpacked Docker 25+
+    // save is still docker-oci, an unpacked legacy save docker-archive.
     let format = match (oci_layout, docker, store.is_dir()) {
-        (true, _, true) => Format::OciLayout,
-        (true, true, false) => Format::DockerOci,
+        (true, true, _) => Format::DockerOci,
+        (true, false, true) => Format::OciLayout,
         (true, false, false) => Format::OciArchive,
         (false, true, _) => Format::DockerArchive,
         (false, false, true) => {
