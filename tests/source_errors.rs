@@ -714,3 +714,26 @@ fn index_with_only_artifacts() {
         "index.json: lists no image manifests, only: application/vnd.oci.artifact.manifest.v1+json"
     );
 }
+
+#[test]
+fn the_first_broken_layer_is_reported_whatever_the_thread_timing() {
+    let base = sample_with([Comp::Gzip; 3], 54);
+    let mut layers = base.layers.clone();
+    for l in &mut layers[1..] {
+        let n = l.stored.len();
+        l.stored.truncate(n / 2);
+    }
+    let img = TImage {
+        layers,
+        ..base.clone()
+    };
+    let label = layer_labels(&img)[1].clone();
+    for _ in 0..5 {
+        for e in errors_everywhere(&oci_layout(&[(&img, None)]), &opts()) {
+            assert!(
+                matches!(&e, Error::Layer { layer, .. } if *layer == label),
+                "{e:?}"
+            );
+        }
+    }
+}
