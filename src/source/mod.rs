@@ -5,12 +5,37 @@
 //! Docker 25+ `docker save` (an OCI layout inside the tar plus
 //! `manifest.json`), OCI image layout directories, oci-archive; any of the
 //! tarballs gzipped as a whole; and all of them on stdin.
+//!
+//! The flow, whatever the input: detect what the bytes are (`detect`), find
+//! the files (`outer` for a tar, `dir` for a directory, `stream` for a
+//! one-pass read), resolve the metadata into a plan (`plan`, with
+//! `docker_archive`, `oci`, `config`, `select`), run the layer pass on every
+//! planned blob (`parallel` when seekable, inline when streaming), then
+//! check digests and media types (`verify`) and build the [`Image`].
 
-use std::path::PathBuf;
+mod config;
+mod detect;
+mod dir;
+mod docker_archive;
+mod oci;
+mod outer;
+mod parallel;
+mod plan;
+mod select;
+mod store;
+mod stream;
+mod verify;
+
+use std::fs::File;
+use std::io::{self, BufReader, Cursor, Read};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::layer::Changeset;
+
+use detect::{read_head, sniff, Sniffed, BLOCK};
+use store::BlobStore;
 
 /// Where the image comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,6 +146,81 @@ pub struct Image {
 }
 
 /// Open an image and run the layer pass over every layer.
-pub fn open(_input: &Input, _opts: &OpenOptions) -> Result<Image> {
-    Err(crate::Error::Usage("not implemented yet".into()))
+///
+/// A plain tar file or a directory is read in parallel (one pass per layer
+/// blob, by offset); stdin and a gzipped file are read in one pass (see
+/// [`open_reader`]).
+pub fn open(input: &Input, opts: &OpenOptions) -> Result<Image> {
+    match input {
+        Input::Stdin => open_reader(io::stdin().lock(), &input.display(), opts),
+        Input::Path(p) => open_path(p, opts),
+    }
+}
+
+/// Open an image from a stream that cannot seek (stdin, a pipe, a socket):
+/// a tar or gzipped tar of any supported layout, read exactly once. `label`
+/// names the input in errors.
+pub fn open_reader<R: Read>(reader: R, label: &str, opts: &OpenOptions) -> Result<Image> {
+    let mut reader = reader;
+    let head = read_head(&mut reader, BLOCK).map_err(|e| Error::io(label, e))?;
+    let kind = sniff(&head);
+    let rest = Cursor::new(head).chain(reader);
+    match kind {
+        Sniffed::Tar => stream::run(rest, label, false, opts),
+        Sniffed::Gzip => {
+            // Multi-member: `pigz` and concatenated gzip files are valid.
+            let mut gz =
+                flate2::read::MultiGzDecoder::new(BufReader::with_capacity(256 * 1024, rest));
+            let inner = read_head(&mut gz, BLOCK).map_err(|e| Error::io(label, e))?;
+            match sniff(&inner) {
+                Sniffed::Tar => stream::run(Cursor::new(inner).chain(gz), label, true, opts),
+                Sniffed::Empty => Err(unknown(label, "a gzip stream with nothing in it")),
+                _ => Err(unknown(label, "gzip-compressed, but not a tar archive")),
+            }
+        }
+        other => Err(not_an_archive(label, other)),
+    }
+}
+
+fn open_path(path: &Path, opts: &OpenOptions) -> Result<Image> {
+    let label = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(&label, e))?;
+    if meta.is_dir() {
+        return open_seekable(&dir::DirStore::new(path, &label), opts);
+    }
+    let mut file = File::open(path).map_err(|e| Error::io(&label, e))?;
+    let head = read_head(&mut file, BLOCK).map_err(|e| Error::io(&label, e))?;
+    match sniff(&head) {
+        Sniffed::Tar => open_seekable(&outer::TarStore::index(path, &label)?, opts),
+        // A gzip stream cannot be read by offset: one pass, like stdin.
+        Sniffed::Gzip => open_reader(Cursor::new(head).chain(file), &label, opts),
+        other => Err(not_an_archive(&label, other)),
+    }
+}
+
+fn open_seekable<S: BlobStore>(store: &S, opts: &OpenOptions) -> Result<Image> {
+    let plan = plan::resolve(store, false, opts)?;
+    let scanned = parallel::scan_layers(store, &plan, opts)?;
+    plan::finish(plan, scanned, opts)
+}
+
+fn unknown(input: &str, why: &str) -> Error {
+    Error::UnknownFormat {
+        input: input.to_string(),
+        why: why.to_string(),
+    }
+}
+
+fn not_an_archive(input: &str, kind: Sniffed) -> Error {
+    match kind {
+        Sniffed::Empty => unknown(input, "empty input"),
+        Sniffed::Zstd => unknown(
+            input,
+            "a zstd-compressed file; only gzip is read as a whole-archive compression (run `zstd -d` first)",
+        ),
+        _ => unknown(
+            input,
+            "not an image: neither a tar archive, a gzipped tar, nor an OCI layout directory",
+        ),
+    }
 }

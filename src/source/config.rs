@@ -1,0 +1,117 @@
+//! The image config (image-spec `config.md`; Docker's image JSON is the
+//! same shape): platform, `rootfs.diff_ids`, and `history`.
+//!
+//! Parsed leniently: only `rootfs.diff_ids` is required (without it the
+//! layers cannot be checked); every other field may be missing.
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+use super::select::Platform;
+
+#[derive(Deserialize)]
+struct ConfigJson {
+    #[serde(default)]
+    architecture: Option<String>,
+    #[serde(default)]
+    os: Option<String>,
+    #[serde(default)]
+    variant: Option<String>,
+    rootfs: RootFs,
+    #[serde(default)]
+    history: Option<Vec<HistoryJson>>,
+}
+
+#[derive(Deserialize)]
+struct RootFs {
+    diff_ids: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct HistoryJson {
+    #[serde(default)]
+    created_by: Option<String>,
+    #[serde(default)]
+    empty_layer: Option<bool>,
+}
+
+/// What the readers need from a config.
+#[derive(Debug, Clone)]
+pub(crate) struct ImageConfig {
+    pub platform: Option<Platform>,
+    pub diff_ids: Vec<String>,
+    /// `created_by` of the history entries that made a layer
+    /// (`empty_layer` not true), in order: entry i belongs to layer i+1.
+    pub layer_history: Vec<Option<String>>,
+}
+
+impl ImageConfig {
+    pub fn parse(bytes: &[u8], file: &str) -> Result<ImageConfig> {
+        let c: ConfigJson = parse_json(bytes, file)?;
+        let platform = match (&c.os, &c.architecture) {
+            (Some(os), Some(arch)) if !os.is_empty() && !arch.is_empty() => {
+                Some(Platform::new(os, arch, c.variant.as_deref()))
+            }
+            _ => None,
+        };
+        let layer_history = c
+            .history
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|h| h.empty_layer != Some(true))
+            .map(|h| h.created_by)
+            .collect();
+        Ok(ImageConfig {
+            platform,
+            diff_ids: c.rootfs.diff_ids,
+            layer_history,
+        })
+    }
+
+    /// The build step of layer `index` (1-based); history may be shorter
+    /// than the layer list (squashed or hand-made images).
+    pub fn created_by(&self, index: usize) -> Option<String> {
+        self.layer_history
+            .get(index.checked_sub(1)?)
+            .cloned()
+            .flatten()
+    }
+}
+
+/// Parse a metadata file, naming it and keeping serde's message (which
+/// gives line and column).
+pub(crate) fn parse_json<'a, T: Deserialize<'a>>(bytes: &'a [u8], file: &str) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| Error::metadata(file, format!("invalid JSON: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_skips_empty_layers() {
+        let c = ImageConfig::parse(
+            br#"{"os":"linux","architecture":"arm","variant":"v7",
+                 "rootfs":{"type":"layers","diff_ids":["sha256:a","sha256:b"]},
+                 "history":[{"created_by":"ENV x"  ,"empty_layer":true},
+                            {"created_by":"ADD a"},{"comment":"no step"}]}"#,
+            "config",
+        )
+        .unwrap();
+        assert_eq!(c.platform.as_ref().unwrap().to_string(), "linux/arm/v7");
+        assert_eq!(c.created_by(1).as_deref(), Some("ADD a"));
+        assert_eq!(c.created_by(2), None);
+        assert_eq!(c.created_by(3), None);
+        assert_eq!(c.created_by(0), None);
+    }
+
+    #[test]
+    fn rootfs_is_required() {
+        let e = ImageConfig::parse(br#"{"os":"linux"}"#, "config x").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "config x: invalid JSON: missing field `rootfs` at line 1 column 14"
+        );
+    }
+}

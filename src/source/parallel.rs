@@ -1,0 +1,140 @@
+//! Seekable inputs: every layer blob can be read on its own, so the layer
+//! passes run in parallel, at most `available_parallelism()` at a time,
+//! each thread with its own file handle.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::thread;
+
+use crate::error::{Error, Result};
+use crate::layer::{self, Changeset, ScanOptions};
+
+use super::plan::Plan;
+use super::store::{Blob, BlobStore};
+use super::OpenOptions;
+
+/// One distinct blob to scan (layers sharing a blob share the pass).
+struct Job {
+    blob: Blob,
+    blob_digest: bool,
+    label: String,
+}
+
+/// Scan the plan's layers; one result per planned layer, in order.
+pub(crate) fn scan_layers(
+    store: &dyn BlobStore,
+    plan: &Plan,
+    opts: &OpenOptions,
+) -> Result<Vec<Result<Changeset>>> {
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut job_of_layer = Vec::with_capacity(plan.layers.len());
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    for l in &plan.layers {
+        let blob = store
+            .locate(&l.path, &l.label)?
+            .ok_or_else(|| Error::MissingBlob {
+                what: l.what(),
+                digest: l.digest.clone().unwrap_or_else(|| l.path.clone()),
+            })?;
+        let want = l.wants_blob_digest(opts.verify);
+        let j = match by_key.get(&blob.key) {
+            Some(&j) => {
+                jobs[j].blob_digest |= want;
+                j
+            }
+            None => {
+                by_key.insert(blob.key.clone(), jobs.len());
+                jobs.push(Job {
+                    blob,
+                    blob_digest: want,
+                    label: l.label.clone(),
+                });
+                jobs.len() - 1
+            }
+        };
+        job_of_layer.push(j);
+    }
+
+    let sink = opts.progress.as_deref();
+    if let Some(p) = sink {
+        p.total(Some(jobs.iter().map(|j| j.blob.size).sum()));
+    }
+    let advance = |n: u64| {
+        if let Some(p) = sink {
+            p.advance(n)
+        }
+    };
+    let threads = thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len())
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let results: Vec<Mutex<Option<Result<Changeset>>>> =
+        jobs.iter().map(|_| Mutex::new(None)).collect();
+    thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                // Jobs are handed out in layer order and, after a failure,
+                // no new one starts: every layer below a failed one has been
+                // scanned, so "the first error in layer order" is stable.
+                if failed.load(Ordering::Relaxed) {
+                    break;
+                }
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(job) = jobs.get(i) else { break };
+                let result = scan_one(store, job, &advance);
+                if result.is_err() {
+                    failed.store(true, Ordering::Relaxed);
+                }
+                if let Ok(mut slot) = results[i].lock() {
+                    *slot = Some(result);
+                }
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                if let Some(p) = sink {
+                    p.layer_done(n, Some(jobs.len()));
+                }
+            });
+        }
+    });
+
+    let mut results: Vec<Option<Result<Changeset>>> = results
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        })
+        .collect();
+    let mut refs = vec![0usize; jobs.len()];
+    for &j in &job_of_layer {
+        refs[j] += 1;
+    }
+    Ok(plan
+        .layers
+        .iter()
+        .zip(job_of_layer)
+        .map(|(l, j)| {
+            refs[j] -= 1;
+            match &results[j] {
+                Some(Ok(cs)) if refs[j] > 0 => Ok(cs.clone()),
+                Some(_) => results[j].take().unwrap_or_else(|| Err(not_read(&l.label))),
+                None => Err(not_read(&l.label)),
+            }
+        })
+        .collect())
+}
+
+fn not_read(label: &str) -> Error {
+    Error::layer(label, "not read: an earlier layer failed")
+}
+
+fn scan_one(store: &dyn BlobStore, job: &Job, advance: &(dyn Fn(u64) + Sync)) -> Result<Changeset> {
+    let reader = store.open(&job.blob)?;
+    let opts = ScanOptions {
+        blob_digest: job.blob_digest,
+        progress: Some(advance),
+    };
+    layer::scan(reader, &opts).map_err(|e| Error::layer(&job.label, e.0))
+}
