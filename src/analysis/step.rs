@@ -23,7 +23,7 @@ pub fn build_step(created_by: &str) -> String {
     // BuildKit writes `RUN /bin/sh -c …`; the classic builder `/bin/sh -c …`.
     let had_run = match s.strip_prefix("RUN ") {
         Some(rest) => {
-            s = rest.trim_start();
+            s = strip_run_flags(rest.trim_start());
             true
         }
         None => false,
@@ -34,14 +34,27 @@ pub fn build_step(created_by: &str) -> String {
             if let Some(nop) = rest.strip_prefix("#(nop)") {
                 return nop.trim().to_string();
             }
-            return format!("RUN {}", rest.trim());
+            return format!("RUN {}", strip_run_flags(rest.trim()));
         }
     }
     if had_run {
-        format!("RUN {s}")
+        format!("RUN {}", strip_run_flags(s))
     } else {
         s.to_string()
     }
+}
+
+/// Drop `RUN` flags (`--mount=…`, `--network=…`, `--security=…`) that
+/// builders record in front of the command: the command is what people
+/// recognise.
+fn strip_run_flags(mut s: &str) -> &str {
+    while let Some(rest) = ["--mount=", "--network=", "--security="]
+        .iter()
+        .find_map(|f| s.strip_prefix(f))
+    {
+        s = rest.split_once(' ').map_or("", |x| x.1).trim_start();
+    }
+    s
 }
 
 /// Shorten to at most `max` characters, with `…` when cut.
@@ -76,6 +89,14 @@ mod tests {
         assert_eq!(build_step("RUN make # buildkit"), "RUN make");
         assert_eq!(build_step("|2 A=1 B=2 /bin/sh -c make"), "RUN make");
         assert_eq!(build_step("COPY . /app # buildkit"), "COPY . /app");
+        assert_eq!(
+            build_step("/bin/sh -c --mount=type=bind,source=bb,target=/bin/sh --mount=type=cache,target=/x apt-get update"),
+            "RUN apt-get update"
+        );
+        assert_eq!(
+            build_step("RUN --mount=type=cache,target=/root/.cache/pip /bin/sh -c pip install x # buildkit"),
+            "RUN pip install x"
+        );
     }
 
     #[test]
