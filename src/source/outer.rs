@@ -159,7 +159,7 @@ impl TarStore {
             if let Member::File { offset, size } = member {
                 // Seeking past the end succeeds, so truncation must be
                 // checked here, before any reader trusts the offsets.
-                if offset.checked_add(size).map_or(true, |end| end > len) {
+                if offset.checked_add(size).is_none_or(|end| end > len) {
                     return Err(Error::io(
                         label,
                         io::Error::new(
