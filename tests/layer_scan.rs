@@ -71,7 +71,10 @@ fn plain_layer_sizes_digest_and_entries() {
     assert_eq!(cs.entries[3].link.as_deref(), Some(&b"etc/hosts"[..]));
     // The content hash is XXH3-128 of exactly the file's bytes.
     let expect = xxhash_rust::xxh3::xxh3_128(&content(123, 1));
-    assert_eq!(cs.entries[1].hash.unwrap().0, expect);
+    assert_eq!(
+        cs.entries[1].hash,
+        Some(layerscope::layer::ContentHash::from(expect))
+    );
 }
 
 #[test]

@@ -124,152 +124,58 @@ pub struct Analysis {
     pub dive: crate::dive::DiveReport,
 }
 
+/// Our own figures, before findings.
+struct Figures {
+    totals: Totals,
+    layers: Vec<LayerFigures>,
+    cache: Vec<CacheUsage>,
+    hidden: Vec<HiddenFile>,
+    duplicates: Vec<DuplicateGroup>,
+    classes: Vec<InodeClass>,
+}
+
 impl Analysis {
-    /// Apply the layers and compute every figure.
+    /// Apply the layers and compute every figure. dive's figures are
+    /// computed on a second thread meanwhile: they share nothing with ours.
     pub fn new(image: Image, rules: CacheRules) -> Analysis {
-        let overlay = Overlay::build(image.layers.iter().map(|l| &l.changeset));
-        Analysis::with_overlay(image, overlay, rules)
+        let (overlay, figures, dive) = std::thread::scope(|s| {
+            let dive = s.spawn(|| dive_report(&image));
+            let overlay = Overlay::build(image.layers.iter().map(|l| &l.changeset));
+            let figures = figures(&image, &overlay, &rules);
+            (overlay, figures, dive.join().expect("dive thread"))
+        });
+        Analysis::assemble(image, overlay, rules, figures, dive)
     }
 
     /// Compute every figure from an overlay already built from `image`.
     pub fn with_overlay(image: Image, overlay: Overlay, rules: CacheRules) -> Analysis {
-        let n = image.layers.len();
-        let mut layers: Vec<LayerFigures> = image
-            .layers
-            .iter()
-            .map(|l| LayerFigures {
-                index: l.index,
-                digest: l.digest.clone(),
-                diff_id: l.changeset.diff_id.clone(),
-                created_by: l.created_by.clone(),
-                media_type: l.media_type.clone(),
-                compression: l.changeset.compression.as_str(),
-                size_bytes: l.changeset.size_bytes,
-                stored_bytes: l.changeset.stored_bytes,
-                content_bytes: l.changeset.content_bytes(),
-                entries: l.changeset.entries.len() as u64,
-                hidden_bytes_added: 0,
-                hides_bytes: 0,
-                cache_bytes: 0,
-            })
-            .collect();
-
-        let mut totals = Totals {
-            layers: n,
-            size_bytes: layers.iter().map(|l| l.size_bytes).sum(),
-            stored_bytes: layers.iter().map(|l| l.stored_bytes).sum(),
-            content_bytes: layers.iter().map(|l| l.content_bytes).sum(),
-            entries: layers.iter().map(|l| l.entries).sum(),
-            ..Totals::default()
-        };
-
-        // Classify every inode once: cache rule and churn.
-        let mut classes = Vec::with_capacity(overlay.inodes.len());
-        let mut cache_by_rule: Vec<(u64, u64, u64)> = vec![(0, 0, 0); rules.rules.len()];
-        let mut hidden = Vec::new();
-        let mut path_buf = Vec::new();
-        for (id, ino) in overlay.inodes.iter().enumerate() {
-            path_buf.clear();
-            path_buf.push(b'/');
-            path_buf.extend_from_slice(
-                &image.layers[ino.layer as usize].changeset.entries[ino.entry as usize].path,
-            );
-            let rule = rules.classify(&path_buf);
-            let churn = ino.gone.is_some() && rules.is_churn(&path_buf);
-            classes.push(InodeClass {
-                rule: rule.map(|r| r as u16),
-                churn,
-            });
-            if let Some(r) = rule {
-                let c = &mut cache_by_rule[r];
-                c.2 += 1;
-                if ino.is_live() {
-                    c.0 += ino.size;
-                } else {
-                    c.1 += ino.size;
-                }
-                layers[ino.layer as usize].cache_bytes += ino.size;
-            }
-            match ino.gone {
-                None => totals.live_bytes += ino.size,
-                Some(g) => {
-                    match g.cause {
-                        Cause::Overwritten => totals.overwritten_bytes += ino.size,
-                        _ => totals.removed_bytes += ino.size,
-                    }
-                    if churn {
-                        totals.churn_bytes += ino.size;
-                    }
-                    layers[ino.layer as usize].hidden_bytes_added += ino.size;
-                    if g.layer > ino.layer {
-                        layers[g.layer as usize].hides_bytes += ino.size;
-                    }
-                    if ino.size > 0 {
-                        hidden.push(HiddenFile {
-                            path: display_path(&path_buf[1..]),
-                            bytes: ino.size,
-                            cause: g.cause,
-                            added_by: ino.layer as usize + 1,
-                            hidden_by: g.layer as usize + 1,
-                            churn,
-                            cache_rule: rule.map(|r| rules.rules[r].name.clone()),
-                            inode: id as u32,
-                        });
-                    }
-                }
-            }
-        }
-        totals.wasted_bytes = totals.removed_bytes + totals.overwritten_bytes;
-        totals.efficiency = if totals.content_bytes == 0 {
-            1.0
-        } else {
-            totals.live_bytes as f64 / totals.content_bytes as f64
-        };
-        hidden.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
-
-        let cache: Vec<CacheUsage> = rules
-            .rules
-            .iter()
-            .zip(&cache_by_rule)
-            .filter(|(_, c)| c.0 + c.1 > 0)
-            .map(|(r, c)| CacheUsage {
-                rule: r.name.clone(),
-                live_bytes: c.0,
-                hidden_bytes: c.1,
-                files: c.2,
-                remedy: r.remedy.clone(),
-            })
-            .collect();
-        let mut cache = cache;
-        cache.sort_by(|a, b| {
-            (b.live_bytes + b.hidden_bytes)
-                .cmp(&(a.live_bytes + a.hidden_bytes))
-                .then_with(|| a.rule.cmp(&b.rule))
+        let (figures, dive) = std::thread::scope(|s| {
+            let dive = s.spawn(|| dive_report(&image));
+            let figures = figures(&image, &overlay, &rules);
+            (figures, dive.join().expect("dive thread"))
         });
-        totals.cache_live_bytes = cache.iter().map(|c| c.live_bytes).sum();
-        totals.cache_hidden_bytes = cache.iter().map(|c| c.hidden_bytes).sum();
+        Analysis::assemble(image, overlay, rules, figures, dive)
+    }
 
-        let (duplicates, dup_not_cache) = duplicates(&overlay, &classes);
-        totals.duplicate_bytes = duplicates.iter().map(|d| d.wasted_bytes).sum();
-        // No byte twice: hidden bytes are all in wasted; live cache bytes are
-        // live; a duplicate that is also live cache counts as cache.
-        totals.recoverable_bytes = totals.wasted_bytes + totals.cache_live_bytes + dup_not_cache;
-
-        let changesets: Vec<&crate::layer::Changeset> =
-            image.layers.iter().map(|l| &l.changeset).collect();
-        let dive = crate::dive::report(&changesets);
+    fn assemble(
+        image: Image,
+        overlay: Overlay,
+        rules: CacheRules,
+        f: Figures,
+        dive: crate::dive::DiveReport,
+    ) -> Analysis {
         let mut a = Analysis {
-            dive,
             image,
             overlay,
             rules,
-            totals,
-            layers,
-            cache,
-            hidden,
-            duplicates,
+            totals: f.totals,
+            layers: f.layers,
+            cache: f.cache,
+            hidden: f.hidden,
+            duplicates: f.duplicates,
             findings: Vec::new(),
-            classes,
+            classes: f.classes,
+            dive,
         };
         a.findings = findings::derive(&a);
         a
@@ -285,9 +191,151 @@ impl Analysis {
     }
 }
 
+fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules) -> Figures {
+    let n = image.layers.len();
+    let mut layers: Vec<LayerFigures> = image
+        .layers
+        .iter()
+        .map(|l| LayerFigures {
+            index: l.index,
+            digest: l.digest.clone(),
+            diff_id: l.changeset.diff_id.clone(),
+            created_by: l.created_by.clone(),
+            media_type: l.media_type.clone(),
+            compression: l.changeset.compression.as_str(),
+            size_bytes: l.changeset.size_bytes,
+            stored_bytes: l.changeset.stored_bytes,
+            content_bytes: l.changeset.content_bytes(),
+            entries: l.changeset.entries.len() as u64,
+            hidden_bytes_added: 0,
+            hides_bytes: 0,
+            cache_bytes: 0,
+        })
+        .collect();
+
+    let mut totals = Totals {
+        layers: n,
+        size_bytes: layers.iter().map(|l| l.size_bytes).sum(),
+        stored_bytes: layers.iter().map(|l| l.stored_bytes).sum(),
+        content_bytes: layers.iter().map(|l| l.content_bytes).sum(),
+        entries: layers.iter().map(|l| l.entries).sum(),
+        ..Totals::default()
+    };
+
+    // Classify every inode once: cache rule and churn.
+    let mut classes = Vec::with_capacity(overlay.inodes.len());
+    let mut cache_by_rule: Vec<(u64, u64, u64)> = vec![(0, 0, 0); rules.rules.len()];
+    let mut hidden = Vec::new();
+    let mut path_buf = Vec::new();
+    for (id, ino) in overlay.inodes.iter().enumerate() {
+        path_buf.clear();
+        path_buf.push(b'/');
+        path_buf.extend_from_slice(
+            &image.layers[ino.layer as usize].changeset.entries[ino.entry as usize].path,
+        );
+        let rule = rules.classify(&path_buf);
+        let churn = ino.gone.is_some() && rules.is_churn(&path_buf);
+        classes.push(InodeClass {
+            rule: rule.map(|r| r as u16),
+            churn,
+        });
+        if let Some(r) = rule {
+            let c = &mut cache_by_rule[r];
+            c.2 += 1;
+            if ino.is_live() {
+                c.0 += ino.size;
+            } else {
+                c.1 += ino.size;
+            }
+            layers[ino.layer as usize].cache_bytes += ino.size;
+        }
+        match ino.gone {
+            None => totals.live_bytes += ino.size,
+            Some(g) => {
+                match g.cause {
+                    Cause::Overwritten => totals.overwritten_bytes += ino.size,
+                    _ => totals.removed_bytes += ino.size,
+                }
+                if churn {
+                    totals.churn_bytes += ino.size;
+                }
+                layers[ino.layer as usize].hidden_bytes_added += ino.size;
+                if g.layer > ino.layer {
+                    layers[g.layer as usize].hides_bytes += ino.size;
+                }
+                if ino.size > 0 {
+                    hidden.push(HiddenFile {
+                        path: display_path(&path_buf[1..]),
+                        bytes: ino.size,
+                        cause: g.cause,
+                        added_by: ino.layer as usize + 1,
+                        hidden_by: g.layer as usize + 1,
+                        churn,
+                        cache_rule: rule.map(|r| rules.rules[r].name.clone()),
+                        inode: id as u32,
+                    });
+                }
+            }
+        }
+    }
+    totals.wasted_bytes = totals.removed_bytes + totals.overwritten_bytes;
+    totals.efficiency = if totals.content_bytes == 0 {
+        1.0
+    } else {
+        totals.live_bytes as f64 / totals.content_bytes as f64
+    };
+    hidden.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
+
+    let cache: Vec<CacheUsage> = rules
+        .rules
+        .iter()
+        .zip(&cache_by_rule)
+        .filter(|(_, c)| c.0 + c.1 > 0)
+        .map(|(r, c)| CacheUsage {
+            rule: r.name.clone(),
+            live_bytes: c.0,
+            hidden_bytes: c.1,
+            files: c.2,
+            remedy: r.remedy.clone(),
+        })
+        .collect();
+    let mut cache = cache;
+    cache.sort_by(|a, b| {
+        (b.live_bytes + b.hidden_bytes)
+            .cmp(&(a.live_bytes + a.hidden_bytes))
+            .then_with(|| a.rule.cmp(&b.rule))
+    });
+    totals.cache_live_bytes = cache.iter().map(|c| c.live_bytes).sum();
+    totals.cache_hidden_bytes = cache.iter().map(|c| c.hidden_bytes).sum();
+
+    let (duplicates, dup_not_cache) = duplicates(image, overlay, &classes);
+    totals.duplicate_bytes = duplicates.iter().map(|d| d.wasted_bytes).sum();
+    // No byte twice: hidden bytes are all in wasted; live cache bytes are
+    // live; a duplicate that is also live cache counts as cache.
+    totals.recoverable_bytes = totals.wasted_bytes + totals.cache_live_bytes + dup_not_cache;
+    Figures {
+        totals,
+        layers,
+        cache,
+        hidden,
+        duplicates,
+        classes,
+    }
+}
+
+fn dive_report(image: &Image) -> crate::dive::DiveReport {
+    let changesets: Vec<&crate::layer::Changeset> =
+        image.layers.iter().map(|l| &l.changeset).collect();
+    crate::dive::report(&changesets)
+}
+
 /// Group live regular files by content; return the groups and the bytes
 /// they waste once live cache files are left out (recoverable's share).
-fn duplicates(overlay: &Overlay, classes: &[InodeClass]) -> (Vec<DuplicateGroup>, u64) {
+fn duplicates(
+    image: &Image,
+    overlay: &Overlay,
+    classes: &[InodeClass],
+) -> (Vec<DuplicateGroup>, u64) {
     // A live name of each live inode, preferring the entry that carries it.
     let mut live_node: Vec<u32> = vec![NONE; overlay.inodes.len()];
     for v in overlay
@@ -301,10 +349,11 @@ fn duplicates(overlay: &Overlay, classes: &[InodeClass]) -> (Vec<DuplicateGroup>
             *slot = v.node;
         }
     }
-    let mut groups: FxHashMap<(u64, u128), Vec<u32>> = FxHashMap::default();
+    let mut groups: FxHashMap<(u64, [u8; 16]), Vec<u32>> = FxHashMap::default();
     for (id, ino) in overlay.inodes.iter().enumerate() {
         if ino.is_live() && ino.size > 0 {
-            if let Some(h) = ino.hash {
+            let e = &image.layers[ino.layer as usize].changeset.entries[ino.entry as usize];
+            if let Some(h) = e.hash {
                 groups.entry((ino.size, h.0)).or_default().push(id as u32);
             }
         }

@@ -179,6 +179,25 @@ pub struct CacheRule {
 pub struct CacheRules {
     pub rules: Vec<CacheRule>,
     churn: GlobSet,
+    /// Literal prefixes of every rule glob / churn glob: a path that starts
+    /// with none of them matches nothing, and most paths of an image
+    /// (`/usr/lib/…`) are rejected with a few byte compares instead of a
+    /// glob match each.
+    rule_prefixes: Vec<Vec<u8>>,
+    churn_prefixes: Vec<Vec<u8>>,
+}
+
+/// The part of a glob before its first metacharacter.
+fn literal_prefix(glob: &str) -> Vec<u8> {
+    let end = glob.find(['*', '?', '[', '{', '\\']).unwrap_or(glob.len());
+    glob.as_bytes()[..end].to_vec()
+}
+
+fn prefixes<'a>(globs: impl IntoIterator<Item = &'a str>) -> Vec<Vec<u8>> {
+    let mut v: Vec<Vec<u8>> = globs.into_iter().map(literal_prefix).collect();
+    v.sort();
+    v.dedup();
+    v
 }
 
 fn glob(pattern: &str, rule: &str) -> Result<Glob> {
@@ -249,14 +268,28 @@ impl CacheRules {
                 except: set(except, name)?,
             });
         }
+        let rule_prefixes = prefixes(
+            rules
+                .iter()
+                .flat_map(|r| r.paths.iter().map(String::as_str)),
+        );
         Ok(CacheRules {
             rules,
             churn: set(CHURN, "churn")?,
+            rule_prefixes,
+            churn_prefixes: prefixes(CHURN.iter().copied()),
         })
     }
 
     /// The rule an absolute path falls under, if any (first match wins).
     pub fn classify(&self, abs_path: &[u8]) -> Option<usize> {
+        if !self
+            .rule_prefixes
+            .iter()
+            .any(|pre| abs_path.starts_with(pre))
+        {
+            return None;
+        }
         let p = Path::new(OsStr::from_bytes(abs_path));
         self.rules
             .iter()
@@ -265,6 +298,13 @@ impl CacheRules {
 
     /// Whether an absolute path is package-manager metadata churn.
     pub fn is_churn(&self, abs_path: &[u8]) -> bool {
+        if !self
+            .churn_prefixes
+            .iter()
+            .any(|pre| abs_path.starts_with(pre))
+        {
+            return false;
+        }
         self.churn.is_match(Path::new(OsStr::from_bytes(abs_path)))
     }
 
@@ -357,6 +397,18 @@ mod tests {
         // A replaced rule keeps the built-in remedy when none is given.
         let logs = &r.rules[r.index_of("logs").unwrap()];
         assert!(logs.remedy.starts_with("remove or truncate logs"));
+    }
+
+    #[test]
+    fn prefixes_stop_at_the_first_metacharacter() {
+        assert_eq!(literal_prefix("/root/.cache/pip/**"), b"/root/.cache/pip/");
+        assert_eq!(literal_prefix("/home/*/.npm/**"), b"/home/");
+        assert_eq!(literal_prefix("/etc/ld.so.cache"), b"/etc/ld.so.cache");
+        assert_eq!(
+            literal_prefix("/var/lib/dpkg/diversions*"),
+            b"/var/lib/dpkg/diversions"
+        );
+        assert_eq!(literal_prefix("**/cache/**"), b"");
     }
 
     #[test]

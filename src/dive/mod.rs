@@ -30,7 +30,7 @@
 
 mod tree;
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use crate::layer::{Changeset, Entry, EntryKind};
 use tree::{dive_path, go_clean_components, is_whiteout_name, Info, Tree};
@@ -96,7 +96,7 @@ pub struct DiveReport {
 }
 
 /// dive's figures for an image whose layers are `layers`, bottom first.
-pub fn figures<C: std::borrow::Borrow<Changeset>>(layers: &[C]) -> DiveFigures {
+pub fn figures<C: std::borrow::Borrow<Changeset> + Sync>(layers: &[C]) -> DiveFigures {
     report(layers).figures
 }
 
@@ -118,16 +118,49 @@ pub fn figures<C: std::borrow::Borrow<Changeset>>(layers: &[C]) -> DiveFigures {
 /// * a file replacing a directory keeps the directory's children;
 /// * sizes are tar size fields of every entry kind, and layer sizes sum
 ///   them over all entries (whiteouts and directories included).
-pub fn report<C: std::borrow::Borrow<Changeset>>(layers: &[C]) -> DiveReport {
+pub fn report<C: std::borrow::Borrow<Changeset> + Sync>(layers: &[C]) -> DiveReport {
+    // Each layer's tree depends on that layer alone: build them in parallel.
+    // A refusal is taken from the lowest layer that has one, as a
+    // sequential build would.
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(layers.len().max(1));
+    let chunk = layers.len().div_ceil(threads).max(1);
+    let built: Vec<(Tree, u64, Option<String>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = layers
+            .chunks(chunk)
+            .enumerate()
+            .map(|(c, part)| {
+                s.spawn(move || {
+                    part.iter()
+                        .enumerate()
+                        .map(|(i, layer)| {
+                            let mut refusal = None;
+                            let (tree, size) =
+                                layer_tree(layer.borrow(), c * chunk + i, &mut refusal);
+                            (tree, size, refusal)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("dive layer tree thread"))
+            .collect()
+    });
     let mut refusal = None;
     let mut trees = Vec::with_capacity(layers.len());
     let mut layer_sizes = Vec::with_capacity(layers.len());
-    for (idx, layer) in layers.iter().enumerate() {
-        let (tree, size) = layer_tree(layer.borrow(), idx, &mut refusal);
+    for (tree, size, r) in built {
+        if refusal.is_none() {
+            refusal = r;
+        }
         trees.push(tree);
         layer_sizes.push(size);
     }
-    let (paths, matches, aborts) = efficiency_pass(&trees);
+    let (paths, matches, aborts) = efficiency_pass(trees);
 
     let mut min_sum: i64 = 0;
     let mut cumulative_sum: i64 = 0;
@@ -249,9 +282,20 @@ struct PathData {
 }
 
 /// dive's `filetree.Efficiency`.
-fn efficiency_pass(trees: &[Tree]) -> (Vec<PathData>, Vec<usize>, Vec<DiveAbort>) {
+///
+/// Memory: a layer's tree is dropped as soon as nothing can need it again
+/// (visited, and stacked or never to be stacked), and each path is stored
+/// once (the index holds slots, hashed through `paths`).
+fn efficiency_pass(trees: Vec<Tree>) -> (Vec<PathData>, Vec<usize>, Vec<DiveAbort>) {
+    // Tree k is stacked only if some layer above it sizes a whiteout.
+    let has_whiteout: Vec<bool> = trees.iter().map(Tree::has_whiteout_name).collect();
+    let needed_below: Vec<bool> = (0..trees.len())
+        .map(|k| has_whiteout[k + 1..].iter().any(|&w| w))
+        .collect();
+    let mut trees: Vec<Option<Tree>> = trees.into_iter().map(Some).collect();
+    let hasher = rustc_hash::FxBuildHasher;
     let mut paths: Vec<PathData> = Vec::new();
-    let mut index: HashMap<Box<[u8]>, usize> = HashMap::new();
+    let mut index: hashbrown::HashTable<usize> = hashbrown::HashTable::new();
     let mut matches = Vec::new();
     let mut aborts = Vec::new();
     // `StackTreeRange(trees, 0, n-1)`: a copy of the first tree with trees
@@ -259,7 +303,8 @@ fn efficiency_pass(trees: &[Tree]) -> (Vec<PathData>, Vec<usize>, Vec<DiveAbort>
     let mut stacked: Option<Tree> = None;
     let mut stacked_count = 0usize;
 
-    for (idx, tree) in trees.iter().enumerate() {
+    for idx in 0..trees.len() {
+        let tree = trees[idx].take().expect("each tree is visited once");
         tree.visit_child_first(|id, names| {
             if !tree.is_leaf(id) {
                 return true;
@@ -267,7 +312,8 @@ fn efficiency_pass(trees: &[Tree]) -> (Vec<PathData>, Vec<usize>, Vec<DiveAbort>
             let path = dive_path(names);
             // The path's record exists from here on, even if the visit
             // fails below (then its min stays -1).
-            let slot = match index.get(&path[..]) {
+            let hash = hasher.hash_one(&path[..]);
+            let slot = match index.find(hash, |&i| *paths[i].path == path[..]) {
                 Some(&i) => i,
                 None => {
                     paths.push(PathData {
@@ -276,14 +322,19 @@ fn efficiency_pass(trees: &[Tree]) -> (Vec<PathData>, Vec<usize>, Vec<DiveAbort>
                         min: -1,
                         nodes: 0,
                     });
-                    index.insert(path.clone().into(), paths.len() - 1);
-                    paths.len() - 1
+                    let slot = paths.len() - 1;
+                    index.insert_unique(hash, slot, |&i| hasher.hash_one(&paths[i].path[..]));
+                    slot
                 }
             };
             let size = if is_whiteout_name(tree.name(id)) {
-                let below = stacked.get_or_insert_with(|| trees[0].clone());
+                let below = stacked.get_or_insert_with(|| match &trees[0] {
+                    Some(first) => first.clone(),
+                    None => tree.clone(), // idx == 0: the first tree is this one
+                });
                 while stacked_count < idx {
-                    below.stack(&trees[stacked_count]);
+                    let lower = trees[stacked_count].take().expect("kept for stacking");
+                    below.stack(&lower);
                     stacked_count += 1;
                 }
                 match below.get_path(&path) {
@@ -311,6 +362,10 @@ fn efficiency_pass(trees: &[Tree]) -> (Vec<PathData>, Vec<usize>, Vec<DiveAbort>
             }
             true
         });
+        // Keep the tree only if a later whiteout will stack it.
+        if needed_below[idx] && stacked_count <= idx {
+            trees[idx] = Some(tree);
+        }
     }
     (paths, matches, aborts)
 }

@@ -2,11 +2,15 @@
 //! same answers as dive 0.13's `filetree` package for the efficiency pass.
 //!
 //! Nodes live in an arena; a node removed from the tree is only unlinked from
-//! its parent's child map. Children are kept in a `BTreeMap` keyed by the raw
-//! name bytes, which iterates in the same order as Go's `sort.Strings`
-//! (bytewise), the order in which dive visits children.
+//! its parent. Children are visited sorted by their raw name bytes: the
+//! order of Go's `sort.Strings`, in which dive visits children. (The arena
+//! with interned names takes ~80 bytes a node where a `BTreeMap` of boxed
+//! names per node took ~150: dive builds one tree per layer plus a stacked
+//! copy, so this is most of its memory.)
 
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap;
+
+use crate::overlay::{Interner, Sym};
 
 /// dive's prefix of whiteout node names (`file_tree.go`, `whiteoutPrefix`).
 pub(crate) const WHITEOUT_PREFIX: &[u8] = b".wh.";
@@ -25,23 +29,34 @@ pub(crate) struct Info {
     pub is_dir: bool,
 }
 
+/// A node of the arena. Children form a linked list (no allocation per
+/// node); a node unlinked from its parent stays in the arena, marked dead.
 #[derive(Debug, Clone)]
 struct Node {
-    name: Box<[u8]>,
-    parent: usize,
-    children: BTreeMap<Box<[u8]>, usize>,
+    name: Sym,
+    parent: u32,
+    first_child: u32,
+    next_sibling: u32,
+    /// Children still linked (so `is_leaf` is O(1)).
+    live_children: u32,
+    linked: bool,
     info: Info,
 }
 
-/// One dive `FileTree`. Node 0 is the root.
+const NIL: u32 = u32::MAX;
+
+/// One dive `FileTree`. Node 0 is the root. Names are interned per tree;
+/// a child is found through one `(parent, name) -> child` map. Children are
+/// visited in bytewise name order (Go's `sort.Strings`, dive's order): they
+/// are sorted when visited, not kept sorted.
 #[derive(Debug, Clone)]
 pub(crate) struct Tree {
     nodes: Vec<Node>,
+    names: Interner,
+    edges: FxHashMap<(u32, Sym), u32>,
 }
 
 pub(crate) const ROOT: usize = 0;
-
-type ChildIds<'a> = std::collections::btree_map::Values<'a, Box<[u8]>, usize>;
 
 pub(crate) fn is_whiteout_name(name: &[u8]) -> bool {
     name.starts_with(WHITEOUT_PREFIX)
@@ -49,13 +64,20 @@ pub(crate) fn is_whiteout_name(name: &[u8]) -> bool {
 
 impl Tree {
     pub fn new() -> Tree {
+        let mut names = Interner::default();
+        let root = names.intern(b"");
         Tree {
             nodes: vec![Node {
-                name: Box::default(),
-                parent: ROOT,
-                children: BTreeMap::new(),
+                name: root,
+                parent: NIL,
+                first_child: NIL,
+                next_sibling: NIL,
+                live_children: 0,
+                linked: true,
                 info: Info::default(),
             }],
+            names,
+            edges: FxHashMap::default(),
         }
     }
 
@@ -64,11 +86,43 @@ impl Tree {
     }
 
     pub fn name(&self, id: usize) -> &[u8] {
-        &self.nodes[id].name
+        self.names.resolve(self.nodes[id].name)
+    }
+
+    /// Whether any node's name starts with `.wh.` (a superset of the
+    /// whiteout leaves the efficiency pass sizes).
+    pub fn has_whiteout_name(&self) -> bool {
+        self.nodes
+            .iter()
+            .skip(1)
+            .any(|n| is_whiteout_name(self.names.resolve(n.name)))
     }
 
     pub fn is_leaf(&self, id: usize) -> bool {
-        self.nodes[id].children.is_empty()
+        self.nodes[id].live_children == 0
+    }
+
+    fn child(&self, node: usize, name: &[u8]) -> Option<usize> {
+        let sym = self.names.get(name)?;
+        self.edges.get(&(node as u32, sym)).map(|&c| c as usize)
+    }
+
+    /// Linked children of a node, in bytewise name order.
+    fn sorted_children(&self, node: usize) -> Vec<u32> {
+        let mut kids = Vec::with_capacity(self.nodes[node].live_children as usize);
+        let mut c = self.nodes[node].first_child;
+        while c != NIL {
+            if self.nodes[c as usize].linked {
+                kids.push(c);
+            }
+            c = self.nodes[c as usize].next_sibling;
+        }
+        kids.sort_unstable_by(|&a, &b| {
+            self.names
+                .resolve(self.nodes[a as usize].name)
+                .cmp(self.names.resolve(self.nodes[b as usize].name))
+        });
+        kids
     }
 
     /// dive's `FileTree.AddPath`: walk the components, creating missing
@@ -79,21 +133,29 @@ impl Tree {
     pub fn add_path(&mut self, comps: &[&[u8]], info: Info) {
         let mut node = ROOT;
         for (i, name) in comps.iter().enumerate() {
-            node = match self.nodes[node].children.get(*name) {
-                Some(&child) => child,
+            node = match self.child(node, name) {
+                Some(child) => child,
                 None => {
                     if name.starts_with(DOUBLE_WHITEOUT_PREFIX) {
                         return;
                     }
-                    let id = self.nodes.len();
+                    let id = u32::try_from(self.nodes.len()).expect("fewer than 2^32 nodes");
+                    let sym = self.names.intern(name);
+                    let parent = &mut self.nodes[node];
+                    let next_sibling = parent.first_child;
+                    parent.first_child = id;
+                    parent.live_children += 1;
                     self.nodes.push(Node {
-                        name: (*name).into(),
-                        parent: node,
-                        children: BTreeMap::new(),
+                        name: sym,
+                        parent: node as u32,
+                        first_child: NIL,
+                        next_sibling,
+                        live_children: 0,
+                        linked: true,
                         info: Info::default(),
                     });
-                    self.nodes[node].children.insert((*name).into(), id);
-                    id
+                    self.edges.insert((node as u32, sym), id);
+                    id as usize
                 }
             };
             if i + 1 == comps.len() {
@@ -106,26 +168,34 @@ impl Tree {
     pub fn get<'a, I: IntoIterator<Item = &'a [u8]>>(&self, comps: I) -> Option<usize> {
         let mut node = ROOT;
         for name in comps {
-            node = *self.nodes[node].children.get(name)?;
+            node = self.child(node, name)?;
         }
         Some(node)
     }
 
     /// dive's `FileNode.Remove` (the root is never asked for).
     fn unlink(&mut self, id: usize) {
-        let parent = self.nodes[id].parent;
-        let name = self.nodes[id].name.clone();
-        self.nodes[parent].children.remove(&name);
+        let (parent, name) = (self.nodes[id].parent, self.nodes[id].name);
+        self.nodes[id].linked = false;
+        self.nodes[parent as usize].live_children -= 1;
+        self.edges.remove(&(parent, name));
     }
 
     /// Sum of the payload sizes of a node and everything under it (dive's
     /// `sizer` visitor over `VisitDepthChildFirst` with no evaluator).
     pub fn subtree_size(&self, id: usize) -> i64 {
         let mut total = 0i64;
-        let mut stack = vec![id];
+        let mut stack = vec![id as u32];
         while let Some(n) = stack.pop() {
-            total = total.wrapping_add(self.nodes[n].info.size);
-            stack.extend(self.nodes[n].children.values().copied());
+            let node = &self.nodes[n as usize];
+            total = total.wrapping_add(node.info.size);
+            let mut c = node.first_child;
+            while c != NIL {
+                if self.nodes[c as usize].linked {
+                    stack.push(c);
+                }
+                c = self.nodes[c as usize].next_sibling;
+            }
         }
         total
     }
@@ -135,25 +205,24 @@ impl Tree {
     /// and the names from the root down to it; returning `false` stops the
     /// walk (dive's visitor returning an error).
     pub fn visit_child_first<F: FnMut(usize, &[&[u8]]) -> bool>(&self, mut f: F) {
-        // Iterative post-order: (node, iterator position over its children).
-        let mut stack: Vec<(usize, ChildIds<'_>)> =
-            vec![(ROOT, self.nodes[ROOT].children.values())];
+        // Iterative post-order: (node, its sorted children, next position).
+        let mut stack: Vec<(usize, Vec<u32>, usize)> = vec![(ROOT, self.sorted_children(ROOT), 0)];
         let mut names: Vec<&[u8]> = Vec::new();
-        while let Some((node, iter)) = stack.last_mut() {
+        while let Some((node, kids, pos)) = stack.last_mut() {
             let node = *node;
-            match iter.next().copied() {
-                Some(child) => {
-                    names.push(&self.nodes[child].name);
-                    stack.push((child, self.nodes[child].children.values()));
-                }
-                None => {
-                    stack.pop();
-                    if node != ROOT {
-                        if !f(node, &names) {
-                            return;
-                        }
-                        names.pop();
+            if *pos < kids.len() {
+                let child = kids[*pos] as usize;
+                *pos += 1;
+                names.push(self.name(child));
+                let grandkids = self.sorted_children(child);
+                stack.push((child, grandkids, 0));
+            } else {
+                stack.pop();
+                if node != ROOT {
+                    if !f(node, &names) {
+                        return;
                     }
+                    names.pop();
                 }
             }
         }

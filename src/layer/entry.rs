@@ -43,12 +43,21 @@ impl EntryKind {
 /// sha256: it is the per-byte cost, and nothing here needs collision
 /// resistance against an adversary: a forged collision can only mislabel a
 /// duplicate, never hide bytes).
+///
+/// Stored as bytes (alignment 1), so `Option<ContentHash>` costs 17 bytes
+/// per entry instead of the 32 a `u128` would take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ContentHash(pub u128);
+pub struct ContentHash(pub [u8; 16]);
+
+impl From<u128> for ContentHash {
+    fn from(h: u128) -> ContentHash {
+        ContentHash(h.to_be_bytes())
+    }
+}
 
 impl ContentHash {
     pub fn to_hex(self) -> String {
-        format!("{:032x}", self.0)
+        hex::encode(self.0)
     }
 }
 
@@ -72,8 +81,10 @@ pub struct Entry {
     /// compatibility figures that follow another tool's reading of it.
     pub typeflag: u8,
     pub mode: u32,
-    pub uid: u64,
-    pub gid: u64,
+    /// Owner ids; tar allows more than 32 bits, no system uses them, so
+    /// larger values are kept as `u32::MAX`.
+    pub uid: u32,
+    pub gid: u32,
     /// Symlink target (raw, as written) or hardlink target (normalised path
     /// of an earlier entry of the same layer).
     pub link: Option<Box<[u8]>>,

@@ -230,8 +230,8 @@ fn walk<R: Read>(stream: &mut R) -> Result<Vec<Entry>, ScanError> {
 fn read_entry<R: Read>(e: &mut tar::Entry<'_, R>, buf: &mut [u8]) -> io::Result<Entry> {
     let header = e.header();
     let mode = header.mode().unwrap_or(0);
-    let uid = header.uid().unwrap_or(0);
-    let gid = header.gid().unwrap_or(0);
+    let uid = u32::try_from(header.uid().unwrap_or(0)).unwrap_or(u32::MAX);
+    let gid = u32::try_from(header.gid().unwrap_or(0)).unwrap_or(u32::MAX);
     let raw_path = e.path_bytes();
     let path: Box<[u8]> = normalize(&raw_path).into();
     let et = header.entry_type();
@@ -280,7 +280,7 @@ fn read_entry<R: Read>(e: &mut tar::Entry<'_, R>, buf: &mut [u8]) -> io::Result<
                 format!("file declares {size} bytes, stream has {read}"),
             ));
         }
-        (size, Some(ContentHash(h.digest128())))
+        (size, Some(ContentHash::from(h.digest128())))
     } else {
         (0, None)
     };

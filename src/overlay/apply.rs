@@ -165,8 +165,6 @@ impl Overlay {
                     entry,
                     node,
                     size: e.size,
-                    hash: e.hash,
-                    names: 0,
                     live_names: 0,
                     gone: None,
                 });
@@ -246,7 +244,6 @@ impl Overlay {
         n.current = id;
         if inode != NONE {
             let ino = &mut self.inodes[inode as usize];
-            ino.names += 1;
             ino.live_names += 1;
             ino.gone = None;
         }

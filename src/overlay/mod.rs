@@ -17,7 +17,7 @@ pub use interner::{Interner, Sym};
 
 use rustc_hash::FxHashMap;
 
-use crate::layer::{ContentHash, EntryKind};
+use crate::layer::EntryKind;
 
 /// "No such node / version / inode" in `u32` links.
 pub const NONE: u32 = u32::MAX;
@@ -103,9 +103,8 @@ pub struct Inode {
     /// The node of that entry.
     pub node: u32,
     pub size: u64,
-    pub hash: Option<ContentHash>,
-    /// Names (versions) ever linked to it, and how many are visible now.
-    pub names: u32,
+    /// How many of its names are visible now. (Its content hash is its
+    /// entry's: `Changeset::entries[entry].hash`.)
     pub live_names: u32,
     /// Set when its last visible name went: that event's layer and cause.
     pub gone: Option<Gone>,
@@ -187,11 +186,29 @@ impl Overlay {
 
     /// Apply every changeset in order (bottom layer first).
     pub fn build<'a>(changesets: impl IntoIterator<Item = &'a crate::layer::Changeset>) -> Overlay {
+        let changesets: Vec<&crate::layer::Changeset> = changesets.into_iter().collect();
         let mut o = Overlay::new();
+        // Size the arenas once: doubling growth would leave up to half of
+        // each one unused at the peak.
+        let entries: usize = changesets.iter().map(|c| c.entries.len()).sum();
+        let files = changesets
+            .iter()
+            .flat_map(|c| &c.entries)
+            .filter(|e| e.kind == EntryKind::File)
+            .count();
+        o.reserve(entries, files);
         for cs in changesets {
             o.apply(cs);
         }
         o
+    }
+
+    /// Make room for `entries` more entries, `files` of them regular files.
+    pub fn reserve(&mut self, entries: usize, files: usize) {
+        self.nodes.reserve(entries);
+        self.versions.reserve(entries);
+        self.inodes.reserve(files);
+        self.edges.reserve(entries);
     }
 
     /// Number of layers applied so far.

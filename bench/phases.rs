@@ -1,0 +1,66 @@
+//! Times each phase of an analysis: open+scan, overlay, figures, dive, render.
+//! cargo run --release --example phases -- IMAGE
+use std::time::Instant;
+
+use layerscope::analysis::{Analysis, CacheRules};
+use layerscope::overlay::Overlay;
+use layerscope::source::{self, Input, OpenOptions};
+
+fn rss_mb() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    s.lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|k| k.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+fn main() {
+    println!(
+        "sizes: Entry {} B, Node {} B, Version {} B, Inode {} B",
+        std::mem::size_of::<layerscope::layer::Entry>(),
+        std::mem::size_of::<layerscope::overlay::Node>(),
+        std::mem::size_of::<layerscope::overlay::Version>(),
+        std::mem::size_of::<layerscope::overlay::Inode>()
+    );
+    let arg = std::env::args().nth(1).expect("IMAGE");
+    let t = Instant::now();
+    let opts = OpenOptions {
+        verify: true,
+        ..Default::default()
+    };
+    let img = source::open(&Input::from_arg(&arg), &opts).expect("open");
+    let t_open = t.elapsed();
+    println!("rss after scan: {:.0} MiB", rss_mb());
+    let t = Instant::now();
+    let overlay = Overlay::build(img.layers.iter().map(|l| &l.changeset));
+    let t_overlay = t.elapsed();
+    println!("rss after overlay: {:.0} MiB", rss_mb());
+    let t = Instant::now();
+    let cs: Vec<_> = img.layers.iter().map(|l| &l.changeset).collect();
+    let dive = layerscope::dive::report(&cs);
+    let t_dive = t.elapsed();
+    println!("rss after dive (before drop): {:.0} MiB", rss_mb());
+    drop(dive);
+    let t = Instant::now();
+    let a = Analysis::with_overlay(img, overlay, CacheRules::builtin());
+    let t_analysis = t.elapsed();
+    println!("rss after analysis: {:.0} MiB", rss_mb());
+    let t = Instant::now();
+    let mut out = Vec::new();
+    layerscope::report::write_json(&a, &mut out).unwrap();
+    let t_json = t.elapsed();
+    println!(
+        "open+scan {:.3}s  overlay {:.3}s  dive {:.3}s  analysis(incl dive) {:.3}s  json {:.3}s  ({} entries, {} nodes, {} versions, {} inodes)",
+        t_open.as_secs_f64(),
+        t_overlay.as_secs_f64(),
+        t_dive.as_secs_f64(),
+        t_analysis.as_secs_f64(),
+        t_json.as_secs_f64(),
+        a.totals.entries,
+        a.overlay.nodes.len(),
+        a.overlay.versions.len(),
+        a.overlay.inodes.len()
+    );
+}
