@@ -151,7 +151,7 @@ pub fn write_text<W: Write + ?Sized>(
         };
         writeln!(
             w,
-            "  {}  {:<29} {:>10} {:<13} {}",
+            "  {}  {:<29} {:>10} {:<15} {}",
             r.status.label(),
             r.rule,
             value,

@@ -14,30 +14,15 @@ const TOP: usize = 20;
 
 /// Text for Markdown (inline, table cells included): control characters
 /// become `\xNN` as on the terminal, and every character Markdown or
-/// GitHub's HTML pass could act on is backslash-escaped.
+/// GitHub's HTML pass could act on is backslash-escaped (parentheses need
+/// not be: with `[` and `]` escaped no link can form).
 pub fn escape(s: &str) -> String {
     let s = str_for_terminal(s);
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         if matches!(
             c,
-            '\\' | '`'
-                | '*'
-                | '_'
-                | '['
-                | ']'
-                | '<'
-                | '>'
-                | '|'
-                | '#'
-                | '!'
-                | '~'
-                | '&'
-                | '('
-                | ')'
-                | '{'
-                | '}'
-                | '$'
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '~' | '&' | '$'
         ) {
             out.push('\\');
         }

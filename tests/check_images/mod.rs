@@ -85,7 +85,8 @@ pub fn lean() -> Analysis {
 /// `%` and `,` and a leading `=` (formula).
 /// L1: app/<script>alert(1)</script> 10, "app/e\x1b[31mvil\nname" 20,
 ///     "app/=cmd|' /C calc'!A0,%0A" 30
-/// L2: removes the script file and overwrites the ESC file (20 hidden+10).
+/// L2: removes the script file (10) and the formula file (30), overwrites
+/// the ESC file (20): 60 wasted.
 pub fn hostile() -> Analysis {
     let l1 = LayerTar::new()
         .file("app/<script>alert(1)</script>", 10, 1)
@@ -94,6 +95,7 @@ pub fn hostile() -> Analysis {
         .scan();
     let l2 = LayerTar::new()
         .whiteout("app/<script>alert(1)</script>")
+        .whiteout("app/=cmd|' /C calc'!A0,%0A")
         .raw_file(b"app/e\x1b[31mvil\nname", &[8u8; 20])
         .scan();
     let img = image(vec![
