@@ -192,7 +192,7 @@ pub fn evaluate(a: &Analysis, g: &Growth) -> CheckResult {
             ));
         }
     }
-    grew.sort_by(|x, y| y.0.cmp(&x.0));
+    grew.sort_by_key(|x| std::cmp::Reverse(x.0));
 
     let pct = if old == 0 {
         String::new()

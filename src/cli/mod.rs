@@ -33,7 +33,7 @@ pub enum Command {
     /// Export the waste report (text, json, csv, md, html)
     Report(ReportArgs),
     /// The CI gate: check size budgets; exit 0 pass, 1 budget exceeded, 2 error
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
 }
 
 /// Options every command takes.
@@ -283,7 +283,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             emit(args.output.as_deref(), |w| report::write(&a, format, w))?;
             Ok(())
         }
-        Some(Command::Check(args)) => run_check(args),
+        Some(Command::Check(args)) => run_check(*args),
         None => {
             let config = load_config(&cli.common)?;
             let a = analyse(&cli.common, &config)?;
