@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub mod analysis;
+pub mod check;
 pub mod config;
 pub mod dive;
 pub mod error;

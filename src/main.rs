@@ -9,12 +9,11 @@ use layerscope::escape::str_for_terminal;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
-    match cli::run(args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(cli::Failure::Error(e)) => {
-            // One line; names inside images are untrusted, so escaped.
-            eprintln!("layerscope: {}", str_for_terminal(&e.to_string()));
-            ExitCode::from(2)
-        }
+    let outcome = cli::run(args);
+    if let Err(cli::Failure::Error(e)) = &outcome {
+        // One line; names inside images are untrusted, so escaped.
+        eprintln!("layerscope: {}", str_for_terminal(&e.to_string()));
     }
+    // The check's own output already says which rules failed.
+    ExitCode::from(cli::exit_code(&outcome))
 }

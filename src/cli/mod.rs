@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use layerscope::analysis::{Analysis, CacheRules};
-use layerscope::config::Config;
+use layerscope::check::{self, baseline, Budgets, DiveCi, Growth, MaxGrowth};
+use layerscope::config::{Budget, Config, Size};
 use layerscope::source::{self, Input, OpenOptions, ProgressSink};
 use layerscope::{report, Error};
 
@@ -29,8 +30,10 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Export the waste report (text, json)
+    /// Export the waste report (text, json, csv, md, html)
     Report(ReportArgs),
+    /// The CI gate: check size budgets; exit 0 pass, 1 budget exceeded, 2 error
+    Check(Box<CheckArgs>),
 }
 
 /// Options every command takes.
@@ -59,17 +62,131 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub common: Common,
     /// Output format
-    #[arg(long, short = 'f', default_value = "text", value_parser = ["text", "json"])]
+    #[arg(long, short = 'f', default_value = "text", value_parser = ["text", "json", "csv", "md", "html"])]
     pub format: String,
+    /// With --format csv: which table
+    #[arg(long, value_name = "TABLE", default_value = "layers",
+          value_parser = ["layers", "hidden", "cache", "duplicates", "findings"])]
+    pub csv_table: String,
     /// Write to FILE (atomically) instead of stdout; - is stdout
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
 
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Output format
+    #[arg(long, short = 'f', default_value = "text", value_parser = ["text", "json", "junit", "md", "github"])]
+    pub format: String,
+    /// Write to FILE (atomically) instead of stdout; - is stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Largest allowed image size (uncompressed layer tars), e.g. 1.2GB
+    #[arg(long, value_name = "SIZE")]
+    pub max_size: Option<Size>,
+    /// Largest allowed wasted (hidden) bytes, e.g. 20MB
+    #[arg(long, value_name = "SIZE")]
+    pub max_wasted: Option<Size>,
+    /// Largest allowed wasted_bytes / content_bytes * 100
+    #[arg(long, value_name = "PERCENT")]
+    pub max_wasted_percent: Option<f64>,
+    /// Lowest allowed efficiency (live / content), 0-1
+    #[arg(long, value_name = "RATIO")]
+    pub min_efficiency: Option<f64>,
+    /// Largest allowed layer
+    #[arg(long, value_name = "SIZE")]
+    pub max_layer_size: Option<Size>,
+    /// Most layers allowed
+    #[arg(long, value_name = "N")]
+    pub max_layers: Option<u64>,
+    /// The first N layers are the base image: not charged
+    #[arg(long, value_name = "N")]
+    pub ignore_base_layers: Option<u64>,
+    /// Bytes of files under GLOB are not charged (repeatable)
+    #[arg(long = "ignore-path", value_name = "GLOB")]
+    pub ignore_paths: Vec<String>,
+    /// Leave package-manager metadata churn out of the waste budgets
+    #[arg(long)]
+    pub ignore_churn: bool,
+    /// Limit for one cache rule, live + hidden bytes: RULE=SIZE (repeatable; *=SIZE for every other rule)
+    #[arg(long, value_name = "RULE=SIZE", value_parser = parse_cache_limit)]
+    pub max_cache: Vec<(String, Size)>,
+    /// Apply dive's .dive-ci rules (lowestEfficiency, highestWastedBytes, highestUserWastedPercent)
+    #[arg(long, value_name = "FILE")]
+    pub dive_ci: Option<PathBuf>,
+    /// A JSON report saved from the main branch (report or check --format json)
+    #[arg(long, value_name = "OLD.json", requires = "max_growth")]
+    pub baseline: Option<PathBuf>,
+    /// With --baseline: largest allowed growth of size_bytes, e.g. 5% or 20MB
+    #[arg(long, value_name = "PERCENT|SIZE", requires = "baseline")]
+    pub max_growth: Option<MaxGrowth>,
+}
+
+fn parse_cache_limit(s: &str) -> Result<(String, Size), String> {
+    let (rule, size) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected RULE=SIZE (e.g. pip=0 or *=5MB), got {s:?}"))?;
+    let rule = rule.trim();
+    if rule.is_empty() {
+        return Err(format!("expected RULE=SIZE, got {s:?}"));
+    }
+    Ok((rule.to_string(), size.parse()?))
+}
+
+impl CheckArgs {
+    /// The budget keys given as flags.
+    pub fn budget(&self) -> Budget {
+        Budget {
+            max_size: self.max_size,
+            max_wasted: self.max_wasted,
+            max_wasted_percent: self.max_wasted_percent,
+            min_efficiency: self.min_efficiency,
+            max_layer_size: self.max_layer_size,
+            max_layers: self.max_layers,
+            ignore_base_layers: self.ignore_base_layers,
+            ignore_paths: self.ignore_paths.clone(),
+            ignore_churn: self.ignore_churn.then_some(true),
+            cache: self.max_cache.iter().cloned().collect(),
+        }
+    }
+}
+
 /// What went wrong, and so which exit code.
+#[derive(Debug)]
 pub enum Failure {
+    /// `check`: at least one budget rule failed (its output is written): exit 1.
+    BudgetExceeded,
     /// Unreadable input, bad usage: exit 2.
     Error(Error),
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::BudgetExceeded => 1,
+            Failure::Error(_) => 2,
+        }
+    }
+}
+
+/// The process exit code of a run: 0 success / budget met, 1 budget
+/// exceeded, 2 error (interface.md).
+pub fn exit_code(outcome: &Result<(), Failure>) -> u8 {
+    match outcome {
+        Ok(()) => 0,
+        Err(f) => f.exit_code(),
+    }
+}
+
+/// `check`'s verdict on its results.
+pub fn verdict(results: &[check::CheckResult]) -> Result<(), Failure> {
+    if check::passed(results) {
+        Ok(())
+    } else {
+        Err(Failure::BudgetExceeded)
+    }
 }
 
 impl From<Error> for Failure {
@@ -159,15 +276,162 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Report(args)) => {
             let config = load_config(&args.common)?;
             let a = analyse(&args.common, &config)?;
-            let format: report::Format = args.format.parse().map_err(Error::Usage)?;
+            let mut format: report::Format = args.format.parse().map_err(Error::Usage)?;
+            if let report::Format::Csv(t) = &mut format {
+                *t = args.csv_table.parse().map_err(Error::Usage)?;
+            }
             emit(args.output.as_deref(), |w| report::write(&a, format, w))?;
             Ok(())
         }
+        Some(Command::Check(args)) => run_check(*args),
         None => {
             let config = load_config(&cli.common)?;
             let a = analyse(&cli.common, &config)?;
             emit(None, |w| report::write(&a, report::Format::Text, w))?;
             Ok(())
         }
+    }
+}
+
+fn run_check(args: CheckArgs) -> Result<(), Failure> {
+    let config = load_config(&args.common)?;
+    let format: check::Format = args.format.parse().map_err(Error::Usage)?;
+    // Every input is read before the image, so a typo fails fast.
+    let dive = args.dive_ci.as_deref().map(DiveCi::load).transpose()?;
+    let growth = match (&args.baseline, args.max_growth) {
+        (Some(path), Some(max)) => Some(Growth {
+            baseline: baseline::load_baseline(path)?,
+            max,
+            source: path.display().to_string(),
+        }),
+        _ => None,
+    };
+    let budgets = Budgets::new(&config.budget, &args.budget(), dive, growth)?;
+    let a = analyse(&args.common, &config)?;
+    budgets.validate(&a)?;
+    let results = check::evaluate(&a, &budgets);
+    emit(args.output.as_deref(), |w| {
+        check::render::write(&a, &budgets, &results, format, w)
+    })?;
+    verdict(&results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use layerscope::check::{CheckResult, Status};
+
+    fn result(status: Status) -> CheckResult {
+        CheckResult {
+            rule: "max_size".into(),
+            status,
+            value: None,
+            limit: None,
+            message: String::new(),
+            offenders: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn exit_codes_are_distinct() {
+        assert_eq!(exit_code(&Ok(())), 0);
+        assert_eq!(exit_code(&Err(Failure::BudgetExceeded)), 1);
+        assert_eq!(exit_code(&Err(Failure::Error(Error::Usage("x".into())))), 2);
+    }
+
+    #[test]
+    fn any_fail_exceeds_the_budget_and_skips_do_not() {
+        let pass = result(Status::Pass);
+        let skip = result(Status::Skip);
+        let fail = result(Status::Fail);
+        assert_eq!(exit_code(&verdict(&[])), 0);
+        assert_eq!(exit_code(&verdict(&[pass.clone(), skip.clone()])), 0);
+        assert_eq!(exit_code(&verdict(&[pass, fail, skip])), 1);
+    }
+
+    #[test]
+    fn check_flags_parse_into_a_budget() {
+        let cli = Cli::try_parse_from([
+            "layerscope",
+            "check",
+            "img.tar",
+            "--max-size",
+            "1.2GB",
+            "--max-wasted",
+            "20MB",
+            "--max-wasted-percent",
+            "5",
+            "--min-efficiency",
+            "0.95",
+            "--max-layer-size",
+            "500MB",
+            "--max-layers",
+            "40",
+            "--ignore-base-layers",
+            "1",
+            "--ignore-path",
+            "/usr/share/doc/**",
+            "--ignore-path",
+            "/opt/x",
+            "--ignore-churn",
+            "--max-cache",
+            "pip=0",
+            "--max-cache",
+            "*=5MB",
+        ])
+        .unwrap();
+        let Some(Command::Check(args)) = cli.command else {
+            panic!("not check")
+        };
+        let b = args.budget();
+        assert_eq!(b.max_size, Some(Size(1_200_000_000)));
+        assert_eq!(b.max_wasted, Some(Size(20_000_000)));
+        assert_eq!(b.max_wasted_percent, Some(5.0));
+        assert_eq!(b.min_efficiency, Some(0.95));
+        assert_eq!(b.max_layer_size, Some(Size(500_000_000)));
+        assert_eq!(b.max_layers, Some(40));
+        assert_eq!(b.ignore_base_layers, Some(1));
+        assert_eq!(b.ignore_paths, vec!["/usr/share/doc/**", "/opt/x"]);
+        assert_eq!(b.ignore_churn, Some(true));
+        assert_eq!(b.cache["pip"], Size(0));
+        assert_eq!(b.cache["*"], Size(5_000_000));
+    }
+
+    #[test]
+    fn growth_needs_a_baseline_and_bad_values_are_usage_errors() {
+        assert!(Cli::try_parse_from(["layerscope", "check", "i", "--max-growth", "5%"]).is_err());
+        assert!(Cli::try_parse_from(["layerscope", "check", "i", "--baseline", "o.json"]).is_err());
+        assert!(Cli::try_parse_from(["layerscope", "check", "i", "--max-cache", "pip"]).is_err());
+        assert!(Cli::try_parse_from(["layerscope", "check", "i", "--max-size", "12XB"]).is_err());
+        let ok = Cli::try_parse_from([
+            "layerscope",
+            "check",
+            "i",
+            "--baseline",
+            "o.json",
+            "--max-growth",
+            "5%",
+        ])
+        .unwrap();
+        let Some(Command::Check(args)) = ok.command else {
+            panic!("not check")
+        };
+        assert_eq!(args.max_growth, Some(MaxGrowth::Percent(5.0)));
+    }
+
+    #[test]
+    fn report_csv_table_flag() {
+        let cli = Cli::try_parse_from([
+            "layerscope",
+            "report",
+            "i",
+            "--format",
+            "csv",
+            "--csv-table",
+            "hidden",
+        ])
+        .unwrap();
+        assert!(matches!(cli.command, Some(Command::Report(_))));
+        assert!(Cli::try_parse_from(["layerscope", "report", "i", "--csv-table", "nope"]).is_err());
     }
 }

@@ -1,12 +1,16 @@
 //! `layerscope report`: render one `Analysis` into a writer.
 
+pub mod csv;
+pub mod html;
 pub mod json;
+pub mod md;
 pub mod text;
 
 use std::io::{self, Write};
 
 use crate::analysis::Analysis;
 
+pub use csv::CsvTable;
 pub use json::Report;
 
 /// `report --format`.
@@ -14,6 +18,10 @@ pub use json::Report;
 pub enum Format {
     Text,
     Json,
+    /// One table (`--csv-table`, default layers).
+    Csv(CsvTable),
+    Md,
+    Html,
 }
 
 impl std::str::FromStr for Format {
@@ -22,9 +30,41 @@ impl std::str::FromStr for Format {
         match s {
             "text" => Ok(Format::Text),
             "json" => Ok(Format::Json),
-            other => Err(format!("unknown report format {other:?} (text, json)")),
+            "csv" => Ok(Format::Csv(CsvTable::Layers)),
+            "md" | "markdown" => Ok(Format::Md),
+            "html" => Ok(Format::Html),
+            other => Err(format!(
+                "unknown report format {other:?} (text, json, csv, md, html)"
+            )),
         }
     }
+}
+
+/// A layer's content bytes split three ways, for the charts: live outside
+/// any cache rule, live under a cache rule, and hidden (removed or
+/// overwritten later, cache or not). The three add up to the layer's
+/// content bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LayerSplit {
+    pub live: u64,
+    pub cache: u64,
+    pub hidden: u64,
+}
+
+/// [`LayerSplit`] of every layer, bottom first.
+pub fn layer_splits(a: &Analysis) -> Vec<LayerSplit> {
+    let mut out = vec![LayerSplit::default(); a.layers.len()];
+    for (ino, class) in a.overlay.inodes.iter().zip(&a.classes) {
+        let s = &mut out[ino.layer as usize];
+        if !ino.is_live() {
+            s.hidden += ino.size;
+        } else if class.rule.is_some() {
+            s.cache += ino.size;
+        } else {
+            s.live += ino.size;
+        }
+    }
+    out
 }
 
 /// Write the JSON report (pretty, newline-terminated).
@@ -37,5 +77,8 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, format: Format, w: &mut W) -> io::
     match format {
         Format::Text => text::write(a, w),
         Format::Json => write_json(a, w),
+        Format::Csv(table) => csv::write(a, table, w),
+        Format::Md => md::write(a, w),
+        Format::Html => html::write(a, w),
     }
 }
