@@ -158,9 +158,18 @@ fn evaluation_on_explicit_figures() {
 
 #[test]
 fn without_dive_figures_the_rules_are_skipped_and_say_why() {
+    // The analysis's own dive figures feed the rules.
     let a = check_images::lean();
-    // Not wired until src/dive lands.
-    assert_eq!(dive_values(&a), None);
+    let d = &a.dive.figures;
+    assert_eq!(
+        dive_values(&a),
+        Some(DiveValues {
+            efficiency: d.efficiency,
+            wasted_bytes: d.wasted_bytes,
+            user_wasted_percent: d.user_wasted_percent
+        })
+    );
+    // Without figures (dive would refuse the image) every rule is skipped.
     let r = evaluate(&DiveCi::default(), None);
     assert_eq!(
         statuses(&r),
@@ -170,7 +179,7 @@ fn without_dive_figures_the_rules_are_skipped_and_say_why() {
             ("dive.highestUserWastedPercent", Status::Skip),
         ]
     );
-    assert!(r[0].message.contains("dive figures are unavailable"));
+    assert!(r[0].message.contains("dive would refuse this image"));
     assert_eq!(r[0].limit, Some(Measure::Ratio(0.9)));
     assert_eq!(r[1].message, "rule disabled");
     assert!(layerscope::check::passed(&r));

@@ -112,9 +112,10 @@ fn json_is_the_report_plus_checks() {
     assert_eq!(size["value"], 28_160);
     assert_eq!(size["limit"], 28_000);
     assert_eq!(size["unit"], "bytes");
+    // highestWastedBytes is disabled by dive's default: skipped, no value.
     let skip = checks
         .iter()
-        .find(|c| c["rule"] == "dive.lowestEfficiency")
+        .find(|c| c["rule"] == "dive.highestWastedBytes")
         .unwrap();
     assert_eq!(skip["status"], "skip");
     assert_eq!(skip["value"], serde_json::Value::Null);
@@ -182,14 +183,17 @@ fn junit_counts() {
     let text = render(&a, &b, Format::Junit);
     // 5 budget keys + cache.pip + cache.apt-lists and cache.tmp (under
     // "*") + 3 dive rules = 11; failing: max_size, max_wasted, cache.pip
-    // (apt-lists 5_300 and tmp 50 are under 5MB); skipped: the dive rules.
+    // (apt-lists 5_300 and tmp 50 are under 5MB), and dive's default
+    // lowestEfficiency 0.9 and highestUserWastedPercent 10%: the image
+    // wastes about half its bytes by any definition; skipped:
+    // highestWastedBytes (disabled by default).
     assert!(
-        text.contains(r#"tests="11" failures="3" errors="0" skipped="3""#),
+        text.contains(r#"tests="11" failures="5" errors="0" skipped="1""#),
         "{text}"
     );
     assert_eq!(text.matches("<testcase ").count(), 11);
-    assert_eq!(text.matches("<failure ").count(), 3);
-    assert_eq!(text.matches("<skipped ").count(), 3);
+    assert_eq!(text.matches("<failure ").count(), 5);
+    assert_eq!(text.matches("<skipped ").count(), 1);
 }
 
 #[test]

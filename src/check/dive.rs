@@ -36,9 +36,17 @@ pub struct DiveValues {
 }
 
 /// The dive figures of an analysis, when they can be computed.
-pub fn dive_values(_a: &Analysis) -> Option<DiveValues> {
-    // wired when src/dive lands: crate::dive::figures(...) -> DiveValues
-    None
+/// None when dive itself would refuse the image (`Analysis::dive.refusal`).
+pub fn dive_values(a: &Analysis) -> Option<DiveValues> {
+    if a.dive.refusal.is_some() {
+        return None;
+    }
+    let f = &a.dive.figures;
+    Some(DiveValues {
+        efficiency: f.efficiency,
+        wasted_bytes: f.wasted_bytes,
+        user_wasted_percent: f.user_wasted_percent,
+    })
 }
 
 /// dive's three rules; `None` = disabled.
@@ -247,7 +255,8 @@ fn judged(rule: &str, fail: bool, value: Measure, limit: Measure, message: Strin
 /// Apply the rules to the dive figures (`None`: unavailable, every rule is
 /// skipped and says so).
 pub fn evaluate(ci: &DiveCi, values: Option<&DiveValues>) -> Vec<CheckResult> {
-    const UNAVAILABLE: &str = "dive figures are unavailable in this build: rule not evaluated";
+    const UNAVAILABLE: &str =
+        "dive would refuse this image, so it has no dive figures: rule not evaluated";
     let mut out = Vec::new();
 
     let key = KEYS[0].0;
