@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Gauge, Padding, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::model::{Explorer, Model, Pane, Progress, State};
@@ -143,7 +143,9 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 fn loading(m: &Model, p: &Progress, f: &mut Frame, area: Rect) {
     let r = centered(area, 64, 8);
-    let block = Block::bordered().title(" layerscope ");
+    let block = Block::bordered()
+        .title(" layerscope ")
+        .padding(Padding::horizontal(1));
     let inner = block.inner(r);
     f.render_widget(block, r);
     let [title, gauge, layers, _] = Layout::vertical([
@@ -185,6 +187,7 @@ fn failed(m: &Model, e: &str, f: &mut Frame, area: Rect) {
     let r = centered(area, 72, 8);
     let block = Block::bordered()
         .title(" layerscope ")
+        .padding(Padding::horizontal(1))
         .border_style(Style::default().fg(Color::Red));
     f.render_widget(
         Paragraph::new(vec![
@@ -953,7 +956,10 @@ const HELP: &[(&str, &str)] = &[
     ),
     ("[  ]", "previous / next layer from any pane"),
     ("/  n  N", "search paths, next / previous match"),
-    ("f", "filter: all, wasted, cache, added, modified, removed"),
+    (
+        "f",
+        "show: all, only hidden, cache, added, modified, removed",
+    ),
     ("s", "sort by bytes shipped (live + hidden) / by name"),
     ("a", "all files up to the layer / only the layer's changes"),
     ("c  e", "collapse / expand everything"),
