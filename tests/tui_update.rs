@@ -503,3 +503,30 @@ fn resizing_keeps_the_selection_on_screen() {
     let h = m.areas().list_rows(m.areas().tree);
     assert!(e.tree_list.sel < e.tree_list.off + h);
 }
+
+#[test]
+fn narrowing_a_search_finds_what_a_fresh_scan_finds() {
+    let a = tui_fixture::analysis();
+    let t = Tree::compute(&a, 3, Mode::Aggregate);
+    let o = &a.overlay;
+    let order = t.flatten(o, None, Sort::Size, Filter::All);
+    for (short, long) in [
+        ("a", "ap"),
+        ("/var", "/var/lib/d"),
+        ("s", "status"),
+        ("p", "pip/"),
+    ] {
+        let prev = t.search(o, &order, short.as_bytes());
+        assert_eq!(
+            t.refine(o, &prev, long.as_bytes()),
+            t.search(o, &order, long.as_bytes()),
+            "{short} -> {long}"
+        );
+    }
+    // Typing then deleting gives the same as typing the short query.
+    let mut m = model();
+    keys(&mut m, "/pipx");
+    update(&mut m, Msg::key(KeyCode::Backspace));
+    let after = m.explorer().unwrap().search.matches.clone().unwrap();
+    assert_eq!(after, t.search(o, &order, b"pip"));
+}

@@ -100,6 +100,8 @@ pub struct Search {
     /// (node, ghost) of every matching row, in display order; None when
     /// stale (layer, mode, sort or filter changed).
     pub matches: Option<Vec<(u32, bool)>>,
+    /// The query `matches` are for.
+    pub matched: String,
     /// Index into matches of the current one.
     pub current: usize,
 }
@@ -121,6 +123,9 @@ pub struct Explorer {
     pub waste: Vec<WasteItem>,
     pub waste_list: ListState,
     pub search: Search,
+    /// Every row of the tree in display order (for search), computed on
+    /// the first search after a layer, mode, sort or filter change.
+    order: Option<Vec<Row>>,
     /// Put the selected tree row mid-screen at the next fit (after a jump).
     center: bool,
     /// The expansion before a filter opened everything, restored on `all`.
@@ -206,6 +211,7 @@ impl Explorer {
             waste_list: ListState::default(),
             search: Search::default(),
             saved_expanded: None,
+            order: None,
             center: true,
         };
         // Open where the waste is: the paths of the biggest hidden files.
@@ -239,9 +245,12 @@ impl Explorer {
     /// still there.
     pub fn rebuild(&mut self) {
         let keep = self.selected_row();
-        self.rows = self
-            .tree
-            .flatten(&self.a.overlay, &self.expanded, self.sort, self.filter);
+        self.rows = self.tree.flatten(
+            &self.a.overlay,
+            Some(&self.expanded),
+            self.sort,
+            self.filter,
+        );
         if let Some(r) = keep {
             if let Some(i) = self
                 .find_row(r.node, r.ghost)
@@ -264,7 +273,7 @@ impl Explorer {
         self.layers.sel = k as usize;
         if k != self.tree.k {
             self.tree = Tree::compute(&self.a, k, self.tree.mode);
-            self.search.matches = None;
+            self.invalidate();
             self.rebuild();
         }
     }
@@ -272,7 +281,7 @@ impl Explorer {
     pub fn set_mode(&mut self, mode: Mode) {
         if mode != self.tree.mode {
             self.tree = Tree::compute(&self.a, self.tree.k, mode);
-            self.search.matches = None;
+            self.invalidate();
             self.rebuild();
         }
     }
@@ -367,16 +376,18 @@ impl Explorer {
                 .iter_mut()
                 .for_each(|b| *b = EXPANDED_LIVE | EXPANDED_GHOST);
         }
-        self.search.matches = None;
+        self.invalidate();
         self.rebuild();
     }
 
     /// Select a (node, prefer ghost) row, opening what is above it.
     fn select_node(&mut self, node: u32, ghost: bool) -> bool {
-        let ghost = self
+        let (ghost, opened) = self
             .tree
             .reveal(&self.a.overlay, &mut self.expanded, node, ghost);
-        self.rebuild();
+        if opened {
+            self.rebuild();
+        }
         let found = self
             .find_row(node, ghost)
             .or_else(|| self.find_row(node, !ghost));
@@ -389,13 +400,40 @@ impl Explorer {
         }
     }
 
+    /// The tree's shape changed: search results and order are stale.
+    fn invalidate(&mut self) {
+        self.search.matches = None;
+        self.order = None;
+    }
+
+    /// The matches of the current query: narrowed from the previous ones
+    /// when the query only grew, else one scan of every row (whose order
+    /// is computed once per tree shape).
     fn search_matches(&mut self) -> &Vec<(u32, bool)> {
-        if self.search.matches.is_none() {
-            let needle = self.search.query.to_lowercase().into_bytes();
-            let m = self
-                .tree
-                .search(&self.a.overlay, &needle, self.sort, self.filter);
+        let q = self.search.query.to_lowercase();
+        let fresh = self.search.matches.is_some() && self.search.matched == q;
+        if !fresh {
+            let o = &self.a.overlay;
+            let needle = q.as_bytes();
+            let narrowed = match &self.search.matches {
+                Some(prev)
+                    if !self.search.matched.is_empty() && q.starts_with(&self.search.matched) =>
+                {
+                    Some(self.tree.refine(o, prev, needle))
+                }
+                _ => None,
+            };
+            let m = match narrowed {
+                Some(m) => m,
+                None => {
+                    let order = self
+                        .order
+                        .get_or_insert_with(|| self.tree.flatten(o, None, self.sort, self.filter));
+                    self.tree.search(o, order, needle)
+                }
+            };
             self.search.matches = Some(m);
+            self.search.matched = q;
             self.search.current = 0;
         }
         self.search.matches.as_ref().expect("just set")
@@ -574,14 +612,12 @@ fn on_key(m: &mut Model, k: KeyEvent) {
             }
             KeyCode::Backspace => {
                 e.search.query.pop();
-                e.search.matches = None;
                 if !e.search.query.is_empty() {
                     *message = e.goto_match(0);
                 }
             }
             KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
                 e.search.query.push(c);
-                e.search.matches = None;
                 *message = e.goto_match(0);
             }
             _ => {}
@@ -635,7 +671,7 @@ fn on_key(m: &mut Model, k: KeyEvent) {
                 Sort::Size => Sort::Name,
                 Sort::Name => Sort::Size,
             };
-            e.search.matches = None;
+            e.invalidate();
             e.rebuild();
         }
         KeyCode::Char('a') => {

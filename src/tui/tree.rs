@@ -377,9 +377,16 @@ impl Tree {
         }
     }
 
-    /// The rows on screen if every expanded row is open: a DFS that only
-    /// descends into expanded rows, O(rows + children of expanded rows).
-    pub fn flatten(&self, o: &Overlay, expanded: &[u8], sort: Sort, filter: Filter) -> Vec<Row> {
+    /// The rows on screen if every expanded row is open (`None`: every row
+    /// of the tree): a DFS that only descends into open rows, so
+    /// O(rows + children of open rows).
+    pub fn flatten(
+        &self,
+        o: &Overlay,
+        expanded: Option<&[u8]>,
+        sort: Sort,
+        filter: Filter,
+    ) -> Vec<Row> {
         let mut rows = Vec::new();
         let mut kids = Vec::new();
         let mut stack: Vec<Row> = Vec::new();
@@ -396,7 +403,7 @@ impl Tree {
             } else {
                 EXPANDED_LIVE
             };
-            if expanded[r.node as usize] & bit != 0 {
+            if expanded.is_none_or(|x| x[r.node as usize] & bit != 0) {
                 self.child_rows(o, r.node, r.ghost, sort, filter, &mut kids);
                 stack.extend(kids.iter().rev().map(|&(node, ghost)| Row {
                     node,
@@ -408,42 +415,55 @@ impl Tree {
         rows
     }
 
-    /// Every row of the whole tree (expanded or not) whose path contains
-    /// `needle` (lowercase), in display order.
-    pub fn search(
-        &self,
-        o: &Overlay,
-        needle: &[u8],
-        sort: Sort,
-        filter: Filter,
-    ) -> Vec<(u32, bool)> {
+    /// The rows of `order` (every row, in display order, from
+    /// `flatten(None)`) whose path contains `needle` (lowercase).
+    pub fn search(&self, o: &Overlay, order: &[Row], needle: &[u8]) -> Vec<(u32, bool)> {
         let mut out = Vec::new();
         if needle.is_empty() {
             return out;
         }
-        let mut kids = Vec::new();
-        // (node, ghost, path length before this node's name)
-        let mut stack: Vec<(u32, bool, usize)> = Vec::new();
+        // The path so far, and where each depth's component ends.
         let mut path: Vec<u8> = Vec::new();
-        self.child_rows(o, 0, false, sort, filter, &mut kids);
-        stack.extend(kids.iter().rev().map(|&(n, g)| (n, g, 0)));
-        while let Some((n, g, base)) = stack.pop() {
-            path.truncate(base);
+        let mut ends: Vec<usize> = Vec::new();
+        for r in order {
+            let d = r.depth as usize;
+            ends.truncate(d);
+            path.truncate(ends.last().copied().unwrap_or(0));
             path.push(b'/');
-            path.extend(o.name(n).iter().map(|b| b.to_ascii_lowercase()));
+            path.extend(o.name(r.node).iter().map(|b| b.to_ascii_lowercase()));
+            ends.push(path.len());
             if contains(&path, needle) {
-                out.push((n, g));
+                out.push((r.node, r.ghost));
             }
-            let len = path.len();
-            self.child_rows(o, n, g, sort, filter, &mut kids);
-            stack.extend(kids.iter().rev().map(|&(c, cg)| (c, cg, len)));
         }
         out
     }
 
+    /// Keep only the matches whose path contains `needle` (a longer query
+    /// than the one they matched: typing narrows, no rescan).
+    pub fn refine(&self, o: &Overlay, matches: &[(u32, bool)], needle: &[u8]) -> Vec<(u32, bool)> {
+        matches
+            .iter()
+            .copied()
+            .filter(|&(n, _)| {
+                let mut p = o.path(n);
+                p.make_ascii_lowercase();
+                p.insert(0, b'/');
+                contains(&p, needle)
+            })
+            .collect()
+    }
+
     /// Open every row above `node` so that it is on screen; returns which
-    /// of its rows can show (`ghost`, if it must be the ghost row).
-    pub fn reveal(&self, o: &Overlay, expanded: &mut [u8], node: u32, want_ghost: bool) -> bool {
+    /// of its rows can show (`ghost`, if it must be the ghost row) and
+    /// whether anything had to be opened.
+    pub fn reveal(
+        &self,
+        o: &Overlay,
+        expanded: &mut [u8],
+        node: u32,
+        want_ghost: bool,
+    ) -> (bool, bool) {
         let mut chain = Vec::new();
         let mut n = o.nodes[node as usize].parent;
         while n != NONE && n != 0 {
@@ -451,16 +471,22 @@ impl Tree {
             n = o.nodes[n as usize].parent;
         }
         let mut ghost_side = false;
+        let mut changed = false;
         for &a in chain.iter().rev() {
-            if !ghost_side && self.live_is_dir(o, a) {
-                expanded[a as usize] |= EXPANDED_LIVE;
+            let bit = if !ghost_side && self.live_is_dir(o, a) {
+                EXPANDED_LIVE
             } else {
                 ghost_side = true;
-                expanded[a as usize] |= EXPANDED_GHOST;
-            }
+                EXPANDED_GHOST
+            };
+            changed |= expanded[a as usize] & bit == 0;
+            expanded[a as usize] |= bit;
         }
         let f = &self.figs[node as usize];
-        ghost_side || f.live == NONE || (want_ghost && f.ghost_row)
+        (
+            ghost_side || f.live == NONE || (want_ghost && f.ghost_row),
+            changed,
+        )
     }
 }
 
