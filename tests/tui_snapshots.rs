@@ -118,6 +118,16 @@ fn loading_and_failed_80x24() {
 }
 
 #[test]
+fn type_change_and_hardlink_80x24() {
+    // As of layer 2: the file a replaced the directory a (whose files are
+    // ghosts under the ghost directory), h1 was removed but its bytes live
+    // on in h2, `same` was overwritten in its own layer.
+    let mut m = Model::loaded("edge", (80, 24), tui_fixture::edge_cases());
+    keys(&mut m, "[eg");
+    insta::assert_snapshot!("tui_edge_layer2_80x24", screen(&m));
+}
+
+#[test]
 fn too_small_says_so() {
     let m = model(50, 12);
     let s = screen(&m);

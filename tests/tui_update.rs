@@ -530,3 +530,81 @@ fn narrowing_a_search_finds_what_a_fresh_scan_finds() {
     let after = m.explorer().unwrap().search.matches.clone().unwrap();
     assert_eq!(after, t.search(o, &order, b"pip"));
 }
+
+fn edge_cases() -> layerscope::analysis::Analysis {
+    tui_fixture::edge_cases()
+}
+
+#[test]
+fn root_figures_at_every_layer_match_the_inodes() {
+    for a in [tui_fixture::analysis(), edge_cases()] {
+        let o = &a.overlay;
+        for k in 0..a.layers.len() as u32 {
+            let t = Tree::compute(&a, k, Mode::Aggregate);
+            let hidden: u64 = o
+                .inodes
+                .iter()
+                .filter(|i| i.layer <= k && i.gone.is_some_and(|g| g.layer <= k))
+                .map(|i| i.size)
+                .sum();
+            let mut live = vec![false; o.inodes.len()];
+            for v in &o.versions {
+                if v.inode != layerscope::overlay::NONE && v.visible_at(k) {
+                    live[v.inode as usize] = true;
+                }
+            }
+            let live: u64 = o
+                .inodes
+                .iter()
+                .zip(&live)
+                .filter(|(_, l)| **l)
+                .map(|(i, _)| i.size)
+                .sum();
+            assert_eq!(t.figs[0].ghost_size, hidden, "hidden as of layer {}", k + 1);
+            assert_eq!(t.figs[0].live_size, live, "live as of layer {}", k + 1);
+        }
+    }
+}
+
+#[test]
+fn edge_cases_show_ghosts_where_the_bytes_were() {
+    let mut m = Model::loaded("edge", (100, 30), edge_cases());
+    keys(&mut m, "e");
+    let all = rows(&m);
+    for p in [
+        "/a", "~/a", "~/a/x", "~/a/y", "/b", "~/d/k", "/d/new", "/same", "~/same", "~/h1",
+    ] {
+        assert!(all.contains(&p.to_string()), "{p} in {all:?}");
+    }
+    // Under the live directory a, its old files; the old file a has no kids.
+    let a_live = all.iter().position(|p| p == "/a").unwrap();
+    assert!(all[a_live + 1].starts_with("~/a/"), "{all:?}");
+    keys(&mut m, "f");
+    let hidden: Vec<String> = m
+        .explorer()
+        .unwrap()
+        .a
+        .hidden
+        .iter()
+        .map(|h| format!("~{}", h.path))
+        .collect();
+    assert_eq!(sorted(leaves(&m)), sorted(hidden));
+
+    // As of layer 2 the file a is live and the old directory is a ghost
+    // holding x and y.
+    keys(&mut m, "fffff"); // back to all
+    assert_eq!(m.explorer().unwrap().filter, Filter::All);
+    keys(&mut m, "[e");
+    let all = rows(&m);
+    let ghost_a = all.iter().position(|p| p == "~/a").unwrap();
+    assert_eq!(all[ghost_a + 1], "~/a/y", "the bigger first");
+    assert!(all.contains(&"/a".to_string()));
+    assert!(
+        all.contains(&"~/h1".to_string()),
+        "h1 removed here (D), bytes live on in h2"
+    );
+    let e = m.explorer().unwrap();
+    let h1 = e.a.overlay.lookup(b"h1").unwrap();
+    assert_eq!(e.tree.size(&e.a.overlay, h1, true), 0);
+    assert_eq!(e.tree.row_flags(h1, true).0 & flag::REMOVED, flag::REMOVED);
+}

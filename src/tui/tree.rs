@@ -251,10 +251,14 @@ impl Tree {
                 f.own_live = 0;
                 f.live_size = 0;
             }
-            // Ghosts below a live directory show under its live row.
+            // Ghosts below a live directory show under its live row; a live
+            // file holds no rows (ghosts of a directory it replaced show
+            // under its ghost row).
             if live_dir {
                 f.kids_live |= f.kids_ghost;
                 f.kids_ghost = 0;
+            } else {
+                f.kids_live = 0;
             }
             if !f.ghost_row && f.kids_ghost & flag::ROW != 0 {
                 // A gone directory that holds ghosts.
@@ -275,7 +279,7 @@ impl Tree {
             let parent = o.nodes[n].parent;
             if parent != NONE {
                 let p = &mut figs[parent as usize];
-                p.kids_live |= f.own_live | f.own_ghost | f.kids_live;
+                p.kids_live |= f.own_live | f.own_ghost | f.kids_live | f.kids_ghost;
                 p.kids_ghost |= f.own_ghost | f.kids_ghost;
                 p.live_size += f.live_size;
                 p.ghost_size += f.ghost_size;

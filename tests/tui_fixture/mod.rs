@@ -59,3 +59,31 @@ pub fn analysis() -> Analysis {
     ]);
     Analysis::new(img, CacheRules::builtin())
 }
+
+/// Type changes, opaque whiteouts, a same-layer overwrite and a hardlink
+/// that keeps bytes alive after one name goes.
+pub fn edge_cases() -> layerscope::analysis::Analysis {
+    let l1 = LayerTar::new()
+        .dir("a")
+        .file("a/x", 100, 1)
+        .file("a/y", 200, 2)
+        .file("b", 50, 3)
+        .file("h1", 300, 4)
+        .hardlink("h2", "h1")
+        .dir("d")
+        .file("d/k", 10, 5)
+        .scan();
+    let l2 = LayerTar::new()
+        .file("a", 70, 6) // a file replaces the directory a
+        .opaque("d")
+        .file("d/new", 5, 7)
+        .file("same", 40, 8)
+        .file("same", 60, 9) // overwritten in its own layer
+        .whiteout("h1") // h2 still names the bytes
+        .scan();
+    let l3 = LayerTar::new().whiteout("h2").dir("a").scan();
+    layerscope::analysis::Analysis::new(
+        image(vec![(l1, "ADD base"), (l2, "RUN change"), (l3, "RUN more")]),
+        layerscope::analysis::CacheRules::builtin(),
+    )
+}
