@@ -22,14 +22,14 @@ impl Tmux {
             .is_ok_and(|o| o.status.success())
     }
 
-    /// Start `cmd` in a detached 100x30 session; the wrapper records the tty
-    /// modes before and after, and the exit code.
+    /// Start `cmd` in a detached 100x30 session, in a temporary directory;
+    /// the wrapper records the tty modes before and after, and the exit code.
     fn start(name: &str, cmd: &str) -> Tmux {
         let dir = tempfile::tempdir().unwrap();
         let socket = format!("layerscope-e2e-{}-{name}", std::process::id());
         let d = dir.path().display();
         let script = format!(
-            "stty -g > {d}/before; {cmd}; echo $? > {d}/rc; stty -g > {d}/after; echo E2E-ENDED; sleep 60"
+            "cd {d}; stty -g > before; {cmd}; echo $? > rc; stty -g > after; echo E2E-ENDED; sleep 60"
         );
         let ok = Command::new("tmux")
             .args([
@@ -136,21 +136,30 @@ fn e2e_child() {
     let Ok(delay) = std::env::var("LAYERSCOPE_E2E_CHILD") else {
         return;
     };
+    let panic = delay == "panic";
     let delay: u64 = delay.parse().unwrap_or(0);
-    layerscope::tui::run("demo:latest".into(), move |progress| {
+    let r = layerscope::tui::run("demo:latest".into(), move |progress| {
         progress.total(Some(4_000_000));
         for i in 1..=4 {
             sleep(Duration::from_millis(delay / 4));
             progress.advance(1_000_000);
             progress.layer_done(i, Some(4));
         }
+        if panic {
+            sleep(Duration::from_millis(500));
+            panic!("loader panics on purpose");
+        }
         Ok(tui_fixture::analysis())
-    })
-    .unwrap();
+    });
+    if let Err(e) = r {
+        eprintln!("layerscope: {e}");
+        std::process::exit(2);
+    }
 }
 
-/// The command that runs the explorer on the fixture, loading for `delay` ms.
-fn demo_command(delay: u64) -> String {
+/// The command that runs the explorer on the fixture, loading for `delay`
+/// ms (or panicking, for `panic`).
+fn demo_command(delay: impl std::fmt::Display) -> String {
     let exe = std::env::current_exe().unwrap();
     format!(
         "LAYERSCOPE_E2E_CHILD={delay} {} --exact e2e_child --nocapture --test-threads=1",
@@ -224,12 +233,7 @@ fn real_image_open_navigate_search_quit() {
     let bin = Path::new(env!("CARGO_BIN_EXE_layerscope"));
     let t = Tmux::start(
         "real",
-        &format!(
-            "{} {} 2> {}/stderr",
-            quote(bin),
-            quote(&image),
-            t_dir_placeholder()
-        ),
+        &format!("{} {} 2> stderr", quote(bin), quote(&image)),
     );
     let start = Instant::now();
     loop {
@@ -257,8 +261,18 @@ fn real_image_open_navigate_search_quit() {
     assert_eq!(t.file("rc").trim(), "0");
 }
 
-/// The session's own directory is only known once it exists; the wrapper
-/// runs in it, so a relative path does.
-fn t_dir_placeholder() -> &'static str {
-    "."
+#[test]
+fn a_panic_restores_the_terminal() {
+    if !Tmux::available() {
+        eprintln!("note: tmux not installed; skipping the pseudo-terminal test");
+        return;
+    }
+    let t = Tmux::start("panic", &format!("{} 2> stderr", demo_command("panic")));
+    t.wait_for("Reading demo:latest");
+    assert_eq!(t.flag("alternate_on"), "1");
+    t.assert_restored();
+    assert_eq!(t.file("rc").trim(), "2");
+    let err = t.file("stderr");
+    assert!(err.contains("loader panics on purpose"), "{err}");
+    assert!(err.contains("layerscope: internal error"), "{err}");
 }

@@ -174,6 +174,13 @@ where
     let mut last_progress = Progress::default();
     let mut dirty = true;
     loop {
+        if !ACTIVE.load(Ordering::SeqCst) {
+            // A panic on another thread restored the terminal: stop drawing.
+            drop(guard);
+            return Err(Error::Usage(
+                "internal error: a panic ended the explorer".into(),
+            ));
+        }
         if dirty {
             guard.terminal.draw(|f| view(&model, f)).map_err(term_err)?;
             dirty = false;
