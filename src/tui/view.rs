@@ -741,7 +741,9 @@ fn node_details(e: &Explorer) -> Vec<Line<'static>> {
         if ver.inode != NONE {
             let ino = &o.inodes[ver.inode as usize];
             let mut s = String::new();
-            if let Some(h) = ino.hash {
+            // The content hash is the carrying entry's.
+            let carrier = &a.image.layers[ino.layer as usize].changeset.entries[ino.entry as usize];
+            if let Some(h) = carrier.hash {
                 s.push_str(&format!("xxh3 {}", h.to_hex()));
             }
             if let Some(rule) = a.classes[ver.inode as usize].rule {
