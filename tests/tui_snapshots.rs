@@ -170,3 +170,18 @@ fn control_characters_render_escaped() {
     assert!(s.contains(r"a\x07b\x1b]0;pwned\x07"), "{s}");
     assert!(s.contains(r"RUN echo \x1b[2J\x1b]0;title"), "{s}");
 }
+
+#[test]
+fn a_long_image_name_keeps_its_end_and_the_totals_fit() {
+    let mut a = tui_fixture::analysis();
+    a.image.info.reference =
+        Some("registry.example.com/team/project/service-name:2024.11.24-abcdef".into());
+    let m = Model::loaded("arg", (80, 24), a);
+    let s = screen(&m);
+    let status = s.lines().nth(22).unwrap();
+    assert!(
+        status.contains("…/service-name:2024.11.24-abcdef"),
+        "{status}"
+    );
+    assert!(status.contains("wasted 13.5 kB"), "{status}");
+}

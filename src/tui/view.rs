@@ -887,7 +887,11 @@ fn status_bar(m: &Model, e: &Explorer, f: &mut Frame, area: Rect) {
     let t = &e.a.totals;
     let top = Line::from(vec![
         Span::styled(
-            format!(" {} ", esc(&m.title)),
+            // The end of a long name says the most: `…/basic:latest`.
+            format!(
+                " {} ",
+                tail(&esc(&m.title), (area.width as usize / 5).max(12))
+            ),
             Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD),
         ),
         Span::raw(format!(" size {} ", sz(t.size_bytes))),
@@ -899,12 +903,8 @@ fn status_bar(m: &Model, e: &Explorer, f: &mut Frame, area: Rect) {
             ),
             Style::default().fg(REMOVED),
         ),
-        Span::styled(
-            format!("recoverable {} ", sz(t.recoverable_bytes)),
-            Style::default().fg(MODIFIED),
-        ),
         Span::raw(format!(
-            "{} {:.1}%",
+            "{} {:.1}% ",
             if area.width >= 100 {
                 "efficiency"
             } else {
@@ -912,6 +912,10 @@ fn status_bar(m: &Model, e: &Explorer, f: &mut Frame, area: Rect) {
             },
             t.efficiency * 100.0
         )),
+        Span::styled(
+            format!("recoverable {} ", sz(t.recoverable_bytes)),
+            Style::default().fg(MODIFIED),
+        ),
     ]);
     let bottom = if e.search.editing || !e.search.query.is_empty() && m.message.is_none() {
         let count = match &e.search.matches {
