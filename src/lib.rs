@@ -23,5 +23,6 @@ pub mod layer;
 pub mod overlay;
 pub mod report;
 pub mod source;
+pub mod tui;
 
 pub use error::{Error, Result};

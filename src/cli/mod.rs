@@ -3,7 +3,7 @@
 
 pub mod progress;
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -230,6 +230,32 @@ pub fn analyse(common: &Common, config: &Config) -> Result<Analysis, Error> {
     Ok(Analysis::new(image?, rules))
 }
 
+/// The interactive explorer: the analysis runs on its loader thread and
+/// reports progress to the screen; load errors come back here after the
+/// terminal is restored.
+fn explore(common: &Common, config: &Config) -> Result<(), Error> {
+    let arg = common.image_path.clone().ok_or_else(|| {
+        Error::Usage("no IMAGE given (a file, an OCI layout directory, or - for stdin)".into())
+    })?;
+    let rules = CacheRules::with_user_rules(&config.rules)?;
+    let opts = OpenOptions {
+        image: common.image.clone(),
+        platform: common.platform.clone(),
+        verify: !common.no_verify,
+        progress: None,
+    };
+    layerscope::tui::run(arg.clone(), move |progress| {
+        let opts = OpenOptions {
+            progress: Some(progress),
+            ..opts
+        };
+        Ok(Analysis::new(
+            source::open(&Input::from_arg(&arg), &opts)?,
+            rules,
+        ))
+    })
+}
+
 /// Write output to stdout or, atomically, to a file: a temporary file in the
 /// same directory renamed over the target only when complete.
 pub fn emit(
@@ -286,6 +312,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Check(args)) => run_check(*args),
         None => {
             let config = load_config(&cli.common)?;
+            if io::stdout().is_terminal() {
+                return Ok(explore(&cli.common, &config)?);
+            }
             let a = analyse(&cli.common, &config)?;
             emit(None, |w| report::write(&a, report::Format::Text, w))?;
             Ok(())

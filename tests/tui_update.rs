@@ -1,0 +1,610 @@
+//! The explorer's behaviour through `update()` alone, no terminal: an image
+//! built in code (tests/tui_fixture) with hidden, cache, duplicate, removed
+//! and overwritten bytes.
+
+mod tui_fixture;
+
+use layerscope::layer::display_path;
+use layerscope::tui::tree::{flag, Filter, Mode, Sort, Tree};
+use layerscope::tui::waste::WasteItem;
+use layerscope::tui::{update, Model, Msg, Pane, State};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+
+fn model() -> Model {
+    Model::loaded("arg", (80, 24), tui_fixture::analysis())
+}
+
+fn keys(m: &mut Model, keys: &str) {
+    for c in keys.chars() {
+        update(m, Msg::char(c));
+    }
+}
+
+fn key(m: &mut Model, code: KeyCode) {
+    update(m, Msg::key(code));
+}
+
+/// The selected row as `/path` (`~/path` for a ghost row).
+fn sel(m: &Model) -> String {
+    let e = m.explorer().unwrap();
+    let r = e.selected_row().expect("a selected row");
+    let p = display_path(&e.a.overlay.path(r.node));
+    if r.ghost {
+        format!("~{p}")
+    } else {
+        p
+    }
+}
+
+/// Every row as `/path` or `~/path`.
+fn rows(m: &Model) -> Vec<String> {
+    let e = m.explorer().unwrap();
+    e.rows
+        .iter()
+        .map(|r| {
+            let p = display_path(&e.a.overlay.path(r.node));
+            if r.ghost {
+                format!("~{p}")
+            } else {
+                p
+            }
+        })
+        .collect()
+}
+
+/// Rows that hold no rows (files, empty directories).
+fn leaves(m: &Model) -> Vec<String> {
+    let e = m.explorer().unwrap();
+    let all = rows(m);
+    e.rows
+        .iter()
+        .zip(all)
+        .filter(|(r, _)| !e.tree.has_kids(r.node, r.ghost))
+        .map(|(_, p)| p)
+        .collect()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+#[test]
+fn opens_on_the_final_filesystem_at_the_biggest_hidden_file() {
+    let m = model();
+    assert_eq!(m.title, "test:latest");
+    let e = m.explorer().unwrap();
+    assert_eq!(e.layer(), 3);
+    assert_eq!(e.tree.mode, Mode::Aggregate);
+    assert_eq!(e.focus, Pane::Tree);
+    assert_eq!(sel(&m), "~/opt/model/weights.bin");
+    // The waste pane starts on its first item, not on a header.
+    assert_eq!(e.waste[e.waste_list.sel], WasteItem::Hidden(0));
+}
+
+#[test]
+fn moves_pages_and_ends() {
+    let mut m = model();
+    keys(&mut m, "g");
+    // By bytes shipped: /var (4.12 kB live + 5.40 kB hidden) first.
+    assert_eq!(sel(&m), "/var");
+    keys(&mut m, "j");
+    assert_eq!(sel(&m), "/var/lib");
+    key(&mut m, KeyCode::Down);
+    assert_eq!(sel(&m), "/var/lib/apt");
+    keys(&mut m, "k");
+    key(&mut m, KeyCode::Up);
+    key(&mut m, KeyCode::Up);
+    assert_eq!(sel(&m), "/var", "stays on the first row");
+    keys(&mut m, "G");
+    let n = m.explorer().unwrap().rows.len();
+    assert_eq!(m.explorer().unwrap().tree_list.sel, n - 1);
+    keys(&mut m, "g");
+    key(&mut m, KeyCode::PageDown);
+    let page = m.areas().list_rows(m.areas().tree);
+    assert_eq!(m.explorer().unwrap().tree_list.sel, page.min(n - 1));
+    key(&mut m, KeyCode::PageUp);
+    assert_eq!(m.explorer().unwrap().tree_list.sel, 0);
+    // The selected row stays on screen.
+    keys(&mut m, "G");
+    let e = m.explorer().unwrap();
+    assert!(e.tree_list.sel >= e.tree_list.off && e.tree_list.sel < e.tree_list.off + page);
+}
+
+#[test]
+fn expands_and_collapses() {
+    let mut m = model();
+    keys(&mut m, "g");
+    let before = rows(&m).len();
+    keys(&mut m, "h"); // close /var
+    assert_eq!(sel(&m), "/var");
+    assert!(rows(&m).len() < before);
+    assert!(!rows(&m).iter().any(|r| r.starts_with("/var/")));
+    keys(&mut m, "l"); // open it again
+    assert_eq!(rows(&m).len(), before);
+    keys(&mut m, "l"); // step in
+    assert_eq!(sel(&m), "/var/lib");
+    keys(&mut m, "hh"); // close /var/lib, then step out to /var
+    assert_eq!(sel(&m), "/var");
+    key(&mut m, KeyCode::Enter); // toggle closed
+    assert!(!rows(&m).iter().any(|r| r.starts_with("/var/")));
+    key(&mut m, KeyCode::Char(' ')); // toggle open
+    assert!(rows(&m).iter().any(|r| r == "/var/lib"));
+
+    keys(&mut m, "c");
+    assert_eq!(
+        sorted(rows(&m)),
+        sorted(
+            [
+                "/bin",
+                "/etc",
+                "/evil\u{1b}[31mname",
+                "/opt",
+                "/root",
+                "/tmp",
+                "/usr",
+                "/var"
+            ]
+            .map(String::from)
+            .to_vec()
+        )
+    );
+    keys(&mut m, "e");
+    let all = rows(&m);
+    for p in [
+        "/root/.cache/pip/wheels/y.whl",
+        "~/opt/model/config.json",
+        "/var/lib/dpkg/status",
+        "~/var/lib/dpkg/status",
+        "/bin/ls",
+        "~/tmp/build.log",
+    ] {
+        assert!(all.iter().any(|r| r == p), "{p} in {all:?}");
+    }
+}
+
+#[test]
+fn sorts_by_size_or_name() {
+    let mut m = model();
+    keys(&mut m, "c");
+    assert_eq!(
+        rows(&m),
+        [
+            "/var",
+            "/opt",
+            "/root",
+            "/usr",
+            "/bin",
+            "/etc",
+            "/tmp",
+            "/evil\u{1b}[31mname"
+        ]
+    );
+    keys(&mut m, "s");
+    assert_eq!(m.explorer().unwrap().sort, Sort::Name);
+    assert_eq!(
+        rows(&m),
+        [
+            "/bin",
+            "/etc",
+            "/evil\u{1b}[31mname",
+            "/opt",
+            "/root",
+            "/tmp",
+            "/usr",
+            "/var"
+        ]
+    );
+}
+
+#[test]
+fn searches_incrementally_with_next_and_previous() {
+    let mut m = model();
+    keys(&mut m, "c/dp");
+    assert!(m.explorer().unwrap().search.editing);
+    assert_eq!(
+        sel(&m),
+        "/var/lib/dpkg",
+        "jumps while typing, opening the way"
+    );
+    keys(&mut m, "kg");
+    key(&mut m, KeyCode::Enter);
+    assert!(!m.explorer().unwrap().search.editing);
+    assert_eq!(m.explorer().unwrap().search.query, "dpkg");
+    keys(&mut m, "n");
+    assert_eq!(sel(&m), "/var/lib/dpkg/status");
+    keys(&mut m, "n");
+    assert_eq!(
+        sel(&m),
+        "~/var/lib/dpkg/status",
+        "the overwritten version too"
+    );
+    keys(&mut m, "n");
+    assert_eq!(sel(&m), "/var/lib/dpkg", "wraps");
+    keys(&mut m, "N");
+    assert_eq!(sel(&m), "~/var/lib/dpkg/status");
+    // Case-insensitive, on the whole path, into collapsed directories.
+    keys(&mut m, "c/PIP/WHEELS/");
+    key(&mut m, KeyCode::Esc);
+    assert!(!m.quit, "Esc ends the search, not the program");
+    assert_eq!(sel(&m), "/root/.cache/pip/wheels/y.whl");
+    keys(&mut m, "/zzz");
+    assert!(m.message.as_deref().unwrap().contains("no match"));
+    key(&mut m, KeyCode::Backspace);
+    assert_eq!(m.explorer().unwrap().search.query, "zz");
+}
+
+#[test]
+fn filters_cycle_and_restore() {
+    let mut m = model();
+    let initial = rows(&m);
+    let a_hidden: Vec<String> = {
+        let e = m.explorer().unwrap();
+        e.a.hidden.iter().map(|h| format!("~{}", h.path)).collect()
+    };
+
+    keys(&mut m, "f");
+    assert_eq!(m.explorer().unwrap().filter, Filter::Hidden);
+    assert_eq!(
+        sorted(leaves(&m)),
+        sorted(a_hidden),
+        "every hidden file, nothing else"
+    );
+
+    keys(&mut m, "f");
+    assert_eq!(m.explorer().unwrap().filter, Filter::Cache);
+    {
+        let e = m.explorer().unwrap();
+        for r in &e.rows {
+            if !e.tree.has_kids(r.node, r.ghost) {
+                let v = e.tree.version(*r);
+                let ino = e.a.overlay.versions[v as usize].inode;
+                assert!(e.a.classes[ino as usize].rule.is_some());
+            }
+        }
+    }
+    assert!(leaves(&m).contains(&"/var/cache/apt/archives/curl.deb".to_string()));
+    assert!(leaves(&m).contains(&"~/var/lib/apt/lists/a_Packages".to_string()));
+
+    keys(&mut m, "f");
+    assert_eq!(leaves(&m), ["/usr/lib/py/copy.py"], "added by layer 4");
+    keys(&mut m, "f");
+    assert_eq!(leaves(&m), ["/var/lib/dpkg/status"], "modified by layer 4");
+    keys(&mut m, "f");
+    assert_eq!(m.explorer().unwrap().filter, Filter::Removed);
+    assert_eq!(
+        sorted(leaves(&m)),
+        sorted(
+            [
+                "~/opt/model/config.json",
+                "~/opt/model/weights.bin",
+                "~/tmp/build.log",
+                "~/var/lib/apt/lists/a_Packages",
+                "~/var/lib/apt/lists/b_Release",
+                "~/var/lib/apt/lists/lock",
+                "~/var/lib/apt/lists/partial",
+            ]
+            .map(String::from)
+            .to_vec()
+        )
+    );
+    keys(&mut m, "f");
+    assert_eq!(m.explorer().unwrap().filter, Filter::All);
+    assert_eq!(rows(&m), initial, "the expansion from before the filter");
+}
+
+#[test]
+fn switches_layers_and_shows_one_layers_changes() {
+    let mut m = model();
+    keys(&mut m, "]");
+    assert_eq!(m.explorer().unwrap().layer(), 3, "already on the top layer");
+    keys(&mut m, "[");
+    assert_eq!(m.explorer().unwrap().layer(), 2);
+    // From the layers pane: j/k move the layer.
+    key(&mut m, KeyCode::BackTab);
+    assert_eq!(m.explorer().unwrap().focus, Pane::Layers);
+    keys(&mut m, "k");
+    assert_eq!(m.explorer().unwrap().layer(), 1);
+    keys(&mut m, "j");
+    assert_eq!(m.explorer().unwrap().layer(), 2);
+
+    // Layer 3 alone: exactly its files, all added.
+    keys(&mut m, "ae");
+    assert_eq!(m.explorer().unwrap().tree.mode, Mode::LayerOnly);
+    assert_eq!(
+        sorted(leaves(&m)),
+        sorted(
+            [
+                "/opt/model/config.json",
+                "/opt/model/weights.bin",
+                "/root/.cache/pip/http/x",
+                "/root/.cache/pip/wheels/y.whl",
+                "/tmp/build.log",
+                "/usr/lib/py/mod.py",
+                "/var/lib/dpkg/status",
+            ]
+            .map(String::from)
+            .to_vec()
+        )
+    );
+    // Layer 4 alone: what it removed and overwrote shows as ghosts.
+    keys(&mut m, "j");
+    let l = leaves(&m);
+    assert!(l.contains(&"~/var/lib/dpkg/status".to_string()));
+    assert!(l.contains(&"/var/lib/dpkg/status".to_string()));
+    assert!(l.contains(&"~/var/lib/apt/lists/lock".to_string()));
+    assert!(
+        !l.iter().any(|p| p.starts_with("/bin")),
+        "nothing of layer 1"
+    );
+    // Back to everything up to layer 4.
+    keys(&mut m, "a");
+    assert!(rows(&m).iter().any(|p| p == "/bin/sh"));
+}
+
+#[test]
+fn enter_in_the_waste_pane_jumps_to_the_layer_that_added_it() {
+    let mut m = model();
+    key(&mut m, KeyCode::Tab);
+    assert_eq!(m.explorer().unwrap().focus, Pane::Waste);
+    keys(&mut m, "j");
+    assert_eq!(
+        m.explorer().unwrap().waste[m.explorer().unwrap().waste_list.sel],
+        WasteItem::Hidden(1)
+    );
+    key(&mut m, KeyCode::Enter);
+    let e = m.explorer().unwrap();
+    assert_eq!(e.focus, Pane::Tree);
+    assert_eq!(e.layer(), 1, "layer 2 added it");
+    assert_eq!(sel(&m), "/var/lib/apt/lists/a_Packages");
+    let r = e.selected_row().unwrap();
+    assert_eq!(e.tree.row_flags(r.node, false).0 & flag::ADDED, flag::ADDED);
+
+    // A cache rule: its biggest file. A filter that would hide it is lifted.
+    keys(&mut m, "ffff"); // modified only
+    assert_eq!(m.explorer().unwrap().filter, Filter::Modified);
+    key(&mut m, KeyCode::Tab);
+    while !matches!(
+        m.explorer().unwrap().waste[m.explorer().unwrap().waste_list.sel],
+        WasteItem::Cache(_)
+    ) {
+        keys(&mut m, "j");
+    }
+    let e = m.explorer().unwrap();
+    assert_eq!(e.a.cache[0].rule, "apt-lists");
+    key(&mut m, KeyCode::Enter);
+    assert_eq!(m.explorer().unwrap().filter, Filter::All);
+    assert_eq!(sel(&m), "/var/lib/apt/lists/a_Packages");
+
+    // Headers are skipped: k never lands on one.
+    key(&mut m, KeyCode::Tab);
+    assert_eq!(m.explorer().unwrap().focus, Pane::Waste);
+    for _ in 0..40 {
+        keys(&mut m, "k");
+        let e = m.explorer().unwrap();
+        assert!(!e.waste[e.waste_list.sel].is_header());
+    }
+}
+
+#[test]
+fn per_layer_figures_match_the_analysis() {
+    let a = tui_fixture::analysis();
+    let n = a.layers.len() as u32;
+    let top = Tree::compute(&a, n - 1, Mode::Aggregate);
+    assert_eq!(top.figs[0].live_size, a.totals.live_bytes);
+    assert_eq!(top.figs[0].ghost_size, a.totals.wasted_bytes);
+    for k in 0..n {
+        let only = Tree::compute(&a, k, Mode::LayerOnly);
+        let hidden_here: u64 = a
+            .overlay
+            .inodes
+            .iter()
+            .filter(|i| i.gone.is_some_and(|g| g.layer == k))
+            .map(|i| i.size)
+            .sum();
+        assert_eq!(only.figs[0].ghost_size, hidden_here, "layer {}", k + 1);
+        let added_live_at_k: u64 = a
+            .overlay
+            .inodes
+            .iter()
+            .filter(|i| i.layer == k && i.gone.is_none_or(|g| g.layer > k))
+            .map(|i| i.size)
+            .sum();
+        assert_eq!(only.figs[0].live_size, added_live_at_k, "layer {}", k + 1);
+    }
+}
+
+#[test]
+fn quits_on_q_esc_and_ctrl_c() {
+    let mut m = model();
+    keys(&mut m, "q");
+    assert!(m.quit);
+    let mut m = model();
+    key(&mut m, KeyCode::Esc);
+    assert!(m.quit);
+    // Ctrl-C quits even while typing a search.
+    let mut m = model();
+    keys(&mut m, "/ab");
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    );
+    assert!(m.quit);
+}
+
+#[test]
+fn help_overlay_swallows_the_next_key() {
+    let mut m = model();
+    keys(&mut m, "g?");
+    assert!(m.help);
+    keys(&mut m, "j");
+    assert!(!m.help);
+    assert_eq!(sel(&m), "/var", "the key only closed the help");
+}
+
+#[test]
+fn loading_progress_then_loaded_or_failed() {
+    let mut m = Model::new("img.tar", (80, 24));
+    let p = layerscope::tui::Progress {
+        total_bytes: Some(100),
+        bytes: 40,
+        layers_done: 1,
+        layers_total: Some(4),
+    };
+    update(&mut m, Msg::Progress(p));
+    assert!(matches!(m.state, State::Loading(q) if q == p));
+    keys(&mut m, "jj/x"); // keys while loading do nothing
+    assert!(!m.quit);
+    update(&mut m, Msg::Loaded(Box::new(tui_fixture::analysis())));
+    assert!(m.explorer().is_some());
+
+    let mut m = Model::new("img.tar", (80, 24));
+    update(&mut m, Msg::Failed("img.tar: bad tar".into()));
+    assert!(matches!(&m.state, State::Failed(e) if e == "img.tar: bad tar"));
+    keys(&mut m, "q");
+    assert!(m.quit);
+}
+
+#[test]
+fn mouse_wheel_scrolls_the_pane_under_it() {
+    let mut m = model();
+    keys(&mut m, "eg");
+    let areas = m.areas();
+    let wheel = |kind, area: ratatui::layout::Rect| {
+        Msg::Mouse(MouseEvent {
+            kind,
+            column: area.x + 2,
+            row: area.y + 2,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    update(&mut m, wheel(MouseEventKind::ScrollDown, areas.tree));
+    assert_eq!(m.explorer().unwrap().tree_list.sel, 3);
+    let w0 = m.explorer().unwrap().waste_list.sel;
+    update(&mut m, wheel(MouseEventKind::ScrollDown, areas.waste));
+    assert!(m.explorer().unwrap().waste_list.sel > w0);
+    assert_eq!(
+        m.explorer().unwrap().focus,
+        Pane::Tree,
+        "the wheel does not move focus"
+    );
+    update(&mut m, wheel(MouseEventKind::ScrollDown, areas.layers));
+    assert_eq!(m.explorer().unwrap().layer(), 3);
+    update(&mut m, wheel(MouseEventKind::ScrollUp, areas.layers));
+    assert_eq!(m.explorer().unwrap().layer(), 0);
+}
+
+#[test]
+fn resizing_keeps_the_selection_on_screen() {
+    let mut m = model();
+    keys(&mut m, "eG");
+    update(&mut m, Msg::Resize(60, 16));
+    let e = m.explorer().unwrap();
+    let h = m.areas().list_rows(m.areas().tree);
+    assert!(e.tree_list.sel < e.tree_list.off + h);
+}
+
+#[test]
+fn narrowing_a_search_finds_what_a_fresh_scan_finds() {
+    let a = tui_fixture::analysis();
+    let t = Tree::compute(&a, 3, Mode::Aggregate);
+    let o = &a.overlay;
+    let order = t.flatten(o, None, Sort::Size, Filter::All);
+    for (short, long) in [
+        ("a", "ap"),
+        ("/var", "/var/lib/d"),
+        ("s", "status"),
+        ("p", "pip/"),
+    ] {
+        let prev = t.search(o, &order, short.as_bytes());
+        assert_eq!(
+            t.refine(o, &prev, long.as_bytes()),
+            t.search(o, &order, long.as_bytes()),
+            "{short} -> {long}"
+        );
+    }
+    // Typing then deleting gives the same as typing the short query.
+    let mut m = model();
+    keys(&mut m, "/pipx");
+    update(&mut m, Msg::key(KeyCode::Backspace));
+    let after = m.explorer().unwrap().search.matches.clone().unwrap();
+    assert_eq!(after, t.search(o, &order, b"pip"));
+}
+
+fn edge_cases() -> layerscope::analysis::Analysis {
+    tui_fixture::edge_cases()
+}
+
+#[test]
+fn root_figures_at_every_layer_match_the_inodes() {
+    for a in [tui_fixture::analysis(), edge_cases()] {
+        let o = &a.overlay;
+        for k in 0..a.layers.len() as u32 {
+            let t = Tree::compute(&a, k, Mode::Aggregate);
+            let hidden: u64 = o
+                .inodes
+                .iter()
+                .filter(|i| i.layer <= k && i.gone.is_some_and(|g| g.layer <= k))
+                .map(|i| i.size)
+                .sum();
+            let mut live = vec![false; o.inodes.len()];
+            for v in &o.versions {
+                if v.inode != layerscope::overlay::NONE && v.visible_at(k) {
+                    live[v.inode as usize] = true;
+                }
+            }
+            let live: u64 = o
+                .inodes
+                .iter()
+                .zip(&live)
+                .filter(|(_, l)| **l)
+                .map(|(i, _)| i.size)
+                .sum();
+            assert_eq!(t.figs[0].ghost_size, hidden, "hidden as of layer {}", k + 1);
+            assert_eq!(t.figs[0].live_size, live, "live as of layer {}", k + 1);
+        }
+    }
+}
+
+#[test]
+fn edge_cases_show_ghosts_where_the_bytes_were() {
+    let mut m = Model::loaded("edge", (100, 30), edge_cases());
+    keys(&mut m, "e");
+    let all = rows(&m);
+    for p in [
+        "/a", "~/a", "~/a/x", "~/a/y", "/b", "~/d/k", "/d/new", "/same", "~/same", "~/h1",
+    ] {
+        assert!(all.contains(&p.to_string()), "{p} in {all:?}");
+    }
+    // Under the live directory a, its old files; the old file a has no kids.
+    let a_live = all.iter().position(|p| p == "/a").unwrap();
+    assert!(all[a_live + 1].starts_with("~/a/"), "{all:?}");
+    keys(&mut m, "f");
+    let hidden: Vec<String> = m
+        .explorer()
+        .unwrap()
+        .a
+        .hidden
+        .iter()
+        .map(|h| format!("~{}", h.path))
+        .collect();
+    assert_eq!(sorted(leaves(&m)), sorted(hidden));
+
+    // As of layer 2 the file a is live and the old directory is a ghost
+    // holding x and y.
+    keys(&mut m, "fffff"); // back to all
+    assert_eq!(m.explorer().unwrap().filter, Filter::All);
+    keys(&mut m, "[e");
+    let all = rows(&m);
+    let ghost_a = all.iter().position(|p| p == "~/a").unwrap();
+    assert_eq!(all[ghost_a + 1], "~/a/y", "the bigger first");
+    assert!(all.contains(&"/a".to_string()));
+    assert!(
+        all.contains(&"~/h1".to_string()),
+        "h1 removed here (D), bytes live on in h2"
+    );
+    let e = m.explorer().unwrap();
+    let h1 = e.a.overlay.lookup(b"h1").unwrap();
+    assert_eq!(e.tree.size(&e.a.overlay, h1, true), 0);
+    assert_eq!(e.tree.row_flags(h1, true).0 & flag::REMOVED, flag::REMOVED);
+}
