@@ -401,3 +401,53 @@ fn dive_compatible_figures_match_real_dive() {
         vfs.dive.figures.wasted_bytes
     );
 }
+
+/// Records what the readers report while they read.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<(String, u64, usize)>>);
+
+impl source::ProgressSink for Recorder {
+    fn layer_scanned(&self, l: &source::ScannedLayer<'_>) {
+        self.0
+            .lock()
+            .unwrap()
+            .push((l.label.to_string(), l.size_bytes, l.entries));
+    }
+}
+
+/// Both routes (parallel by path, one pass on a stream) report every layer
+/// as soon as it is read, with the figures of its changeset.
+#[test]
+fn readers_report_each_layer_as_it_is_read() {
+    let exp = expected();
+    let el = exp["images"]["basic"]["layers"].as_array().unwrap().clone();
+    let mut want: Vec<(u64, usize)> = el
+        .iter()
+        .map(|l| (u(&l["size_bytes"]), u(&l["entries"]) as usize))
+        .collect();
+    want.sort();
+    for (path, stream) in [
+        ("basic/docker-archive.tar", false),
+        ("basic/docker-archive.tar.gz", true),
+    ] {
+        let rec = std::sync::Arc::new(Recorder::default());
+        let opts = OpenOptions {
+            verify: true,
+            progress: Some(rec.clone()),
+            ..Default::default()
+        };
+        let file = testdata().join(path);
+        if stream {
+            source::open_reader(std::fs::File::open(&file).unwrap(), "test", &opts).unwrap();
+        } else {
+            source::open(&Input::Path(file), &opts).unwrap();
+        }
+        let seen = rec.0.lock().unwrap().clone();
+        let mut got: Vec<(u64, usize)> = seen.iter().map(|s| (s.1, s.2)).collect();
+        got.sort();
+        assert_eq!(got, want, "{path}");
+        if !stream {
+            assert!(seen.iter().all(|s| s.0.starts_with("layer ")), "{seen:?}");
+        }
+    }
+}

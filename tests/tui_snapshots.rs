@@ -107,6 +107,18 @@ fn loading_and_failed_80x24() {
             bytes: 45_000_000,
             layers_done: 3,
             layers_total: Some(12),
+            layers: vec![
+                layerscope::tui::LoadedLayer {
+                    label: "layer 2 (sha256:9f86d081884c…)".into(),
+                    size_bytes: 31_000_000,
+                    entries: 1_204,
+                },
+                layerscope::tui::LoadedLayer {
+                    label: "layer 1 (sha256:\x1b[31m…)".into(),
+                    size_bytes: 80_500_000,
+                    entries: 5_310,
+                },
+            ],
         }),
     );
     insta::assert_snapshot!("tui_loading_80x24", screen(&m));

@@ -450,9 +450,10 @@ fn loading_progress_then_loaded_or_failed() {
         bytes: 40,
         layers_done: 1,
         layers_total: Some(4),
+        layers: vec![],
     };
-    update(&mut m, Msg::Progress(p));
-    assert!(matches!(m.state, State::Loading(q) if q == p));
+    update(&mut m, Msg::Progress(p.clone()));
+    assert!(matches!(&m.state, State::Loading(q) if *q == p));
     keys(&mut m, "jj/x"); // keys while loading do nothing
     assert!(!m.quit);
     update(&mut m, Msg::Loaded(Box::new(tui_fixture::analysis())));

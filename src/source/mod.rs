@@ -73,6 +73,34 @@ pub trait ProgressSink: Send + Sync {
     fn advance(&self, _bytes: u64) {}
     /// A layer pass finished (`done` of `total` layers, when known).
     fn layer_done(&self, _done: usize, _total: Option<usize>) {}
+    /// A layer was scanned successfully: what it holds, so a front end can
+    /// show layers as they are read (on stdin, before the manifest names
+    /// their order).
+    fn layer_scanned(&self, _layer: &ScannedLayer<'_>) {}
+}
+
+/// A layer as soon as its pass is done (see `ProgressSink::layer_scanned`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScannedLayer<'a> {
+    /// `layer 3 (sha256:…)` where the order is known, else the archive
+    /// member it was read from.
+    pub label: &'a str,
+    pub size_bytes: u64,
+    pub stored_bytes: u64,
+    pub entries: usize,
+    pub content_bytes: u64,
+}
+
+impl<'a> ScannedLayer<'a> {
+    pub fn new(label: &'a str, cs: &Changeset) -> ScannedLayer<'a> {
+        ScannedLayer {
+            label,
+            size_bytes: cs.size_bytes,
+            stored_bytes: cs.stored_bytes,
+            entries: cs.entries.len(),
+            content_bytes: cs.content_bytes(),
+        }
+    }
 }
 
 /// What the user asked for.

@@ -94,6 +94,9 @@ pub(crate) fn scan_layers(
                 }
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if let Some(p) = sink {
+                    if let Some(Some(Ok(cs))) = results[i].lock().ok().as_deref() {
+                        p.layer_scanned(&super::ScannedLayer::new(&job.label, cs));
+                    }
                     p.layer_done(n, Some(jobs.len()));
                 }
             });

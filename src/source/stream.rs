@@ -213,11 +213,14 @@ pub(crate) fn run<R: Read>(
                     if failed.borrow().is_some() {
                         return Err(outer_error(io::Error::other("outer stream failed")));
                     }
-                    scans.insert(name.clone(), result);
                     scanned += 1;
                     if let Some(p) = sink {
+                        if let Ok(cs) = &result {
+                            p.layer_scanned(&super::ScannedLayer::new(&name, cs));
+                        }
                         p.layer_done(scanned, None);
                     }
+                    scans.insert(name.clone(), result);
                 }
             }
         }

@@ -14,7 +14,9 @@ pub mod tree;
 mod view;
 pub mod waste;
 
-pub use model::{update, Explorer, ListState, Model, Msg, Pane, Progress, Search, State};
+pub use model::{
+    update, Explorer, ListState, LoadedLayer, Model, Msg, Pane, Progress, Search, State,
+};
 pub use view::{layout, mode_string, view, Areas, MIN_HEIGHT, MIN_WIDTH};
 
 use std::io::{self, Stdout};
@@ -47,6 +49,7 @@ struct Sink {
     layers_done: AtomicUsize,
     layers_total: AtomicUsize,
     has_layers_total: AtomicBool,
+    layers: std::sync::Mutex<Vec<model::LoadedLayer>>,
 }
 
 impl Sink {
@@ -62,6 +65,7 @@ impl Sink {
                 .has_layers_total
                 .load(Ordering::Relaxed)
                 .then(|| self.layers_total.load(Ordering::Relaxed)),
+            layers: self.layers.lock().map(|l| l.clone()).unwrap_or_default(),
         }
     }
 }
@@ -75,6 +79,15 @@ impl ProgressSink for Sink {
     }
     fn advance(&self, bytes: u64) {
         self.bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+    fn layer_scanned(&self, layer: &crate::source::ScannedLayer<'_>) {
+        if let Ok(mut l) = self.layers.lock() {
+            l.push(model::LoadedLayer {
+                label: layer.label.to_string(),
+                size_bytes: layer.size_bytes,
+                entries: layer.entries,
+            });
+        }
     }
     fn layer_done(&self, done: usize, total: Option<usize>) {
         self.layers_done.store(done, Ordering::Relaxed);
@@ -227,7 +240,7 @@ where
                 Err(TryRecvError::Empty) => {
                     let p = sink.snapshot();
                     if p != last_progress {
-                        last_progress = p;
+                        last_progress = p.clone();
                         update(&mut model, Msg::Progress(p));
                         dirty = true;
                     }

@@ -34,12 +34,22 @@ impl Msg {
 }
 
 /// How far the loader got.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Progress {
     pub total_bytes: Option<u64>,
     pub bytes: u64,
     pub layers_done: usize,
     pub layers_total: Option<usize>,
+    /// Layers read so far, in the order their passes finished.
+    pub layers: Vec<LoadedLayer>,
+}
+
+/// A layer shown on the loading screen as soon as it is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedLayer {
+    pub label: String,
+    pub size_bytes: u64,
+    pub entries: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

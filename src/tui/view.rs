@@ -142,7 +142,9 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 }
 
 fn loading(m: &Model, p: &Progress, f: &mut Frame, area: Rect) {
-    let r = centered(area, 64, 8);
+    // Room for the layers read so far, newest last.
+    let rows = p.layers.len().min(area.height.saturating_sub(10) as usize) as u16;
+    let r = centered(area, 72, 8 + rows);
     let block = Block::bordered()
         .title(" layerscope ")
         .padding(Padding::horizontal(1));
@@ -151,7 +153,7 @@ fn loading(m: &Model, p: &Progress, f: &mut Frame, area: Rect) {
     let [title, gauge, layers, _] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(1),
-        Constraint::Length(2),
+        Constraint::Length(2 + rows),
         Constraint::Min(0),
     ])
     .areas(inner);
@@ -177,10 +179,17 @@ fn loading(m: &Model, p: &Progress, f: &mut Frame, area: Rect) {
         Some(t) => format!("layers read: {} of {}", p.layers_done, t),
         None => format!("layers read: {}", p.layers_done),
     };
-    f.render_widget(
-        Paragraph::new(vec![Line::raw(""), Line::raw(layer_line)]),
-        layers,
-    );
+    let mut lines = vec![Line::raw(""), Line::raw(layer_line)];
+    let skip = p.layers.len() - rows as usize;
+    for l in &p.layers[skip..] {
+        lines.push(Line::raw(format!(
+            "  {:>10}  {:>8} entries  {}",
+            sz(l.size_bytes),
+            l.entries,
+            esc(&l.label)
+        )));
+    }
+    f.render_widget(Paragraph::new(lines), layers);
 }
 
 fn failed(m: &Model, e: &str, f: &mut Frame, area: Rect) {
