@@ -7,46 +7,7 @@ use common::{image, LayerTar};
 use layerscope::analysis::{Analysis, CacheRules, Severity};
 use layerscope::overlay::Cause;
 
-/// The classic anti-patterns:
-/// L1 base:        bin/sh 1000
-/// L2 apt update:  lists/a_Packages 5000, lists/b_Release 300, lists/lock 0, lists/partial/
-/// L3 pip install: pip/http/x 2000, pip/wheels/y.whl 3000, py/mod.py 400,
-///                 tmp/build.log 50, dpkg/status 100
-/// L4 cleanup:     whiteouts of lists/* and tmp/build.log; dpkg/status 120
-///                 (churn overwrite); py/copy.py 400 (same content as mod.py)
-fn antipatterns() -> Analysis {
-    let l1 = LayerTar::new().dir("bin").file("bin/sh", 1000, 1).scan();
-    let l2 = LayerTar::new()
-        .dir("var/lib/apt/lists")
-        .file("var/lib/apt/lists/a_Packages", 5000, 2)
-        .file("var/lib/apt/lists/b_Release", 300, 3)
-        .file("var/lib/apt/lists/lock", 0, 0)
-        .dir("var/lib/apt/lists/partial")
-        .scan();
-    let l3 = LayerTar::new()
-        .file("root/.cache/pip/http/x", 2000, 4)
-        .file("root/.cache/pip/wheels/y.whl", 3000, 5)
-        .file("usr/lib/py/mod.py", 400, 6)
-        .file("tmp/build.log", 50, 7)
-        .file("var/lib/dpkg/status", 100, 8)
-        .scan();
-    let l4 = LayerTar::new()
-        .whiteout("var/lib/apt/lists/a_Packages")
-        .whiteout("var/lib/apt/lists/b_Release")
-        .whiteout("var/lib/apt/lists/lock")
-        .whiteout("var/lib/apt/lists/partial")
-        .whiteout("tmp/build.log")
-        .file("var/lib/dpkg/status", 120, 9)
-        .file("usr/lib/py/copy.py", 400, 6)
-        .scan();
-    let img = image(vec![
-        (l1, "/bin/sh -c #(nop) ADD file:base in /"),
-        (l2, "/bin/sh -c apt-get update"),
-        (l3, "/bin/sh -c pip install requests"),
-        (l4, "/bin/sh -c rm -rf /var/lib/apt/lists/* /tmp/*"),
-    ]);
-    Analysis::new(img, CacheRules::builtin())
-}
+use common::antipatterns;
 
 #[test]
 fn antipattern_totals() {

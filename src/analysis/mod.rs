@@ -16,8 +16,8 @@ use crate::layer::display_path;
 use crate::overlay::{Cause, Overlay, NONE};
 use crate::source::Image;
 
-/// Image-wide figures (interface.md `totals`).
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Image-wide figures (interface.md `totals`; serialised as they are).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Totals {
     pub layers: usize,
     pub size_bytes: u64,
@@ -35,6 +35,7 @@ pub struct Totals {
     pub entries: u64,
     /// Hidden bytes that are package-manager metadata churn (part of
     /// wasted_bytes).
+    #[serde(default)]
     pub churn_bytes: u64,
 }
 

@@ -32,25 +32,8 @@ pub struct ImageJson {
     pub gzipped: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct TotalsJson {
-    pub layers: usize,
-    pub size_bytes: u64,
-    pub stored_bytes: u64,
-    pub content_bytes: u64,
-    pub live_bytes: u64,
-    pub wasted_bytes: u64,
-    pub removed_bytes: u64,
-    pub overwritten_bytes: u64,
-    pub efficiency: f64,
-    pub cache_live_bytes: u64,
-    pub cache_hidden_bytes: u64,
-    pub duplicate_bytes: u64,
-    pub recoverable_bytes: u64,
-    pub entries: u64,
-    #[serde(default)]
-    pub churn_bytes: u64,
-}
+/// `totals` is the analysis's own struct, serialised as it is.
+pub type TotalsJson = crate::analysis::Totals;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LayerJson {
@@ -130,7 +113,6 @@ fn finite(x: f64) -> Option<f64> {
 
 impl Report {
     pub fn from_analysis(a: &Analysis) -> Report {
-        let t = &a.totals;
         Report {
             schema_version: SCHEMA_VERSION,
             image: ImageJson {
@@ -140,23 +122,7 @@ impl Report {
                 config_digest: a.image.info.config_digest.clone(),
                 gzipped: a.image.info.gzipped,
             },
-            totals: TotalsJson {
-                layers: t.layers,
-                size_bytes: t.size_bytes,
-                stored_bytes: t.stored_bytes,
-                content_bytes: t.content_bytes,
-                live_bytes: t.live_bytes,
-                wasted_bytes: t.wasted_bytes,
-                removed_bytes: t.removed_bytes,
-                overwritten_bytes: t.overwritten_bytes,
-                efficiency: t.efficiency,
-                cache_live_bytes: t.cache_live_bytes,
-                cache_hidden_bytes: t.cache_hidden_bytes,
-                duplicate_bytes: t.duplicate_bytes,
-                recoverable_bytes: t.recoverable_bytes,
-                entries: t.entries,
-                churn_bytes: t.churn_bytes,
-            },
+            totals: a.totals.clone(),
             layers: a
                 .layers
                 .iter()
