@@ -6,6 +6,7 @@ use crate::common::{image, LayerTar};
 use layerscope::analysis::{Analysis, CacheRules};
 
 /// The classic anti-patterns: see `common::antipatterns`.
+#[allow(unused_imports)] // not every test crate uses it
 pub use crate::common::antipatterns;
 
 /// A lean image that meets the default budget:
