@@ -6,10 +6,18 @@ use layerscope::analysis::{Analysis, CacheRules};
 use layerscope::overlay::Overlay;
 use layerscope::source::{self, Input, OpenOptions};
 
-fn rss_mb() -> f64 {
+fn rss_mb() -> String {
+    format!(
+        "{:.0} MiB (peak {:.0} MiB)",
+        status_mib("VmRSS:"),
+        status_mib("VmHWM:")
+    )
+}
+
+fn status_mib(key: &str) -> f64 {
     let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     s.lines()
-        .find(|l| l.starts_with("VmRSS:"))
+        .find(|l| l.starts_with(key))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|k| k.parse::<f64>().ok())
         .unwrap_or(0.0)
@@ -32,21 +40,21 @@ fn main() {
     };
     let img = source::open(&Input::from_arg(&arg), &opts).expect("open");
     let t_open = t.elapsed();
-    println!("rss after scan: {:.0} MiB", rss_mb());
+    println!("rss after scan: {}", rss_mb());
     let t = Instant::now();
     let overlay = Overlay::build(img.layers.iter().map(|l| &l.changeset));
     let t_overlay = t.elapsed();
-    println!("rss after overlay: {:.0} MiB", rss_mb());
+    println!("rss after overlay: {}", rss_mb());
     let t = Instant::now();
     let cs: Vec<_> = img.layers.iter().map(|l| &l.changeset).collect();
     let dive = layerscope::dive::report(&cs);
     let t_dive = t.elapsed();
-    println!("rss after dive (before drop): {:.0} MiB", rss_mb());
+    println!("rss after dive (before drop): {}", rss_mb());
     drop(dive);
     let t = Instant::now();
     let a = Analysis::with_overlay(img, overlay, CacheRules::builtin());
     let t_analysis = t.elapsed();
-    println!("rss after analysis: {:.0} MiB", rss_mb());
+    println!("rss after analysis: {}", rss_mb());
     let t = Instant::now();
     let mut out = Vec::new();
     layerscope::report::write_json(&a, &mut out).unwrap();

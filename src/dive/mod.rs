@@ -119,52 +119,17 @@ pub fn figures<C: std::borrow::Borrow<Changeset> + Sync>(layers: &[C]) -> DiveFi
 /// * sizes are tar size fields of every entry kind, and layer sizes sum
 ///   them over all entries (whiteouts and directories included).
 pub fn report<C: std::borrow::Borrow<Changeset> + Sync>(layers: &[C]) -> DiveReport {
-    // Each layer's tree depends on that layer alone: build them in parallel.
-    // A refusal is taken from the lowest layer that has one, as a
-    // sequential build would.
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(layers.len().max(1));
-    let chunk = layers.len().div_ceil(threads).max(1);
-    let built: Vec<(Tree, u64, Option<String>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = layers
-            .chunks(chunk)
-            .enumerate()
-            .map(|(c, part)| {
-                s.spawn(move || {
-                    part.iter()
-                        .enumerate()
-                        .map(|(i, layer)| {
-                            let mut refusal = None;
-                            let (tree, size) =
-                                layer_tree(layer.borrow(), c * chunk + i, &mut refusal);
-                            (tree, size, refusal)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("dive layer tree thread"))
-            .collect()
-    });
-    let mut refusal = None;
-    let mut trees = Vec::with_capacity(layers.len());
-    let mut layer_sizes = Vec::with_capacity(layers.len());
-    for (tree, size, r) in built {
-        if refusal.is_none() {
-            refusal = r;
-        }
-        trees.push(tree);
-        layer_sizes.push(size);
-    }
-    let (paths, matches, aborts) = efficiency_pass(trees);
+    let Pass {
+        paths,
+        matches,
+        aborts,
+        layer_sizes,
+        refusal,
+    } = efficiency_pass(layers);
 
     let mut min_sum: i64 = 0;
     let mut cumulative_sum: i64 = 0;
-    for p in &paths {
+    for p in &paths.items {
         min_sum = min_sum.wrapping_add(p.min);
         cumulative_sum = cumulative_sum.wrapping_add(p.cumulative);
     }
@@ -179,9 +144,9 @@ pub fn report<C: std::borrow::Borrow<Changeset> + Sync>(layers: &[C]) -> DiveRep
     let mut inefficient: Vec<DiveInefficiency> = matches
         .iter()
         .map(|&i| DiveInefficiency {
-            path: paths[i].path.clone(),
-            count: paths[i].nodes,
-            cumulative_size: paths[i].cumulative as u64,
+            path: paths.path(i).into(),
+            count: paths.items[i].nodes as usize,
+            cumulative_size: paths.items[i].cumulative as u64,
         })
         .collect();
     inefficient.sort_by_key(|m| m.cumulative_size);
@@ -274,100 +239,203 @@ fn layer_tree(layer: &Changeset, idx: usize, refusal: &mut Option<String>) -> (T
 }
 
 struct PathData {
-    path: Box<[u8]>,
+    /// End of the path in `PathTable::bytes` (start: the previous end).
+    end: u64,
     cumulative: i64,
     /// -1 until a size is discovered (dive's `minDiscoveredSize`).
     min: i64,
-    nodes: usize,
+    nodes: u32,
 }
 
-/// dive's `filetree.Efficiency`.
-///
-/// Memory: a layer's tree is dropped as soon as nothing can need it again
-/// (visited, and stacked or never to be stacked), and each path is stored
-/// once (the index holds slots, hashed through `paths`).
-fn efficiency_pass(trees: Vec<Tree>) -> (Vec<PathData>, Vec<usize>, Vec<DiveAbort>) {
-    // Tree k is stacked only if some layer above it sizes a whiteout.
-    let has_whiteout: Vec<bool> = trees.iter().map(Tree::has_whiteout_name).collect();
-    let needed_below: Vec<bool> = (0..trees.len())
-        .map(|k| has_whiteout[k + 1..].iter().any(|&w| w))
-        .collect();
-    let mut trees: Vec<Option<Tree>> = trees.into_iter().map(Some).collect();
-    let hasher = rustc_hash::FxBuildHasher;
-    let mut paths: Vec<PathData> = Vec::new();
-    let mut index: hashbrown::HashTable<usize> = hashbrown::HashTable::new();
-    let mut matches = Vec::new();
-    let mut aborts = Vec::new();
-    // `StackTreeRange(trees, 0, n-1)`: a copy of the first tree with trees
-    // 0..n-1 stacked on it; built incrementally, only once whiteouts need it.
-    let mut stacked: Option<Tree> = None;
-    let mut stacked_count = 0usize;
+/// Every leaf path the pass met, each stored once in one byte arena (a
+/// million paths would otherwise be a million allocations).
+#[derive(Default)]
+struct PathTable {
+    bytes: Vec<u8>,
+    items: Vec<PathData>,
+    index: hashbrown::HashTable<u32>,
+}
 
-    for idx in 0..trees.len() {
-        let tree = trees[idx].take().expect("each tree is visited once");
-        tree.visit_child_first(|id, names| {
-            if !tree.is_leaf(id) {
-                return true;
-            }
-            let path = dive_path(names);
-            // The path's record exists from here on, even if the visit
-            // fails below (then its min stays -1).
-            let hash = hasher.hash_one(&path[..]);
-            let slot = match index.find(hash, |&i| *paths[i].path == path[..]) {
-                Some(&i) => i,
-                None => {
-                    paths.push(PathData {
-                        path: path.clone().into(),
-                        cumulative: 0,
-                        min: -1,
-                        nodes: 0,
-                    });
-                    let slot = paths.len() - 1;
-                    index.insert_unique(hash, slot, |&i| hasher.hash_one(&paths[i].path[..]));
-                    slot
-                }
-            };
-            let size = if is_whiteout_name(tree.name(id)) {
-                let below = stacked.get_or_insert_with(|| match &trees[0] {
-                    Some(first) => first.clone(),
-                    None => tree.clone(), // idx == 0: the first tree is this one
-                });
-                while stacked_count < idx {
-                    let lower = trees[stacked_count].take().expect("kept for stacking");
-                    below.stack(&lower);
-                    stacked_count += 1;
-                }
-                match below.get_path(&path) {
-                    None => {
-                        aborts.push(DiveAbort {
-                            layer: idx,
-                            path: path.into(),
-                        });
-                        return false;
-                    }
-                    Some(n) if below.info(n).is_dir => below.subtree_size(n),
-                    Some(_) => 0,
-                }
-            } else {
-                tree.info(id).size
-            };
-            let data = &mut paths[slot];
-            data.cumulative = data.cumulative.wrapping_add(size);
-            if data.min < 0 || size < data.min {
-                data.min = size;
-            }
-            data.nodes += 1;
-            if data.nodes == 2 {
-                matches.push(slot);
-            }
-            true
-        });
-        // Keep the tree only if a later whiteout will stack it.
-        if needed_below[idx] && stacked_count <= idx {
-            trees[idx] = Some(tree);
-        }
+impl PathTable {
+    fn path(&self, i: usize) -> &[u8] {
+        let start = if i == 0 {
+            0
+        } else {
+            self.items[i - 1].end as usize
+        };
+        &self.bytes[start..self.items[i].end as usize]
     }
-    (paths, matches, aborts)
+
+    /// The slot of `path`, created (min -1) if new.
+    fn slot(&mut self, path: &[u8]) -> usize {
+        let hasher = rustc_hash::FxBuildHasher;
+        let hash = hasher.hash_one(path);
+        let (bytes, items) = (&self.bytes, &self.items);
+        let span = |i: usize| {
+            let start = if i == 0 { 0 } else { items[i - 1].end as usize };
+            &bytes[start..items[i].end as usize]
+        };
+        if let Some(&i) = self.index.find(hash, |&i| span(i as usize) == path) {
+            return i as usize;
+        }
+        self.bytes.extend_from_slice(path);
+        self.items.push(PathData {
+            end: self.bytes.len() as u64,
+            cumulative: 0,
+            min: -1,
+            nodes: 0,
+        });
+        let slot = self.items.len() - 1;
+        let (bytes, items) = (&self.bytes, &self.items);
+        let span = |i: usize| {
+            let start = if i == 0 { 0 } else { items[i - 1].end as usize };
+            &bytes[start..items[i].end as usize]
+        };
+        self.index
+            .insert_unique(hash, slot as u32, |&i| hasher.hash_one(span(i as usize)));
+        slot
+    }
+}
+
+/// What the efficiency pass found.
+struct Pass {
+    paths: PathTable,
+    matches: Vec<usize>,
+    aborts: Vec<DiveAbort>,
+    layer_sizes: Vec<u64>,
+    refusal: Option<String>,
+}
+
+/// Whether a layer may hold a `.wh.` node in dive's tree (a superset:
+/// whiteouts, AUFS metadata, any `.wh.` in a path).
+fn may_whiteout(cs: &Changeset) -> bool {
+    cs.entries.iter().any(|e| {
+        matches!(
+            e.kind,
+            EntryKind::Whiteout | EntryKind::OpaqueWhiteout | EntryKind::Other
+        ) || e
+            .path
+            .windows(WHITEOUT_NAME.len())
+            .any(|w| w == WHITEOUT_NAME)
+    })
+}
+
+const WHITEOUT_NAME: &[u8] = b".wh.";
+
+/// dive's `filetree.Efficiency`, over trees built one layer at a time.
+///
+/// Memory: dive keeps every layer's tree; here a layer's tree is built
+/// (on a second thread, while the previous one is visited), visited, stacked
+/// onto the running `StackTreeRange` copy if a later whiteout can need it,
+/// and dropped. Stacking eagerly gives the same copy dive builds on demand:
+/// at a whiteout of layer n it holds layer 0, then layers 0..n-1, stacked.
+fn efficiency_pass<C: std::borrow::Borrow<Changeset> + Sync>(layers: &[C]) -> Pass {
+    let whiteouts: Vec<bool> = layers.iter().map(|l| may_whiteout(l.borrow())).collect();
+    let needed_below: Vec<bool> = (0..layers.len())
+        .map(|k| whiteouts[k + 1..].iter().any(|&w| w))
+        .collect();
+    // Size the path table once: every leaf path comes from an entry (at most
+    // one path per entry, at most its length + 1 bytes); doubling growth
+    // would leave up to half of it unused at the peak.
+    let (count, bytes) = layers.iter().fold((0usize, 0usize), |(n, b), l| {
+        let cs = l.borrow();
+        (
+            n + cs.entries.len(),
+            b + cs.entries.iter().map(|e| e.path.len() + 1).sum::<usize>(),
+        )
+    });
+    let mut paths = PathTable::default();
+    paths.items.reserve(count);
+    paths.bytes.reserve(bytes);
+    paths.index.reserve(count, |_| 0);
+    let mut pass = Pass {
+        paths,
+        matches: Vec::new(),
+        aborts: Vec::new(),
+        layer_sizes: Vec::with_capacity(layers.len()),
+        refusal: None,
+    };
+    // `StackTreeRange(trees, 0, n-1)`: a copy of the first tree with the
+    // layers below the current one stacked on it.
+    let mut stacked: Option<Tree> = None;
+    let build = |idx: usize| {
+        let mut refusal = None;
+        let (tree, size) = layer_tree(layers[idx].borrow(), idx, &mut refusal);
+        (tree, size, refusal)
+    };
+    std::thread::scope(|s| {
+        let mut next = (!layers.is_empty()).then(|| s.spawn(move || build(0)));
+        for (idx, &keep) in needed_below.iter().enumerate() {
+            let (tree, size, refusal) = next
+                .take()
+                .expect("the next tree is being built")
+                .join()
+                .expect("dive tree thread");
+            if idx + 1 < layers.len() {
+                next = Some(s.spawn(move || build(idx + 1)));
+            }
+            pass.layer_sizes.push(size);
+            if pass.refusal.is_none() {
+                pass.refusal = refusal;
+            }
+            visit_layer(&mut pass, &tree, idx, &mut stacked);
+            if keep {
+                let below = stacked.get_or_insert_with(|| tree.clone());
+                below.stack(&tree);
+            }
+        }
+    });
+    pass
+}
+
+/// dive's efficiency visitor over one layer's tree.
+fn visit_layer(pass: &mut Pass, tree: &Tree, idx: usize, stacked: &mut Option<Tree>) {
+    let Pass {
+        paths,
+        matches,
+        aborts,
+        ..
+    } = pass;
+    tree.visit_child_first(|id, names| {
+        if !tree.is_leaf(id) {
+            return true;
+        }
+        let path = dive_path(names);
+        // The path's record exists from here on, even if the visit
+        // fails below (then its min stays -1).
+        let slot = paths.slot(&path);
+        let size = if is_whiteout_name(tree.name(id)) {
+            // Only layer 0 can get here with nothing stacked yet (every
+            // layer that may hold a whiteout has all lower layers
+            // stacked): its own whiteouts are sized against a copy of
+            // itself, as dive's StackTreeRange(0, -1) gives.
+            debug_assert!(stacked.is_some() || idx == 0);
+            let below = stacked.get_or_insert_with(|| tree.clone());
+            match below.get_path(&path) {
+                None => {
+                    aborts.push(DiveAbort {
+                        layer: idx,
+                        path: path.into(),
+                    });
+                    return false;
+                }
+                Some(n) if below.info(n).is_dir => below.subtree_size(n),
+                Some(_) => 0,
+            }
+        } else {
+            tree.info(id).size
+        };
+        let data = &mut paths.items[slot];
+        data.cumulative = data.cumulative.wrapping_add(size);
+        if data.min < 0 || size < data.min {
+            data.min = size;
+        }
+        data.nodes += 1;
+        if data.nodes == 2 {
+            matches.push(slot);
+        }
+        true
+    });
 }
 
 /// go-humanize's `Bytes` (SI units), as dive prints sizes.

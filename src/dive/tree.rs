@@ -89,15 +89,6 @@ impl Tree {
         self.names.resolve(self.nodes[id].name)
     }
 
-    /// Whether any node's name starts with `.wh.` (a superset of the
-    /// whiteout leaves the efficiency pass sizes).
-    pub fn has_whiteout_name(&self) -> bool {
-        self.nodes
-            .iter()
-            .skip(1)
-            .any(|n| is_whiteout_name(self.names.resolve(n.name)))
-    }
-
     pub fn is_leaf(&self, id: usize) -> bool {
         self.nodes[id].live_children == 0
     }

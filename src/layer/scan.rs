@@ -320,6 +320,9 @@ fn walk<R: Read>(stream: &mut R) -> Result<Vec<Entry>, ScanError> {
             entries.push(entry);
         }
     }
+    // A layer's entries live as long as the analysis: give back the growth
+    // slack of the vector.
+    entries.shrink_to_fit();
     // Past the end-of-archive marker: the rest still belongs to the stream.
     io::copy(stream, &mut io::sink()).map_err(|e| ScanError::io("reading tar padding", e))?;
     Ok(entries)
