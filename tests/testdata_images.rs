@@ -451,3 +451,34 @@ fn readers_report_each_layer_as_it_is_read() {
         }
     }
 }
+
+/// `-o FILE` is written atomically, and ends up with the mode any new file
+/// gets here (0666 less the umask), not the temporary file's 0600; nothing
+/// else is left in the directory.
+#[test]
+fn output_file_has_the_usual_mode_and_nothing_else_is_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args(["report", "--format", "html", "-o", "r.html"])
+        .arg(testdata().join("basic/oci-archive.tar"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    std::fs::File::create(dir.path().join("reference")).unwrap();
+    let mode = |n: &str| {
+        std::fs::metadata(dir.path().join(n))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode("r.html"), mode("reference"));
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["r.html", "reference"]);
+}

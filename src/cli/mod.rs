@@ -271,8 +271,11 @@ pub fn emit(
                 Some(d) if !d.as_os_str().is_empty() => d,
                 _ => Path::new("."),
             };
+            // 0666 before the umask, like any file a tool creates (the
+            // temporary file's own default is 0600).
             let mut tmp = tempfile::Builder::new()
                 .prefix(".layerscope-")
+                .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
                 .tempfile_in(dir)
                 .map_err(|e| Error::io(&what, e))?;
             {
