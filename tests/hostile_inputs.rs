@@ -441,6 +441,19 @@ fn nul_newline_and_non_utf8_names() {
     assert_terminal_safe(&text.stdout);
 }
 
+#[test]
+fn sparse_file_claiming_a_petabyte() {
+    // GNU sparse: 1 KiB stored, 2^50 bytes when expanded. Reading the holes
+    // would take days; the analysis must not.
+    let tar = sparse_tar(1 << 50);
+    let layer = raw_layer(tar, Comp::Gzip);
+    let (_, a) = oci_with(vec![layer]);
+    let out = report_timed(&Input::dir(&a), &[], 60);
+    let r = out.json();
+    assert_eq!(r["totals"]["entries"], 1);
+    assert_eq!(r["totals"]["content_bytes"], 1u64 << 50);
+}
+
 // ---------------------------------------------------------------- bombs
 
 #[test]
