@@ -580,3 +580,24 @@ fn hundred_thousand_entries() {
         out.secs, out.rss_kb
     );
 }
+
+#[test]
+fn repeated_opaque_whiteouts_stay_linear() {
+    // One directory with 20,000 children, then one layer holding 20,000
+    // opaque whiteouts of it: each must not walk every child again.
+    let n = 20_000;
+    let mut t = RawTar::default();
+    for i in 0..n {
+        t.entry(format!("d/f{i}").as_bytes(), tar::EntryType::Regular, b"");
+    }
+    let base = raw_layer(t.finish(), Comp::Gzip);
+    let mut t = RawTar::default();
+    for _ in 0..n {
+        t.entry(b"d/.wh..wh..opq", tar::EntryType::Regular, b"");
+    }
+    let top = raw_layer(t.finish(), Comp::Gzip);
+    let (_, a) = oci_with(vec![base, top]);
+    let out = report_timed(&Input::dir(&a), &["--no-verify"], 60);
+    assert_eq!(out.json()["totals"]["entries"], 2 * n as u64);
+    assert!(out.secs < 30.0, "{:.1} s", out.secs);
+}

@@ -26,10 +26,15 @@ impl Overlay {
 
         // Phase 1: whiteouts, against the lower layers' state.
         let mut whiteouts: FxHashSet<&[u8]> = FxHashSet::default();
+        let mut opaque: FxHashSet<&[u8]> = FxHashSet::default();
         for e in &cs.entries {
             match e.kind {
+                // A repeated marker changes nothing more, and walking a big
+                // directory again for each copy would make a tiny layer cost
+                // markers x children.
+                EntryKind::Whiteout if !whiteouts.insert(&e.path) => {}
+                EntryKind::OpaqueWhiteout if !opaque.insert(&e.path) => {}
                 EntryKind::Whiteout => {
-                    whiteouts.insert(&e.path);
                     if let Some(node) = self.lookup(&e.path) {
                         if node != 0 {
                             self.remove_node(node, layer, Cause::Removed);
