@@ -601,3 +601,33 @@ fn repeated_opaque_whiteouts_stay_linear() {
     assert_eq!(out.json()["totals"]["entries"], 2 * n as u64);
     assert!(out.secs < 30.0, "{:.1} s", out.secs);
 }
+
+#[test]
+fn many_notes_in_many_layers_stay_linear() {
+    // Every layer has `..` names: the per-layer note lookup must not scan
+    // all notes of all layers for every entry.
+    let layers: Vec<TLayer> = (0..1000)
+        .map(|i| {
+            let mut t = RawTar::default();
+            for j in 0..100 {
+                t.entry(
+                    format!("../x{i}/{j}").as_bytes(),
+                    tar::EntryType::Regular,
+                    b"",
+                );
+            }
+            raw_layer(t.finish(), Comp::Gzip)
+        })
+        .collect();
+    let (_, a) = oci_with(layers);
+    let out = report_timed(&Input::dir(&a), &["--no-verify"], 60);
+    let r = out.json();
+    assert_eq!(r["totals"]["entries"], 100_000);
+    let n = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "dotdot-path")
+        .count();
+    assert_eq!(n, 1000);
+}

@@ -295,10 +295,14 @@ impl Overlay {
     }
 
     fn note(&mut self, kind: NoteKind, layer: u32, path: &[u8]) {
+        // Notes are pushed layer by layer: only the current layer's, at the
+        // end, can match (searching all would cost entries x layers).
         if let Some(n) = self
             .notes
             .iter_mut()
-            .find(|n| n.kind == kind && n.layer == layer)
+            .rev()
+            .take_while(|n| n.layer == layer)
+            .find(|n| n.kind == kind)
         {
             n.count += 1;
             return;
