@@ -1,6 +1,7 @@
 //! `layerscope report`: render one `Analysis` into a writer.
 
 pub mod json;
+mod safe_json;
 pub mod text;
 
 use std::io::{self, Write};
@@ -29,7 +30,8 @@ impl std::str::FromStr for Format {
 
 /// Write the JSON report (pretty, newline-terminated).
 pub fn write_json<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, &Report::from_analysis(a))?;
+    // C1 controls and bidi overrides as \u escapes too: see `safe_json`.
+    safe_json::to_writer_pretty(&mut *w, &Report::from_analysis(a))?;
     writeln!(w)
 }
 
