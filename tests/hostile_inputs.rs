@@ -556,7 +556,7 @@ fn thousand_layers() {
     let hidden = r["hidden"].as_array().unwrap();
     assert_eq!(hidden.len(), 990);
     assert!(hidden.iter().all(|h| h["cause"] == "overwritten"));
-    eprintln!("1000 layers: {:.1} s, peak RSS {} kB", out.secs, out.rss_kb);
+    figures("1,000 layers, one file each", &out);
 }
 
 #[test]
@@ -575,10 +575,7 @@ fn hundred_thousand_entries() {
     let out = report_timed(&Input::dir(&a), &["--no-verify"], 120);
     let r = out.json();
     assert_eq!(r["totals"]["entries"], n as u64);
-    eprintln!(
-        "10^5 entries: {:.1} s, peak RSS {} kB",
-        out.secs, out.rss_kb
-    );
+    figures("10^5 entries in one layer", &out);
 }
 
 #[test]
@@ -630,4 +627,139 @@ fn many_notes_in_many_layers_stay_linear() {
         .filter(|f| f["rule"] == "dotdot-path")
         .count();
     assert_eq!(n, 1000);
+}
+
+// ---------------------------------------------------------------- full size
+// Too slow in a debug build (the dependencies are unoptimised there): run by
+// tests/hostile_big.sh against a release build, which prints the figures.
+
+#[test]
+#[ignore = "release only: tests/hostile_big.sh"]
+fn big_gzip_bomb_10_gb() {
+    // 10 GiB of zeros in one file, ~10 MB gzipped.
+    let size = 10u64 << 30;
+    let stored = zero_file_gzip_layer(size);
+    let stored_len = stored.len();
+    let layer = TLayer {
+        tar: Vec::new(),
+        stored,
+        comp: Comp::Gzip,
+        entries: 1,
+        content: size,
+    };
+    let (_, a) = oci_with(vec![layer]);
+    let out = report_timed(&Input::dir(&a), &["--no-verify"], 600);
+    let r = out.json();
+    assert_eq!(r["totals"]["content_bytes"], size);
+    assert_eq!(r["totals"]["size_bytes"], size + 512 + 1024);
+    figures(&format!("gzip bomb, 10 GiB from {stored_len} bytes"), &out);
+    assert!(out.rss_kb < 64 * 1024, "peak RSS {} kB", out.rss_kb);
+}
+
+#[test]
+#[ignore = "release only: tests/hostile_big.sh"]
+fn big_million_entries() {
+    let n = 1_000_000;
+    let stored = many_entries_layer(n);
+    let layer = TLayer {
+        tar: Vec::new(),
+        stored,
+        comp: Comp::Gzip,
+        entries: n,
+        content: 0,
+    };
+    let (_, a) = oci_with(vec![layer]);
+    let out = report_timed(&Input::dir(&a), &["--no-verify"], 600);
+    assert_eq!(out.json()["totals"]["entries"], n as u64);
+    figures("10^6 entries in one layer", &out);
+}
+
+#[test]
+#[ignore = "release only: tests/hostile_big.sh"]
+fn big_thousand_layers_of_thousand_entries() {
+    // 1,000 layers, each rewriting the same 1,000 files: 10^6 entries,
+    // 999,000 versions overwritten.
+    let layers: Vec<TLayer> = (0..1000)
+        .map(|i| {
+            let mut t = RawTar::default();
+            for j in 0..1000 {
+                t.entry(
+                    format!("app/d{}/f{j}", j % 10).as_bytes(),
+                    tar::EntryType::Regular,
+                    format!("{i}").as_bytes(),
+                );
+            }
+            raw_layer(t.finish(), Comp::Gzip)
+        })
+        .collect();
+    let (_, a) = oci_with(layers);
+    let out = report_timed(&Input::dir(&a), &["--no-verify"], 600);
+    let r = out.json();
+    assert_eq!(r["totals"]["layers"], 1000);
+    assert_eq!(r["totals"]["entries"], 1_000_000);
+    assert_eq!(r["hidden"].as_array().unwrap().len(), 999_000);
+    figures("1,000 layers x 1,000 entries", &out);
+}
+
+#[test]
+#[ignore = "release only: tests/hostile_big.sh"]
+fn big_thousand_layers_whiting_out_a_big_directory() {
+    // Layer 1: a directory of 10^5 files. Then 999 small layers that each
+    // recreate it with one file and white it out again: every whiteout
+    // walks the children the directory ever had (live or not), so this
+    // costs layers x children. Measured, not asserted (see docs).
+    let mut t = RawTar::default();
+    for j in 0..100_000 {
+        t.entry(format!("d/f{j}").as_bytes(), tar::EntryType::Regular, b"");
+    }
+    let mut layers = vec![raw_layer(t.finish(), Comp::Gzip)];
+    for i in 1..1000 {
+        let mut t = RawTar::default();
+        if i % 2 == 1 {
+            t.entry(b".wh.d", tar::EntryType::Regular, b"");
+        } else {
+            t.entry(b"d/new", tar::EntryType::Regular, b"x");
+        }
+        layers.push(raw_layer(t.finish(), Comp::None));
+    }
+    let (_, a) = oci_with(layers);
+    let out = report_timed(&Input::dir(&a), &["--no-verify"], 600);
+    assert_eq!(out.json()["totals"]["layers"], 1000);
+    figures(
+        "10^5-file directory whited out by 500 of 1,000 layers",
+        &out,
+    );
+}
+
+fn figures(what: &str, out: &Out) {
+    eprintln!(
+        "FIGURES {what}: {:.1} s wall, peak RSS {} MB",
+        out.secs,
+        out.rss_kb / 1024
+    );
+}
+
+#[test]
+fn directory_replaced_by_a_file_again_and_again() {
+    // A directory of 50,000 files, then one layer alternating `d/` and `d`
+    // 10,000 times: each file over the directory must not walk the 50,000
+    // children it once had.
+    let n = 50_000;
+    let mut t = RawTar::default();
+    for i in 0..n {
+        t.entry(format!("d/f{i}").as_bytes(), tar::EntryType::Regular, b"");
+    }
+    let base = raw_layer(t.finish(), Comp::Gzip);
+    let mut t = RawTar::default();
+    for _ in 0..10_000 {
+        t.entry(b"d", tar::EntryType::Directory, b"");
+        t.entry(b"d", tar::EntryType::Regular, b"f");
+    }
+    let top = raw_layer(t.finish(), Comp::Gzip);
+    let (_, a) = oci_with(vec![base, top]);
+    let out = report_timed(&Input::dir(&a), &["--no-verify"], 60);
+    let r = out.json();
+    assert_eq!(r["totals"]["entries"], n as u64 + 20_000);
+    assert_eq!(r["totals"]["live_bytes"], 1);
+    assert!(out.secs < 30.0, "{:.1} s", out.secs);
 }
