@@ -16,4 +16,4 @@ filter=${1:-}
 nice -n 10 cargo test --release --test hostile_inputs -- --ignored --test-threads=1 --nocapture $filter 2>&1 |
     grep -E '^(test |FIGURES|test result)|panicked'
 nice -n 10 cargo test --release --test hostile_inputs -- --test-threads=1 --nocapture thousand_layers hundred_thousand 2>&1 |
-    grep -E '^(FIGURES|test result)|panicked'
+    grep -E '^(test |FIGURES|test result)|panicked'
