@@ -237,7 +237,8 @@ pub fn write_json<W: Write + ?Sized>(
             })
             .collect(),
     };
-    serde_json::to_writer_pretty(&mut *w, &out)?;
+    // The same escaping as the report: every string may come from the image.
+    crate::report::safe_json::to_writer_pretty(&mut *w, &out)?;
     writeln!(w)
 }
 

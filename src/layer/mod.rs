@@ -6,10 +6,12 @@
 //! extracted and no file content is held in memory.
 
 mod entry;
+mod guard;
 mod path;
 mod scan;
 
 pub use entry::{ContentHash, Entry, EntryKind};
+pub(crate) use guard::HeaderGuard;
 pub use path::{display_path, normalize};
 pub use scan::{scan, Compression, ScanError, ScanOptions};
 

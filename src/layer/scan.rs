@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use xxhash_rust::xxh3::Xxh3;
 
 use super::entry::{ContentHash, Entry, EntryKind};
+use super::guard::HeaderGuard;
 use super::path::normalize;
 use super::Changeset;
 
@@ -306,15 +307,21 @@ fn read_retry<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
 
 /// Walk the tar entries, then drain the rest of the stream.
 fn walk<R: Read>(stream: &mut R) -> Result<Vec<Entry>, ScanError> {
-    let mut archive = tar::Archive::new(&mut *stream);
+    // The guard bounds what the tar reader buffers per entry (long names,
+    // PAX headers): see `guard`.
+    let (guarded, guard) = HeaderGuard::new(&mut *stream);
+    let mut archive = tar::Archive::new(guarded);
     let mut entries = Vec::new();
     let mut buf = vec![0u8; READ_BUF];
     {
-        let iter = archive
+        let mut iter = archive
             .entries()
             .map_err(|e| ScanError::io("reading tar", e))?;
-        for (i, item) in iter.enumerate() {
+        for i in 0.. {
+            guard.arm();
+            let Some(item) = iter.next() else { break };
             let mut e = item.map_err(|e| ScanError::io(&format!("tar entry {}", i + 1), e))?;
+            guard.entry(&mut e);
             let entry = read_entry(&mut e, &mut buf)
                 .map_err(|err| ScanError::io(&format!("tar entry {}", i + 1), err))?;
             entries.push(entry);
@@ -363,7 +370,12 @@ fn read_entry<R: Read>(e: &mut tar::Entry<'_, R>, buf: &mut [u8]) -> io::Result<
             .map(|l| normalize(&l).into_owned().into_boxed_slice()),
         _ => None,
     };
-    let (size, hash) = if kind == EntryKind::File {
+    let (size, hash) = if kind == EntryKind::File && et.is_gnu_sparse() {
+        // A GNU sparse file reads back expanded, holes as zeros: 1 KiB
+        // stored can claim 2^60 bytes, days of hashing zeros. Its size is
+        // the expanded one; its content is not hashed (never a duplicate).
+        (e.size(), None)
+    } else if kind == EntryKind::File {
         let size = e.size();
         let mut h = Xxh3::new();
         let mut read = 0u64;

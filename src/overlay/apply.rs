@@ -26,10 +26,15 @@ impl Overlay {
 
         // Phase 1: whiteouts, against the lower layers' state.
         let mut whiteouts: FxHashSet<&[u8]> = FxHashSet::default();
+        let mut opaque: FxHashSet<&[u8]> = FxHashSet::default();
         for e in &cs.entries {
             match e.kind {
+                // A repeated marker changes nothing more, and walking a big
+                // directory again for each copy would make a tiny layer cost
+                // markers x children.
+                EntryKind::Whiteout if !whiteouts.insert(&e.path) => {}
+                EntryKind::OpaqueWhiteout if !opaque.insert(&e.path) => {}
                 EntryKind::Whiteout => {
-                    whiteouts.insert(&e.path);
                     if let Some(node) = self.lookup(&e.path) {
                         if node != 0 {
                             self.remove_node(node, layer, Cause::Removed);
@@ -39,7 +44,7 @@ impl Overlay {
                 EntryKind::OpaqueWhiteout => {
                     if let Some(node) = self.lookup(&e.path) {
                         if self.is_dir_now(node) {
-                            let kids: Vec<u32> = self.children(node).collect();
+                            let kids = self.live_children(node);
                             for kid in kids {
                                 self.remove_node(kid, layer, Cause::Removed);
                             }
@@ -102,6 +107,7 @@ impl Overlay {
             next_sibling,
             current: NONE,
             last: NONE,
+            live_children: 0,
         });
         self.nodes[parent as usize].first_child = id;
         self.edges.insert((parent, sym), id);
@@ -178,7 +184,7 @@ impl Overlay {
         if cur != NONE && self.versions[cur as usize].gone.is_none() {
             if self.versions[cur as usize].kind == EntryKind::Dir {
                 // A non-directory replaces a directory: the whole subtree goes.
-                let kids: Vec<u32> = self.children(node).collect();
+                let kids = self.live_children(node);
                 for kid in kids {
                     self.remove_node(kid, layer, Cause::Removed);
                 }
@@ -241,7 +247,12 @@ impl Overlay {
         });
         let n = &mut self.nodes[node as usize];
         n.last = id;
+        let was_gone = n.current == NONE;
         n.current = id;
+        let parent = n.parent;
+        if was_gone && parent != NONE {
+            self.nodes[parent as usize].live_children += 1;
+        }
         if inode != NONE {
             let ino = &mut self.inodes[inode as usize];
             ino.live_names += 1;
@@ -259,6 +270,10 @@ impl Overlay {
         let (node, inode) = (ver.node, ver.inode);
         if self.nodes[node as usize].current == v {
             self.nodes[node as usize].current = NONE;
+            let parent = self.nodes[node as usize].parent;
+            if parent != NONE {
+                self.nodes[parent as usize].live_children -= 1;
+            }
         }
         if inode != NONE {
             let ino = &mut self.inodes[inode as usize];
@@ -267,6 +282,18 @@ impl Overlay {
                 ino.gone = Some(Gone { layer, cause });
             }
         }
+    }
+
+    /// The children of `node` visible now. Cheap when there are none: a
+    /// directory emptied once is not walked again (an image can fill a
+    /// directory once and replace it thousands of times).
+    fn live_children(&self, node: u32) -> Vec<u32> {
+        if self.nodes[node as usize].live_children == 0 {
+            return Vec::new();
+        }
+        self.children(node)
+            .filter(|&c| self.nodes[c as usize].current != NONE)
+            .collect()
     }
 
     /// Remove a node and its whole subtree (children first).
@@ -278,7 +305,7 @@ impl Overlay {
                 continue;
             }
             order.push(n);
-            stack.extend(self.children(n));
+            stack.extend(self.live_children(n));
         }
         for n in order.into_iter().rev() {
             let cur = self.nodes[n as usize].current;
@@ -287,10 +314,14 @@ impl Overlay {
     }
 
     fn note(&mut self, kind: NoteKind, layer: u32, path: &[u8]) {
+        // Notes are pushed layer by layer: only the current layer's, at the
+        // end, can match (searching all would cost entries x layers).
         if let Some(n) = self
             .notes
             .iter_mut()
-            .find(|n| n.kind == kind && n.layer == layer)
+            .rev()
+            .take_while(|n| n.layer == layer)
+            .find(|n| n.kind == kind)
         {
             n.count += 1;
             return;

@@ -66,6 +66,10 @@ pub struct Node {
     pub current: u32,
     /// The newest version ever put here (older ones via `Version::prev`).
     pub last: u32,
+    /// How many children have a visible version now: removing a subtree
+    /// skips a directory whose children are all gone already, instead of
+    /// walking every child it ever had.
+    live_children: u32,
 }
 
 /// Something put at a path by a layer.
@@ -175,6 +179,7 @@ impl Overlay {
                 next_sibling: NONE,
                 current: NONE,
                 last: NONE,
+                live_children: 0,
             }],
             versions: Vec::new(),
             inodes: Vec::new(),

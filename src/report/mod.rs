@@ -4,6 +4,7 @@ pub mod csv;
 pub mod html;
 pub mod json;
 pub mod md;
+pub(crate) mod safe_json;
 pub mod text;
 
 use std::io::{self, Write};
@@ -69,7 +70,8 @@ pub fn layer_splits(a: &Analysis) -> Vec<LayerSplit> {
 
 /// Write the JSON report (pretty, newline-terminated).
 pub fn write_json<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, &Report::from_analysis(a))?;
+    // C1 controls and bidi overrides as \u escapes too: see `safe_json`.
+    safe_json::to_writer_pretty(&mut *w, &Report::from_analysis(a))?;
     writeln!(w)
 }
 

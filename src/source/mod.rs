@@ -17,6 +17,7 @@ mod config;
 mod detect;
 mod dir;
 mod docker_archive;
+mod mem;
 mod oci;
 mod outer;
 mod parallel;
@@ -230,6 +231,16 @@ fn open_seekable<S: BlobStore>(store: &S, opts: &OpenOptions) -> Result<Image> {
     let plan = plan::resolve(store, false, opts)?;
     let scanned = parallel::scan_layers(store, &plan, opts)?;
     plan::finish(plan, scanned, opts)
+}
+
+/// Fuzzing only: resolve an image's metadata (detection, `manifest.json`,
+/// `index.json`, nested indexes, manifests, config, `--image`/`--platform`
+/// selection) from files held in memory, without reading any layer.
+/// Returns the number of layers the plan names.
+#[doc(hidden)]
+pub fn resolve_metadata(files: Vec<(String, Vec<u8>)>, opts: &OpenOptions) -> Result<usize> {
+    let store = mem::MemStore::new(files);
+    plan::resolve(&store, false, opts).map(|p| p.layers.len())
 }
 
 fn unknown(input: &str, why: &str) -> Error {

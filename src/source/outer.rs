@@ -8,6 +8,7 @@ use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::layer::HeaderGuard;
 
 use super::store::{normalize_str, too_large, Blob, BlobStore, Store, META_CAP};
 
@@ -150,10 +151,17 @@ impl TarStore {
         let io_err = |e: io::Error| Error::io(label, e);
         let file = File::open(path).map_err(io_err)?;
         let len = file.metadata().map_err(io_err)?.len();
-        let mut archive = tar::Archive::new(BufReader::with_capacity(64 * 1024, file));
+        // The guard bounds what the tar reader buffers per member (long
+        // names, PAX headers): see `layer::guard`.
+        let (guarded, guard) = HeaderGuard::new(BufReader::with_capacity(64 * 1024, file));
+        let mut archive = tar::Archive::new(guarded);
         let mut members = MemberTable::default();
-        for item in archive.entries_with_seek().map_err(io_err)? {
-            let entry = item.map_err(|e| Error::io(format!("{label} (outer tar)"), e))?;
+        let mut iter = archive.entries_with_seek().map_err(io_err)?;
+        loop {
+            guard.arm();
+            let Some(item) = iter.next() else { break };
+            let mut entry = item.map_err(|e| Error::io(format!("{label} (outer tar)"), e))?;
+            guard.entry(&mut entry);
             let name = member_name(&entry.path_bytes());
             let member = classify(&entry, entry.raw_file_position());
             if let Member::File { offset, size } = member {

@@ -21,7 +21,7 @@ use std::io::{self, Cursor, Read};
 use std::rc::Rc;
 
 use crate::error::{Error, Result};
-use crate::layer::{self, Changeset, ScanError, ScanOptions};
+use crate::layer::{self, Changeset, HeaderGuard, ScanError, ScanOptions};
 
 use super::detect::read_head;
 use super::outer::{classify, member_name, Member, MemberTable};
@@ -149,10 +149,13 @@ pub(crate) fn run<R: Read>(
             None => Error::io(format!("{label} (outer tar)"), e),
         }
     };
-    let mut archive = tar::Archive::new(OuterTap {
+    // The guard bounds what the tar reader buffers per member (long names,
+    // PAX headers): see `layer::guard`.
+    let (guarded, guard) = HeaderGuard::new(OuterTap {
         inner: reader,
         failed: failed.clone(),
     });
+    let mut archive = tar::Archive::new(guarded);
     let mut store = StreamStore {
         label: label.to_string(),
         members: MemberTable::default(),
@@ -176,8 +179,12 @@ pub(crate) fn run<R: Read>(
     };
     let mut scanned = 0usize;
 
-    for item in archive.entries().map_err(outer_error)? {
-        let entry = item.map_err(outer_error)?;
+    let mut iter = archive.entries().map_err(outer_error)?;
+    loop {
+        guard.arm();
+        let Some(item) = iter.next() else { break };
+        let mut entry = item.map_err(outer_error)?;
+        guard.entry(&mut entry);
         let name = member_name(&entry.path_bytes());
         let member = classify(&entry, 0);
         let Member::File { size, .. } = member else {
@@ -240,6 +247,7 @@ pub(crate) fn run<R: Read>(
             ));
         }
     }
+    guard.disarm();
     // Read to the end: past the tar's end blocks only padding remains, but
     // a gzip trailer (CRC, length) is only checked when reached.
     io::copy(&mut archive.into_inner(), &mut io::sink()).map_err(outer_error)?;

@@ -1,0 +1,59 @@
+//! The layer pass and everything after it: the input is split into layers
+//! at `LAYER!!\n`; each is scanned (plain, gzip or zstd, by magic bytes),
+//! the overlay is built, the analysis and both reports rendered.
+#![no_main]
+
+use layerscope::analysis::{Analysis, CacheRules};
+use layerscope::layer::{self, ScanOptions};
+use layerscope::report::{self, Format};
+use layerscope::source::{Format as ImageFormat, Image, ImageInfo, Layer};
+use libfuzzer_sys::fuzz_target;
+
+/// Compiling the rules' globs costs more than most inputs: once.
+fn rules() -> CacheRules {
+    static RULES: std::sync::OnceLock<CacheRules> = std::sync::OnceLock::new();
+    RULES.get_or_init(CacheRules::builtin).clone()
+}
+
+const SEP: &[u8] = b"LAYER!!\n";
+
+fuzz_target!(|data: &[u8]| {
+    let mut parts = Vec::new();
+    let mut rest = data;
+    while let Some(i) = rest.windows(SEP.len()).position(|w| w == SEP) {
+        parts.push(&rest[..i]);
+        rest = &rest[i + SEP.len()..];
+    }
+    parts.push(rest);
+    let opts = ScanOptions {
+        blob_digest: true,
+        progress: None,
+    };
+    let mut layers = Vec::new();
+    for (i, p) in parts.iter().enumerate().take(16) {
+        let Ok(cs) = layer::scan(*p, &opts) else {
+            return;
+        };
+        layers.push(Layer {
+            index: i + 1,
+            digest: cs.blob_digest.clone().unwrap_or_default(),
+            media_type: None,
+            created_by: Some(format!("RUN step {i}")),
+            changeset: cs,
+        });
+    }
+    let image = Image {
+        info: ImageInfo {
+            reference: Some("fuzz".into()),
+            format: ImageFormat::OciLayout,
+            gzipped: false,
+            platform: None,
+            config_digest: None,
+        },
+        layers,
+    };
+    let a = Analysis::new(image, rules());
+    let mut out = Vec::new();
+    report::write(&a, Format::Text, &mut out).expect("text report");
+    report::write(&a, Format::Json, &mut out).expect("json report");
+});
