@@ -181,10 +181,26 @@ pub struct Image {
 /// [`open_reader`]).
 pub fn open(input: &Input, opts: &OpenOptions) -> Result<Image> {
     match input {
-        Input::Stdin => open_reader(io::stdin().lock(), &input.display(), opts),
+        Input::Stdin => {
+            let stdin = io::stdin();
+            grow_pipe(&stdin);
+            open_reader(stdin.lock(), &input.display(), opts)
+        }
         Input::Path(p) => open_path(p, opts),
     }
 }
+
+/// `docker save img | layerscope -`: a pipe's default 64 KiB buffer makes
+/// the writer and this reader wake each other every 64 KiB. 1 MiB (Linux's
+/// default `pipe-max-size`) took a 1.15 GB image on stdin from 1.36-1.59 s
+/// to 1.05-1.12 s here. Not a pipe, or not allowed: nothing changes.
+#[cfg(target_os = "linux")]
+fn grow_pipe(stdin: &io::Stdin) {
+    let _ = rustix::pipe::fcntl_setpipe_size(stdin, 1 << 20);
+}
+
+#[cfg(not(target_os = "linux"))]
+fn grow_pipe(_: &io::Stdin) {}
 
 /// Open an image from a stream that cannot seek (stdin, a pipe, a socket):
 /// a tar or gzipped tar of any supported layout, read exactly once. `label`

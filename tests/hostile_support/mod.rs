@@ -209,6 +209,9 @@ pub fn run(args: &[String], stdin: Option<Vec<u8>>, timeout_secs: u64) -> Out {
         stderr.lines().count() <= 1,
         "more than one line: {stderr:?}"
     );
+    // What each case did, for `cargo test --test hostile_inputs --
+    // --nocapture` (the list in the closing note).
+    println!("OBSERVED exit {code}: {}", stderr.trim_end());
     Out {
         code,
         stdout,
