@@ -9,7 +9,7 @@
 //! file. Real images have such layers, and they are what makes dive slow
 //! (it re-stacks every lower layer's tree for each whiteout it meets).
 //!
-//! Content is word-salad text mixed with random bytes, compressing ~3x like
+//! Content is word-salad text mixed with random bytes, compressing ~2x like
 //! real images. Later layers overwrite and delete some earlier paths so the
 //! overlay has real work.
 
