@@ -734,7 +734,7 @@ fn big_thousand_layers_whiting_out_a_big_directory() {
 
 fn figures(what: &str, out: &Out) {
     eprintln!(
-        "FIGURES {what}: {:.1} s wall, peak RSS {} MB",
+        "FIGURES {what}: {:.1} s wall, peak RSS {} MiB",
         out.secs,
         out.rss_kb / 1024
     );

@@ -1,9 +1,10 @@
 //! The JSON report (interface.md, "The JSON report"). These structs are the
 //! contract: `check --baseline` reads them back, so they deserialize too.
 
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, HiddenFile};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -113,6 +114,15 @@ fn finite(x: f64) -> Option<f64> {
 
 impl Report {
     pub fn from_analysis(a: &Analysis) -> Report {
+        let mut r = Report::without_hidden(a);
+        r.hidden = a.hidden.iter().map(HiddenJson::from).collect();
+        r
+    }
+
+    /// Everything but `hidden`, which [`ReportView`] writes straight from
+    /// the analysis: an image of 10^6 hidden files would otherwise hold
+    /// every path twice while the report is written.
+    fn without_hidden(a: &Analysis) -> Report {
         Report {
             schema_version: SCHEMA_VERSION,
             image: ImageJson {
@@ -153,19 +163,7 @@ impl Report {
                     remedy: c.remedy.clone(),
                 })
                 .collect(),
-            hidden: a
-                .hidden
-                .iter()
-                .map(|h| HiddenJson {
-                    path: h.path.clone(),
-                    bytes: h.bytes,
-                    cause: h.cause.as_str().to_string(),
-                    added_by: h.added_by,
-                    hidden_by: h.hidden_by,
-                    churn: h.churn,
-                    cache_rule: h.cache_rule.clone(),
-                })
-                .collect(),
+            hidden: Vec::new(),
             duplicates: a
                 .duplicates
                 .iter()
@@ -202,5 +200,108 @@ impl Report {
                 },
             }),
         }
+    }
+}
+
+impl From<&HiddenFile> for HiddenJson {
+    fn from(h: &HiddenFile) -> HiddenJson {
+        HiddenJson {
+            path: h.path.clone(),
+            bytes: h.bytes,
+            cause: h.cause.as_str().to_string(),
+            added_by: h.added_by,
+            hidden_by: h.hidden_by,
+            churn: h.churn,
+            cache_rule: h.cache_rule.clone(),
+        }
+    }
+}
+
+/// The report as [`Report`] serialises it, key for key, with `hidden`
+/// borrowed from the analysis instead of copied.
+pub(crate) struct ReportView<'a> {
+    report: Report,
+    hidden: &'a [HiddenFile],
+}
+
+impl<'a> ReportView<'a> {
+    pub(crate) fn new(a: &'a Analysis) -> ReportView<'a> {
+        ReportView {
+            report: Report::without_hidden(a),
+            hidden: &a.hidden,
+        }
+    }
+}
+
+/// One `hidden[]` item, borrowed; the same keys in the same order as
+/// [`HiddenJson`].
+#[derive(Serialize)]
+struct HiddenRef<'a> {
+    path: &'a str,
+    bytes: u64,
+    cause: &'static str,
+    added_by: usize,
+    hidden_by: usize,
+    churn: bool,
+    cache_rule: Option<&'a str>,
+}
+
+struct HiddenSeq<'a>(&'a [HiddenFile]);
+
+impl Serialize for HiddenSeq<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|h| HiddenRef {
+            path: &h.path,
+            bytes: h.bytes,
+            cause: h.cause.as_str(),
+            added_by: h.added_by,
+            hidden_by: h.hidden_by,
+            churn: h.churn,
+            cache_rule: h.cache_rule.as_deref(),
+        }))
+    }
+}
+
+impl Serialize for ReportView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = &self.report;
+        let mut m = s.serialize_struct("Report", 9)?;
+        m.serialize_field("schema_version", &r.schema_version)?;
+        m.serialize_field("image", &r.image)?;
+        m.serialize_field("totals", &r.totals)?;
+        m.serialize_field("layers", &r.layers)?;
+        m.serialize_field("cache", &r.cache)?;
+        m.serialize_field("hidden", &HiddenSeq(self.hidden))?;
+        m.serialize_field("duplicates", &r.duplicates)?;
+        m.serialize_field("findings", &r.findings)?;
+        match &r.dive {
+            Some(d) => m.serialize_field("dive", d)?,
+            None => m.skip_field("dive")?,
+        }
+        m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::CacheRules;
+    use crate::source::{self, Input, OpenOptions};
+
+    /// The borrowed view writes the very bytes the owned report does, on
+    /// an image with hidden files under cache rules and churn.
+    #[test]
+    fn view_serialises_like_the_report() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/antipatterns/docker-archive.tar"
+        );
+        let image = source::open(&Input::from_arg(path), &OpenOptions::default()).unwrap();
+        let a = Analysis::new(image, CacheRules::builtin());
+        assert!(a.hidden.iter().any(|h| h.cache_rule.is_some()));
+        assert!(a.hidden.iter().any(|h| h.churn));
+        let owned = serde_json::to_string_pretty(&Report::from_analysis(&a)).unwrap();
+        let view = serde_json::to_string_pretty(&ReportView::new(&a)).unwrap();
+        assert_eq!(view, owned);
     }
 }

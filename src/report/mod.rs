@@ -71,7 +71,7 @@ pub fn layer_splits(a: &Analysis) -> Vec<LayerSplit> {
 /// Write the JSON report (pretty, newline-terminated).
 pub fn write_json<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     // C1 controls and bidi overrides as \u escapes too: see `safe_json`.
-    safe_json::to_writer_pretty(&mut *w, &Report::from_analysis(a))?;
+    safe_json::to_writer_pretty(&mut *w, &json::ReportView::new(a))?;
     writeln!(w)
 }
 
