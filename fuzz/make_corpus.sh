@@ -23,7 +23,7 @@ def put(target, data, flags=b"\x00"):
 td = os.path.join(root, "testdata")
 for img in sorted(os.listdir(td)):
     d = os.path.join(td, img)
-    if not os.path.isdir(d) or img in ("tools", "images"):
+    if not os.path.isdir(d) or img in ("tools", "images", "real"):
         continue
     for entry in sorted(os.listdir(d)):
         p = os.path.join(d, entry)
