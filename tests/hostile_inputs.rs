@@ -479,14 +479,13 @@ fn gzip_bomb_streams_in_constant_memory() {
     assert!(out.rss_kb < 64 * 1024, "peak RSS {} kB", out.rss_kb);
 }
 
-#[test]
-fn gnu_long_name_bomb_is_refused_in_bounded_memory() {
-    // A GNU long-name header declaring 256 MiB of name: the tar reader
-    // would buffer it all; layerscope stops at 16 MiB of headers.
-    let stored = long_name_bomb(b'L', 256 << 20);
+/// A layer whose one entry has a header of `kind` (`L`: GNU long name,
+/// `x`: PAX) declaring 256 MiB: the tar reader would buffer it all;
+/// layerscope stops at 16 MiB of headers, in bounded memory.
+fn header_bomb_is_refused(kind: u8) {
     let layer = TLayer {
         tar: Vec::new(),
-        stored,
+        stored: long_name_bomb(kind, 256 << 20),
         comp: Comp::Gzip,
         entries: 1,
         content: 0,
@@ -501,22 +500,13 @@ fn gnu_long_name_bomb_is_refused_in_bounded_memory() {
 }
 
 #[test]
+fn gnu_long_name_bomb_is_refused_in_bounded_memory() {
+    header_bomb_is_refused(b'L');
+}
+
+#[test]
 fn pax_header_bomb_is_refused_in_bounded_memory() {
-    let stored = long_name_bomb(b'x', 256 << 20);
-    let layer = TLayer {
-        tar: Vec::new(),
-        stored,
-        comp: Comp::Gzip,
-        entries: 1,
-        content: 0,
-    };
-    let (img, a) = oci_with(vec![layer]);
-    let out = report_timed(&Input::dir(&a), &["--no-verify"], 120);
-    out.fails(&format!(
-        "{}: tar entry 1: more than 16 MiB of tar headers for one entry (a GNU long name or PAX header that large is not a real archive)",
-        label(&img.layers[0], 1)
-    ));
-    assert!(out.rss_kb < 96 * 1024, "peak RSS {} kB", out.rss_kb);
+    header_bomb_is_refused(b'x');
 }
 
 #[test]
