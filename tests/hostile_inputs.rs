@@ -172,6 +172,18 @@ fn oci_with(layers: Vec<TLayer>) -> (TImage, Archive) {
     (img, a)
 }
 
+/// A gzip layer given as its stored bytes (a bomb, a stream built by hand)
+/// with the entries and content bytes it holds.
+fn stored_layer(stored: Vec<u8>, entries: usize, content: u64) -> TLayer {
+    TLayer {
+        tar: Vec::new(),
+        stored,
+        comp: Comp::Gzip,
+        entries,
+        content,
+    }
+}
+
 fn label(l: &TLayer, i: usize) -> String {
     format!("layer {i} ({})", short(&l.digest()))
 }
@@ -465,13 +477,7 @@ fn gzip_bomb_streams_in_constant_memory() {
     let size = 256u64 << 20;
     let stored = zero_file_gzip_layer(size);
     assert!(stored.len() < 2 << 20, "{}", stored.len());
-    let layer = TLayer {
-        tar: Vec::new(),
-        stored,
-        comp: Comp::Gzip,
-        entries: 1,
-        content: size,
-    };
+    let layer = stored_layer(stored, 1, size);
     let (_, a) = oci_with(vec![layer]);
     let out = report_timed(&Input::dir(&a), &["--no-verify"], 120);
     let r = out.json();
@@ -483,13 +489,7 @@ fn gzip_bomb_streams_in_constant_memory() {
 /// `x`: PAX) declaring 256 MiB: the tar reader would buffer it all;
 /// layerscope stops at 16 MiB of headers, in bounded memory.
 fn header_bomb_is_refused(kind: u8) {
-    let layer = TLayer {
-        tar: Vec::new(),
-        stored: long_name_bomb(kind, 256 << 20),
-        comp: Comp::Gzip,
-        entries: 1,
-        content: 0,
-    };
+    let layer = stored_layer(long_name_bomb(kind, 256 << 20), 1, 0);
     let (img, a) = oci_with(vec![layer]);
     let out = report_timed(&Input::dir(&a), &["--no-verify"], 120);
     out.fails(&format!(
@@ -555,13 +555,7 @@ fn hundred_thousand_entries() {
     // 10^6 in tests/hostile_big.sh (release build).
     let n = 100_000;
     let stored = many_entries_layer(n);
-    let layer = TLayer {
-        tar: Vec::new(),
-        stored,
-        comp: Comp::Gzip,
-        entries: n,
-        content: 0,
-    };
+    let layer = stored_layer(stored, n, 0);
     let (_, a) = oci_with(vec![layer]);
     let out = report_timed(&Input::dir(&a), &["--no-verify"], 120);
     let r = out.json();
@@ -631,13 +625,7 @@ fn big_gzip_bomb_10_gb() {
     let size = 10u64 << 30;
     let stored = zero_file_gzip_layer(size);
     let stored_len = stored.len();
-    let layer = TLayer {
-        tar: Vec::new(),
-        stored,
-        comp: Comp::Gzip,
-        entries: 1,
-        content: size,
-    };
+    let layer = stored_layer(stored, 1, size);
     let (_, a) = oci_with(vec![layer]);
     let out = report_timed(&Input::dir(&a), &["--no-verify"], 600);
     let r = out.json();
@@ -652,13 +640,7 @@ fn big_gzip_bomb_10_gb() {
 fn big_million_entries() {
     let n = 1_000_000;
     let stored = many_entries_layer(n);
-    let layer = TLayer {
-        tar: Vec::new(),
-        stored,
-        comp: Comp::Gzip,
-        entries: n,
-        content: 0,
-    };
+    let layer = stored_layer(stored, n, 0);
     let (_, a) = oci_with(vec![layer]);
     let out = report_timed(&Input::dir(&a), &["--no-verify"], 600);
     assert_eq!(out.json()["totals"]["entries"], n as u64);
