@@ -252,7 +252,9 @@ fn main() -> io::Result<()> {
         b.into_inner()?.flush()?;
     }
 
-    // OCI layouts with gzip and zstd layers.
+    // OCI layouts with gzip and zstd layers; the gzip layer blobs' names are
+    // kept for the Docker 25+ archive below.
+    let mut gzip_blobs = Vec::new();
     for (name, level, mt) in [
         (
             "oci-gzip",
@@ -274,6 +276,9 @@ fn main() -> io::Result<()> {
             let (sha, len) = compress(p, &tmpblob, level)?;
             fs::rename(&tmpblob, blobs.join(&sha))?;
             descs.push(serde_json::json!({"mediaType": mt, "digest": format!("sha256:{sha}"), "size": len}));
+            if level.is_none() {
+                gzip_blobs.push(format!("blobs/sha256/{sha}"));
+            }
         }
         fs::write(blobs.join(&config_hex), &config_bytes)?;
         let manifest = serde_json::to_vec(&serde_json::json!({
@@ -299,22 +304,10 @@ fn main() -> io::Result<()> {
     // reads when the containerd image store keeps layers compressed).
     {
         let dir = out.join("oci-gzip");
-        let index: serde_json::Value = serde_json::from_slice(&fs::read(dir.join("index.json"))?)?;
-        let mdigest = index["manifests"][0]["digest"].as_str().unwrap_or_default();
-        let mpath = dir
-            .join("blobs/sha256")
-            .join(mdigest.trim_start_matches("sha256:"));
-        let m: serde_json::Value = serde_json::from_slice(&fs::read(mpath)?)?;
-        let blob = |d: &serde_json::Value| {
-            format!(
-                "blobs/sha256/{}",
-                d.as_str().unwrap_or_default().trim_start_matches("sha256:")
-            )
-        };
         let docker_manifest = serde_json::to_vec(&serde_json::json!([{
-            "Config": blob(&m["config"]["digest"]),
+            "Config": format!("blobs/sha256/{config_hex}"),
             "RepoTags": ["bench:latest"],
-            "Layers": m["layers"].as_array().into_iter().flatten().map(|l| blob(&l["digest"])).collect::<Vec<_>>(),
+            "Layers": gzip_blobs,
         }]))?;
         let f = BufWriter::with_capacity(1 << 20, File::create(out.join("docker25-gzip.tar"))?);
         let mut b = tar::Builder::new(f);

@@ -51,6 +51,11 @@ impl MemberTable {
         self.map.insert(name, member);
     }
 
+    /// [`MemberTable::resolve`] for a metadata file: a bad link names `file`.
+    pub(crate) fn resolve_meta(&self, path: &str, file: &str) -> Result<Option<Resolved>> {
+        self.resolve(path).map_err(|why| Error::metadata(file, why))
+    }
+
     /// Follow links from `name` to a regular file. `Ok(None)`: no member of
     /// that name. `Err(why)`: the member exists but leads nowhere readable
     /// (a dangling link, a loop, a link out of the archive, a directory).
@@ -205,11 +210,7 @@ impl Store for TarStore {
     }
 
     fn read_meta(&self, path: &str, file: &str) -> Result<Option<Vec<u8>>> {
-        let Some(r) = self
-            .members
-            .resolve(path)
-            .map_err(|why| Error::metadata(file, why))?
-        else {
+        let Some(r) = self.members.resolve_meta(path, file)? else {
             return Ok(None);
         };
         if r.size > META_CAP {

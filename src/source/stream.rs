@@ -58,11 +58,7 @@ impl Store for StreamStore {
     }
 
     fn read_meta(&self, path: &str, file: &str) -> Result<Option<Vec<u8>>> {
-        let Some(r) = self
-            .members
-            .resolve(path)
-            .map_err(|why| Error::metadata(file, why))?
-        else {
+        let Some(r) = self.members.resolve_meta(path, file)? else {
             return Ok(None);
         };
         match self.slots.get(&r.name) {
