@@ -2,9 +2,9 @@
 //! cargo run --release --example phases -- IMAGE
 use std::time::Instant;
 
-use layerscope::analysis::{Analysis, CacheRules};
-use layerscope::overlay::Overlay;
-use layerscope::source::{self, Input, OpenOptions};
+use layerscope_core::analysis::{Analysis, CacheRules};
+use layerscope_core::overlay::Overlay;
+use layerscope_core::source::{self, Input, OpenOptions};
 
 fn rss_mb() -> String {
     format!(
@@ -27,10 +27,10 @@ fn status_mib(key: &str) -> f64 {
 fn main() {
     println!(
         "sizes: Entry {} B, Node {} B, Version {} B, Inode {} B",
-        std::mem::size_of::<layerscope::layer::Entry>(),
-        std::mem::size_of::<layerscope::overlay::Node>(),
-        std::mem::size_of::<layerscope::overlay::Version>(),
-        std::mem::size_of::<layerscope::overlay::Inode>()
+        std::mem::size_of::<layerscope_core::layer::Entry>(),
+        std::mem::size_of::<layerscope_core::overlay::Node>(),
+        std::mem::size_of::<layerscope_core::overlay::Version>(),
+        std::mem::size_of::<layerscope_core::overlay::Inode>()
     );
     let arg = std::env::args().nth(1).expect("IMAGE");
     let t = Instant::now();
@@ -47,7 +47,7 @@ fn main() {
     println!("rss after overlay: {}", rss_mb());
     let t = Instant::now();
     let cs: Vec<_> = img.layers.iter().map(|l| &l.changeset).collect();
-    let dive = layerscope::dive::report(&cs);
+    let dive = layerscope_core::dive::report(&cs);
     let t_dive = t.elapsed();
     println!("rss after dive (before drop): {}", rss_mb());
     drop(dive);
@@ -57,7 +57,7 @@ fn main() {
     println!("rss after analysis: {}", rss_mb());
     let t = Instant::now();
     let mut out = Vec::new();
-    layerscope::report::write_json(&a, &mut out).unwrap();
+    layerscope_report::write_json(&a, &mut out).unwrap();
     let t_json = t.elapsed();
     println!(
         "open+scan {:.3}s  overlay {:.3}s  dive {:.3}s  analysis(incl dive) {:.3}s  json {:.3}s  ({} entries, {} nodes, {} versions, {} inodes)",

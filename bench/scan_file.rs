@@ -6,7 +6,8 @@ fn main() {
     let path = std::env::args().nth(1).expect("FILE");
     let f = std::fs::File::open(&path).expect("open");
     let t = Instant::now();
-    let cs = layerscope::layer::scan(f, &layerscope::layer::ScanOptions::default()).expect("scan");
+    let cs = layerscope_core::layer::scan(f, &layerscope_core::layer::ScanOptions::default())
+        .expect("scan");
     let s = t.elapsed().as_secs_f64();
     println!(
         "{path}: {} entries, {} stored bytes, {} tar bytes, {:.3}s, {:.0} MB/s stored, {:.0} MB/s tar",

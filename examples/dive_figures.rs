@@ -1,12 +1,12 @@
 //! Print dive's figures for a `docker save` archive, as layerscope computes
-//! them (`layerscope::dive`), for comparison with the real dive
+//! them (`layerscope_core::dive`), for comparison with the real dive
 //! (`tests/dive_compare.sh`).
 //!
 //! usage: cargo run --example dive_figures -- ARCHIVE.tar
 //!
 //! The archive reading here is deliberately minimal (manifest.json, then
 //! the layer blobs it names, in its order); the real format readers live in
-//! `layerscope::source`. Like dive, a layer entry that is a symlink (docker
+//! `layerscope_core::source`. Like dive, a layer entry that is a symlink (docker
 //! writes those for repeated layers in legacy archives) is read as an empty
 //! layer: dive opens the symlink's zero bytes as the layer tar.
 
@@ -15,8 +15,8 @@ use std::fs::File;
 use std::io::Read;
 use std::process::ExitCode;
 
-use layerscope::dive;
-use layerscope::layer::{scan, Changeset, ScanOptions};
+use layerscope_core::dive;
+use layerscope_core::layer::{scan, Changeset, ScanOptions};
 
 fn main() -> ExitCode {
     let Some(path) = std::env::args_os().nth(1) else {

@@ -2,8 +2,15 @@
 //! `cargo run --example tui_demo` in a terminal. The loader sleeps a moment
 //! and reports fake progress so the loading screen can be seen too.
 
-#[path = "../tests/tui_fixture/mod.rs"]
-mod tui_fixture;
+/// The TUI tests' image, shared with them (not the whole test support).
+#[allow(dead_code)]
+#[path = "../tests/support"]
+mod support {
+    pub mod layers;
+    pub mod tui_image;
+}
+
+use support::tui_image as tui_fixture;
 
 use std::time::Duration;
 
@@ -12,7 +19,7 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(600);
-    let r = layerscope::tui::run("demo:latest".into(), move |progress| {
+    let r = layerscope_tui::run("demo:latest".into(), move |progress| {
         progress.total(Some(4_000_000));
         for i in 1..=4 {
             std::thread::sleep(Duration::from_millis(delay / 4));

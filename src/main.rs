@@ -5,7 +5,7 @@ mod cli;
 use std::process::ExitCode;
 
 use clap::Parser;
-use layerscope::escape::str_for_terminal;
+use layerscope_core::escape::str_for_terminal;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();

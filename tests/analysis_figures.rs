@@ -1,13 +1,13 @@
 //! The figures of waste-model.md on images built in code; every expected
 //! number is worked out by hand in the comments.
 
-mod common;
+use crate::support::layers;
 
-use common::{image, LayerTar};
-use layerscope::analysis::{Analysis, CacheRules, Severity};
-use layerscope::overlay::Cause;
+use layers::{image, LayerTar};
+use layerscope_core::analysis::{Analysis, CacheRules, Severity};
+use layerscope_core::overlay::Cause;
 
-use common::antipatterns;
+use layers::antipatterns;
 
 #[test]
 fn antipattern_totals() {

@@ -1,17 +1,17 @@
 //! `--baseline OLD.json --max-growth`: a layer grew, a layer is new, a cache
 //! rule grew; figures worked out by hand.
 
-mod check_images;
-mod common;
+use crate::support::images;
+use crate::support::layers;
 
-use common::{image, LayerTar};
-use layerscope::analysis::{Analysis, CacheRules};
-use layerscope::check::baseline::parse_baseline;
-use layerscope::check::{evaluate, Budgets, Growth, MaxGrowth, Measure, Status};
-use layerscope::config::Budget;
-use layerscope::report::Report;
+use layers::{image, LayerTar};
+use layerscope_core::analysis::{Analysis, CacheRules};
+use layerscope_core::config::Budget;
+use layerscope_report::check::baseline::parse_baseline;
+use layerscope_report::check::{evaluate, Budgets, Growth, MaxGrowth, Measure, Status};
+use layerscope_report::Report;
 
-/// `check_images::lean()` one commit later:
+/// `images::lean()` one commit later:
 /// L1 same (2_560); L2 app/main grew 2000 -> 6000: (512+6144)+(512+512)+1024
 /// = 8_704 (was 4_608: +4_096); L3 same (2_048); L4 new `RUN pip install x`:
 /// root/.cache/pip/a 1000: 512+1024+1024 = 2_560. Size 15_872 (was 9_216:
@@ -36,13 +36,13 @@ fn grown() -> Analysis {
 fn saved(a: &Analysis) -> Report {
     // Through JSON text, as CI hands it over.
     let mut out = Vec::new();
-    layerscope::report::write_json(a, &mut out).unwrap();
+    layerscope_report::write_json(a, &mut out).unwrap();
     parse_baseline(std::str::from_utf8(&out).unwrap(), "main.json").unwrap()
 }
 
 fn growth(max: &str) -> Budgets {
     let g = Growth {
-        baseline: saved(&check_images::lean()),
+        baseline: saved(&images::lean()),
         max: max.parse().unwrap(),
         source: "main.json".into(),
     };
@@ -51,7 +51,7 @@ fn growth(max: &str) -> Budgets {
 
 #[test]
 fn a_grown_layer_fails_a_5_percent_budget() {
-    let old = check_images::lean();
+    let old = images::lean();
     let new = grown();
     assert_eq!(old.totals.size_bytes, 9_216);
     assert_eq!(new.totals.size_bytes, 15_872);
@@ -102,18 +102,18 @@ fn within_budget_passes_and_shrinking_always_passes() {
         source: "main.json".into(),
     };
     let b = Budgets::new(&Budget::default(), &Budget::default(), None, Some(g)).unwrap();
-    let r = evaluate(&check_images::lean(), &b);
+    let r = evaluate(&images::lean(), &b);
     assert_eq!(r[0].status, Status::Pass);
     assert_eq!(r[0].value, Some(Measure::Delta(-6_656)));
 }
 
 #[test]
 fn a_check_json_output_is_a_baseline_too() {
-    let old = check_images::lean();
+    let old = images::lean();
     let b = Budgets::from_budget(&Budget::default()).unwrap();
     let results = evaluate(&old, &b);
     let mut out = Vec::new();
-    layerscope::check::render::write_json(&old, &b, &results, &mut out).unwrap();
+    layerscope_report::check::render::write_json(&old, &b, &results, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("\"checks\""));
     let r = parse_baseline(&text, "check.json").unwrap();

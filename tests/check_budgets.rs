@@ -2,12 +2,13 @@
 //! worked out by hand (see tests/check_images/mod.rs), never copied from
 //! the output.
 
-mod check_images;
-mod common;
+use crate::support::images;
 
-use check_images::{antipatterns, lean};
-use layerscope::check::{self, charged, evaluate, merge, Budgets, CheckResult, Measure, Status};
-use layerscope::config::{Budget, Config, Size};
+use images::{antipatterns, lean};
+use layerscope_core::config::{Budget, Config, Size};
+use layerscope_report::check::{
+    self, charged, evaluate, merge, Budgets, CheckResult, Measure, Status,
+};
 
 fn get<'a>(r: &'a [CheckResult], rule: &str) -> &'a CheckResult {
     r.iter()

@@ -1,11 +1,10 @@
 //! `--dive-ci`: dive's rule file, parsed and evaluated as dive does, on
 //! explicit dive figures (the figures themselves come from src/dive).
 
-mod check_images;
-mod common;
+use crate::support::images;
 
-use layerscope::check::dive::{evaluate, parse_dive_bytes};
-use layerscope::check::{dive_values, DiveCi, DiveValues, Measure, Status};
+use layerscope_report::check::dive::{evaluate, parse_dive_bytes};
+use layerscope_report::check::{dive_values, DiveCi, DiveValues, Measure, Status};
 
 fn parse(text: &str) -> DiveCi {
     DiveCi::parse(text, ".dive-ci").unwrap()
@@ -109,7 +108,7 @@ fn invalid_values_are_errors() {
     }
 }
 
-fn statuses(r: &[layerscope::check::CheckResult]) -> Vec<(&str, Status)> {
+fn statuses(r: &[layerscope_report::check::CheckResult]) -> Vec<(&str, Status)> {
     r.iter().map(|x| (x.rule.as_str(), x.status)).collect()
 }
 
@@ -159,7 +158,7 @@ fn evaluation_on_explicit_figures() {
 #[test]
 fn without_dive_figures_the_rules_are_skipped_and_say_why() {
     // The analysis's own dive figures feed the rules.
-    let a = check_images::lean();
+    let a = images::lean();
     let d = &a.dive.figures;
     assert_eq!(
         dive_values(&a),
@@ -182,5 +181,5 @@ fn without_dive_figures_the_rules_are_skipped_and_say_why() {
     assert!(r[0].message.contains("dive would refuse this image"));
     assert_eq!(r[0].limit, Some(Measure::Ratio(0.9)));
     assert_eq!(r[1].message, "rule disabled");
-    assert!(layerscope::check::passed(&r));
+    assert!(layerscope_report::check::passed(&r));
 }

@@ -2,17 +2,16 @@
 //! reviewed by eye), the JUnit file against a JUnit XSD, and the escaping
 //! of hostile names in each format.
 
-mod check_images;
-mod common;
+use crate::support::images;
 
 use std::io::Write as _;
 use std::process::Command;
 
-use check_images::{antipatterns, hostile, lean};
-use layerscope::analysis::Analysis;
-use layerscope::check::render::{gh_data, gh_property, write, xml, Format};
-use layerscope::check::{evaluate, Budgets, DiveCi};
-use layerscope::config::{Budget, Config};
+use images::{antipatterns, hostile, lean};
+use layerscope_core::analysis::Analysis;
+use layerscope_core::config::{Budget, Config};
+use layerscope_report::check::render::{gh_data, gh_property, write, xml, Format};
+use layerscope_report::check::{evaluate, Budgets, DiveCi};
 
 const FAILING: &str = r#"
 [budget]
@@ -160,7 +159,7 @@ fn junit_validates_against_the_xsd() {
     let (p, pb) = passing();
     let h = hostile();
     let hb = Budgets::from_budget(&Budget {
-        max_wasted: Some(layerscope::config::Size(0)),
+        max_wasted: Some(layerscope_core::config::Size(0)),
         ..Budget::default()
     })
     .unwrap();
@@ -200,7 +199,7 @@ fn junit_counts() {
 fn hostile_names_are_escaped_in_every_format() {
     let a = hostile();
     let b = Budgets::from_budget(&Budget {
-        max_wasted: Some(layerscope::config::Size(0)),
+        max_wasted: Some(layerscope_core::config::Size(0)),
         ..Budget::default()
     })
     .unwrap();

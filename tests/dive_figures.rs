@@ -1,17 +1,17 @@
 //! dive-compatible figures, checked against what the real dive printed.
-mod dive_support;
+use crate::support::dive_cases;
 
 use std::path::PathBuf;
 
-use dive_support::{cases, docker_archive, layer_tar};
-use layerscope::dive;
-use layerscope::layer::{scan, Changeset, ScanOptions};
+use dive_cases::{cases, docker_archive, layer_tar};
+use layerscope_core::dive;
+use layerscope_core::layer::{scan, Changeset, ScanOptions};
 
 fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures-dive")
 }
 
-fn changesets(layers: &[Vec<dive_support::E>]) -> Vec<Changeset> {
+fn changesets(layers: &[Vec<dive_cases::E>]) -> Vec<Changeset> {
     layers
         .iter()
         .map(|l| scan(&layer_tar(l)[..], &ScanOptions::default()).expect("scan"))
@@ -426,7 +426,12 @@ fn every_case_is_checked_against_dive() {
     for case in cases() {
         let known = DIVE_0_13_1.iter().any(|d| d.case == case.name);
         let refused = dive::report(&changesets(&case.layers)).refusal.is_some();
-        assert!(known || refused, "{}: no dive output recorded", case.name);
+        assert!(
+            known || refused,
+            "{} ({}): no dive output recorded",
+            case.name,
+            case.what
+        );
     }
 }
 

@@ -7,12 +7,12 @@
 //! Formats not on this branch (csv, md, html, the TUI) are tested where
 //! they live; `escape::for_html` is checked in `src/escape.rs`.
 
-mod hostile_support;
-mod source_common;
+use crate::support::archives;
+use crate::support::hostile;
 
-use hostile_support::*;
+use archives::*;
+use hostile::*;
 use serde_json::{json, Value};
-use source_common::*;
 
 /// Every nasty thing at once.
 const NASTY: &[&str] = &[

@@ -9,12 +9,12 @@
 //! The big cases (10^6 entries, a 10 GB bomb) have small versions here and
 //! full-size ones in `tests/hostile_big.sh` (release build, time + RSS).
 
-mod hostile_support;
-mod source_common;
+use crate::support::archives;
+use crate::support::hostile;
 
-use hostile_support::*;
+use archives::*;
+use hostile::*;
 use serde_json::{json, Value};
-use source_common::*;
 
 // ---------------------------------------------------------------- outer archive
 

@@ -2,12 +2,12 @@
 //! digests come from the bytes the test itself produced (sha2 over the
 //! buffer), never from the pass under test.
 
-mod common;
+use crate::support::layers;
 
 use std::io::Write;
 
-use common::{content, LayerTar};
-use layerscope::layer::{scan, Compression, EntryKind, ScanOptions};
+use layers::{content, LayerTar};
+use layerscope_core::layer::{scan, Compression, EntryKind, ScanOptions};
 use sha2::{Digest, Sha256};
 
 fn sha(b: &[u8]) -> String {
@@ -73,7 +73,7 @@ fn plain_layer_sizes_digest_and_entries() {
     let expect = xxhash_rust::xxh3::xxh3_128(&content(123, 1));
     assert_eq!(
         cs.entries[1].hash,
-        Some(layerscope::layer::ContentHash::from(expect))
+        Some(layerscope_core::layer::ContentHash::from(expect))
     );
 }
 
@@ -130,7 +130,7 @@ fn pax_and_gnu_long_names_and_non_utf8_names() {
     let mut t = LayerTar::new();
     t.file_bytes(&long, b"gnu");
     let gnu = t.bytes();
-    let cs = common::scan_bytes(&gnu);
+    let cs = layers::scan_bytes(&gnu);
     assert_eq!(cs.entries.len(), 1);
     assert_eq!(&*cs.entries[0].path, long.as_bytes());
     assert_eq!(cs.entries[0].size, 3);
@@ -147,7 +147,7 @@ fn pax_and_gnu_long_names_and_non_utf8_names() {
     h.set_cksum();
     b.append(&h, &b"pax!"[..]).unwrap();
     let pax = b.into_inner().unwrap();
-    let cs = common::scan_bytes(&pax);
+    let cs = layers::scan_bytes(&pax);
     assert_eq!(cs.entries.len(), 1, "the PAX header is not an entry");
     assert_eq!(&*cs.entries[0].path, long.as_bytes());
     assert_eq!(cs.entries[0].size, 4);
@@ -155,7 +155,7 @@ fn pax_and_gnu_long_names_and_non_utf8_names() {
 
     // A non-UTF-8 name is kept byte for byte.
     let raw = LayerTar::new().raw_file(b"caf\xe9/\xff\xfe", b"x").bytes();
-    let cs = common::scan_bytes(&raw);
+    let cs = layers::scan_bytes(&raw);
     assert_eq!(&*cs.entries[0].path, b"caf\xe9/\xff\xfe");
 }
 

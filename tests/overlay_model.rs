@@ -2,13 +2,13 @@
 //! brute-force model that materialises each filesystem state naively as a
 //! map of full paths (no arena, no two-phase trick: prefix scans).
 
-mod common;
+use crate::support::layers;
 
 use std::collections::BTreeMap;
 
-use common::LayerTar;
-use layerscope::layer::Changeset;
-use layerscope::overlay::{Cause, Overlay};
+use layers::LayerTar;
+use layerscope_core::layer::Changeset;
+use layerscope_core::overlay::{Cause, Overlay};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -123,7 +123,7 @@ impl Model {
     }
 
     fn apply(&mut self, layer: u32, cs: &Changeset) {
-        use layerscope::layer::EntryKind as E;
+        use layerscope_core::layer::EntryKind as E;
         // Whiteouts against the lower state: snapshot the lower paths first.
         let lower: Vec<Vec<u8>> = self.fs.keys().cloned().collect();
         for e in &cs.entries {
@@ -238,7 +238,7 @@ proptest! {
         // The final visible tree, path by path.
         let mut visible: BTreeMap<Vec<u8>, bool> = BTreeMap::new();
         for v in o.versions.iter().filter(|v| v.gone.is_none() && v.node != 0) {
-            visible.insert(o.path(v.node), v.kind == layerscope::layer::EntryKind::Dir);
+            visible.insert(o.path(v.node), v.kind == layerscope_core::layer::EntryKind::Dir);
         }
         let naive: BTreeMap<Vec<u8>, bool> = m.fs.iter().map(|(k, v)| (k.clone(), *v == Kind::Dir)).collect();
         prop_assert_eq!(visible, naive);

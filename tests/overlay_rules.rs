@@ -1,11 +1,11 @@
 //! Each whiteout / replacement rule of waste-model.md, on tars built in code.
 //! Expected figures are worked out by hand in each test.
 
-mod common;
+use crate::support::layers;
 
-use common::LayerTar;
-use layerscope::layer::Changeset;
-use layerscope::overlay::{Cause, NoteKind, Overlay};
+use layers::LayerTar;
+use layerscope_core::layer::Changeset;
+use layerscope_core::overlay::{Cause, NoteKind, Overlay};
 
 /// (path, bytes, cause, added_by, hidden_by) of every hidden inode, layers
 /// 1-based, sorted by path.
@@ -36,7 +36,7 @@ fn live_files(layers: &[Changeset]) -> Vec<(String, u64)> {
     let mut out: Vec<_> = o
         .versions
         .iter()
-        .filter(|v| v.gone.is_none() && v.inode != layerscope::overlay::NONE)
+        .filter(|v| v.gone.is_none() && v.inode != layerscope_core::overlay::NONE)
         .map(|v| {
             (
                 String::from_utf8_lossy(&o.path(v.node)).into_owned(),
@@ -256,7 +256,7 @@ fn dot_slash_prefixed_and_duplicate_entries_last_one_wins() {
         .dir("./")
         .file("./etc/x", 10, 1)
         .file("etc/x", 20, 2)
-        .raw_file(b"/etc//x", &common::content(30, 3))
+        .raw_file(b"/etc//x", &layers::content(30, 3))
         .scan();
     assert_eq!(
         hidden(std::slice::from_ref(&l1)),

@@ -1,12 +1,11 @@
 //! `report --format csv|md|html` on images built in code: snapshots
 //! reviewed by eye, the HTML parsed back into a DOM, and hostile names.
 
-mod check_images;
-mod common;
+use crate::support::images;
 
-use check_images::{antipatterns, hostile};
-use layerscope::analysis::Analysis;
-use layerscope::report::{self, csv::field, layer_splits, CsvTable, Format, LayerSplit};
+use images::{antipatterns, hostile};
+use layerscope_core::analysis::Analysis;
+use layerscope_report::{self as report, csv::field, layer_splits, CsvTable, Format, LayerSplit};
 use scraper::{Html, Selector};
 
 fn render(a: &Analysis, f: Format) -> String {

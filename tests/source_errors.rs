@@ -1,12 +1,12 @@
 //! Bad input: one typed error naming the file or layer and the cause, on
 //! every route, never a panic.
 
-mod source_common;
+use crate::support::archives;
 
-use layerscope::source::{self, Input};
-use layerscope::Error;
+use archives::*;
+use layerscope_core::source::{self, Input};
+use layerscope_core::Error;
 use serde_json::{json, Value};
-use source_common::*;
 
 /// An OCI layout for `img` whose manifest is first passed through `edit`.
 fn oci_edited(img: &TImage, edit: impl Fn(&mut Value)) -> (Archive, Vec<u8>) {

@@ -1,14 +1,14 @@
 //! Every supported layout, through every route (file, one-pass stream,
 //! gzipped), checked figure by figure against what the test built.
 
-mod source_common;
+use crate::support::archives;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use layerscope::source::Format;
+use archives::*;
+use layerscope_core::source::Format;
 use serde_json::json;
-use source_common::*;
 
 #[test]
 fn legacy_docker_archive_with_manifest_last_and_a_symlinked_layer() {
@@ -108,7 +108,7 @@ fn containerd_store_nested_index_absent_platforms_and_attestation() {
     // The absent platform is the user's to ask for, and then it is missing.
     let e = open_bytes(&a.tar(), &with_platform("linux/arm64")).unwrap_err();
     assert!(
-        matches!(&e, layerscope::Error::MissingBlob { what, .. } if what == "manifest for linux/arm64/v8"),
+        matches!(&e, layerscope_core::Error::MissingBlob { what, .. } if what == "manifest for linux/arm64/v8"),
         "{e}"
     );
     // The present one can be asked for by name.
@@ -169,7 +169,7 @@ fn multi_member_gzip_archive() {
 fn zero_layers() {
     let base = sample();
     let img = base.with_layers(Vec::new());
-    let img = source_common::TImage {
+    let img = archives::TImage {
         created_by: Vec::new(),
         ..img
     };
@@ -196,7 +196,7 @@ fn history_shorter_than_layers_and_empty_layer_entries() {
         {"created_by": "ADD base /"},
         {"comment": "no created_by", "empty_layer": false},
     ]);
-    let img = source_common::TImage {
+    let img = archives::TImage {
         created_by: vec![Some("ADD base /".into()), None, None],
         ..base.with_config(c.clone())
     };
@@ -205,7 +205,7 @@ fn history_shorter_than_layers_and_empty_layer_entries() {
 
     // No history at all.
     c.as_object_mut().unwrap().remove("history");
-    let img = source_common::TImage {
+    let img = archives::TImage {
         created_by: vec![None, None, None],
         ..base.with_config(c)
     };
@@ -219,7 +219,7 @@ fn history_shorter_than_layers_and_empty_layer_entries() {
 fn identical_layers_share_one_blob() {
     let base = sample();
     let l = base.layers[0].clone();
-    let img = source_common::TImage {
+    let img = archives::TImage {
         created_by: vec![base.created_by[0].clone(), base.created_by[1].clone()],
         ..base.with_layers(vec![l.clone(), l])
     };

@@ -1,9 +1,9 @@
 //! Choosing an image (`--image`) and a platform (`--platform`).
 
-mod source_common;
+use crate::support::archives;
 
-use layerscope::Error;
-use source_common::*;
+use archives::*;
+use layerscope_core::Error;
 
 fn usage(e: Error) -> String {
     match e {

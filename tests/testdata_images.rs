@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use layerscope::analysis::{Analysis, CacheRules};
-use layerscope::source::{self, Input, OpenOptions};
+use layerscope_core::analysis::{Analysis, CacheRules};
+use layerscope_core::source::{self, Input, OpenOptions};
 use serde_json::Value;
 
 fn testdata() -> PathBuf {

@@ -126,7 +126,7 @@ fn quote(p: &Path) -> String {
     format!("'{}'", p.display().to_string().replace('\'', r"'\''"))
 }
 
-mod tui_fixture;
+use crate::support::tui_image;
 
 /// Not a test on its own: when the e2e tests start this very test binary
 /// in tmux with LAYERSCOPE_E2E_CHILD set, it runs the explorer on the
@@ -138,7 +138,7 @@ fn e2e_child() {
     };
     let panic = delay == "panic";
     let delay: u64 = delay.parse().unwrap_or(0);
-    let r = layerscope::tui::run("demo:latest".into(), move |progress| {
+    let r = layerscope_tui::run("demo:latest".into(), move |progress| {
         progress.total(Some(4_000_000));
         for i in 1..=4 {
             sleep(Duration::from_millis(delay / 4));
@@ -149,7 +149,7 @@ fn e2e_child() {
             sleep(Duration::from_millis(500));
             panic!("loader panics on purpose");
         }
-        Ok(tui_fixture::analysis())
+        Ok(tui_image::analysis())
     });
     if let Err(e) = r {
         eprintln!("layerscope: {e}");
@@ -162,7 +162,7 @@ fn e2e_child() {
 fn demo_command(delay: impl std::fmt::Display) -> String {
     let exe = std::env::current_exe().unwrap();
     format!(
-        "LAYERSCOPE_E2E_CHILD={delay} {} --exact e2e_child --nocapture --test-threads=1",
+        "LAYERSCOPE_E2E_CHILD={delay} {} --exact tui_e2e::e2e_child --nocapture --test-threads=1",
         quote(&exe)
     )
 }

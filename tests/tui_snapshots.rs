@@ -3,14 +3,14 @@
 //! text: the marker letters (A M D H ~) and the `>` cursor carry the
 //! meaning on a terminal without colour too.
 
-mod tui_fixture;
+use crate::support::tui_image;
 
-use layerscope::analysis::{Analysis, CacheRules};
-use layerscope::tui::{update, view, Model, Msg};
+use layerscope_core::analysis::{Analysis, CacheRules};
+use layerscope_tui::{update, view, Model, Msg};
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::KeyCode;
 use ratatui::Terminal;
-use tui_fixture::{image, LayerTar};
+use tui_image::{image, LayerTar};
 
 fn screen(m: &Model) -> String {
     let (w, h) = m.size;
@@ -30,7 +30,7 @@ fn screen(m: &Model) -> String {
 }
 
 fn model(w: u16, h: u16) -> Model {
-    Model::loaded("arg", (w, h), tui_fixture::analysis())
+    Model::loaded("arg", (w, h), tui_image::analysis())
 }
 
 fn keys(m: &mut Model, keys: &str) {
@@ -102,18 +102,18 @@ fn loading_and_failed_80x24() {
     let mut m = Model::new("images/app.tar", (80, 24));
     update(
         &mut m,
-        Msg::Progress(layerscope::tui::Progress {
+        Msg::Progress(layerscope_tui::Progress {
             total_bytes: Some(120_000_000),
             bytes: 45_000_000,
             layers_done: 3,
             layers_total: Some(12),
             layers: vec![
-                layerscope::tui::LoadedLayer {
+                layerscope_tui::LoadedLayer {
                     label: "layer 2 (sha256:9f86d081884c…)".into(),
                     size_bytes: 31_000_000,
                     entries: 1_204,
                 },
-                layerscope::tui::LoadedLayer {
+                layerscope_tui::LoadedLayer {
                     label: "layer 1 (sha256:\x1b[31m…)".into(),
                     size_bytes: 80_500_000,
                     entries: 5_310,
@@ -134,7 +134,7 @@ fn type_change_and_hardlink_80x24() {
     // As of layer 2: the file a replaced the directory a (whose files are
     // ghosts under the ghost directory), h1 was removed but its bytes live
     // on in h2, `same` was overwritten in its own layer.
-    let mut m = Model::loaded("edge", (80, 24), tui_fixture::edge_cases());
+    let mut m = Model::loaded("edge", (80, 24), tui_image::edge_cases());
     keys(&mut m, "[eg");
     insta::assert_snapshot!("tui_edge_layer2_80x24", screen(&m));
 }
@@ -185,7 +185,7 @@ fn control_characters_render_escaped() {
 
 #[test]
 fn a_long_image_name_keeps_its_end_and_the_totals_fit() {
-    let mut a = tui_fixture::analysis();
+    let mut a = tui_image::analysis();
     a.image.info.reference =
         Some("registry.example.com/team/project/service-name:2024.11.24-abcdef".into());
     let m = Model::loaded("arg", (80, 24), a);

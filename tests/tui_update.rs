@@ -2,16 +2,16 @@
 //! built in code (tests/tui_fixture) with hidden, cache, duplicate, removed
 //! and overwritten bytes.
 
-mod tui_fixture;
+use crate::support::tui_image;
 
-use layerscope::layer::display_path;
-use layerscope::tui::tree::{flag, Filter, Mode, Sort, Tree};
-use layerscope::tui::waste::WasteItem;
-use layerscope::tui::{update, Model, Msg, Pane, State};
+use layerscope_core::layer::display_path;
+use layerscope_tui::tree::{flag, Filter, Mode, Sort, Tree};
+use layerscope_tui::waste::WasteItem;
+use layerscope_tui::{update, Model, Msg, Pane, State};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
 fn model() -> Model {
-    Model::loaded("arg", (80, 24), tui_fixture::analysis())
+    Model::loaded("arg", (80, 24), tui_image::analysis())
 }
 
 fn keys(m: &mut Model, keys: &str) {
@@ -388,7 +388,7 @@ fn enter_in_the_waste_pane_jumps_to_the_layer_that_added_it() {
 
 #[test]
 fn per_layer_figures_match_the_analysis() {
-    let a = tui_fixture::analysis();
+    let a = tui_image::analysis();
     let n = a.layers.len() as u32;
     let top = Tree::compute(&a, n - 1, Mode::Aggregate);
     assert_eq!(top.figs[0].live_size, a.totals.live_bytes);
@@ -445,7 +445,7 @@ fn help_overlay_swallows_the_next_key() {
 #[test]
 fn loading_progress_then_loaded_or_failed() {
     let mut m = Model::new("img.tar", (80, 24));
-    let p = layerscope::tui::Progress {
+    let p = layerscope_tui::Progress {
         total_bytes: Some(100),
         bytes: 40,
         layers_done: 1,
@@ -456,7 +456,7 @@ fn loading_progress_then_loaded_or_failed() {
     assert!(matches!(&m.state, State::Loading(q) if *q == p));
     keys(&mut m, "jj/x"); // keys while loading do nothing
     assert!(!m.quit);
-    update(&mut m, Msg::Loaded(Box::new(tui_fixture::analysis())));
+    update(&mut m, Msg::Loaded(Box::new(tui_image::analysis())));
     assert!(m.explorer().is_some());
 
     let mut m = Model::new("img.tar", (80, 24));
@@ -507,7 +507,7 @@ fn resizing_keeps_the_selection_on_screen() {
 
 #[test]
 fn narrowing_a_search_finds_what_a_fresh_scan_finds() {
-    let a = tui_fixture::analysis();
+    let a = tui_image::analysis();
     let t = Tree::compute(&a, 3, Mode::Aggregate);
     let o = &a.overlay;
     let order = t.flatten(o, None, Sort::Size, Filter::All);
@@ -532,13 +532,13 @@ fn narrowing_a_search_finds_what_a_fresh_scan_finds() {
     assert_eq!(after, t.search(o, &order, b"pip"));
 }
 
-fn edge_cases() -> layerscope::analysis::Analysis {
-    tui_fixture::edge_cases()
+fn edge_cases() -> layerscope_core::analysis::Analysis {
+    tui_image::edge_cases()
 }
 
 #[test]
 fn root_figures_at_every_layer_match_the_inodes() {
-    for a in [tui_fixture::analysis(), edge_cases()] {
+    for a in [tui_image::analysis(), edge_cases()] {
         let o = &a.overlay;
         for k in 0..a.layers.len() as u32 {
             let t = Tree::compute(&a, k, Mode::Aggregate);
@@ -550,7 +550,7 @@ fn root_figures_at_every_layer_match_the_inodes() {
                 .sum();
             let mut live = vec![false; o.inodes.len()];
             for v in &o.versions {
-                if v.inode != layerscope::overlay::NONE && v.visible_at(k) {
+                if v.inode != layerscope_core::overlay::NONE && v.visible_at(k) {
                     live[v.inode as usize] = true;
                 }
             }

@@ -3,10 +3,10 @@
 //! the overlay is built, the analysis and both reports rendered.
 #![no_main]
 
-use layerscope::analysis::{Analysis, CacheRules};
-use layerscope::layer::{self, ScanOptions};
-use layerscope::report::{self, Format};
-use layerscope::source::{Format as ImageFormat, Image, ImageInfo, Layer};
+use layerscope_core::analysis::{Analysis, CacheRules};
+use layerscope_core::layer::{self, ScanOptions};
+use layerscope_report::{self, Format};
+use layerscope_core::source::{Format as ImageFormat, Image, ImageInfo, Layer};
 use libfuzzer_sys::fuzz_target;
 
 /// Compiling the rules' globs costs more than most inputs: once.

@@ -6,7 +6,7 @@
 //! testdata layouts in this form). The first byte picks options.
 #![no_main]
 
-use layerscope::source::{self, OpenOptions};
+use layerscope_core::source::{self, OpenOptions};
 use libfuzzer_sys::fuzz_target;
 
 fn split(data: &[u8]) -> Vec<(String, Vec<u8>)> {

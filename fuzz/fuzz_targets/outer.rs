@@ -3,9 +3,9 @@
 //! The first byte picks options, the rest is the input.
 #![no_main]
 
-use layerscope::analysis::{Analysis, CacheRules};
-use layerscope::report::{self, Format};
-use layerscope::source::{self, OpenOptions};
+use layerscope_core::analysis::{Analysis, CacheRules};
+use layerscope_report::{self, Format};
+use layerscope_core::source::{self, OpenOptions};
 use libfuzzer_sys::fuzz_target;
 
 /// Compiling the rules' globs costs more than most inputs: once.

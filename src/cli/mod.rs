@@ -8,11 +8,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use layerscope::analysis::{Analysis, CacheRules};
-use layerscope::check::{self, baseline, Budgets, DiveCi, Growth, MaxGrowth};
-use layerscope::config::{Budget, Config, Size};
-use layerscope::source::{self, Input, OpenOptions, ProgressSink};
-use layerscope::{report, Error};
+use layerscope_core::analysis::{Analysis, CacheRules};
+use layerscope_core::config::{Budget, Config, Size};
+use layerscope_core::source::{self, Input, OpenOptions, ProgressSink};
+use layerscope_core::Error;
+use layerscope_report as report;
+use layerscope_report::check::{self, baseline, Budgets, DiveCi, Growth, MaxGrowth};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -244,7 +245,7 @@ fn explore(common: &Common, config: &Config) -> Result<(), Error> {
         verify: !common.no_verify,
         progress: None,
     };
-    layerscope::tui::run(arg.clone(), move |progress| {
+    layerscope_tui::run(arg.clone(), move |progress| {
         let opts = OpenOptions {
             progress: Some(progress),
             ..opts
@@ -351,7 +352,7 @@ fn run_check(args: CheckArgs) -> Result<(), Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use layerscope::check::{CheckResult, Status};
+    use layerscope_report::check::{CheckResult, Status};
 
     fn result(status: Status) -> CheckResult {
         CheckResult {

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use layerscope::source::ProgressSink;
+use layerscope_core::source::ProgressSink;
 
 pub struct Bar(ProgressBar);
 

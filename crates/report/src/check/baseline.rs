@@ -1,0 +1,222 @@
+//! `--baseline OLD.json --max-growth 5%|20MB`: compare the image with a
+//! report saved from the main branch (`report --format json`, or the
+//! output of `check --format json`, which is the same report plus
+//! `checks[]`), and say which layers and cache rules grew.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::{layer_label, CheckResult, Measure, Offender, Status};
+use crate::json::SCHEMA_VERSION;
+use crate::Report;
+use layerscope_core::analysis::{build_step, shorten, Analysis};
+use layerscope_core::config::{human, parse_size};
+use layerscope_core::error::{Error, Result};
+
+/// How much `size_bytes` may grow.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MaxGrowth {
+    /// Of the baseline's size, 0-100 or more.
+    Percent(f64),
+    Bytes(u64),
+}
+
+impl std::str::FromStr for MaxGrowth {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<MaxGrowth, String> {
+        let t = s.trim();
+        if let Some(p) = t.strip_suffix('%') {
+            let p: f64 = p
+                .trim()
+                .parse()
+                .map_err(|_| format!("invalid growth {s:?}: expected 5% or a size like 20MB"))?;
+            if !(p >= 0.0 && p.is_finite()) {
+                return Err(format!("invalid growth {s:?}: must be 0% or more"));
+            }
+            Ok(MaxGrowth::Percent(p))
+        } else {
+            parse_size(t).map(MaxGrowth::Bytes)
+        }
+    }
+}
+
+impl MaxGrowth {
+    /// The allowed growth in bytes for a baseline of `old` bytes (rounded
+    /// down).
+    pub fn allowed(self, old: u64) -> u64 {
+        match self {
+            MaxGrowth::Bytes(b) => b,
+            MaxGrowth::Percent(p) => (old as f64 * p / 100.0).floor() as u64,
+        }
+    }
+
+    fn describe(self, old: u64) -> String {
+        match self {
+            MaxGrowth::Bytes(b) => format!("+{}", human(b)),
+            MaxGrowth::Percent(p) => format!("+{p}% = +{}", human(self.allowed(old))),
+        }
+    }
+}
+
+/// A baseline and the growth allowed against it.
+#[derive(Debug, Clone)]
+pub struct Growth {
+    pub baseline: Report,
+    pub max: MaxGrowth,
+    /// Where the baseline came from, for messages.
+    pub source: String,
+}
+
+/// Read a saved report (either kind of JSON output).
+pub fn parse_baseline(text: &str, file: &str) -> Result<Report> {
+    let r: Report = serde_json::from_str(text).map_err(|e| {
+        Error::metadata(
+            file,
+            format!(
+                "not a layerscope JSON report (report --format json or check --format json): {e}"
+            ),
+        )
+    })?;
+    if r.schema_version != SCHEMA_VERSION {
+        return Err(Error::metadata(
+            file,
+            format!(
+                "report schema_version {} is not {SCHEMA_VERSION}",
+                r.schema_version
+            ),
+        ));
+    }
+    Ok(r)
+}
+
+pub fn load_baseline(path: &Path) -> Result<Report> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(&name, e))?;
+    parse_baseline(&text, &name)
+}
+
+fn signed(new: u64, old: u64) -> i64 {
+    (new as i128 - old as i128).clamp(i64::MIN as i128, i64::MAX as i128) as i64
+}
+
+fn step_of(created_by: Option<&str>) -> String {
+    created_by
+        .map(|c| shorten(&build_step(c), 60))
+        .unwrap_or_default()
+}
+
+/// The `max_growth` result: size growth against the baseline; on failure,
+/// the layers (matched by index, then diff_id / build step) and cache
+/// rules that grew, largest first.
+pub fn evaluate(a: &Analysis, g: &Growth) -> CheckResult {
+    let old = g.baseline.totals.size_bytes;
+    let new = a.totals.size_bytes;
+    let growth = signed(new, old);
+    let allowed = g.max.allowed(old);
+    let fail = growth > 0 && growth as u64 > allowed;
+
+    // (growth, offender)
+    let mut grew: Vec<(i64, Offender)> = Vec::new();
+    let n = a.layers.len().max(g.baseline.layers.len());
+    for i in 0..n {
+        match (a.layers.get(i), g.baseline.layers.get(i)) {
+            (Some(l), Some(o)) => {
+                if l.diff_id == o.diff_id {
+                    continue; // the same layer
+                }
+                let d = signed(l.size_bytes, o.size_bytes);
+                if d <= 0 {
+                    continue;
+                }
+                let same_step = l.created_by == o.created_by;
+                let what = if same_step {
+                    format!(
+                        "{} grew {} -> {}",
+                        layer_label(a, l.index),
+                        human(o.size_bytes),
+                        human(l.size_bytes)
+                    )
+                } else {
+                    format!(
+                        "{} grew {} -> {} (was `{}`)",
+                        layer_label(a, l.index),
+                        human(o.size_bytes),
+                        human(l.size_bytes),
+                        step_of(o.created_by.as_deref())
+                    )
+                };
+                grew.push((
+                    d,
+                    Offender {
+                        what,
+                        bytes: d as u64,
+                        layer: Some(l.index),
+                        remedy: None,
+                    },
+                ));
+            }
+            (Some(l), None) => grew.push((
+                l.size_bytes as i64,
+                Offender {
+                    what: format!(
+                        "{} is new ({})",
+                        layer_label(a, l.index),
+                        human(l.size_bytes)
+                    ),
+                    bytes: l.size_bytes,
+                    layer: Some(l.index),
+                    remedy: None,
+                },
+            )),
+            _ => {}
+        }
+    }
+    let old_cache: BTreeMap<&str, u64> = g
+        .baseline
+        .cache
+        .iter()
+        .map(|c| (c.rule.as_str(), c.live_bytes + c.hidden_bytes))
+        .collect();
+    for c in &a.cache {
+        let now = c.live_bytes + c.hidden_bytes;
+        let before = old_cache.get(c.rule.as_str()).copied().unwrap_or(0);
+        if now > before {
+            grew.push((
+                (now - before) as i64,
+                Offender {
+                    what: format!("{} cache grew {} -> {}", c.rule, human(before), human(now)),
+                    bytes: now - before,
+                    layer: None,
+                    remedy: Some(c.remedy.clone()),
+                },
+            ));
+        }
+    }
+    grew.sort_by_key(|x| std::cmp::Reverse(x.0));
+
+    let pct = if old == 0 {
+        String::new()
+    } else {
+        format!(", {:+.1}%", growth as f64 * 100.0 / old as f64)
+    };
+    let message = format!(
+        "size {} -> {} ({}{pct}) against the baseline {}; allowed {}",
+        human(old),
+        human(new),
+        Measure::Delta(growth).display(),
+        g.source,
+        g.max.describe(old)
+    );
+    CheckResult {
+        rule: "max_growth".into(),
+        status: if fail { Status::Fail } else { Status::Pass },
+        value: Some(Measure::Delta(growth)),
+        limit: Some(Measure::Bytes(allowed)),
+        message,
+        offenders: if fail {
+            grew.into_iter().map(|x| x.1).collect()
+        } else {
+            Vec::new()
+        },
+    }
+}

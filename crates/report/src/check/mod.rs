@@ -1,0 +1,719 @@
+//! `layerscope check`: the CI size-budget gate (interface.md, "The budget
+//! file"). A thin front end over [`Analysis`]: [`Budgets`] says what to
+//! check, [`evaluate`] measures every rule into a [`CheckResult`], and
+//! [`render`] writes the results as text, JSON, JUnit XML, Markdown or
+//! GitHub workflow commands. The process exit code (0 pass, 1 fail) is
+//! [`passed`]'s answer; deciding it is left to `main`.
+//!
+//! What is *charged*: `ignore_base_layers`, `ignore_paths` and
+//! `ignore_churn` take bytes out of the accounting of the waste,
+//! efficiency and cache budgets. An ignored inode leaves both sides of a
+//! ratio (it is neither wasted nor content), so with nothing ignored the
+//! charged figures are exactly the report's totals.
+
+pub mod baseline;
+pub mod dive;
+pub mod render;
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use globset::GlobSet;
+
+use layerscope_core::analysis::{glob_set, shorten, Analysis, HiddenFile};
+use layerscope_core::config::{human, Budget};
+use layerscope_core::error::{Error, Result};
+
+pub use baseline::{Growth, MaxGrowth};
+pub use dive::{dive_values, DiveCi, DiveValues};
+pub use render::Format;
+
+/// The default budget, applied (and announced) when none is given at all.
+pub const DEFAULT_MAX_WASTED_PERCENT: f64 = 10.0;
+pub const DEFAULT_MIN_EFFICIENCY: f64 = 0.9;
+
+/// How many offenders a failed rule lists.
+const TOP: usize = 5;
+
+/// The outcome of one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Pass,
+    Fail,
+    Skip,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Skip => "skip",
+        }
+    }
+
+    /// `PASS`, `FAIL`, `SKIP`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Skip => "SKIP",
+        }
+    }
+}
+
+/// A measured value or a limit, with its unit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Measure {
+    Bytes(u64),
+    /// A signed change in bytes (growth against a baseline).
+    Delta(i64),
+    /// 0-100.
+    Percent(f64),
+    /// 0-1.
+    Ratio(f64),
+    Count(u64),
+}
+
+impl Measure {
+    /// For people: `5.45 kB`, `+200 kB`, `44.06%`, `0.5594`, `4`.
+    pub fn display(self) -> String {
+        match self {
+            Measure::Bytes(b) => human(b),
+            Measure::Delta(d) if d < 0 => format!("-{}", human(d.unsigned_abs())),
+            Measure::Delta(d) => format!("+{}", human(d as u64)),
+            Measure::Percent(p) => format!("{p:.2}%"),
+            Measure::Ratio(r) => format!("{r:.4}"),
+            Measure::Count(n) => n.to_string(),
+        }
+    }
+
+    pub fn unit(self) -> &'static str {
+        match self {
+            Measure::Bytes(_) | Measure::Delta(_) => "bytes",
+            Measure::Percent(_) => "percent",
+            Measure::Ratio(_) => "ratio",
+            Measure::Count(_) => "count",
+        }
+    }
+
+    /// The exact value for machine output.
+    pub fn json(self) -> serde_json::Value {
+        match self {
+            Measure::Bytes(b) | Measure::Count(b) => b.into(),
+            Measure::Delta(d) => d.into(),
+            Measure::Percent(f) | Measure::Ratio(f) => f.into(),
+        }
+    }
+}
+
+/// Something that explains a failure, and what to do about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Offender {
+    /// A path, a layer with its build step, or a finding's message.
+    pub what: String,
+    pub bytes: u64,
+    /// The 1-based layer to change, where there is one.
+    pub layer: Option<usize>,
+    pub remedy: Option<String>,
+}
+
+/// One rule, measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckResult {
+    /// The budget key: `max_size`, `cache.pip`, `dive.lowestEfficiency`,
+    /// `max_growth`, ...
+    pub rule: String,
+    pub status: Status,
+    pub value: Option<Measure>,
+    pub limit: Option<Measure>,
+    pub message: String,
+    /// On failure: the top offenders with their remedies.
+    pub offenders: Vec<Offender>,
+}
+
+/// True when no rule failed (skips don't fail).
+pub fn passed(results: &[CheckResult]) -> bool {
+    results.iter().all(|r| r.status != Status::Fail)
+}
+
+/// Everything `check` is asked to check.
+#[derive(Debug, Clone, Default)]
+pub struct Budgets {
+    /// The file's `[budget]` with the flags laid over it.
+    pub budget: Budget,
+    /// `--dive-ci FILE`.
+    pub dive: Option<DiveCi>,
+    /// `--baseline OLD.json --max-growth ...`.
+    pub growth: Option<Growth>,
+    /// Nothing was given: the default budget is in `budget`.
+    pub defaulted: bool,
+    ignore: Option<GlobSet>,
+}
+
+/// Lay `flags` over `file`: a key given as a flag wins; `ignore_paths` from
+/// both apply; `[budget.cache]` entries are overridden rule by rule.
+pub fn merge(file: &Budget, flags: &Budget) -> Budget {
+    let mut cache = file.cache.clone();
+    cache.extend(flags.cache.iter().map(|(k, v)| (k.clone(), *v)));
+    let mut ignore_paths = file.ignore_paths.clone();
+    for p in &flags.ignore_paths {
+        if !ignore_paths.contains(p) {
+            ignore_paths.push(p.clone());
+        }
+    }
+    Budget {
+        max_size: flags.max_size.or(file.max_size),
+        max_wasted: flags.max_wasted.or(file.max_wasted),
+        max_wasted_percent: flags.max_wasted_percent.or(file.max_wasted_percent),
+        min_efficiency: flags.min_efficiency.or(file.min_efficiency),
+        max_layer_size: flags.max_layer_size.or(file.max_layer_size),
+        max_layers: flags.max_layers.or(file.max_layers),
+        ignore_base_layers: flags.ignore_base_layers.or(file.ignore_base_layers),
+        ignore_paths,
+        ignore_churn: flags.ignore_churn.or(file.ignore_churn),
+        cache,
+    }
+}
+
+impl Budgets {
+    /// The budgets in force: `flags` over `file`, plus the dive rules and
+    /// the baseline; the default budget when none of them sets a limit.
+    /// Fails on a bad `ignore_paths` glob or an out-of-range value.
+    pub fn new(
+        file: &Budget,
+        flags: &Budget,
+        dive: Option<DiveCi>,
+        growth: Option<Growth>,
+    ) -> Result<Budgets> {
+        let mut budget = merge(file, flags);
+        let defaulted = budget.is_empty() && dive.is_none() && growth.is_none();
+        if defaulted {
+            budget.max_wasted_percent = Some(DEFAULT_MAX_WASTED_PERCENT);
+            budget.min_efficiency = Some(DEFAULT_MIN_EFFICIENCY);
+        }
+        if let Some(e) = budget.min_efficiency {
+            if !(0.0..=1.0).contains(&e) {
+                return Err(Error::Usage(format!(
+                    "min_efficiency must be a ratio between 0 and 1, got {e}"
+                )));
+            }
+        }
+        if let Some(p) = budget.max_wasted_percent {
+            if !(0.0..=100.0).contains(&p) {
+                return Err(Error::Usage(format!(
+                    "max_wasted_percent must be between 0 and 100, got {p}"
+                )));
+            }
+        }
+        let ignore = if budget.ignore_paths.is_empty() {
+            None
+        } else {
+            // "Under" a path: the pattern itself and everything below it.
+            let mut patterns = Vec::new();
+            for p in &budget.ignore_paths {
+                let p = p.trim_end_matches('/');
+                patterns.push(p.to_string());
+                if !p.ends_with("/**") {
+                    patterns.push(format!("{p}/**"));
+                }
+            }
+            Some(glob_set(&patterns, "ignore_paths")?)
+        };
+        Ok(Budgets {
+            budget,
+            dive,
+            growth,
+            defaulted,
+            ignore,
+        })
+    }
+
+    /// Budgets from a `[budget]` table alone (tests, library users).
+    pub fn from_budget(budget: &Budget) -> Result<Budgets> {
+        Budgets::new(budget, &Budget::default(), None, None)
+    }
+
+    /// Errors a budget can only show against the analysis: a cache budget
+    /// for a rule that does not exist (a typo would silently pass).
+    pub fn validate(&self, a: &Analysis) -> Result<()> {
+        for name in self.budget.cache.keys() {
+            if name != "*" && a.rules.index_of(name).is_none() {
+                return Err(Error::Usage(unknown_rule(a, name)));
+            }
+        }
+        Ok(())
+    }
+
+    fn base_layers(&self) -> usize {
+        self.budget.ignore_base_layers.unwrap_or(0) as usize
+    }
+}
+
+fn unknown_rule(a: &Analysis, name: &str) -> String {
+    let names: Vec<&str> = a.rules.rules.iter().map(|r| r.name.as_str()).collect();
+    format!(
+        "[budget.cache]: no cache rule named {name:?} (rules: {}, or \"*\")",
+        names.join(", ")
+    )
+}
+
+/// The figures the waste, efficiency and cache budgets are charged with.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Charged {
+    pub content_bytes: u64,
+    pub live_bytes: u64,
+    pub wasted_bytes: u64,
+    /// Per cache rule (index into `Analysis::rules`): live + hidden bytes.
+    pub cache_bytes: Vec<u64>,
+    /// Bytes left out (base layers, ignored paths, churn).
+    pub ignored_bytes: u64,
+}
+
+impl Charged {
+    /// wasted / content * 100 (0 for no content).
+    pub fn wasted_percent(&self) -> f64 {
+        if self.content_bytes == 0 {
+            0.0
+        } else {
+            self.wasted_bytes as f64 * 100.0 / self.content_bytes as f64
+        }
+    }
+
+    /// live / content (1 for no content, like the report).
+    pub fn efficiency(&self) -> f64 {
+        if self.content_bytes == 0 {
+            1.0
+        } else {
+            self.live_bytes as f64 / self.content_bytes as f64
+        }
+    }
+}
+
+/// Whether an inode's bytes are charged.
+fn is_charged(a: &Analysis, b: &Budgets, inode: usize) -> bool {
+    let ino = &a.overlay.inodes[inode];
+    if (ino.layer as usize) < b.base_layers() {
+        return false;
+    }
+    if b.budget.ignore_churn == Some(true) && a.classes[inode].churn {
+        return false;
+    }
+    if let Some(set) = &b.ignore {
+        let entry = &a.image.layers[ino.layer as usize].changeset.entries[ino.entry as usize];
+        let mut p = Vec::with_capacity(entry.path.len() + 1);
+        p.push(b'/');
+        p.extend_from_slice(&entry.path);
+        if set.is_match(Path::new(OsStr::from_bytes(&p))) {
+            return false;
+        }
+    }
+    true
+}
+
+/// The charged figures of an analysis under some budgets.
+pub fn charged(a: &Analysis, b: &Budgets) -> Charged {
+    let mut c = Charged {
+        cache_bytes: vec![0; a.rules.rules.len()],
+        ..Charged::default()
+    };
+    for (i, ino) in a.overlay.inodes.iter().enumerate() {
+        if !is_charged(a, b, i) {
+            c.ignored_bytes += ino.size;
+            continue;
+        }
+        c.content_bytes += ino.size;
+        if ino.is_live() {
+            c.live_bytes += ino.size;
+        } else {
+            c.wasted_bytes += ino.size;
+        }
+        if let Some(r) = a.classes[i].rule {
+            c.cache_bytes[r as usize] += ino.size;
+        }
+    }
+    c
+}
+
+/// `layer 3 (`RUN pip install x`)`.
+pub fn layer_label(a: &Analysis, index: usize) -> String {
+    match a.step(index) {
+        Some(s) if !s.is_empty() => format!("layer {index} (`{}`)", shorten(&s, 60)),
+        _ => format!("layer {index}"),
+    }
+}
+
+fn result(
+    rule: &str,
+    fail: bool,
+    value: Measure,
+    limit: Measure,
+    message: String,
+    offenders: Vec<Offender>,
+) -> CheckResult {
+    CheckResult {
+        rule: rule.to_string(),
+        status: if fail { Status::Fail } else { Status::Pass },
+        value: Some(value),
+        limit: Some(limit),
+        message,
+        offenders: if fail { offenders } else { Vec::new() },
+    }
+}
+
+/// Measure every budget in force against the analysis, in a fixed order:
+/// size, layers, waste, efficiency, cache rules, dive rules, growth.
+pub fn evaluate(a: &Analysis, b: &Budgets) -> Vec<CheckResult> {
+    let bud = &b.budget;
+    let t = &a.totals;
+    let base = b.base_layers();
+    let mut out = Vec::new();
+    let c = charged(a, b);
+
+    if let Some(limit) = bud.max_size {
+        let fail = t.size_bytes > limit.0;
+        let mut layers: Vec<_> = a.layers.iter().collect();
+        layers.sort_by(|x, y| y.size_bytes.cmp(&x.size_bytes).then(x.index.cmp(&y.index)));
+        let mut offenders: Vec<Offender> = layers
+            .iter()
+            .take(3)
+            .map(|l| Offender {
+                what: layer_label(a, l.index),
+                bytes: l.size_bytes,
+                layer: Some(l.index),
+                remedy: None,
+            })
+            .collect();
+        if t.recoverable_bytes > 0 {
+            offenders.push(Offender {
+                what: format!(
+                    "recoverable: wasted {}, live cache {}, duplicates {}",
+                    human(t.wasted_bytes),
+                    human(t.cache_live_bytes),
+                    human(t.duplicate_bytes)
+                ),
+                bytes: t.recoverable_bytes,
+                layer: None,
+                remedy: Some("see the findings of `layerscope report`".into()),
+            });
+        }
+        out.push(result(
+            "max_size",
+            fail,
+            Measure::Bytes(t.size_bytes),
+            Measure::Bytes(limit.0),
+            if fail {
+                format!(
+                    "image size {} exceeds the budget by {}",
+                    human(t.size_bytes),
+                    human(t.size_bytes - limit.0)
+                )
+            } else {
+                format!(
+                    "image size {} (uncompressed layer tars)",
+                    human(t.size_bytes)
+                )
+            },
+            offenders,
+        ));
+    }
+
+    if let Some(limit) = bud.max_layers {
+        let n = t.layers as u64;
+        let fail = n > limit;
+        out.push(result(
+            "max_layers",
+            fail,
+            Measure::Count(n),
+            Measure::Count(limit),
+            if fail {
+                format!("{n} layers, {} over the budget: combine RUN steps, or build in stages and COPY the results", n - limit)
+            } else {
+                format!("{n} layers")
+            },
+            Vec::new(),
+        ));
+    }
+
+    if let Some(limit) = bud.max_layer_size {
+        let charged_layers: Vec<_> = a.layers.iter().filter(|l| l.index > base).collect();
+        let largest = charged_layers
+            .iter()
+            .map(|l| l.size_bytes)
+            .max()
+            .unwrap_or(0);
+        let mut over: Vec<_> = charged_layers
+            .iter()
+            .filter(|l| l.size_bytes > limit.0)
+            .collect();
+        over.sort_by(|x, y| y.size_bytes.cmp(&x.size_bytes).then(x.index.cmp(&y.index)));
+        let fail = !over.is_empty();
+        let offenders = over
+            .iter()
+            .take(TOP)
+            .map(|l| {
+                let mut extra = Vec::new();
+                if l.cache_bytes > 0 {
+                    extra.push(format!("{} cache", human(l.cache_bytes)));
+                }
+                if l.hidden_bytes_added > 0 {
+                    extra.push(format!("{} hidden later", human(l.hidden_bytes_added)));
+                }
+                let extra = if extra.is_empty() {
+                    String::new()
+                } else {
+                    format!(", of which {}", extra.join(", "))
+                };
+                Offender {
+                    what: format!("{}{extra}", layer_label(a, l.index)),
+                    bytes: l.size_bytes,
+                    layer: Some(l.index),
+                    remedy: Some("split the step, clean up in the same RUN, or build in a separate stage and COPY only what the image needs".into()),
+                }
+            })
+            .collect();
+        out.push(result(
+            "max_layer_size",
+            fail,
+            Measure::Bytes(largest),
+            Measure::Bytes(limit.0),
+            if fail {
+                format!(
+                    "{} layer{} over the budget",
+                    over.len(),
+                    if over.len() == 1 { " is" } else { "s are" }
+                )
+            } else {
+                format!("largest layer {}", human(largest))
+            },
+            offenders,
+        ));
+    }
+
+    if bud.max_wasted.is_some() || bud.max_wasted_percent.is_some() || bud.min_efficiency.is_some()
+    {
+        let offenders = waste_offenders(a, b);
+        let scope = charge_scope(b, &c);
+        if let Some(limit) = bud.max_wasted {
+            let fail = c.wasted_bytes > limit.0;
+            out.push(result(
+                "max_wasted",
+                fail,
+                Measure::Bytes(c.wasted_bytes),
+                Measure::Bytes(limit.0),
+                format!(
+                    "{} shipped but hidden (removed or overwritten by a later layer){scope}",
+                    human(c.wasted_bytes)
+                ),
+                offenders.clone(),
+            ));
+        }
+        if let Some(limit) = bud.max_wasted_percent {
+            let v = c.wasted_percent();
+            let fail = v > limit;
+            out.push(result(
+                "max_wasted_percent",
+                fail,
+                Measure::Percent(v),
+                Measure::Percent(limit),
+                format!(
+                    "{} wasted of {} content{scope}",
+                    human(c.wasted_bytes),
+                    human(c.content_bytes)
+                ),
+                offenders.clone(),
+            ));
+        }
+        if let Some(limit) = bud.min_efficiency {
+            let v = c.efficiency();
+            let fail = v < limit;
+            out.push(result(
+                "min_efficiency",
+                fail,
+                Measure::Ratio(v),
+                Measure::Ratio(limit),
+                format!(
+                    "{} live of {} content{scope}",
+                    human(c.live_bytes),
+                    human(c.content_bytes)
+                ),
+                offenders,
+            ));
+        }
+    }
+
+    out.extend(cache_results(a, b, &c));
+
+    if let Some(ci) = &b.dive {
+        out.extend(dive::evaluate(ci, dive_values(a).as_ref()));
+    }
+    if let Some(g) = &b.growth {
+        out.push(baseline::evaluate(a, g));
+    }
+    out
+}
+
+/// `, not charged: base layer 1, /usr/share/doc/**, churn (1.10 kB)`.
+fn charge_scope(b: &Budgets, c: &Charged) -> String {
+    let mut parts = Vec::new();
+    match b.base_layers() {
+        0 => {}
+        1 => parts.push("base layer 1".to_string()),
+        n => parts.push(format!("base layers 1-{n}")),
+    }
+    parts.extend(b.budget.ignore_paths.iter().cloned());
+    if b.budget.ignore_churn == Some(true) {
+        parts.push("package-db churn".into());
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; not charged: {} ({})",
+            parts.join(", "),
+            human(c.ignored_bytes)
+        )
+    }
+}
+
+/// The findings that explain charged waste, then the largest charged
+/// hidden files.
+fn waste_offenders(a: &Analysis, b: &Budgets) -> Vec<Offender> {
+    let base = b.base_layers();
+    let mut out: Vec<Offender> = a
+        .findings
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.rule.as_str(),
+                "removed-later" | "overwritten-later" | "duplicate-tar-entry"
+            ) && f.layer.is_some_and(|l| l > base)
+        })
+        .take(3)
+        .map(|f| Offender {
+            what: f.message.clone(),
+            bytes: f.bytes,
+            layer: f.layer,
+            remedy: Some(f.remedy.clone()),
+        })
+        .collect();
+    let hidden: Vec<&HiddenFile> = a
+        .hidden
+        .iter()
+        .filter(|h| is_charged(a, b, h.inode as usize))
+        .take(TOP)
+        .collect();
+    for h in hidden {
+        out.push(Offender {
+            what: format!(
+                "{}  ({} by layer {}, added by layer {}{})",
+                h.path,
+                h.cause.as_str(),
+                h.hidden_by,
+                h.added_by,
+                if h.churn { ", package-db churn" } else { "" }
+            ),
+            bytes: h.bytes,
+            layer: Some(h.added_by),
+            remedy: None,
+        });
+    }
+    out
+}
+
+/// One result per cache rule named in `[budget.cache]`, and one per other
+/// rule with charged bytes under the `"*"` default (or one `cache.*` pass
+/// when no other rule has any).
+fn cache_results(a: &Analysis, b: &Budgets, c: &Charged) -> Vec<CheckResult> {
+    let cache = &b.budget.cache;
+    let mut out = Vec::new();
+    for (name, limit) in cache.iter().filter(|(k, _)| k.as_str() != "*") {
+        match a.rules.index_of(name) {
+            Some(r) => out.push(cache_result(a, b, c, r, limit.0)),
+            None => out.push(CheckResult {
+                rule: format!("cache.{name}"),
+                status: Status::Fail,
+                value: None,
+                limit: Some(Measure::Bytes(limit.0)),
+                message: unknown_rule(a, name),
+                offenders: Vec::new(),
+            }),
+        }
+    }
+    if let Some(default) = cache.get("*") {
+        let mut any = false;
+        for (r, rule) in a.rules.rules.iter().enumerate() {
+            if cache.contains_key(&rule.name) || c.cache_bytes[r] == 0 {
+                continue;
+            }
+            any = true;
+            out.push(cache_result(a, b, c, r, default.0));
+        }
+        if !any {
+            out.push(result(
+                "cache.*",
+                false,
+                Measure::Bytes(0),
+                Measure::Bytes(default.0),
+                "no bytes under any other cache rule".into(),
+                Vec::new(),
+            ));
+        }
+    }
+    out
+}
+
+fn cache_result(a: &Analysis, b: &Budgets, c: &Charged, r: usize, limit: u64) -> CheckResult {
+    let rule = &a.rules.rules[r];
+    let bytes = c.cache_bytes[r];
+    // By layer that added them: (live, hidden, files).
+    let mut by_layer: BTreeMap<usize, (u64, u64, u64)> = BTreeMap::new();
+    for (i, ino) in a.overlay.inodes.iter().enumerate() {
+        if a.classes[i].rule == Some(r as u16) && ino.size > 0 && is_charged(a, b, i) {
+            let e = by_layer.entry(ino.layer as usize + 1).or_default();
+            if ino.is_live() {
+                e.0 += ino.size;
+            } else {
+                e.1 += ino.size;
+            }
+            e.2 += 1;
+        }
+    }
+    let mut layers: Vec<_> = by_layer.into_iter().collect();
+    layers.sort_by(|x, y| {
+        (y.1 .0 + y.1 .1)
+            .cmp(&(x.1 .0 + x.1 .1))
+            .then(x.0.cmp(&y.0))
+    });
+    let offenders = layers
+        .iter()
+        .take(TOP)
+        .map(|(layer, (live, hidden, files))| Offender {
+            what: format!(
+                "{} cache added by {}: {files} file{}, {} live, {} hidden",
+                rule.name,
+                layer_label(a, *layer),
+                if *files == 1 { "" } else { "s" },
+                human(*live),
+                human(*hidden)
+            ),
+            bytes: live + hidden,
+            layer: Some(*layer),
+            remedy: Some(rule.remedy.clone()),
+        })
+        .collect();
+    result(
+        &format!("cache.{}", rule.name),
+        bytes > limit,
+        Measure::Bytes(bytes),
+        Measure::Bytes(limit),
+        format!(
+            "{} under the {} cache rule (live + hidden)",
+            human(bytes),
+            rule.name
+        ),
+        offenders,
+    )
+}

@@ -1,0 +1,343 @@
+//! `report --format html`: one self-contained page (inline CSS and SVG, no
+//! script, no network: a Content-Security-Policy says so to the browser).
+//! Every string from the image goes through [`for_html`], in text, in
+//! attributes and in SVG `<title>` tooltips; control characters are first
+//! shown as `\xNN`, as on the terminal.
+
+use std::io::{self, Write};
+
+use super::{layer_splits, LayerSplit};
+use layerscope_core::analysis::{shorten, Analysis};
+use layerscope_core::config::human;
+use layerscope_core::escape::{for_html, str_for_terminal};
+
+/// How many rows of the long lists are shown.
+const TOP: usize = 50;
+
+/// Escaped for HTML text and double-quoted attributes.
+pub fn h(s: &str) -> String {
+    for_html(&str_for_terminal(s)).into_owned()
+}
+
+const STYLE: &str = r#"
+:root { --live: #3b82f6; --cache: #f59e0b; --hidden: #dc2626; --ink: #1f2937; --muted: #6b7280; --line: #e5e7eb; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); margin: 0; padding: 24px 32px; max-width: 1200px; }
+h1 { font-size: 22px; margin: 0 0 4px; word-break: break-all; }
+h2 { font-size: 17px; margin: 28px 0 10px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
+.sub { color: var(--muted); margin-bottom: 16px; }
+.figures { display: grid; grid-template-columns: repeat(4, 1fr); gap: 10px; }
+.fig { border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; }
+.fig .label { display: block; color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
+.fig .value { display: block; font-size: 20px; font-weight: 600; }
+.fig .note { display: block; color: var(--muted); font-size: 12px; }
+.fig.bad .value { color: var(--hidden); }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { font-size: 12px; color: var(--muted); font-weight: 600; }
+td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; width: 1%; }
+td.path { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12.5px; word-break: break-all; }
+code, .step { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12.5px; }
+.legend span { display: inline-block; margin-right: 16px; }
+.sw { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; }
+.finding { margin: 8px 0; padding: 8px 12px; border-left: 4px solid var(--cache); background: #fffbeb; }
+.finding.info { border-left-color: var(--live); background: #eff6ff; }
+.finding .fix { color: #065f46; }
+.sev { font-weight: 600; text-transform: uppercase; font-size: 11px; margin-right: 6px; }
+svg text { font: 12px system-ui, sans-serif; fill: var(--ink); }
+svg text.step { font: 11.5px ui-monospace, Menlo, monospace; fill: var(--muted); }
+footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
+"#;
+
+fn pct(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "0.0%".into()
+    } else {
+        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+fn figure<W: Write + ?Sized>(
+    w: &mut W,
+    id: &str,
+    label: &str,
+    bytes: u64,
+    note: &str,
+    bad: bool,
+) -> io::Result<()> {
+    writeln!(
+        w,
+        r#"<div class="fig{}" id="fig-{id}" data-bytes="{bytes}"><span class="label">{label}</span><span class="value">{}</span><span class="note">{}</span></div>"#,
+        if bad { " bad" } else { "" },
+        human(bytes),
+        h(note)
+    )
+}
+
+/// The per-layer stacked bars: live, live cache and hidden bytes.
+fn chart<W: Write + ?Sized>(a: &Analysis, splits: &[LayerSplit], w: &mut W) -> io::Result<()> {
+    const ROW: usize = 30;
+    const LABEL: f64 = 330.0;
+    const WIDTH: f64 = 1100.0;
+    const BAR: f64 = WIDTH - LABEL - 90.0;
+    let max = splits
+        .iter()
+        .map(|s| s.live + s.cache + s.hidden)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let height = ROW * splits.len().max(1) + 10;
+    writeln!(
+        w,
+        r#"<svg id="layer-chart" role="img" aria-label="Content bytes per layer: live, cache and hidden" xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {WIDTH} {height}">"#
+    )?;
+    for (i, (l, s)) in a.layers.iter().zip(splits).enumerate() {
+        let y = (i * ROW) as f64 + 5.0;
+        let step = a.step(l.index).unwrap_or_default();
+        writeln!(w, r#"<g class="layer" data-layer="{}">"#, l.index)?;
+        writeln!(
+            w,
+            r#"<title>layer {}: live {}, cache {}, hidden {} — {}</title>"#,
+            l.index,
+            human(s.live),
+            human(s.cache),
+            human(s.hidden),
+            h(&step)
+        )?;
+        writeln!(
+            w,
+            r#"<text x="0" y="{:.0}">{}</text><text class="step" x="28" y="{:.0}">{}</text>"#,
+            y + 15.0,
+            l.index,
+            y + 15.0,
+            h(&shorten(&step, 44))
+        )?;
+        let mut x = LABEL;
+        for (kind, bytes) in [("live", s.live), ("cache", s.cache), ("hidden", s.hidden)] {
+            if bytes == 0 {
+                continue;
+            }
+            let bw = (bytes as f64 / max as f64 * BAR).max(1.0);
+            writeln!(
+                w,
+                r#"<rect class="{kind}" x="{x:.1}" y="{:.0}" width="{bw:.1}" height="20" rx="2" fill="var(--{kind})" data-bytes="{bytes}"><title>layer {}: {kind} {}</title></rect>"#,
+                y + 1.0,
+                l.index,
+                human(bytes)
+            )?;
+            x += bw;
+        }
+        writeln!(
+            w,
+            r#"<text x="{:.1}" y="{:.0}">{}</text>"#,
+            x + 6.0,
+            y + 15.0,
+            human(s.live + s.cache + s.hidden)
+        )?;
+        writeln!(w, "</g>")?;
+    }
+    writeln!(w, "</svg>")
+}
+
+pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+    let t = &a.totals;
+    let info = &a.image.info;
+    let name = info.reference.as_deref().unwrap_or("(unnamed image)");
+    writeln!(w, "<!DOCTYPE html>")?;
+    writeln!(w, r#"<html lang="en"><head><meta charset="utf-8">"#)?;
+    writeln!(
+        w,
+        r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">"#
+    )?;
+    writeln!(
+        w,
+        r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#
+    )?;
+    writeln!(w, "<title>layerscope: {}</title>", h(name))?;
+    writeln!(w, "<style>{STYLE}</style></head><body>")?;
+    writeln!(w, "<h1>{}</h1>", h(name))?;
+    let mut facts = vec![info.format.as_str().to_string()];
+    if let Some(p) = &info.platform {
+        facts.push(h(p));
+    }
+    if info.gzipped {
+        facts.push("gzipped".into());
+    }
+    if let Some(d) = &info.config_digest {
+        facts.push(format!("config {}", h(d)));
+    }
+    writeln!(w, r#"<div class="sub">{}</div>"#, facts.join(" · "))?;
+
+    writeln!(w, r#"<section class="figures">"#)?;
+    figure(
+        w,
+        "size",
+        "size",
+        t.size_bytes,
+        &format!("{} layers, {} stored", t.layers, human(t.stored_bytes)),
+        false,
+    )?;
+    figure(
+        w,
+        "live",
+        "live",
+        t.live_bytes,
+        &format!(
+            "efficiency {:.1}% of {} content",
+            t.efficiency * 100.0,
+            human(t.content_bytes)
+        ),
+        false,
+    )?;
+    figure(
+        w,
+        "wasted",
+        "wasted (hidden)",
+        t.wasted_bytes,
+        &format!(
+            "{} of content: removed {}, overwritten {}",
+            pct(t.wasted_bytes, t.content_bytes),
+            human(t.removed_bytes),
+            human(t.overwritten_bytes)
+        ),
+        t.wasted_bytes > 0,
+    )?;
+    figure(
+        w,
+        "recoverable",
+        "recoverable",
+        t.recoverable_bytes,
+        &format!(
+            "wasted + live cache {} + duplicates {}",
+            human(t.cache_live_bytes),
+            human(t.duplicate_bytes)
+        ),
+        t.recoverable_bytes > 0,
+    )?;
+    writeln!(w, "</section>")?;
+
+    writeln!(w, "<h2>Layers</h2>")?;
+    writeln!(
+        w,
+        r#"<div class="legend"><span><i class="sw" style="background:var(--live)"></i>live</span><span><i class="sw" style="background:var(--cache)"></i>live cache</span><span><i class="sw" style="background:var(--hidden)"></i>hidden (shipped, never seen)</span></div>"#
+    )?;
+    let splits = layer_splits(a);
+    chart(a, &splits, w)?;
+    writeln!(
+        w,
+        r#"<table id="layers"><thead><tr><th class="num">#</th><th class="num">size</th><th class="num">content</th><th class="num">live</th><th class="num">cache</th><th class="num">hidden</th><th class="num">hides</th><th>step</th></tr></thead><tbody>"#
+    )?;
+    for (l, s) in a.layers.iter().zip(&splits) {
+        writeln!(
+            w,
+            r#"<tr data-layer="{}"><td class="num">{}</td><td class="num" data-bytes="{}">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="step" title="{}">{}</td></tr>"#,
+            l.index,
+            l.index,
+            l.size_bytes,
+            human(l.size_bytes),
+            human(l.content_bytes),
+            human(s.live),
+            human(s.cache),
+            human(s.hidden),
+            human(l.hides_bytes),
+            h(l.created_by.as_deref().unwrap_or("")),
+            h(&shorten(&a.step(l.index).unwrap_or_default(), 90))
+        )?;
+    }
+    writeln!(w, "</tbody></table>")?;
+
+    if !a.cache.is_empty() {
+        writeln!(w, "<h2>Cache</h2>")?;
+        writeln!(
+            w,
+            r#"<table id="cache"><thead><tr><th>rule</th><th class="num">live</th><th class="num">hidden</th><th class="num">files</th><th>remedy</th></tr></thead><tbody>"#
+        )?;
+        for c in &a.cache {
+            writeln!(
+                w,
+                r#"<tr><td>{}</td><td class="num" data-bytes="{}">{}</td><td class="num" data-bytes="{}">{}</td><td class="num">{}</td><td>{}</td></tr>"#,
+                h(&c.rule),
+                c.live_bytes,
+                human(c.live_bytes),
+                c.hidden_bytes,
+                human(c.hidden_bytes),
+                c.files,
+                h(&c.remedy)
+            )?;
+        }
+        writeln!(w, "</tbody></table>")?;
+    }
+
+    if !a.hidden.is_empty() {
+        writeln!(w, "<h2>Top hidden files <small>(shipped in every pull, never seen in a container)</small></h2>")?;
+        writeln!(
+            w,
+            r#"<table id="hidden"><thead><tr><th class="num">bytes</th><th>cause</th><th class="num">added by</th><th class="num">hidden by</th><th>path</th></tr></thead><tbody>"#
+        )?;
+        for x in a.hidden.iter().take(TOP) {
+            writeln!(
+                w,
+                r#"<tr><td class="num" data-bytes="{}">{}</td><td>{}{}</td><td class="num">{}</td><td class="num">{}</td><td class="path">{}</td></tr>"#,
+                x.bytes,
+                human(x.bytes),
+                x.cause.as_str(),
+                if x.churn { " (churn)" } else { "" },
+                x.added_by,
+                x.hidden_by,
+                h(&x.path)
+            )?;
+        }
+        writeln!(w, "</tbody></table>")?;
+        if a.hidden.len() > TOP {
+            writeln!(
+                w,
+                "<p>… and {} more (see <code>--format json</code>).</p>",
+                a.hidden.len() - TOP
+            )?;
+        }
+    }
+
+    if !a.duplicates.is_empty() {
+        writeln!(w, "<h2>Duplicates</h2>")?;
+        writeln!(
+            w,
+            r#"<table id="duplicates"><thead><tr><th class="num">wasted</th><th class="num">copies</th><th class="num">each</th><th>paths</th></tr></thead><tbody>"#
+        )?;
+        for d in a.duplicates.iter().take(TOP) {
+            let paths: Vec<String> = d.paths.iter().map(|p| h(p)).collect();
+            writeln!(
+                w,
+                r#"<tr><td class="num" data-bytes="{}">{}</td><td class="num">{}</td><td class="num">{}</td><td class="path">{}</td></tr>"#,
+                d.wasted_bytes,
+                human(d.wasted_bytes),
+                d.paths.len(),
+                human(d.bytes_each),
+                paths.join("<br>")
+            )?;
+        }
+        writeln!(w, "</tbody></table>")?;
+    }
+
+    writeln!(w, "<h2>Findings</h2>")?;
+    writeln!(w, r#"<section id="findings">"#)?;
+    if a.findings.is_empty() {
+        writeln!(w, "<p>No findings.</p>")?;
+    }
+    for f in &a.findings {
+        writeln!(
+            w,
+            r#"<div class="finding {}"><span class="sev">{}</span>{}<div class="fix">→ {}</div></div>"#,
+            f.severity.as_str(),
+            f.severity.as_str(),
+            h(&f.message),
+            h(&f.remedy)
+        )?;
+    }
+    writeln!(w, "</section>")?;
+    writeln!(
+        w,
+        "<footer>layerscope {} · exact bytes from the layer tars, nothing estimated</footer>",
+        env!("CARGO_PKG_VERSION")
+    )?;
+    writeln!(w, "</body></html>")
+}

@@ -1,0 +1,88 @@
+#![forbid(unsafe_code)]
+//! `layerscope report`: render one `Analysis` into a writer.
+
+pub mod check;
+pub mod csv;
+pub mod html;
+pub mod json;
+pub mod md;
+pub(crate) mod safe_json;
+pub mod text;
+
+use std::io::{self, Write};
+
+use layerscope_core::analysis::Analysis;
+
+pub use csv::CsvTable;
+pub use json::Report;
+
+/// `report --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    /// One table (`--csv-table`, default layers).
+    Csv(CsvTable),
+    Md,
+    Html,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Format, String> {
+        match s {
+            "text" => Ok(Format::Text),
+            "json" => Ok(Format::Json),
+            "csv" => Ok(Format::Csv(CsvTable::Layers)),
+            "md" | "markdown" => Ok(Format::Md),
+            "html" => Ok(Format::Html),
+            other => Err(format!(
+                "unknown report format {other:?} (text, json, csv, md, html)"
+            )),
+        }
+    }
+}
+
+/// A layer's content bytes split three ways, for the charts: live outside
+/// any cache rule, live under a cache rule, and hidden (removed or
+/// overwritten later, cache or not). The three add up to the layer's
+/// content bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LayerSplit {
+    pub live: u64,
+    pub cache: u64,
+    pub hidden: u64,
+}
+
+/// [`LayerSplit`] of every layer, bottom first.
+pub fn layer_splits(a: &Analysis) -> Vec<LayerSplit> {
+    let mut out = vec![LayerSplit::default(); a.layers.len()];
+    for (ino, class) in a.overlay.inodes.iter().zip(&a.classes) {
+        let s = &mut out[ino.layer as usize];
+        if !ino.is_live() {
+            s.hidden += ino.size;
+        } else if class.rule.is_some() {
+            s.cache += ino.size;
+        } else {
+            s.live += ino.size;
+        }
+    }
+    out
+}
+
+/// Write the JSON report (pretty, newline-terminated).
+pub fn write_json<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+    // C1 controls and bidi overrides as \u escapes too: see `safe_json`.
+    safe_json::to_writer_pretty(&mut *w, &json::ReportView::new(a))?;
+    writeln!(w)
+}
+
+pub fn write<W: Write + ?Sized>(a: &Analysis, format: Format, w: &mut W) -> io::Result<()> {
+    match format {
+        Format::Text => text::write(a, w),
+        Format::Json => write_json(a, w),
+        Format::Csv(table) => csv::write(a, table, w),
+        Format::Md => md::write(a, w),
+        Format::Html => html::write(a, w),
+    }
+}

@@ -1,0 +1,178 @@
+//! The text summary: what a person reads in ten seconds. Every string that
+//! comes from the image is escaped for the terminal.
+
+use std::io::{self, Write};
+
+use layerscope_core::analysis::{shorten, Analysis};
+use layerscope_core::config::human;
+use layerscope_core::escape::str_for_terminal as esc;
+
+/// How many rows of each list the summary shows.
+const TOP: usize = 10;
+
+fn pct(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "0.0%".into()
+    } else {
+        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+    let t = &a.totals;
+    let info = &a.image.info;
+    let name = info.reference.as_deref().unwrap_or("(unnamed image)");
+    writeln!(
+        w,
+        "{}  ({}{}{})",
+        esc(name),
+        info.format.as_str(),
+        if info.gzipped { ", gzipped" } else { "" },
+        info.platform
+            .as_deref()
+            .map(|p| format!(", {}", esc(p)))
+            .unwrap_or_default()
+    )?;
+    writeln!(
+        w,
+        "  size         {:>10}  in {} layer{}, {} entries ({} stored)",
+        human(t.size_bytes),
+        t.layers,
+        if t.layers == 1 { "" } else { "s" },
+        t.entries,
+        human(t.stored_bytes)
+    )?;
+    writeln!(
+        w,
+        "  content      {:>10}  live {}, efficiency {:.1}%",
+        human(t.content_bytes),
+        human(t.live_bytes),
+        t.efficiency * 100.0
+    )?;
+    writeln!(
+        w,
+        "  wasted       {:>10}  {} of content: removed {}, overwritten {}{}",
+        human(t.wasted_bytes),
+        pct(t.wasted_bytes, t.content_bytes),
+        human(t.removed_bytes),
+        human(t.overwritten_bytes),
+        if t.churn_bytes > 0 {
+            format!(" (package-db churn {})", human(t.churn_bytes))
+        } else {
+            String::new()
+        }
+    )?;
+    writeln!(
+        w,
+        "  recoverable  {:>10}  wasted + live cache {} + duplicates {}",
+        human(t.recoverable_bytes),
+        human(t.cache_live_bytes),
+        human(t.duplicate_bytes)
+    )?;
+
+    match &a.dive.refusal {
+        Some(why) => writeln!(w, "  dive 0.13    would refuse this image: {}", esc(why))?,
+        None => {
+            let d = &a.dive.figures;
+            writeln!(
+                w,
+                "  dive 0.13    efficiency {:.4}%, wastedBytes {}, userWastedPercent {:.4}%  (dive's definitions, for .dive-ci)",
+                d.efficiency * 100.0,
+                d.wasted_bytes,
+                d.user_wasted_percent
+            )?
+        }
+    }
+
+    writeln!(w)?;
+    writeln!(w, "Layers")?;
+    writeln!(
+        w,
+        "  {:>3}  {:>10}  {:>10}  {:>10}  {:>10}  {:>7}  step",
+        "#", "size", "stored", "hidden+", "hides", "entries"
+    )?;
+    for l in &a.layers {
+        let step = a.step(l.index).unwrap_or_default();
+        writeln!(
+            w,
+            "  {:>3}  {:>10}  {:>10}  {:>10}  {:>10}  {:>7}  {}",
+            l.index,
+            human(l.size_bytes),
+            human(l.stored_bytes),
+            human(l.hidden_bytes_added),
+            human(l.hides_bytes),
+            l.entries,
+            esc(&shorten(&step, 70))
+        )?;
+    }
+
+    if !a.cache.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "Cache")?;
+        for c in a.cache.iter().take(TOP) {
+            writeln!(
+                w,
+                "  {:<13} {:>10} live  {:>10} hidden  {:>6} files",
+                esc(&c.rule),
+                human(c.live_bytes),
+                human(c.hidden_bytes),
+                c.files
+            )?;
+            writeln!(w, "      -> {}", esc(&c.remedy))?;
+        }
+    }
+
+    if !a.hidden.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "Top hidden files (shipped, never seen)")?;
+        for h in a.hidden.iter().take(TOP) {
+            writeln!(
+                w,
+                "  {:>10}  {:<11}  layer {} -> {}{}  {}",
+                human(h.bytes),
+                h.cause.as_str(),
+                h.added_by,
+                h.hidden_by,
+                if h.churn { "  (churn)" } else { "" },
+                esc(&h.path)
+            )?;
+        }
+        if a.hidden.len() > TOP {
+            writeln!(w, "  … and {} more", a.hidden.len() - TOP)?;
+        }
+    }
+
+    if !a.duplicates.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "Duplicates")?;
+        for d in a.duplicates.iter().take(5) {
+            writeln!(
+                w,
+                "  {:>10}  {} copies of {}: {}",
+                human(d.wasted_bytes),
+                d.paths.len(),
+                human(d.bytes_each),
+                esc(&shorten(&d.paths.join(", "), 100))
+            )?;
+        }
+    }
+
+    writeln!(w)?;
+    if a.findings.is_empty() {
+        writeln!(w, "No findings.")?;
+    } else {
+        writeln!(w, "Findings")?;
+        for f in a.findings.iter().take(TOP) {
+            writeln!(w, "  [{}] {}", f.severity.as_str(), esc(&f.message))?;
+            writeln!(w, "      -> {}", esc(&f.remedy))?;
+        }
+        if a.findings.len() > TOP {
+            writeln!(
+                w,
+                "  … and {} more (see --format json)",
+                a.findings.len() - TOP
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,254 @@
+#![forbid(unsafe_code)]
+//! The interactive explorer (`layerscope IMAGE` on a terminal).
+//!
+//! Elm-style: one [`Model`], one [`Msg`] enum, [`update`] (all behaviour,
+//! tested without a terminal) and [`view`] (drawing only the rows on screen).
+//! [`run`] is the runtime: it puts the terminal in raw mode on the alternate
+//! screen, runs the analysis on a background thread that reports progress,
+//! feeds keys, mouse, resizes and the loader's result to `update`, and always
+//! restores the terminal: on quit, on error, and on panic (a hook restores
+//! it before the panic message is printed). Ctrl-C arrives as a key in raw
+//! mode and quits.
+
+mod model;
+pub mod tree;
+mod view;
+pub mod waste;
+
+pub use model::{
+    update, Explorer, ListState, LoadedLayer, Model, Msg, Pane, Progress, Search, State,
+};
+pub use view::{layout, mode_string, view, Areas, MIN_HEIGHT, MIN_WIDTH};
+
+use std::io::{self, Stdout};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, TryRecvError};
+use std::sync::{Arc, Once};
+use std::thread;
+use std::time::Duration;
+
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::cursor::Show;
+use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{
+    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+};
+use ratatui::Terminal;
+
+use layerscope_core::analysis::Analysis;
+use layerscope_core::source::ProgressSink;
+use layerscope_core::{Error, Result};
+
+/// Progress from the loader thread, kept in atomics: the readers may call
+/// `advance` for every chunk, the UI samples it once per frame.
+#[derive(Default)]
+struct Sink {
+    total: AtomicU64,
+    has_total: AtomicBool,
+    bytes: AtomicU64,
+    layers_done: AtomicUsize,
+    layers_total: AtomicUsize,
+    has_layers_total: AtomicBool,
+    layers: std::sync::Mutex<Vec<model::LoadedLayer>>,
+}
+
+impl Sink {
+    fn snapshot(&self) -> Progress {
+        Progress {
+            total_bytes: self
+                .has_total
+                .load(Ordering::Relaxed)
+                .then(|| self.total.load(Ordering::Relaxed)),
+            bytes: self.bytes.load(Ordering::Relaxed),
+            layers_done: self.layers_done.load(Ordering::Relaxed),
+            layers_total: self
+                .has_layers_total
+                .load(Ordering::Relaxed)
+                .then(|| self.layers_total.load(Ordering::Relaxed)),
+            layers: self.layers.lock().map(|l| l.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+impl ProgressSink for Sink {
+    fn total(&self, bytes: Option<u64>) {
+        if let Some(b) = bytes {
+            self.total.store(b, Ordering::Relaxed);
+            self.has_total.store(true, Ordering::Relaxed);
+        }
+    }
+    fn advance(&self, bytes: u64) {
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+    fn layer_scanned(&self, layer: &layerscope_core::source::ScannedLayer<'_>) {
+        if let Ok(mut l) = self.layers.lock() {
+            l.push(model::LoadedLayer {
+                label: layer.label.to_string(),
+                size_bytes: layer.size_bytes,
+                entries: layer.entries,
+            });
+        }
+    }
+    fn layer_done(&self, done: usize, total: Option<usize>) {
+        self.layers_done.store(done, Ordering::Relaxed);
+        if let Some(t) = total {
+            self.layers_total.store(t, Ordering::Relaxed);
+            self.has_layers_total.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Is the terminal in our mode (so that restoring it is needed).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+static HOOK: Once = Once::new();
+
+/// Put the terminal back: raw mode off, mouse off, main screen, cursor on.
+/// Idempotent; safe from a panic hook.
+pub fn restore_terminal() {
+    if ACTIVE.swap(false, Ordering::SeqCst) {
+        let _ = disable_raw_mode();
+        let _ = execute!(
+            io::stdout(),
+            DisableMouseCapture,
+            LeaveAlternateScreen,
+            Show
+        );
+    }
+}
+
+/// Restores the terminal when dropped (quit, error, unwinding).
+struct Guard {
+    terminal: Terminal<CrosstermBackend<Stdout>>,
+}
+
+impl Guard {
+    fn enter() -> io::Result<Guard> {
+        HOOK.call_once(|| {
+            let prev = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                restore_terminal();
+                prev(info);
+            }));
+        });
+        enable_raw_mode()?;
+        ACTIVE.store(true, Ordering::SeqCst);
+        let mut out = io::stdout();
+        if let Err(e) = execute!(out, EnterAlternateScreen, EnableMouseCapture) {
+            restore_terminal();
+            return Err(e);
+        }
+        let mut terminal = match Terminal::new(CrosstermBackend::new(out)) {
+            Ok(t) => t,
+            Err(e) => {
+                restore_terminal();
+                return Err(e);
+            }
+        };
+        terminal.hide_cursor()?;
+        terminal.clear()?;
+        Ok(Guard { terminal })
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+fn term_err(e: io::Error) -> Error {
+    Error::io("terminal", e)
+}
+
+/// Run the explorer. `load` runs on a background thread with a progress
+/// sink; the screen shows progress until it returns. A load error ends the
+/// explorer and is returned (after the terminal is restored) so that the
+/// caller prints it and exits like the other commands.
+pub fn run<F>(title: String, load: F) -> Result<()>
+where
+    F: FnOnce(Arc<dyn ProgressSink>) -> Result<Analysis> + Send + 'static,
+{
+    let sink = Arc::new(Sink::default());
+    let (tx, rx) = mpsc::channel();
+    {
+        let sink = sink.clone() as Arc<dyn ProgressSink>;
+        thread::Builder::new()
+            .name("layerscope-load".into())
+            .spawn(move || {
+                let _ = tx.send(load(sink));
+            })
+            .map_err(term_err)?;
+    }
+
+    let mut guard = Guard::enter().map_err(term_err)?;
+    let size = guard.terminal.size().map_err(term_err)?;
+    let mut model = Model::new(title, (size.width, size.height));
+    let mut loading = true;
+    let mut last_progress = Progress::default();
+    let mut dirty = true;
+    loop {
+        if !ACTIVE.load(Ordering::SeqCst) {
+            // A panic on another thread restored the terminal: stop drawing.
+            drop(guard);
+            return Err(Error::Usage(
+                "internal error: a panic ended the explorer".into(),
+            ));
+        }
+        if dirty {
+            guard.terminal.draw(|f| view(&model, f)).map_err(term_err)?;
+            dirty = false;
+        }
+        if model.quit {
+            break;
+        }
+        if event::poll(Duration::from_millis(50)).map_err(term_err)? {
+            // Drain whatever is queued (a fast wheel or key repeat) before
+            // drawing again.
+            loop {
+                let msg = match event::read().map_err(term_err)? {
+                    Event::Key(k) => Some(Msg::Key(k)),
+                    Event::Mouse(m) => Some(Msg::Mouse(m)),
+                    Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+                    _ => None,
+                };
+                if let Some(msg) = msg {
+                    update(&mut model, msg);
+                    dirty = true;
+                }
+                if model.quit || !event::poll(Duration::ZERO).map_err(term_err)? {
+                    break;
+                }
+            }
+        }
+        if loading {
+            match rx.try_recv() {
+                Ok(Ok(a)) => {
+                    loading = false;
+                    update(&mut model, Msg::Loaded(Box::new(a)));
+                    dirty = true;
+                }
+                Ok(Err(e)) => {
+                    drop(guard);
+                    return Err(e);
+                }
+                Err(TryRecvError::Disconnected) => {
+                    drop(guard);
+                    return Err(Error::Usage(
+                        "internal error: the analysis thread panicked".into(),
+                    ));
+                }
+                Err(TryRecvError::Empty) => {
+                    let p = sink.snapshot();
+                    if p != last_progress {
+                        last_progress = p.clone();
+                        update(&mut model, Msg::Progress(p));
+                        dirty = true;
+                    }
+                }
+            }
+        }
+    }
+    drop(guard);
+    Ok(())
+}

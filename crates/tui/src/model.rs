@@ -1,0 +1,749 @@
+//! The explorer's state (`Model`), its inputs (`Msg`) and `update`: all of
+//! the behaviour, testable without a terminal.
+
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::Rect;
+
+use super::tree::{Filter, Mode, Row, Sort, Tree, EXPANDED_GHOST, EXPANDED_LIVE};
+use super::view::{layout, Areas};
+use super::waste::{self, WasteItem};
+use layerscope_core::analysis::Analysis;
+
+/// Everything that can happen to the explorer.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// Loader progress (a snapshot; the runtime coalesces the sink's calls).
+    Progress(Progress),
+    Loaded(Box<Analysis>),
+    Failed(String),
+}
+
+impl Msg {
+    /// A plain key press (tests, and the runtime's translation).
+    pub fn key(code: KeyCode) -> Msg {
+        Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+    pub fn char(c: char) -> Msg {
+        Msg::key(KeyCode::Char(c))
+    }
+}
+
+/// How far the loader got.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub total_bytes: Option<u64>,
+    pub bytes: u64,
+    pub layers_done: usize,
+    pub layers_total: Option<usize>,
+    /// Layers read so far, in the order their passes finished.
+    pub layers: Vec<LoadedLayer>,
+}
+
+/// A layer shown on the loading screen as soon as it is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedLayer {
+    pub label: String,
+    pub size_bytes: u64,
+    pub entries: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Layers,
+    Tree,
+    Waste,
+}
+
+impl Pane {
+    fn next(self) -> Pane {
+        match self {
+            Pane::Layers => Pane::Tree,
+            Pane::Tree => Pane::Waste,
+            Pane::Waste => Pane::Layers,
+        }
+    }
+    fn prev(self) -> Pane {
+        match self {
+            Pane::Layers => Pane::Waste,
+            Pane::Tree => Pane::Layers,
+            Pane::Waste => Pane::Tree,
+        }
+    }
+}
+
+/// A scrolled list: the selected index and the first index on screen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListState {
+    pub sel: usize,
+    pub off: usize,
+}
+
+impl ListState {
+    /// Keep `sel` in `0..len` and on screen in a pane of `height` rows.
+    fn fit(&mut self, len: usize, height: usize) {
+        if len == 0 {
+            *self = ListState::default();
+            return;
+        }
+        self.sel = self.sel.min(len - 1);
+        let h = height.max(1);
+        if self.sel < self.off {
+            self.off = self.sel;
+        } else if self.sel >= self.off + h {
+            self.off = self.sel + 1 - h;
+        }
+        self.off = self.off.min(len.saturating_sub(h));
+    }
+}
+
+/// Incremental search on paths.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    /// Typing the query.
+    pub editing: bool,
+    pub query: String,
+    /// (node, ghost) of every matching row, in display order; None when
+    /// stale (layer, mode, sort or filter changed).
+    pub matches: Option<Vec<(u32, bool)>>,
+    /// The query `matches` are for.
+    pub matched: String,
+    /// Index into matches of the current one.
+    pub current: usize,
+}
+
+/// The explorer once the analysis is there.
+pub struct Explorer {
+    pub a: Box<Analysis>,
+    pub tree: Tree,
+    pub sort: Sort,
+    pub filter: Filter,
+    /// Expansion bits per node (EXPANDED_LIVE / EXPANDED_GHOST).
+    pub expanded: Vec<u8>,
+    /// The flattened rows: recomputed only on expand/collapse, sort,
+    /// filter, mode or layer change.
+    pub rows: Vec<Row>,
+    pub focus: Pane,
+    pub layers: ListState,
+    pub tree_list: ListState,
+    pub waste: Vec<WasteItem>,
+    pub waste_list: ListState,
+    pub search: Search,
+    /// Every row of the tree in display order (for search), computed on
+    /// the first search after a layer, mode, sort or filter change.
+    order: Option<Vec<Row>>,
+    /// Put the selected tree row mid-screen at the next fit (after a jump).
+    center: bool,
+    /// The expansion before a filter opened everything, restored on `all`.
+    saved_expanded: Option<Vec<u8>>,
+}
+
+pub enum State {
+    Loading(Progress),
+    Failed(String),
+    Ready(Box<Explorer>),
+}
+
+pub struct Model {
+    /// What is being explored (the IMAGE argument), shown until the image's
+    /// own name is known.
+    pub title: String,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    pub state: State,
+    pub help: bool,
+    pub quit: bool,
+    /// One-line note in the status bar (cleared by the next key).
+    pub message: Option<String>,
+}
+
+impl Model {
+    pub fn new(title: impl Into<String>, size: (u16, u16)) -> Model {
+        Model {
+            title: title.into(),
+            size,
+            state: State::Loading(Progress::default()),
+            help: false,
+            quit: false,
+            message: None,
+        }
+    }
+
+    /// A model with the analysis already loaded (tests, the demo).
+    pub fn loaded(title: impl Into<String>, size: (u16, u16), a: Analysis) -> Model {
+        let mut m = Model::new(title, size);
+        update(&mut m, Msg::Loaded(Box::new(a)));
+        m
+    }
+
+    pub fn explorer(&self) -> Option<&Explorer> {
+        match &self.state {
+            State::Ready(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub fn explorer_mut(&mut self) -> Option<&mut Explorer> {
+        match &mut self.state {
+            State::Ready(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub fn areas(&self) -> Areas {
+        let n = self.explorer().map_or(0, |e| e.a.layers.len());
+        layout(Rect::new(0, 0, self.size.0, self.size.1), n)
+    }
+}
+
+impl Explorer {
+    pub fn new(a: Box<Analysis>) -> Explorer {
+        let top = a.layers.len().saturating_sub(1) as u32;
+        let tree = Tree::compute(&a, top, Mode::Aggregate);
+        let mut e = Explorer {
+            expanded: vec![0; a.overlay.nodes.len()],
+            waste: waste::items(&a),
+            a,
+            tree,
+            sort: Sort::Size,
+            filter: Filter::All,
+            rows: Vec::new(),
+            focus: Pane::Tree,
+            layers: ListState {
+                sel: top as usize,
+                off: 0,
+            },
+            tree_list: ListState::default(),
+            waste_list: ListState::default(),
+            search: Search::default(),
+            saved_expanded: None,
+            order: None,
+            center: true,
+        };
+        // Open where the waste is: the paths of the biggest hidden files.
+        let biggest: Vec<u32> =
+            e.a.hidden
+                .iter()
+                .take(3)
+                .map(|h| e.a.overlay.inodes[h.inode as usize].node)
+                .collect();
+        for &node in &biggest {
+            e.tree.reveal(&e.a.overlay, &mut e.expanded, node, true);
+        }
+        e.rebuild();
+        if let Some(&node) = biggest.first() {
+            e.select_node(node, true);
+        }
+        e.waste_list.sel = e.next_selectable(0, 1).unwrap_or(0);
+        e
+    }
+
+    /// The 0-based layer the tree shows.
+    pub fn layer(&self) -> u32 {
+        self.tree.k
+    }
+
+    pub fn selected_row(&self) -> Option<Row> {
+        self.rows.get(self.tree_list.sel).copied()
+    }
+
+    /// Recompute the flattened rows, keeping the selected row if it is
+    /// still there.
+    pub fn rebuild(&mut self) {
+        let keep = self.selected_row();
+        self.rows = self.tree.flatten(
+            &self.a.overlay,
+            Some(&self.expanded),
+            self.sort,
+            self.filter,
+        );
+        if let Some(r) = keep {
+            if let Some(i) = self
+                .find_row(r.node, r.ghost)
+                .or_else(|| self.find_row(r.node, !r.ghost))
+            {
+                self.tree_list.sel = i;
+            }
+        }
+    }
+
+    fn find_row(&self, node: u32, ghost: bool) -> Option<usize> {
+        self.rows
+            .iter()
+            .position(|r| r.node == node && r.ghost == ghost)
+    }
+
+    /// Show the filesystem as of another layer (0-based).
+    pub fn set_layer(&mut self, k: u32) {
+        let k = k.min(self.a.layers.len().saturating_sub(1) as u32);
+        self.layers.sel = k as usize;
+        if k != self.tree.k {
+            self.tree = Tree::compute(&self.a, k, self.tree.mode);
+            self.invalidate();
+            self.rebuild();
+        }
+    }
+
+    pub fn set_mode(&mut self, mode: Mode) {
+        if mode != self.tree.mode {
+            self.tree = Tree::compute(&self.a, self.tree.k, mode);
+            self.invalidate();
+            self.rebuild();
+        }
+    }
+
+    fn toggle(&mut self, open: Option<bool>) {
+        let Some(r) = self.selected_row() else { return };
+        if !self.tree.has_kids(r.node, r.ghost) {
+            return;
+        }
+        let bit = if r.ghost {
+            EXPANDED_GHOST
+        } else {
+            EXPANDED_LIVE
+        };
+        let slot = &mut self.expanded[r.node as usize];
+        let now = *slot & bit != 0;
+        let want = open.unwrap_or(!now);
+        if want != now {
+            *slot ^= bit;
+            self.rebuild();
+        }
+    }
+
+    fn is_open(&self, r: Row) -> bool {
+        let bit = if r.ghost {
+            EXPANDED_GHOST
+        } else {
+            EXPANDED_LIVE
+        };
+        self.expanded[r.node as usize] & bit != 0
+    }
+
+    /// `l`: open, or step into an open directory.
+    fn expand_or_enter(&mut self) {
+        let Some(r) = self.selected_row() else { return };
+        if !self.tree.has_kids(r.node, r.ghost) {
+            return;
+        }
+        if self.is_open(r) {
+            if self
+                .rows
+                .get(self.tree_list.sel + 1)
+                .is_some_and(|n| n.depth > r.depth)
+            {
+                self.tree_list.sel += 1;
+            }
+        } else {
+            self.toggle(Some(true));
+        }
+    }
+
+    /// `h`: close, or step out to the parent row.
+    fn collapse_or_leave(&mut self) {
+        let Some(r) = self.selected_row() else { return };
+        if self.tree.has_kids(r.node, r.ghost) && self.is_open(r) {
+            self.toggle(Some(false));
+            return;
+        }
+        if r.depth == 0 {
+            return;
+        }
+        if let Some(i) = self.rows[..self.tree_list.sel]
+            .iter()
+            .rposition(|p| p.depth < r.depth)
+        {
+            self.tree_list.sel = i;
+        }
+    }
+
+    fn set_all(&mut self, open: bool) {
+        let v = if open {
+            EXPANDED_LIVE | EXPANDED_GHOST
+        } else {
+            0
+        };
+        self.expanded.iter_mut().for_each(|b| *b = v);
+        self.rebuild();
+    }
+
+    fn set_filter(&mut self, f: Filter) {
+        self.filter = f;
+        if f == Filter::All {
+            if let Some(saved) = self.saved_expanded.take() {
+                self.expanded = saved;
+            }
+        } else {
+            // Show every match: open the rows that hold some.
+            if self.saved_expanded.is_none() {
+                self.saved_expanded = Some(self.expanded.clone());
+            }
+            self.expanded
+                .iter_mut()
+                .for_each(|b| *b = EXPANDED_LIVE | EXPANDED_GHOST);
+        }
+        self.invalidate();
+        self.rebuild();
+    }
+
+    /// Select a (node, prefer ghost) row, opening what is above it.
+    fn select_node(&mut self, node: u32, ghost: bool) -> bool {
+        let (ghost, opened) = self
+            .tree
+            .reveal(&self.a.overlay, &mut self.expanded, node, ghost);
+        if opened {
+            self.rebuild();
+        }
+        let found = self
+            .find_row(node, ghost)
+            .or_else(|| self.find_row(node, !ghost));
+        if let Some(i) = found {
+            self.tree_list.sel = i;
+            self.center = true;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The tree's shape changed: search results and order are stale.
+    fn invalidate(&mut self) {
+        self.search.matches = None;
+        self.order = None;
+    }
+
+    /// The matches of the current query: narrowed from the previous ones
+    /// when the query only grew, else one scan of every row (whose order
+    /// is computed once per tree shape).
+    fn search_matches(&mut self) -> &Vec<(u32, bool)> {
+        let q = self.search.query.to_lowercase();
+        let fresh = self.search.matches.is_some() && self.search.matched == q;
+        if !fresh {
+            let o = &self.a.overlay;
+            let needle = q.as_bytes();
+            let narrowed = match &self.search.matches {
+                Some(prev)
+                    if !self.search.matched.is_empty() && q.starts_with(&self.search.matched) =>
+                {
+                    Some(self.tree.refine(o, prev, needle))
+                }
+                _ => None,
+            };
+            let m = match narrowed {
+                Some(m) => m,
+                None => {
+                    let order = self
+                        .order
+                        .get_or_insert_with(|| self.tree.flatten(o, None, self.sort, self.filter));
+                    self.tree.search(o, order, needle)
+                }
+            };
+            self.search.matches = Some(m);
+            self.search.matched = q;
+            self.search.current = 0;
+        }
+        self.search.matches.as_ref().expect("just set")
+    }
+
+    /// Go to the first match at or after the selected row (incremental),
+    /// or the next / previous one.
+    fn goto_match(&mut self, step: isize) -> Option<String> {
+        let sel = self.selected_row();
+        let matches = self.search_matches().clone();
+        if matches.is_empty() {
+            return Some(format!("no match for {}", self.search.query));
+        }
+        let cur = self.search.current.min(matches.len() - 1);
+        let idx = if step == 0 {
+            // From the selected row on: the row's own position among
+            // matches, if it is one, else the first match.
+            sel.and_then(|r| matches.iter().position(|&m| m == (r.node, r.ghost)))
+                .unwrap_or(0)
+        } else {
+            (cur as isize + step).rem_euclid(matches.len() as isize) as usize
+        };
+        self.search.current = idx;
+        let (node, ghost) = matches[idx];
+        self.select_node(node, ghost);
+        None
+    }
+
+    /// Enter on a waste item: select the layer that added it, then the
+    /// item in the tree.
+    fn jump(&mut self) -> Option<String> {
+        let item = *self.waste.get(self.waste_list.sel)?;
+        let t = waste::target(&self.a, item)?;
+        if let Some(k) = t.layer {
+            self.set_layer(k);
+        }
+        let Some(node) = t.node else {
+            self.focus = Pane::Layers;
+            return None;
+        };
+        if !self.select_node(node, false) && self.filter != Filter::All {
+            self.set_filter(Filter::All);
+            self.select_node(node, false);
+        }
+        self.focus = Pane::Tree;
+        None
+    }
+
+    fn next_selectable(&self, from: usize, dir: isize) -> Option<usize> {
+        let mut i = from as isize;
+        while i >= 0 && (i as usize) < self.waste.len() {
+            if !self.waste[i as usize].is_header() {
+                return Some(i as usize);
+            }
+            i += dir;
+        }
+        None
+    }
+
+    /// Move the focused list by `delta` (clamped).
+    fn move_in(&mut self, pane: Pane, delta: isize) {
+        match pane {
+            Pane::Layers => {
+                let n = self.a.layers.len();
+                if n > 0 {
+                    let k = clamp(self.layers.sel, delta, n);
+                    self.set_layer(k as u32);
+                }
+            }
+            Pane::Tree => {
+                self.tree_list.sel = clamp(self.tree_list.sel, delta, self.rows.len());
+            }
+            Pane::Waste => {
+                if self.waste.is_empty() {
+                    return;
+                }
+                let to = clamp(self.waste_list.sel, delta, self.waste.len());
+                let dir = if delta < 0 { -1 } else { 1 };
+                self.waste_list.sel = self
+                    .next_selectable(to, dir)
+                    .or_else(|| self.next_selectable(to, -dir))
+                    .unwrap_or(to);
+            }
+        }
+    }
+
+    fn fit(&mut self, areas: &Areas) {
+        self.layers.fit(self.a.layers.len(), areas.layers_rows());
+        let h = areas.list_rows(areas.tree);
+        if std::mem::take(&mut self.center) {
+            let sel = self.tree_list.sel;
+            if sel < self.tree_list.off || sel >= self.tree_list.off + h {
+                self.tree_list.off = sel.saturating_sub(h / 2);
+            }
+        }
+        self.tree_list.fit(self.rows.len(), h);
+        self.waste_list
+            .fit(self.waste.len(), areas.list_rows(areas.waste));
+    }
+}
+
+fn clamp(cur: usize, delta: isize, len: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    (cur as isize + delta).clamp(0, len as isize - 1) as usize
+}
+
+/// The one place the state changes.
+pub fn update(m: &mut Model, msg: Msg) {
+    match msg {
+        Msg::Resize(w, h) => m.size = (w, h),
+        Msg::Progress(p) => {
+            if let State::Loading(cur) = &mut m.state {
+                *cur = p;
+            }
+        }
+        Msg::Loaded(a) => {
+            if let Some(r) = &a.image.info.reference {
+                m.title = r.clone();
+            }
+            m.state = State::Ready(Box::new(Explorer::new(a)));
+        }
+        Msg::Failed(e) => m.state = State::Failed(e),
+        Msg::Key(k) => on_key(m, k),
+        Msg::Mouse(e) => on_mouse(m, e),
+    }
+    let areas = m.areas();
+    if let Some(e) = m.explorer_mut() {
+        e.fit(&areas);
+    }
+}
+
+fn on_key(m: &mut Model, k: KeyEvent) {
+    if k.kind != KeyEventKind::Press {
+        return;
+    }
+    // In raw mode Ctrl-C is a key: always quit.
+    if k.modifiers.contains(KeyModifiers::CONTROL) && matches!(k.code, KeyCode::Char('c' | 'C')) {
+        m.quit = true;
+        return;
+    }
+    m.message = None;
+    if m.help {
+        if matches!(k.code, KeyCode::Char('q')) {
+            m.quit = true;
+        }
+        m.help = false;
+        return;
+    }
+    let areas = m.areas();
+    let Model {
+        state,
+        quit,
+        help,
+        message,
+        ..
+    } = m;
+    let e = match state {
+        State::Ready(e) => e,
+        _ => {
+            if matches!(k.code, KeyCode::Char('q') | KeyCode::Esc) {
+                *quit = true;
+            }
+            return;
+        }
+    };
+
+    if e.search.editing {
+        match k.code {
+            KeyCode::Esc => {
+                e.search.editing = false;
+            }
+            KeyCode::Enter => {
+                e.search.editing = false;
+            }
+            KeyCode::Backspace => {
+                e.search.query.pop();
+                if !e.search.query.is_empty() {
+                    *message = e.goto_match(0);
+                }
+            }
+            KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
+                e.search.query.push(c);
+                *message = e.goto_match(0);
+            }
+            _ => {}
+        }
+        return;
+    }
+
+    let page = match e.focus {
+        Pane::Layers => areas.layers_rows(),
+        Pane::Tree => areas.list_rows(areas.tree),
+        Pane::Waste => areas.list_rows(areas.waste),
+    }
+    .max(1) as isize;
+    let focus = e.focus;
+    match k.code {
+        KeyCode::Char('q') | KeyCode::Esc => *quit = true,
+        KeyCode::Char('?') => *help = true,
+        KeyCode::Tab => e.focus = e.focus.next(),
+        KeyCode::BackTab => e.focus = e.focus.prev(),
+        KeyCode::Up | KeyCode::Char('k') => e.move_in(focus, -1),
+        KeyCode::Down | KeyCode::Char('j') => e.move_in(focus, 1),
+        KeyCode::PageUp => e.move_in(focus, -page),
+        KeyCode::PageDown => e.move_in(focus, page),
+        KeyCode::Home | KeyCode::Char('g') => e.move_in(focus, isize::MIN / 2),
+        KeyCode::End | KeyCode::Char('G') => e.move_in(focus, isize::MAX / 2),
+        KeyCode::Char('[') => e.move_in(Pane::Layers, -1),
+        KeyCode::Char(']') => e.move_in(Pane::Layers, 1),
+        KeyCode::Char('/') => {
+            e.focus = Pane::Tree;
+            e.search = Search {
+                editing: true,
+                ..Search::default()
+            };
+        }
+        KeyCode::Char('n') | KeyCode::Char('N') => {
+            if e.search.query.is_empty() {
+                *message = Some("no search: press / to search paths".into());
+            } else {
+                e.focus = Pane::Tree;
+                let step = if k.code == KeyCode::Char('n') { 1 } else { -1 };
+                *message = e.goto_match(step);
+            }
+        }
+        KeyCode::Char('f') => {
+            let f = e.filter.next();
+            e.set_filter(f);
+            *message = Some(format!("filter: {}", f.label()));
+        }
+        KeyCode::Char('s') => {
+            e.sort = match e.sort {
+                Sort::Size => Sort::Name,
+                Sort::Name => Sort::Size,
+            };
+            e.invalidate();
+            e.rebuild();
+        }
+        KeyCode::Char('a') => {
+            let mode = match e.tree.mode {
+                Mode::Aggregate => Mode::LayerOnly,
+                Mode::LayerOnly => Mode::Aggregate,
+            };
+            e.set_mode(mode);
+        }
+        KeyCode::Char('c') => e.set_all(false),
+        KeyCode::Char('e') => e.set_all(true),
+        KeyCode::Enter | KeyCode::Char(' ') | KeyCode::Char('l') | KeyCode::Right => match focus {
+            Pane::Tree => {
+                if k.code == KeyCode::Enter || k.code == KeyCode::Char(' ') {
+                    e.toggle(None)
+                } else {
+                    e.expand_or_enter()
+                }
+            }
+            Pane::Layers => e.focus = Pane::Tree,
+            Pane::Waste => *message = e.jump(),
+        },
+        KeyCode::Char('h') | KeyCode::Left if focus == Pane::Tree => e.collapse_or_leave(),
+        _ => {}
+    }
+}
+
+fn on_mouse(m: &mut Model, ev: MouseEvent) {
+    let areas = m.areas();
+    let Some(e) = m.explorer_mut() else { return };
+    let at = |r: Rect| {
+        ev.column >= r.x && ev.column < r.x + r.width && ev.row >= r.y && ev.row < r.y + r.height
+    };
+    let pane = if at(areas.layers) {
+        Pane::Layers
+    } else if at(areas.tree) {
+        Pane::Tree
+    } else if at(areas.waste) {
+        Pane::Waste
+    } else {
+        return;
+    };
+    match ev.kind {
+        MouseEventKind::ScrollDown => e.move_in(pane, 3),
+        MouseEventKind::ScrollUp => e.move_in(pane, -3),
+        MouseEventKind::Down(MouseButton::Left) => {
+            e.focus = pane;
+            let (area, first, off) = match pane {
+                Pane::Layers => (areas.layers, areas.layers.y + 2, e.layers.off),
+                Pane::Tree => (areas.tree, areas.tree.y + 1, e.tree_list.off),
+                Pane::Waste => (areas.waste, areas.waste.y + 1, e.waste_list.off),
+            };
+            if ev.row >= first && ev.row + 1 < area.y + area.height {
+                let target = off + (ev.row - first) as usize;
+                let cur = match pane {
+                    Pane::Layers => e.layers.sel,
+                    Pane::Tree => e.tree_list.sel,
+                    Pane::Waste => e.waste_list.sel,
+                };
+                e.move_in(pane, target as isize - cur as isize);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,27 @@
+//! The one integration-test binary (ripgrep's layout: `autotests = false`).
+//! Each module is one area of the tool, run against the real binary or the
+//! library crates; `support/` builds the inputs they share.
+
+mod support;
+
+mod analysis_figures;
+mod check_baseline;
+mod check_binary;
+mod check_budgets;
+mod check_dive;
+mod check_render;
+mod ci_doc_jobs;
+mod dive_figures;
+mod hostile_escapes;
+mod hostile_inputs;
+mod layer_scan;
+mod overlay_model;
+mod overlay_rules;
+mod report_formats;
+mod source_errors;
+mod source_formats;
+mod source_select;
+mod testdata_images;
+mod tui_e2e;
+mod tui_snapshots;
+mod tui_update;
