@@ -5,7 +5,7 @@
 
 use layerscope_core::analysis::{Analysis, CacheRules};
 use layerscope_core::layer::{self, ScanOptions};
-use layerscope_report::{self, Format};
+use layerscope_report::{self as report, Format};
 use layerscope_core::source::{Format as ImageFormat, Image, ImageInfo, Layer};
 use libfuzzer_sys::fuzz_target;
 

@@ -4,7 +4,7 @@
 #![no_main]
 
 use layerscope_core::analysis::{Analysis, CacheRules};
-use layerscope_report::{self, Format};
+use layerscope_report::{self as report, Format};
 use layerscope_core::source::{self, OpenOptions};
 use libfuzzer_sys::fuzz_target;
 

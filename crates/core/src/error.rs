@@ -41,6 +41,11 @@ pub enum Error {
     /// `--image`); the message lists the choices.
     #[error("{0}")]
     Usage(String),
+    /// A bug of ours, caught before it could print a backtrace over the
+    /// user's terminal (a worker thread panicked). Not the user's input: the
+    /// message says so, and a report of it is welcome.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl Error {

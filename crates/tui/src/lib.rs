@@ -191,9 +191,7 @@ where
         if !ACTIVE.load(Ordering::SeqCst) {
             // A panic on another thread restored the terminal: stop drawing.
             drop(guard);
-            return Err(Error::Usage(
-                "internal error: a panic ended the explorer".into(),
-            ));
+            return Err(Error::Internal("a panic ended the explorer".into()));
         }
         if dirty {
             guard.terminal.draw(|f| view(&model, f)).map_err(term_err)?;
@@ -234,9 +232,7 @@ where
                 }
                 Err(TryRecvError::Disconnected) => {
                     drop(guard);
-                    return Err(Error::Usage(
-                        "internal error: the analysis thread panicked".into(),
-                    ));
+                    return Err(Error::Internal("the analysis thread panicked".into()));
                 }
                 Err(TryRecvError::Empty) => {
                     let p = sink.snapshot();
