@@ -14,6 +14,7 @@ mod ci_doc_jobs;
 mod dive_figures;
 mod hostile_escapes;
 mod hostile_inputs;
+mod image_daemons;
 mod layer_scan;
 mod overlay_model;
 mod overlay_rules;

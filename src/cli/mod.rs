@@ -10,8 +10,9 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use layerscope_core::analysis::{Analysis, CacheRules};
 use layerscope_core::config::{Budget, Config, Size};
-use layerscope_core::source::{self, Input, OpenOptions, ProgressSink};
+use layerscope_core::source::{OpenOptions, ProgressSink};
 use layerscope_core::Error;
+use layerscope_fetch::{Daemons, SourceKind};
 use layerscope_report as report;
 use layerscope_report::check::{self, baseline, Budgets, DiveCi, Growth, MaxGrowth};
 
@@ -56,6 +57,21 @@ pub struct Common {
     /// Skip diff_id and blob digest verification
     #[arg(long)]
     pub no_verify: bool,
+    /// Where to look IMAGE up: file, docker, podman or registry (default: a
+    /// file or directory if one exists, else the Docker daemon, then Podman)
+    #[arg(long, value_name = "SOURCE", value_parser = source_kind)]
+    pub source: Option<SourceKind>,
+}
+
+fn source_kind(s: &str) -> Result<SourceKind, String> {
+    s.parse()
+}
+
+/// What the process was handed besides its arguments: the daemon clients
+/// (as a Docker CLI plugin, the CLI that started us, with its global flags).
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    pub daemons: Daemons,
 }
 
 #[derive(Args, Debug)]
@@ -212,10 +228,11 @@ pub fn load_config(common: &Common) -> Result<Config, Error> {
 }
 
 /// Open and analyse the image the common options name.
-pub fn analyse(common: &Common, config: &Config) -> Result<Analysis, Error> {
+pub fn analyse(common: &Common, config: &Config, ctx: &Context) -> Result<Analysis, Error> {
     let arg = common.image_path.as_deref().ok_or_else(|| {
         Error::Usage("no IMAGE given (a file, an OCI layout directory, or - for stdin)".into())
     })?;
+    let locator = layerscope_fetch::locate(arg, common.source)?;
     let rules = CacheRules::with_user_rules(&config.rules)?;
     let bar = progress::Bar::for_stderr();
     let opts = OpenOptions {
@@ -224,20 +241,22 @@ pub fn analyse(common: &Common, config: &Config) -> Result<Analysis, Error> {
         verify: !common.no_verify,
         progress: bar.clone().map(|b| b as Arc<dyn ProgressSink>),
     };
-    let image = source::open(&Input::from_arg(arg), &opts);
+    let image = layerscope_fetch::open(&locator, &ctx.daemons, &opts);
     if let Some(b) = &bar {
         b.finish();
     }
-    Ok(Analysis::new(image?, rules))
+    Ok(Analysis::new(image?.0, rules))
 }
 
 /// The interactive explorer: the analysis runs on its loader thread and
 /// reports progress to the screen; load errors come back here after the
 /// terminal is restored.
-fn explore(common: &Common, config: &Config) -> Result<(), Error> {
+fn explore(common: &Common, config: &Config, ctx: &Context) -> Result<(), Error> {
     let arg = common.image_path.clone().ok_or_else(|| {
         Error::Usage("no IMAGE given (a file, an OCI layout directory, or - for stdin)".into())
     })?;
+    let locator = layerscope_fetch::locate(&arg, common.source)?;
+    let daemons = ctx.daemons.clone();
     let rules = CacheRules::with_user_rules(&config.rules)?;
     let opts = OpenOptions {
         image: common.image.clone(),
@@ -250,10 +269,8 @@ fn explore(common: &Common, config: &Config) -> Result<(), Error> {
             progress: Some(progress),
             ..opts
         };
-        Ok(Analysis::new(
-            source::open(&Input::from_arg(&arg), &opts)?,
-            rules,
-        ))
+        let (image, _) = layerscope_fetch::open(&locator, &daemons, &opts)?;
+        Ok(Analysis::new(image, rules))
     })
 }
 
@@ -301,11 +318,11 @@ fn write_stdout(render: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result
     }
 }
 
-pub fn run(cli: Cli) -> Result<(), Failure> {
+pub fn run(cli: Cli, ctx: &Context) -> Result<(), Failure> {
     match cli.command {
         Some(Command::Report(args)) => {
             let config = load_config(&args.common)?;
-            let a = analyse(&args.common, &config)?;
+            let a = analyse(&args.common, &config, ctx)?;
             let mut format: report::Format = args.format.parse().map_err(Error::Usage)?;
             if let report::Format::Csv(t) = &mut format {
                 *t = args.csv_table.parse().map_err(Error::Usage)?;
@@ -313,20 +330,20 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             emit(args.output.as_deref(), |w| report::write(&a, format, w))?;
             Ok(())
         }
-        Some(Command::Check(args)) => run_check(*args),
+        Some(Command::Check(args)) => run_check(*args, ctx),
         None => {
             let config = load_config(&cli.common)?;
             if io::stdout().is_terminal() {
-                return Ok(explore(&cli.common, &config)?);
+                return Ok(explore(&cli.common, &config, ctx)?);
             }
-            let a = analyse(&cli.common, &config)?;
+            let a = analyse(&cli.common, &config, ctx)?;
             emit(None, |w| report::write(&a, report::Format::Text, w))?;
             Ok(())
         }
     }
 }
 
-fn run_check(args: CheckArgs) -> Result<(), Failure> {
+fn run_check(args: CheckArgs, ctx: &Context) -> Result<(), Failure> {
     let config = load_config(&args.common)?;
     let format: check::Format = args.format.parse().map_err(Error::Usage)?;
     // Every input is read before the image, so a typo fails fast.
@@ -340,7 +357,7 @@ fn run_check(args: CheckArgs) -> Result<(), Failure> {
         _ => None,
     };
     let budgets = Budgets::new(&config.budget, &args.budget(), dive, growth)?;
-    let a = analyse(&args.common, &config)?;
+    let a = analyse(&args.common, &config, ctx)?;
     budgets.validate(&a)?;
     let results = check::evaluate(&a, &budgets);
     emit(args.output.as_deref(), |w| {
