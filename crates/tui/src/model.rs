@@ -20,7 +20,6 @@ pub enum Msg {
     /// Loader progress (a snapshot; the runtime coalesces the sink's calls).
     Progress(Progress),
     Loaded(Box<Analysis>),
-    Failed(String),
 }
 
 impl Msg {
@@ -144,7 +143,6 @@ pub struct Explorer {
 
 pub enum State {
     Loading(Progress),
-    Failed(String),
     Ready(Box<Explorer>),
 }
 
@@ -567,7 +565,6 @@ pub fn update(m: &mut Model, msg: Msg) {
             }
             m.state = State::Ready(Box::new(Explorer::new(a)));
         }
-        Msg::Failed(e) => m.state = State::Failed(e),
         Msg::Key(k) => on_key(m, k),
         Msg::Mouse(e) => on_mouse(m, e),
     }

@@ -115,7 +115,6 @@ pub fn view(m: &Model, f: &mut Frame) {
     }
     match &m.state {
         State::Loading(p) => loading(m, p, f, area),
-        State::Failed(e) => failed(m, e, f, area),
         State::Ready(e) => {
             let areas = super::view::layout(area, e.a.layers.len());
             layers_pane(e, f, areas.layers);
@@ -190,25 +189,6 @@ fn loading(m: &Model, p: &Progress, f: &mut Frame, area: Rect) {
         )));
     }
     f.render_widget(Paragraph::new(lines), layers);
-}
-
-fn failed(m: &Model, e: &str, f: &mut Frame, area: Rect) {
-    let r = centered(area, 72, 8);
-    let block = Block::bordered()
-        .title(" layerscope ")
-        .padding(Padding::horizontal(1))
-        .border_style(Style::default().fg(Color::Red));
-    f.render_widget(
-        Paragraph::new(vec![
-            Line::raw(format!("Could not read {}:", esc(&m.title))),
-            Line::styled(esc(e).into_owned(), Style::default().fg(Color::Red)),
-            Line::raw(""),
-            Line::raw("Press q to quit."),
-        ])
-        .wrap(Wrap { trim: false })
-        .block(block),
-        r,
-    );
 }
 
 fn pane_block(title: String, focused: bool) -> Block<'static> {
