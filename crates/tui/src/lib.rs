@@ -9,16 +9,26 @@
 //! restores the terminal: on quit, on error, and on panic (a hook restores
 //! it before the panic message is printed). Ctrl-C arrives as a key in raw
 //! mode and quits.
+//!
+//! Dependencies run one way: `layout` (where panes go) knows nothing else;
+//! `model` uses `layout` and the `keys` table; `node_details` reads the
+//! model; `view/` (one file per pane) reads all of them and is read by none.
 
+mod ids;
+pub mod keys;
+mod layout;
 mod model;
+pub mod node_details;
 pub mod tree;
 mod view;
 pub mod waste;
 
+pub use layout::{layout, Areas, MIN_HEIGHT, MIN_WIDTH};
 pub use model::{
     update, Explorer, ListState, LoadedLayer, Model, Msg, Pane, Progress, Search, State,
 };
-pub use view::{layout, mode_string, view, Areas, MIN_HEIGHT, MIN_WIDTH};
+pub use node_details::{node_details, NodeDetails};
+pub use view::{mode_string, view};
 
 use std::io::{self, Stdout};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};

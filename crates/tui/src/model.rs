@@ -6,8 +6,8 @@ use ratatui::crossterm::event::{
 };
 use ratatui::layout::Rect;
 
+use super::layout::{layout, Areas};
 use super::tree::{Filter, Mode, Row, Sort, Tree, EXPANDED_GHOST, EXPANDED_LIVE};
-use super::view::{layout, Areas};
 use super::waste::{self, WasteItem};
 use layerscope_core::analysis::Analysis;
 
