@@ -305,3 +305,104 @@ pub fn status_hint() -> String {
     let texts: Vec<&str> = hints.into_iter().map(|(_, t)| t).collect();
     format!(" {}", texts.join("  "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PANES: [Pane; 3] = [Pane::Layers, Pane::Tree, Pane::Waste];
+
+    fn event(k: Key) -> KeyEvent {
+        match k {
+            Key::Code(c) => KeyEvent::new(c, KeyModifiers::NONE),
+            Key::Ctrl(c) => KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL),
+        }
+    }
+
+    /// The key a help line's name stands for.
+    fn named(name: &str) -> Key {
+        let code = match name {
+            "↑" => KeyCode::Up,
+            "↓" => KeyCode::Down,
+            "←" => KeyCode::Left,
+            "→" => KeyCode::Right,
+            "PgUp" => KeyCode::PageUp,
+            "PgDn" => KeyCode::PageDown,
+            "Home" => KeyCode::Home,
+            "End" => KeyCode::End,
+            "Tab" => KeyCode::Tab,
+            "Shift-Tab" => KeyCode::BackTab,
+            "Enter" => KeyCode::Enter,
+            "Space" => KeyCode::Char(' '),
+            "Esc" => KeyCode::Esc,
+            "Ctrl-C" => return Key::Ctrl('c'),
+            c if c.chars().count() == 1 => KeyCode::Char(c.chars().next().unwrap()),
+            other => panic!("help names an unknown key {other:?}"),
+        };
+        Key::Code(code)
+    }
+
+    #[test]
+    fn every_action_has_a_key_that_reaches_it() {
+        for &want in Action::ALL {
+            let reached = BINDINGS.iter().filter(|b| b.action == want).any(|b| {
+                let panes: Vec<Option<Pane>> = match b.pane {
+                    Some(p) => vec![Some(p)],
+                    None => PANES.iter().map(|&p| Some(p)).collect(),
+                };
+                b.keys
+                    .iter()
+                    .any(|&k| panes.iter().any(|&p| action(event(k), p) == Some(want)))
+            });
+            assert!(reached, "no key reaches {want:?}");
+        }
+    }
+
+    #[test]
+    fn every_key_the_help_names_is_handled() {
+        let names = help_lines()
+            .flat_map(|(keys, _)| keys.split_whitespace())
+            .chain(UNLISTED.iter().copied());
+        for name in names {
+            let k = event(named(name));
+            let handled = PANES.iter().any(|&p| action(k, Some(p)).is_some());
+            assert!(handled, "help names {name:?}, which does nothing");
+        }
+    }
+
+    #[test]
+    fn every_bound_key_is_in_the_help() {
+        let named: Vec<Key> = help_lines()
+            .flat_map(|(keys, _)| keys.split_whitespace())
+            .chain(UNLISTED.iter().copied())
+            .map(named)
+            .collect();
+        for b in BINDINGS {
+            for k in b.keys {
+                assert!(
+                    named.contains(k),
+                    "{k:?} ({:?}) is not in the help",
+                    b.action
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ctrl_c_quits_where_c_collapses() {
+        assert_eq!(action(event(CTRL_C), Some(Pane::Tree)), Some(Action::Quit));
+        assert_eq!(
+            action(event(Key::Code(KeyCode::Char('c'))), Some(Pane::Tree)),
+            Some(Action::CollapseAll)
+        );
+    }
+
+    #[test]
+    fn hint_and_help_keep_their_text() {
+        assert_eq!(
+            status_hint(),
+            " Tab pane  ↑↓ move  ⏎ open  / search  f filter  s sort  a changes  [ ] layer  ? help  q quit"
+        );
+        assert_eq!(help_lines().count(), 13);
+    }
+}
