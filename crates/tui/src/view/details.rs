@@ -12,7 +12,7 @@ use super::style::{esc, step_of, step_suffix, sz, REMOVED};
 use crate::model::{Explorer, Pane};
 use crate::node_details::{node_details, Hiding, NodeDetails, Shown, Touch};
 use crate::waste::WasteItem;
-use layerscope_core::analysis::{build_step, shorten};
+use layerscope_core::analysis::{build_step, shorten, Analysis, HiddenFile};
 use layerscope_core::escape::for_terminal;
 use layerscope_core::layer::EntryKind;
 use layerscope_core::overlay::Cause;
@@ -174,31 +174,7 @@ fn waste_lines(e: &Explorer) -> Vec<Line<'static>> {
     let bold = Style::default().add_modifier(Modifier::BOLD);
     match item {
         WasteItem::Header(_) => vec![],
-        WasteItem::Hidden(i) => {
-            let h = &a.hidden[i];
-            vec![
-                Line::styled(esc(&h.path).into_owned(), bold),
-                Line::raw(format!(
-                    "{} {} by L{}{}; added by L{}{}{}",
-                    sz(h.bytes),
-                    h.cause.as_str(),
-                    h.hidden_by,
-                    step_of(a, h.hidden_by, 50),
-                    h.added_by,
-                    step_of(a, h.added_by, 50),
-                    match &h.cache_rule {
-                        Some(r) => format!("; cache: {}", esc(r)),
-                        None => String::new(),
-                    }
-                )),
-                Line::raw(if h.churn {
-                    "package-database churn: rewritten by every install".to_string()
-                } else {
-                    "shipped in every pull, never visible in a container. Enter: show in tree"
-                        .to_string()
-                }),
-            ]
-        }
+        WasteItem::Hidden(i) => hidden_lines(a, &a.hidden[i]),
         WasteItem::Cache(i) => {
             let c = &a.cache[i];
             vec![
@@ -241,6 +217,32 @@ fn waste_lines(e: &Explorer) -> Vec<Line<'static>> {
             ]
         }
     }
+}
+
+/// A hidden file: who hid it, who added it, and why it matters.
+fn hidden_lines(a: &Analysis, h: &HiddenFile) -> Vec<Line<'static>> {
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    vec![
+        Line::styled(esc(&h.path).into_owned(), bold),
+        Line::raw(format!(
+            "{} {} by L{}{}; added by L{}{}{}",
+            sz(h.bytes),
+            h.cause.as_str(),
+            h.hidden_by,
+            step_of(a, h.hidden_by, 50),
+            h.added_by,
+            step_of(a, h.added_by, 50),
+            match &h.cache_rule {
+                Some(r) => format!("; cache: {}", esc(r)),
+                None => String::new(),
+            }
+        )),
+        Line::raw(if h.churn {
+            "package-database churn: rewritten by every install".to_string()
+        } else {
+            "shipped in every pull, never visible in a container. Enter: show in tree".to_string()
+        }),
+    ]
 }
 
 /// `drwxr-xr-x`, with setuid/setgid/sticky.
