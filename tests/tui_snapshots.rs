@@ -98,7 +98,7 @@ fn search_80x24() {
 }
 
 #[test]
-fn loading_and_failed_80x24() {
+fn loading_80x24() {
     let mut m = Model::new("images/app.tar", (80, 24));
     update(
         &mut m,
@@ -122,11 +122,6 @@ fn loading_and_failed_80x24() {
         }),
     );
     insta::assert_snapshot!("tui_loading_80x24", screen(&m));
-    update(
-        &mut m,
-        Msg::Failed("images/app.tar: layer 4: unexpected end of gzip stream".into()),
-    );
-    insta::assert_snapshot!("tui_failed_80x24", screen(&m));
 }
 
 #[test]

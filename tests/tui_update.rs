@@ -5,6 +5,9 @@
 use crate::support::tui_image;
 
 use layerscope_core::layer::display_path;
+use layerscope_core::layer::EntryKind;
+use layerscope_core::overlay::Cause;
+use layerscope_tui::node_details::{details_of, EntryMeta, NodeDetails, Touch};
 use layerscope_tui::tree::{flag, Filter, Mode, Sort, Tree};
 use layerscope_tui::waste::WasteItem;
 use layerscope_tui::{update, Model, Msg, Pane, State};
@@ -443,7 +446,7 @@ fn help_overlay_swallows_the_next_key() {
 }
 
 #[test]
-fn loading_progress_then_loaded_or_failed() {
+fn loading_progress_then_loaded_or_quit() {
     let mut m = Model::new("img.tar", (80, 24));
     let p = layerscope_tui::Progress {
         total_bytes: Some(100),
@@ -459,9 +462,8 @@ fn loading_progress_then_loaded_or_failed() {
     update(&mut m, Msg::Loaded(Box::new(tui_image::analysis())));
     assert!(m.explorer().is_some());
 
+    // q quits while loading (a load error ends `run`, which returns it).
     let mut m = Model::new("img.tar", (80, 24));
-    update(&mut m, Msg::Failed("img.tar: bad tar".into()));
-    assert!(matches!(&m.state, State::Failed(e) if e == "img.tar: bad tar"));
     keys(&mut m, "q");
     assert!(m.quit);
 }
@@ -608,4 +610,143 @@ fn edge_cases_show_ghosts_where_the_bytes_were() {
     let h1 = e.a.overlay.lookup(b"h1").unwrap();
     assert_eq!(e.tree.size(&e.a.overlay, h1, true), 0);
     assert_eq!(e.tree.row_flags(h1, true).0 & flag::REMOVED, flag::REMOVED);
+}
+
+/// The details of the row `/path` (`~/path`: its ghost row), every row open.
+fn details(m: &Model, want: &str) -> NodeDetails {
+    let e = m.explorer().unwrap();
+    let i = rows(m)
+        .iter()
+        .position(|p| p == want)
+        .unwrap_or_else(|| panic!("no row {want}"));
+    details_of(e, e.rows[i])
+}
+
+fn touch(layer: u32, kind: EntryKind, bytes: Option<u64>, gone: Option<(Cause, u32)>) -> Touch {
+    Touch {
+        layer,
+        kind,
+        bytes,
+        implied: false,
+        gone,
+    }
+}
+
+/// A file of the fixture: mode 0644, owner 0:0 (LayerTar's headers).
+fn file_meta() -> Option<EntryMeta> {
+    Some(EntryMeta {
+        kind: EntryKind::File,
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        link: None,
+    })
+}
+
+#[test]
+fn node_details_of_a_removed_file() {
+    // opt/model/weights.bin: 8000 bytes added by L3, whose directory L4's
+    // whiteout of opt/model removed.
+    let mut m = model();
+    keys(&mut m, "e");
+    let d = details(&m, "~/opt/model/weights.bin");
+    assert_eq!(d.path, "/opt/model/weights.bin");
+    let s = d.shown.expect("a version");
+    assert_eq!((s.kind, s.size, s.ghost), (EntryKind::File, 8000, true));
+    assert_eq!(s.entry, file_meta());
+    let h = s.hidden.expect("hidden bytes");
+    assert_eq!(
+        (h.bytes, h.cause, h.by, h.added_by),
+        (8000, Cause::Removed, 4, 3)
+    );
+    assert!(h
+        .by_step
+        .unwrap()
+        .starts_with("RUN rm -rf /var/lib/apt/lists/*"));
+    assert!(h
+        .added_step
+        .unwrap()
+        .starts_with("RUN pip install requests"));
+    assert_eq!(s.cache, None);
+    let hash = s.hash.expect("a content hash");
+    assert!(hash.len() == 32 && hash.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_eq!(
+        d.history,
+        [touch(
+            3,
+            EntryKind::File,
+            Some(8000),
+            Some((Cause::Removed, 4))
+        )]
+    );
+}
+
+#[test]
+fn node_details_of_an_overwritten_file_and_its_successor() {
+    // var/lib/dpkg/status: 100 bytes in L3, rewritten with 120 by L4.
+    let mut m = model();
+    keys(&mut m, "e");
+    let live = details(&m, "/var/lib/dpkg/status");
+    let s = live.shown.clone().unwrap();
+    assert_eq!((s.size, s.ghost, s.hidden), (120, false, None));
+    let history = [
+        touch(3, EntryKind::File, Some(100), Some((Cause::Overwritten, 4))),
+        touch(4, EntryKind::File, Some(120), None),
+    ];
+    assert_eq!(live.history, history);
+
+    let ghost = details(&m, "~/var/lib/dpkg/status");
+    let s = ghost.shown.unwrap();
+    assert_eq!((s.size, s.ghost), (100, true));
+    let h = s.hidden.unwrap();
+    assert_eq!(
+        (h.bytes, h.cause, h.by, h.added_by),
+        (100, Cause::Overwritten, 4, 3)
+    );
+    assert_eq!(ghost.history, history, "one path, one history");
+}
+
+#[test]
+fn node_details_of_cache_symlink_duplicate_and_implied_directory() {
+    let mut m = model();
+    keys(&mut m, "e");
+    // A live pip cache file (2000 bytes from L3).
+    let s = details(&m, "/root/.cache/pip/http/x").shown.unwrap();
+    assert_eq!((s.size, s.hidden.is_none()), (2000, true));
+    let c = s.cache.unwrap();
+    assert_eq!(c.rule, "pip");
+    assert!(c.remedy.contains("--no-cache-dir"), "{}", c.remedy);
+
+    // The symlink bin/ls -> busybox: no content, so no size or hash.
+    let d = details(&m, "/bin/ls");
+    let s = d.shown.unwrap();
+    assert_eq!((s.kind, s.size, s.hash), (EntryKind::Symlink, 0, None));
+    assert_eq!(s.entry.unwrap().link.as_deref(), Some(&b"busybox"[..]));
+    assert_eq!(d.history, [touch(1, EntryKind::Symlink, None, None)]);
+
+    // copy.py (L4) is a byte-for-byte copy of mod.py (L3): one hash.
+    let copy = details(&m, "/usr/lib/py/copy.py").shown.unwrap();
+    let orig = details(&m, "/usr/lib/py/mod.py").shown.unwrap();
+    assert_eq!((copy.size, orig.size), (400, 400));
+    assert_eq!(copy.hash, orig.hash);
+    assert_ne!(copy.hash, details(&m, "/etc/passwd").shown.unwrap().hash);
+
+    // usr has no entry: L1 implies it (usr/lib/libc.so); it holds 3000 +
+    // 400 + 400 bytes as of L4.
+    let d = details(&m, "/usr");
+    let s = d.shown.unwrap();
+    assert_eq!(
+        (s.kind, s.size, s.entry, s.hash),
+        (EntryKind::Dir, 3800, None, None)
+    );
+    assert_eq!(d.history[0].layer, 1);
+    assert!(d.history[0].implied);
+}
+
+#[test]
+fn the_details_pane_shows_the_selected_row() {
+    let m = model();
+    let e = m.explorer().unwrap();
+    let d = layerscope_tui::node_details(e).unwrap();
+    assert_eq!(d.path, "/opt/model/weights.bin", "the start selection");
 }

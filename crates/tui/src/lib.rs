@@ -9,16 +9,26 @@
 //! restores the terminal: on quit, on error, and on panic (a hook restores
 //! it before the panic message is printed). Ctrl-C arrives as a key in raw
 //! mode and quits.
+//!
+//! Dependencies run one way: `layout` (where panes go) knows nothing else;
+//! `model` uses `layout` and the `keys` table; `node_details` reads the
+//! model; `view/` (one file per pane) reads all of them and is read by none.
 
+mod ids;
+pub mod keys;
+mod layout;
 mod model;
+pub mod node_details;
 pub mod tree;
 mod view;
 pub mod waste;
 
+pub use layout::{layout, Areas, MIN_HEIGHT, MIN_WIDTH};
 pub use model::{
     update, Explorer, ListState, LoadedLayer, Model, Msg, Pane, Progress, Search, State,
 };
-pub use view::{layout, mode_string, view, Areas, MIN_HEIGHT, MIN_WIDTH};
+pub use node_details::{node_details, NodeDetails};
+pub use view::{mode_string, view};
 
 use std::io::{self, Stdout};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -170,17 +180,7 @@ where
     F: FnOnce(Arc<dyn ProgressSink>) -> Result<Analysis> + Send + 'static,
 {
     let sink = Arc::new(Sink::default());
-    let (tx, rx) = mpsc::channel();
-    {
-        let sink = sink.clone() as Arc<dyn ProgressSink>;
-        thread::Builder::new()
-            .name("layerscope-load".into())
-            .spawn(move || {
-                let _ = tx.send(load(sink));
-            })
-            .map_err(term_err)?;
-    }
-
+    let rx = spawn_loader(sink.clone(), load)?;
     let mut guard = Guard::enter().map_err(term_err)?;
     let size = guard.terminal.size().map_err(term_err)?;
     let mut model = Model::new(title, (size.width, size.height));
@@ -200,25 +200,7 @@ where
         if model.quit {
             break;
         }
-        if event::poll(Duration::from_millis(50)).map_err(term_err)? {
-            // Drain whatever is queued (a fast wheel or key repeat) before
-            // drawing again.
-            loop {
-                let msg = match event::read().map_err(term_err)? {
-                    Event::Key(k) => Some(Msg::Key(k)),
-                    Event::Mouse(m) => Some(Msg::Mouse(m)),
-                    Event::Resize(w, h) => Some(Msg::Resize(w, h)),
-                    _ => None,
-                };
-                if let Some(msg) = msg {
-                    update(&mut model, msg);
-                    dirty = true;
-                }
-                if model.quit || !event::poll(Duration::ZERO).map_err(term_err)? {
-                    break;
-                }
-            }
-        }
+        dirty |= read_events(&mut model)?;
         if loading {
             match rx.try_recv() {
                 Ok(Ok(a)) => {
@@ -247,4 +229,47 @@ where
     }
     drop(guard);
     Ok(())
+}
+
+/// Start the analysis on its own thread; its result arrives on the
+/// returned channel.
+fn spawn_loader<F>(sink: Arc<Sink>, load: F) -> Result<mpsc::Receiver<Result<Analysis>>>
+where
+    F: FnOnce(Arc<dyn ProgressSink>) -> Result<Analysis> + Send + 'static,
+{
+    let (tx, rx) = mpsc::channel();
+    let sink = sink as Arc<dyn ProgressSink>;
+    thread::Builder::new()
+        .name("layerscope-load".into())
+        .spawn(move || {
+            let _ = tx.send(load(sink));
+        })
+        .map_err(term_err)?;
+    Ok(rx)
+}
+
+/// Wait a little for terminal events and feed them to `update`. Returns
+/// whether any arrived (so the screen needs drawing).
+fn read_events(model: &mut Model) -> Result<bool> {
+    let mut any = false;
+    if event::poll(Duration::from_millis(50)).map_err(term_err)? {
+        // Drain whatever is queued (a fast wheel or key repeat) before
+        // drawing again.
+        loop {
+            let msg = match event::read().map_err(term_err)? {
+                Event::Key(k) => Some(Msg::Key(k)),
+                Event::Mouse(m) => Some(Msg::Mouse(m)),
+                Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+                _ => None,
+            };
+            if let Some(msg) = msg {
+                update(model, msg);
+                any = true;
+            }
+            if model.quit || !event::poll(Duration::ZERO).map_err(term_err)? {
+                break;
+            }
+        }
+    }
+    Ok(any)
 }

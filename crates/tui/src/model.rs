@@ -6,8 +6,9 @@ use ratatui::crossterm::event::{
 };
 use ratatui::layout::Rect;
 
+use super::keys::{self, Action};
+use super::layout::{layout, Areas};
 use super::tree::{Filter, Mode, Row, Sort, Tree, EXPANDED_GHOST, EXPANDED_LIVE};
-use super::view::{layout, Areas};
 use super::waste::{self, WasteItem};
 use layerscope_core::analysis::Analysis;
 
@@ -20,7 +21,6 @@ pub enum Msg {
     /// Loader progress (a snapshot; the runtime coalesces the sink's calls).
     Progress(Progress),
     Loaded(Box<Analysis>),
-    Failed(String),
 }
 
 impl Msg {
@@ -144,7 +144,6 @@ pub struct Explorer {
 
 pub enum State {
     Loading(Progress),
-    Failed(String),
     Ready(Box<Explorer>),
 }
 
@@ -567,7 +566,6 @@ pub fn update(m: &mut Model, msg: Msg) {
             }
             m.state = State::Ready(Box::new(Explorer::new(a)));
         }
-        Msg::Failed(e) => m.state = State::Failed(e),
         Msg::Key(k) => on_key(m, k),
         Msg::Mouse(e) => on_mouse(m, e),
     }
@@ -581,13 +579,14 @@ fn on_key(m: &mut Model, k: KeyEvent) {
     if k.kind != KeyEventKind::Press {
         return;
     }
-    // In raw mode Ctrl-C is a key: always quit.
-    if k.modifiers.contains(KeyModifiers::CONTROL) && matches!(k.code, KeyCode::Char('c' | 'C')) {
+    if keys::CTRL_C.matches(k) {
         m.quit = true;
         return;
     }
     m.message = None;
     if m.help {
+        // Any key closes the help; q (what the user is most likely to try)
+        // also quits.
         if matches!(k.code, KeyCode::Char('q')) {
             m.quit = true;
         }
@@ -602,110 +601,114 @@ fn on_key(m: &mut Model, k: KeyEvent) {
         message,
         ..
     } = m;
-    let e = match state {
-        State::Ready(e) => e,
-        _ => {
-            if matches!(k.code, KeyCode::Char('q') | KeyCode::Esc) {
-                *quit = true;
-            }
-            return;
+    let State::Ready(e) = state else {
+        // While loading, only quitting works.
+        if keys::action(k, None) == Some(Action::Quit) {
+            *quit = true;
         }
+        return;
     };
-
     if e.search.editing {
+        *message = e.on_search_key(k);
+        return;
+    }
+    let Some(action) = keys::action(k, Some(e.focus)) else {
+        return;
+    };
+    match action {
+        Action::Quit => *quit = true,
+        Action::Help => *help = true,
+        _ => *message = e.act(action, &areas),
+    }
+}
+
+impl Explorer {
+    /// A key while typing a search query: the query is text, so these keys
+    /// are not in the key table. Returns the status-bar message.
+    fn on_search_key(&mut self, k: KeyEvent) -> Option<String> {
         match k.code {
-            KeyCode::Esc => {
-                e.search.editing = false;
-            }
-            KeyCode::Enter => {
-                e.search.editing = false;
-            }
+            KeyCode::Esc | KeyCode::Enter => self.search.editing = false,
             KeyCode::Backspace => {
-                e.search.query.pop();
-                if !e.search.query.is_empty() {
-                    *message = e.goto_match(0);
+                self.search.query.pop();
+                if !self.search.query.is_empty() {
+                    return self.goto_match(0);
                 }
             }
             KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
-                e.search.query.push(c);
-                *message = e.goto_match(0);
+                self.search.query.push(c);
+                return self.goto_match(0);
             }
             _ => {}
         }
-        return;
+        None
     }
 
-    let page = match e.focus {
-        Pane::Layers => areas.layers_rows(),
-        Pane::Tree => areas.list_rows(areas.tree),
-        Pane::Waste => areas.list_rows(areas.waste),
-    }
-    .max(1) as isize;
-    let focus = e.focus;
-    match k.code {
-        KeyCode::Char('q') | KeyCode::Esc => *quit = true,
-        KeyCode::Char('?') => *help = true,
-        KeyCode::Tab => e.focus = e.focus.next(),
-        KeyCode::BackTab => e.focus = e.focus.prev(),
-        KeyCode::Up | KeyCode::Char('k') => e.move_in(focus, -1),
-        KeyCode::Down | KeyCode::Char('j') => e.move_in(focus, 1),
-        KeyCode::PageUp => e.move_in(focus, -page),
-        KeyCode::PageDown => e.move_in(focus, page),
-        KeyCode::Home | KeyCode::Char('g') => e.move_in(focus, isize::MIN / 2),
-        KeyCode::End | KeyCode::Char('G') => e.move_in(focus, isize::MAX / 2),
-        KeyCode::Char('[') => e.move_in(Pane::Layers, -1),
-        KeyCode::Char(']') => e.move_in(Pane::Layers, 1),
-        KeyCode::Char('/') => {
-            e.focus = Pane::Tree;
-            e.search = Search {
-                editing: true,
-                ..Search::default()
-            };
+    /// Do what a key of the table says (all but quit and help, which are
+    /// the model's). Returns the status-bar message.
+    fn act(&mut self, action: Action, areas: &Areas) -> Option<String> {
+        let focus = self.focus;
+        let page = match focus {
+            Pane::Layers => areas.layers_rows(),
+            Pane::Tree => areas.list_rows(areas.tree),
+            Pane::Waste => areas.list_rows(areas.waste),
         }
-        KeyCode::Char('n') | KeyCode::Char('N') => {
-            if e.search.query.is_empty() {
-                *message = Some("no search: press / to search paths".into());
-            } else {
-                e.focus = Pane::Tree;
-                let step = if k.code == KeyCode::Char('n') { 1 } else { -1 };
-                *message = e.goto_match(step);
+        .max(1) as isize;
+        match action {
+            Action::Quit | Action::Help => {}
+            Action::NextPane => self.focus = focus.next(),
+            Action::PrevPane => self.focus = focus.prev(),
+            Action::Up => self.move_in(focus, -1),
+            Action::Down => self.move_in(focus, 1),
+            Action::PageUp => self.move_in(focus, -page),
+            Action::PageDown => self.move_in(focus, page),
+            Action::First => self.move_in(focus, isize::MIN / 2),
+            Action::Last => self.move_in(focus, isize::MAX / 2),
+            Action::PrevLayer => self.move_in(Pane::Layers, -1),
+            Action::NextLayer => self.move_in(Pane::Layers, 1),
+            Action::Search => {
+                self.focus = Pane::Tree;
+                self.search = Search {
+                    editing: true,
+                    ..Search::default()
+                };
             }
-        }
-        KeyCode::Char('f') => {
-            let f = e.filter.next();
-            e.set_filter(f);
-            *message = Some(format!("filter: {}", f.label()));
-        }
-        KeyCode::Char('s') => {
-            e.sort = match e.sort {
-                Sort::Size => Sort::Name,
-                Sort::Name => Sort::Size,
-            };
-            e.invalidate();
-            e.rebuild();
-        }
-        KeyCode::Char('a') => {
-            let mode = match e.tree.mode {
+            Action::NextMatch => return self.next_match(1),
+            Action::PrevMatch => return self.next_match(-1),
+            Action::Filter => {
+                let f = self.filter.next();
+                self.set_filter(f);
+                return Some(format!("filter: {}", f.label()));
+            }
+            Action::Sort => {
+                self.sort = match self.sort {
+                    Sort::Size => Sort::Name,
+                    Sort::Name => Sort::Size,
+                };
+                self.invalidate();
+                self.rebuild();
+            }
+            Action::Changes => self.set_mode(match self.tree.mode {
                 Mode::Aggregate => Mode::LayerOnly,
                 Mode::LayerOnly => Mode::Aggregate,
-            };
-            e.set_mode(mode);
+            }),
+            Action::CollapseAll => self.set_all(false),
+            Action::ExpandAll => self.set_all(true),
+            Action::Toggle => self.toggle(None),
+            Action::Open => self.expand_or_enter(),
+            Action::Close => self.collapse_or_leave(),
+            Action::FocusTree => self.focus = Pane::Tree,
+            Action::Jump => return self.jump(),
         }
-        KeyCode::Char('c') => e.set_all(false),
-        KeyCode::Char('e') => e.set_all(true),
-        KeyCode::Enter | KeyCode::Char(' ') | KeyCode::Char('l') | KeyCode::Right => match focus {
-            Pane::Tree => {
-                if k.code == KeyCode::Enter || k.code == KeyCode::Char(' ') {
-                    e.toggle(None)
-                } else {
-                    e.expand_or_enter()
-                }
-            }
-            Pane::Layers => e.focus = Pane::Tree,
-            Pane::Waste => *message = e.jump(),
-        },
-        KeyCode::Char('h') | KeyCode::Left if focus == Pane::Tree => e.collapse_or_leave(),
-        _ => {}
+        None
+    }
+
+    /// `n` / `N`: the next or previous match of the last search.
+    fn next_match(&mut self, step: isize) -> Option<String> {
+        if self.search.query.is_empty() {
+            return Some("no search: press / to search paths".into());
+        }
+        self.focus = Pane::Tree;
+        self.goto_match(step)
     }
 }
 

@@ -10,7 +10,7 @@
 
 use layerscope_core::analysis::Analysis;
 use layerscope_core::layer::EntryKind;
-use layerscope_core::overlay::{Cause, Overlay, NONE};
+use layerscope_core::overlay::{Cause, Overlay, Version, NONE};
 
 /// The whole filesystem up to the layer, or only what the layer changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,125 +166,146 @@ fn existed_before(o: &Overlay, v: u32, k: u32) -> bool {
     false
 }
 
+/// Each node's own figures as of layer `k`: its visible version, its ghost
+/// version, their flags and bytes (the first pass of `Tree::compute`).
+fn own_figures(a: &Analysis, k: u32, agg: bool) -> Vec<NodeFig> {
+    let o = &a.overlay;
+    let mut figs = vec![NodeFig::default(); o.nodes.len()];
+    let mut seen = vec![false; o.inodes.len()];
+    for (id, ver) in o.versions.iter().enumerate() {
+        if ver.layer > k {
+            continue;
+        }
+        let v = id as u32;
+        let f = &mut figs[ver.node as usize];
+        let cache = ver.inode != NONE && a.classes[ver.inode as usize].rule.is_some();
+        if ver.visible_at(k) {
+            f.vis = v;
+            if ver.layer == k {
+                f.own_live |= if existed_before(o, v, k) {
+                    flag::MODIFIED
+                } else {
+                    flag::ADDED
+                };
+            }
+            if cache {
+                f.own_live |= flag::CACHE;
+            }
+            if ver.inode != NONE && (agg || ver.layer == k) && !seen[ver.inode as usize] {
+                seen[ver.inode as usize] = true;
+                f.live_size += o.inodes[ver.inode as usize].size;
+            }
+            continue;
+        }
+        let Some(g) = ver.gone else { continue };
+        if g.layer > k || g.cause == Cause::Merged || (!agg && g.layer != k) {
+            continue;
+        }
+        let bytes = hidden_bytes(o, ver, k, agg);
+        if bytes > 0 || g.layer == k {
+            f.ghost = v;
+            f.ghost_row = true;
+            f.ghost_own += bytes;
+            if bytes > 0 {
+                f.own_ghost |= flag::HIDDEN;
+            }
+            if g.layer == k {
+                f.own_ghost |= match g.cause {
+                    Cause::Overwritten => flag::OVERWRITTEN,
+                    _ => flag::REMOVED,
+                };
+            }
+            if cache {
+                f.own_ghost |= flag::CACHE;
+            }
+        }
+    }
+    figs
+}
+
+/// The bytes a gone version's ghost row shows as of layer `k`: its content,
+/// if this version carries the inode and the inode's last name is gone by
+/// then (in Aggregate mode), or went in `k` itself (LayerOnly).
+fn hidden_bytes(o: &Overlay, ver: &Version, k: u32, agg: bool) -> u64 {
+    if ver.inode == NONE {
+        return 0;
+    }
+    let ino = &o.inodes[ver.inode as usize];
+    let carries = ino.node == ver.node && ino.layer == ver.layer && ino.entry == ver.entry;
+    if carries
+        && ino
+            .gone
+            .is_some_and(|ig| ig.layer <= k && (agg || ig.layer == k))
+    {
+        ino.size
+    } else {
+        0
+    }
+}
+
+/// Which rows exist and what they hold, from the leaves up (the second
+/// pass of `Tree::compute`).
+fn roll_up(o: &Overlay, k: u32, agg: bool, figs: &mut [NodeFig]) {
+    // Bottom-up: a child's id is always greater than its parent's.
+    for n in (0..o.nodes.len()).rev() {
+        let mut f = figs[n];
+        let live_row = f.vis != NONE
+            && (n == 0
+                || agg
+                || o.versions[f.vis as usize].layer == k
+                || f.kids_live & flag::ROW != 0);
+        let live_dir = live_row && o.versions[f.vis as usize].kind == EntryKind::Dir;
+        if live_row {
+            f.live = f.vis;
+            f.own_live |= flag::ROW;
+        } else {
+            f.live = NONE;
+            f.own_live = 0;
+            f.live_size = 0;
+        }
+        // Ghosts below a live directory show under its live row; a live
+        // file holds no rows (ghosts of a directory it replaced show
+        // under its ghost row).
+        if live_dir {
+            f.kids_live |= f.kids_ghost;
+            f.kids_ghost = 0;
+        } else {
+            f.kids_live = 0;
+        }
+        if !f.ghost_row && f.kids_ghost & flag::ROW != 0 {
+            // A gone directory that holds ghosts.
+            f.ghost_row = true;
+            f.ghost = o
+                .history(n as u32)
+                .find(|&v| {
+                    let ver = &o.versions[v as usize];
+                    ver.layer <= k && ver.gone.is_some_and(|g| g.layer <= k)
+                })
+                .unwrap_or(o.nodes[n].last);
+        }
+        if f.ghost_row {
+            f.own_ghost |= flag::ROW;
+        }
+        f.ghost_size += f.ghost_own;
+        figs[n] = f;
+        let parent = o.nodes[n].parent;
+        if parent != NONE {
+            let p = &mut figs[parent as usize];
+            p.kids_live |= f.own_live | f.own_ghost | f.kids_live | f.kids_ghost;
+            p.kids_ghost |= f.own_ghost | f.kids_ghost;
+            p.live_size += f.live_size;
+            p.ghost_size += f.ghost_size;
+        }
+    }
+}
+
 impl Tree {
     /// One pass over the versions, one bottom-up pass over the nodes:
     /// O(versions + nodes), done once per (layer, mode).
     pub fn compute(a: &Analysis, k: u32, mode: Mode) -> Tree {
-        let o = &a.overlay;
         let agg = mode == Mode::Aggregate;
-        let mut figs = vec![NodeFig::default(); o.nodes.len()];
-        let mut seen = vec![false; o.inodes.len()];
-        for (id, ver) in o.versions.iter().enumerate() {
-            if ver.layer > k {
-                continue;
-            }
-            let v = id as u32;
-            let f = &mut figs[ver.node as usize];
-            let cache = ver.inode != NONE && a.classes[ver.inode as usize].rule.is_some();
-            if ver.visible_at(k) {
-                f.vis = v;
-                if ver.layer == k {
-                    f.own_live |= if existed_before(o, v, k) {
-                        flag::MODIFIED
-                    } else {
-                        flag::ADDED
-                    };
-                }
-                if cache {
-                    f.own_live |= flag::CACHE;
-                }
-                if ver.inode != NONE && (agg || ver.layer == k) && !seen[ver.inode as usize] {
-                    seen[ver.inode as usize] = true;
-                    f.live_size += o.inodes[ver.inode as usize].size;
-                }
-                continue;
-            }
-            let Some(g) = ver.gone else { continue };
-            if g.layer > k || g.cause == Cause::Merged || (!agg && g.layer != k) {
-                continue;
-            }
-            let mut bytes = 0;
-            if ver.inode != NONE {
-                let ino = &o.inodes[ver.inode as usize];
-                let carries =
-                    ino.node == ver.node && ino.layer == ver.layer && ino.entry == ver.entry;
-                if carries
-                    && ino
-                        .gone
-                        .is_some_and(|ig| ig.layer <= k && (agg || ig.layer == k))
-                {
-                    bytes = ino.size;
-                }
-            }
-            if bytes > 0 || g.layer == k {
-                f.ghost = v;
-                f.ghost_row = true;
-                f.ghost_own += bytes;
-                if bytes > 0 {
-                    f.own_ghost |= flag::HIDDEN;
-                }
-                if g.layer == k {
-                    f.own_ghost |= match g.cause {
-                        Cause::Overwritten => flag::OVERWRITTEN,
-                        _ => flag::REMOVED,
-                    };
-                }
-                if cache {
-                    f.own_ghost |= flag::CACHE;
-                }
-            }
-        }
-        // Bottom-up: a child's id is always greater than its parent's.
-        for n in (0..o.nodes.len()).rev() {
-            let mut f = figs[n];
-            let live_row = f.vis != NONE
-                && (n == 0
-                    || agg
-                    || o.versions[f.vis as usize].layer == k
-                    || f.kids_live & flag::ROW != 0);
-            let live_dir = live_row && o.versions[f.vis as usize].kind == EntryKind::Dir;
-            if live_row {
-                f.live = f.vis;
-                f.own_live |= flag::ROW;
-            } else {
-                f.live = NONE;
-                f.own_live = 0;
-                f.live_size = 0;
-            }
-            // Ghosts below a live directory show under its live row; a live
-            // file holds no rows (ghosts of a directory it replaced show
-            // under its ghost row).
-            if live_dir {
-                f.kids_live |= f.kids_ghost;
-                f.kids_ghost = 0;
-            } else {
-                f.kids_live = 0;
-            }
-            if !f.ghost_row && f.kids_ghost & flag::ROW != 0 {
-                // A gone directory that holds ghosts.
-                f.ghost_row = true;
-                f.ghost = o
-                    .history(n as u32)
-                    .find(|&v| {
-                        let ver = &o.versions[v as usize];
-                        ver.layer <= k && ver.gone.is_some_and(|g| g.layer <= k)
-                    })
-                    .unwrap_or(o.nodes[n].last);
-            }
-            if f.ghost_row {
-                f.own_ghost |= flag::ROW;
-            }
-            f.ghost_size += f.ghost_own;
-            figs[n] = f;
-            let parent = o.nodes[n].parent;
-            if parent != NONE {
-                let p = &mut figs[parent as usize];
-                p.kids_live |= f.own_live | f.own_ghost | f.kids_live | f.kids_ghost;
-                p.kids_ghost |= f.own_ghost | f.kids_ghost;
-                p.live_size += f.live_size;
-                p.ghost_size += f.ghost_size;
-            }
-        }
+        let mut figs = own_figures(a, k, agg);
+        roll_up(&a.overlay, k, agg, &mut figs);
         Tree { k, mode, figs }
     }
 
