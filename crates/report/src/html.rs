@@ -8,8 +8,8 @@ use std::io::{self, Write};
 
 use super::{layer_splits, LayerSplit};
 use layerscope_core::analysis::{shorten, Analysis};
-use layerscope_core::config::human;
 use layerscope_core::escape::{for_html, str_for_terminal};
+use layerscope_core::units::{human, pct, ratio_pct};
 
 /// How many rows of the long lists are shown.
 const TOP: usize = 50;
@@ -48,14 +48,6 @@ svg text { font: 12px system-ui, sans-serif; fill: var(--ink); }
 svg text.step { font: 11.5px ui-monospace, Menlo, monospace; fill: var(--muted); }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 "#;
-
-fn pct(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        "0.0%".into()
-    } else {
-        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
-    }
-}
 
 fn figure<W: Write + ?Sized>(
     w: &mut W,
@@ -183,8 +175,8 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
         "live",
         t.live_bytes,
         &format!(
-            "efficiency {:.1}% of {} content",
-            t.efficiency * 100.0,
+            "efficiency {} of {} content",
+            ratio_pct(t.efficiency),
             human(t.content_bytes)
         ),
         false,

@@ -6,8 +6,8 @@
 use std::io::{self, Write};
 
 use layerscope_core::analysis::{shorten, Analysis};
-use layerscope_core::config::human;
 use layerscope_core::escape::str_for_terminal;
+use layerscope_core::units::{human, pct, ratio_pct};
 
 /// How many rows of the long lists are shown.
 const TOP: usize = 20;
@@ -29,14 +29,6 @@ pub fn escape(s: &str) -> String {
         out.push(c);
     }
     out
-}
-
-fn pct(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        "0.0%".into()
-    } else {
-        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
-    }
 }
 
 pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
@@ -69,7 +61,7 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
         (
             "live",
             t.live_bytes,
-            format!("efficiency {:.1}%", t.efficiency * 100.0),
+            format!("efficiency {}", ratio_pct(t.efficiency)),
         ),
         (
             "wasted",

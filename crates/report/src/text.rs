@@ -4,19 +4,11 @@
 use std::io::{self, Write};
 
 use layerscope_core::analysis::{shorten, Analysis};
-use layerscope_core::config::human;
 use layerscope_core::escape::str_for_terminal as esc;
+use layerscope_core::units::{human, pct, ratio_pct};
 
 /// How many rows of each list the summary shows.
 const TOP: usize = 10;
-
-fn pct(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        "0.0%".into()
-    } else {
-        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
-    }
-}
 
 pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     let t = &a.totals;
@@ -44,10 +36,10 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     )?;
     writeln!(
         w,
-        "  content      {:>10}  live {}, efficiency {:.1}%",
+        "  content      {:>10}  live {}, efficiency {}",
         human(t.content_bytes),
         human(t.live_bytes),
-        t.efficiency * 100.0
+        ratio_pct(t.efficiency)
     )?;
     writeln!(
         w,

@@ -84,11 +84,7 @@ fn dash_or(b: u64) -> String {
 }
 
 fn pct(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        "0.0%".into()
-    } else {
-        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
-    }
+    layerscope_core::units::pct(part, whole)
 }
 
 const ADDED: Color = Color::Green;

@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 
 use super::{shorten, Analysis};
-use crate::config::human;
 use crate::layer::display_path;
 use crate::overlay::{Cause, NoteKind};
+use crate::units::human;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {

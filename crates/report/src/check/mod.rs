@@ -23,8 +23,9 @@ use std::path::Path;
 use globset::GlobSet;
 
 use layerscope_core::analysis::{glob_set, shorten, Analysis, HiddenFile};
-use layerscope_core::config::{human, Budget};
+use layerscope_core::config::Budget;
 use layerscope_core::error::{Error, Result};
+use layerscope_core::units::{self, human};
 
 pub use baseline::{Growth, MaxGrowth};
 pub use dive::{dive_values, DiveCi, DiveValues};
@@ -275,11 +276,7 @@ pub struct Charged {
 impl Charged {
     /// wasted / content * 100 (0 for no content).
     pub fn wasted_percent(&self) -> f64 {
-        if self.content_bytes == 0 {
-            0.0
-        } else {
-            self.wasted_bytes as f64 * 100.0 / self.content_bytes as f64
-        }
+        units::percent(self.wasted_bytes, self.content_bytes)
     }
 
     /// live / content (1 for no content, like the report).

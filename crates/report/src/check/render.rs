@@ -12,8 +12,8 @@ use super::{
 use crate::md::escape as md;
 use crate::Report;
 use layerscope_core::analysis::Analysis;
-use layerscope_core::config::human;
 use layerscope_core::escape::str_for_terminal as esc;
+use layerscope_core::units::human;
 
 /// `check --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
