@@ -23,6 +23,23 @@ pub enum CsvTable {
     Findings,
 }
 
+impl CsvTable {
+    /// Every `--csv-table` name, in the order `--help` lists them.
+    pub const NAMES: &'static [&'static str] =
+        &["layers", "hidden", "cache", "duplicates", "findings"];
+
+    /// The table's name in [`CsvTable::NAMES`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CsvTable::Layers => "layers",
+            CsvTable::Hidden => "hidden",
+            CsvTable::Cache => "cache",
+            CsvTable::Duplicates => "duplicates",
+            CsvTable::Findings => "findings",
+        }
+    }
+}
+
 impl std::str::FromStr for CsvTable {
     type Err = String;
     fn from_str(s: &str) -> Result<CsvTable, String> {
@@ -33,7 +50,8 @@ impl std::str::FromStr for CsvTable {
             "duplicates" => Ok(CsvTable::Duplicates),
             "findings" => Ok(CsvTable::Findings),
             other => Err(format!(
-                "unknown CSV table {other:?} (layers, hidden, cache, duplicates, findings)"
+                "unknown CSV table {other:?} ({})",
+                CsvTable::NAMES.join(", ")
             )),
         }
     }
@@ -47,7 +65,7 @@ enum Cell<'a> {
 }
 
 /// A text cell as it is written: escaped, formula-guarded, quoted.
-pub fn field(s: &str) -> String {
+fn field(s: &str) -> String {
     let s = str_for_terminal(s);
     let guarded = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
@@ -226,4 +244,26 @@ fn findings<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field;
+
+    #[test]
+    fn field_quoting_escaping_and_formula_guard() {
+        // RFC 4180: quote fields with , " CR LF; double the quotes.
+        assert_eq!(field("plain"), "plain");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        // Control characters are kept as data, escaped: no raw ESC or newline.
+        assert_eq!(field("a\x1b[31mb\nc"), r"a\x1b[31mb\x0ac");
+        // Formula injection.
+        assert_eq!(field("=1+1"), "'=1+1");
+        assert_eq!(field("+1"), "'+1");
+        assert_eq!(field("-1"), "'-1");
+        assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(field("=a,b"), "\"'=a,b\"");
+        assert_eq!(field("/a=b"), "/a=b");
+    }
 }
