@@ -3,7 +3,7 @@
 
 use crate::support::images;
 
-use layerscope_report::check::dive::{evaluate, parse_dive_bytes};
+use layerscope_report::check::dive::evaluate;
 use layerscope_report::check::{dive_values, DiveCi, DiveValues, Measure, Status};
 
 fn parse(text: &str) -> DiveCi {
@@ -73,23 +73,6 @@ fn newer_kebab_case_keys() {
     assert_eq!(ci.lowest_efficiency, Some(0.8));
     assert_eq!(ci.highest_wasted_bytes, Some(5 * 1024 * 1024));
     assert_eq!(ci.highest_user_wasted_percent, Some(0.05));
-}
-
-#[test]
-fn sizes_are_read_like_dive_reads_them() {
-    assert_eq!(parse_dive_bytes("20MB"), Ok(20_000_000));
-    assert_eq!(parse_dive_bytes("20 mb"), Ok(20_000_000));
-    assert_eq!(parse_dive_bytes("20M"), Ok(20_000_000));
-    assert_eq!(parse_dive_bytes("20MiB"), Ok(20_971_520));
-    assert_eq!(parse_dive_bytes("20Mi"), Ok(20_971_520));
-    assert_eq!(parse_dive_bytes("1.5kB"), Ok(1_500));
-    assert_eq!(parse_dive_bytes("1,000,000"), Ok(1_000_000));
-    assert_eq!(parse_dive_bytes("42"), Ok(42));
-    assert_eq!(parse_dive_bytes("42 B"), Ok(42));
-    assert_eq!(parse_dive_bytes("1GB"), Ok(1_000_000_000));
-    assert!(parse_dive_bytes("MB").is_err());
-    assert!(parse_dive_bytes("12XB").is_err());
-    assert!(parse_dive_bytes("-5MB").is_err());
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::process::Command;
 use images::{antipatterns, hostile, lean};
 use layerscope_core::analysis::Analysis;
 use layerscope_core::config::{Budget, Config};
-use layerscope_report::check::render::{gh_data, gh_property, write, xml, Format};
+use layerscope_report::check::render::{write, Format};
 use layerscope_report::check::{evaluate, Budgets, DiveCi};
 
 const FAILING: &str = r#"
@@ -253,21 +253,4 @@ fn hostile_names_are_escaped_in_every_format() {
     // joined with a real (escaped) line break.
     assert!(gh.contains("%250A"), "{gh}");
     assert!(gh.contains("%0A"), "{gh}");
-}
-
-#[test]
-fn github_escaping_rules() {
-    assert_eq!(gh_data("50% a\r\nb"), "50%25 a%0D%0Ab");
-    assert_eq!(gh_property("a: b, c%\n"), "a%3A b%2C c%25%0A");
-    assert_eq!(gh_data("a:b,c"), "a:b,c");
-}
-
-#[test]
-fn xml_escaping_rules() {
-    assert_eq!(
-        xml(r#"<a href="x">&'"#),
-        "&lt;a href=&quot;x&quot;&gt;&amp;&apos;"
-    );
-    // XML 1.0 cannot carry these at all, not even as references.
-    assert_eq!(xml("a\x1bb\x00c"), r"a\x1bb\x00c");
 }

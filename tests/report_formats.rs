@@ -5,7 +5,7 @@ use crate::support::images;
 
 use images::{antipatterns, hostile};
 use layerscope_core::analysis::Analysis;
-use layerscope_report::{self as report, csv::field, layer_splits, CsvTable, Format, LayerSplit};
+use layerscope_report::{self as report, layer_splits, CsvTable, Format, LayerSplit};
 use scraper::{Html, Selector};
 
 fn render(a: &Analysis, f: Format) -> String {
@@ -67,20 +67,6 @@ fn csv_layer_rows_hold_the_exact_figures() {
 
 #[test]
 fn csv_quoting_escaping_and_formula_guard() {
-    // RFC 4180: quote fields with , " CR LF; double the quotes.
-    assert_eq!(field("plain"), "plain");
-    assert_eq!(field("a,b"), "\"a,b\"");
-    assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
-    // Control characters are kept as data, escaped: no raw ESC or newline.
-    assert_eq!(field("a\x1b[31mb\nc"), r"a\x1b[31mb\x0ac");
-    // Formula injection.
-    assert_eq!(field("=1+1"), "'=1+1");
-    assert_eq!(field("+1"), "'+1");
-    assert_eq!(field("-1"), "'-1");
-    assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");
-    assert_eq!(field("=a,b"), "\"'=a,b\"");
-    assert_eq!(field("/a=b"), "/a=b");
-
     let a = hostile();
     let out = render(&a, Format::Csv(CsvTable::Hidden));
     assert!(!out.contains('\x1b'));
@@ -323,4 +309,67 @@ fn html_snapshot() {
 #[test]
 fn html_snapshot_of_hostile_names() {
     insta::assert_snapshot!("report_html_hostile", render(&hostile(), Format::Html));
+}
+
+/// The binary takes its `--format` and `--csv-table` names from the
+/// libraries' lists: every name there (and every hidden alias) is accepted
+/// on a real image and writes something, and each name parses back to
+/// itself.
+#[test]
+fn every_format_name_is_accepted_by_the_binary() {
+    use layerscope_report::check;
+    use std::process::Command;
+
+    let img = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/basic/docker-archive.tar"
+    );
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_layerscope"))
+            .args(args)
+            .output()
+            .unwrap();
+        (out.status.code(), out.stdout, out.stderr)
+    };
+
+    for name in Format::NAMES {
+        assert_eq!(name.parse::<Format>().unwrap().as_str(), *name);
+    }
+    for name in check::Format::NAMES {
+        assert_eq!(name.parse::<check::Format>().unwrap().as_str(), *name);
+    }
+    for name in CsvTable::NAMES {
+        assert_eq!(name.parse::<CsvTable>().unwrap().as_str(), *name);
+    }
+
+    let aliases = |a: &'static [(&'static str, &'static str)]| a.iter().map(|(alias, _)| *alias);
+    for name in Format::NAMES
+        .iter()
+        .copied()
+        .chain(aliases(Format::ALIASES))
+    {
+        let (code, out, err) = run(&["report", img, "--format", name]);
+        let err = String::from_utf8_lossy(&err);
+        assert_eq!(code, Some(0), "report --format {name}: {err}");
+        assert!(!out.is_empty(), "report --format {name} wrote nothing");
+    }
+    for table in CsvTable::NAMES {
+        let (code, out, err) = run(&["report", img, "--format", "csv", "--csv-table", table]);
+        let err = String::from_utf8_lossy(&err);
+        assert_eq!(code, Some(0), "--csv-table {table}: {err}");
+        assert!(!out.is_empty(), "--csv-table {table} wrote nothing");
+    }
+    for name in check::Format::NAMES
+        .iter()
+        .copied()
+        .chain(aliases(check::Format::ALIASES))
+    {
+        // The default budget passes or fails; either way it is reported.
+        let (code, out, err) = run(&["check", img, "--format", name]);
+        let err = String::from_utf8_lossy(&err);
+        assert!(matches!(code, Some(0 | 1)), "check --format {name}: {err}");
+        assert!(!out.is_empty(), "check --format {name} wrote nothing");
+    }
+    // An unknown name is still a usage error (exit 2), from clap.
+    assert_eq!(run(&["report", img, "--format", "xml"]).0, Some(2));
 }

@@ -7,6 +7,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, Parser, Subcommand};
 use layerscope_core::analysis::{Analysis, CacheRules};
 use layerscope_core::config::{Budget, Config, Size};
@@ -79,11 +80,12 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub common: Common,
     /// Output format
-    #[arg(long, short = 'f', default_value = "text", value_parser = ["text", "json", "csv", "md", "html"])]
+    #[arg(long, short = 'f', default_value = "text",
+          value_parser = names(report::Format::NAMES, report::Format::ALIASES))]
     pub format: String,
     /// With --format csv: which table
     #[arg(long, value_name = "TABLE", default_value = "layers",
-          value_parser = ["layers", "hidden", "cache", "duplicates", "findings"])]
+          value_parser = names(report::CsvTable::NAMES, &[]))]
     pub csv_table: String,
     /// Write to FILE (atomically) instead of stdout; - is stdout
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -95,7 +97,8 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub common: Common,
     /// Output format
-    #[arg(long, short = 'f', default_value = "text", value_parser = ["text", "json", "junit", "md", "github"])]
+    #[arg(long, short = 'f', default_value = "text",
+          value_parser = names(check::Format::NAMES, check::Format::ALIASES))]
     pub format: String,
     /// Write to FILE (atomically) instead of stdout; - is stdout
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -139,6 +142,18 @@ pub struct CheckArgs {
     /// With --baseline: largest allowed growth of size_bytes, e.g. 5% or 20MB
     #[arg(long, value_name = "PERCENT|SIZE", requires = "baseline")]
     pub max_growth: Option<MaxGrowth>,
+}
+
+/// A value parser over one of the libraries' lists of names: the names
+/// are offered (and listed by `--help`), each alias is accepted as a hidden
+/// spelling of its name, so clap and `FromStr` agree on what is valid.
+fn names(names: &[&'static str], aliases: &[(&'static str, &'static str)]) -> PossibleValuesParser {
+    PossibleValuesParser::new(names.iter().map(|&name| {
+        aliases
+            .iter()
+            .filter(|(_, to)| *to == name)
+            .fold(PossibleValue::new(name), |v, (alias, _)| v.alias(*alias))
+    }))
 }
 
 fn parse_cache_limit(s: &str) -> Result<(String, Size), String> {
@@ -467,6 +482,25 @@ mod tests {
             panic!("not check")
         };
         assert_eq!(args.max_growth, Some(MaxGrowth::Percent(5.0)));
+    }
+
+    #[test]
+    fn format_names_come_from_the_libraries_and_aliases_stay_hidden() {
+        let parse = |cmd: &str, f: &str| Cli::try_parse_from(["layerscope", cmd, "i", "-f", f]);
+        for f in report::Format::NAMES.iter().chain(&["markdown"]) {
+            assert!(parse("report", f).is_ok(), "report {f}");
+        }
+        for f in check::Format::NAMES.iter().chain(&["markdown"]) {
+            assert!(parse("check", f).is_ok(), "check {f}");
+        }
+        assert!(parse("report", "junit").is_err());
+        assert!(parse("check", "html").is_err());
+        let help = match parse("report", "nope") {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("nope parsed"),
+        };
+        assert!(help.contains("text, json, csv, md, html"), "{help}");
+        assert!(!help.contains("markdown"), "{help}");
     }
 
     #[test]

@@ -21,5 +21,6 @@ pub mod escape;
 pub mod layer;
 pub mod overlay;
 pub mod source;
+pub mod units;
 
 pub use error::{Error, Result};

@@ -8,8 +8,8 @@ use std::io::{self, Write};
 
 use super::{layer_splits, LayerSplit};
 use layerscope_core::analysis::{shorten, Analysis};
-use layerscope_core::config::human;
 use layerscope_core::escape::{for_html, str_for_terminal};
+use layerscope_core::units::{human, pct, ratio_pct};
 
 /// How many rows of the long lists are shown.
 const TOP: usize = 50;
@@ -48,14 +48,6 @@ svg text { font: 12px system-ui, sans-serif; fill: var(--ink); }
 svg text.step { font: 11.5px ui-monospace, Menlo, monospace; fill: var(--muted); }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 "#;
-
-fn pct(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        "0.0%".into()
-    } else {
-        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
-    }
-}
 
 fn figure<W: Write + ?Sized>(
     w: &mut W,
@@ -140,7 +132,18 @@ fn chart<W: Write + ?Sized>(a: &Analysis, splits: &[LayerSplit], w: &mut W) -> i
 }
 
 pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
-    let t = &a.totals;
+    head(a, w)?;
+    figures(a, w)?;
+    layers(a, w)?;
+    cache(a, w)?;
+    hidden(a, w)?;
+    duplicates(a, w)?;
+    findings(a, w)?;
+    footer(w)
+}
+
+/// The page head, the image's name and what it is.
+fn head<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     let info = &a.image.info;
     let name = info.reference.as_deref().unwrap_or("(unnamed image)");
     writeln!(w, "<!DOCTYPE html>")?;
@@ -167,7 +170,12 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
         facts.push(format!("config {}", h(d)));
     }
     writeln!(w, r#"<div class="sub">{}</div>"#, facts.join(" · "))?;
+    Ok(())
+}
 
+/// The four headline figures.
+fn figures<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+    let t = &a.totals;
     writeln!(w, r#"<section class="figures">"#)?;
     figure(
         w,
@@ -183,8 +191,8 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
         "live",
         t.live_bytes,
         &format!(
-            "efficiency {:.1}% of {} content",
-            t.efficiency * 100.0,
+            "efficiency {} of {} content",
+            ratio_pct(t.efficiency),
             human(t.content_bytes)
         ),
         false,
@@ -215,7 +223,11 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
         t.recoverable_bytes > 0,
     )?;
     writeln!(w, "</section>")?;
+    Ok(())
+}
 
+/// The layer chart and table.
+fn layers<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     writeln!(w, "<h2>Layers</h2>")?;
     writeln!(
         w,
@@ -245,79 +257,94 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
         )?;
     }
     writeln!(w, "</tbody></table>")?;
+    Ok(())
+}
 
-    if !a.cache.is_empty() {
-        writeln!(w, "<h2>Cache</h2>")?;
+fn cache<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+    if a.cache.is_empty() {
+        return Ok(());
+    }
+    writeln!(w, "<h2>Cache</h2>")?;
+    writeln!(
+        w,
+        r#"<table id="cache"><thead><tr><th>rule</th><th class="num">live</th><th class="num">hidden</th><th class="num">files</th><th>remedy</th></tr></thead><tbody>"#
+    )?;
+    for c in &a.cache {
         writeln!(
             w,
-            r#"<table id="cache"><thead><tr><th>rule</th><th class="num">live</th><th class="num">hidden</th><th class="num">files</th><th>remedy</th></tr></thead><tbody>"#
+            r#"<tr><td>{}</td><td class="num" data-bytes="{}">{}</td><td class="num" data-bytes="{}">{}</td><td class="num">{}</td><td>{}</td></tr>"#,
+            h(&c.rule),
+            c.live_bytes,
+            human(c.live_bytes),
+            c.hidden_bytes,
+            human(c.hidden_bytes),
+            c.files,
+            h(&c.remedy)
         )?;
-        for c in &a.cache {
-            writeln!(
-                w,
-                r#"<tr><td>{}</td><td class="num" data-bytes="{}">{}</td><td class="num" data-bytes="{}">{}</td><td class="num">{}</td><td>{}</td></tr>"#,
-                h(&c.rule),
-                c.live_bytes,
-                human(c.live_bytes),
-                c.hidden_bytes,
-                human(c.hidden_bytes),
-                c.files,
-                h(&c.remedy)
-            )?;
-        }
-        writeln!(w, "</tbody></table>")?;
     }
+    writeln!(w, "</tbody></table>")?;
+    Ok(())
+}
 
-    if !a.hidden.is_empty() {
-        writeln!(w, "<h2>Top hidden files <small>(shipped in every pull, never seen in a container)</small></h2>")?;
+fn hidden<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+    if a.hidden.is_empty() {
+        return Ok(());
+    }
+    writeln!(w, "<h2>Top hidden files <small>(shipped in every pull, never seen in a container)</small></h2>")?;
+    writeln!(
+        w,
+        r#"<table id="hidden"><thead><tr><th class="num">bytes</th><th>cause</th><th class="num">added by</th><th class="num">hidden by</th><th>path</th></tr></thead><tbody>"#
+    )?;
+    for x in a.hidden.iter().take(TOP) {
         writeln!(
             w,
-            r#"<table id="hidden"><thead><tr><th class="num">bytes</th><th>cause</th><th class="num">added by</th><th class="num">hidden by</th><th>path</th></tr></thead><tbody>"#
+            r#"<tr><td class="num" data-bytes="{}">{}</td><td>{}{}</td><td class="num">{}</td><td class="num">{}</td><td class="path">{}</td></tr>"#,
+            x.bytes,
+            human(x.bytes),
+            x.cause.as_str(),
+            if x.churn { " (churn)" } else { "" },
+            x.added_by,
+            x.hidden_by,
+            h(&x.path)
         )?;
-        for x in a.hidden.iter().take(TOP) {
-            writeln!(
-                w,
-                r#"<tr><td class="num" data-bytes="{}">{}</td><td>{}{}</td><td class="num">{}</td><td class="num">{}</td><td class="path">{}</td></tr>"#,
-                x.bytes,
-                human(x.bytes),
-                x.cause.as_str(),
-                if x.churn { " (churn)" } else { "" },
-                x.added_by,
-                x.hidden_by,
-                h(&x.path)
-            )?;
-        }
-        writeln!(w, "</tbody></table>")?;
-        if a.hidden.len() > TOP {
-            writeln!(
-                w,
-                "<p>… and {} more (see <code>--format json</code>).</p>",
-                a.hidden.len() - TOP
-            )?;
-        }
     }
-
-    if !a.duplicates.is_empty() {
-        writeln!(w, "<h2>Duplicates</h2>")?;
+    writeln!(w, "</tbody></table>")?;
+    if a.hidden.len() > TOP {
         writeln!(
             w,
-            r#"<table id="duplicates"><thead><tr><th class="num">wasted</th><th class="num">copies</th><th class="num">each</th><th>paths</th></tr></thead><tbody>"#
+            "<p>… and {} more (see <code>--format json</code>).</p>",
+            a.hidden.len() - TOP
         )?;
-        for d in a.duplicates.iter().take(TOP) {
-            let paths: Vec<String> = d.paths.iter().map(|p| h(p)).collect();
-            writeln!(
-                w,
-                r#"<tr><td class="num" data-bytes="{}">{}</td><td class="num">{}</td><td class="num">{}</td><td class="path">{}</td></tr>"#,
-                d.wasted_bytes,
-                human(d.wasted_bytes),
-                d.paths.len(),
-                human(d.bytes_each),
-                paths.join("<br>")
-            )?;
-        }
-        writeln!(w, "</tbody></table>")?;
     }
+    Ok(())
+}
 
+fn duplicates<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+    if a.duplicates.is_empty() {
+        return Ok(());
+    }
+    writeln!(w, "<h2>Duplicates</h2>")?;
+    writeln!(
+        w,
+        r#"<table id="duplicates"><thead><tr><th class="num">wasted</th><th class="num">copies</th><th class="num">each</th><th>paths</th></tr></thead><tbody>"#
+    )?;
+    for d in a.duplicates.iter().take(TOP) {
+        let paths: Vec<String> = d.paths.iter().map(|p| h(p)).collect();
+        writeln!(
+            w,
+            r#"<tr><td class="num" data-bytes="{}">{}</td><td class="num">{}</td><td class="num">{}</td><td class="path">{}</td></tr>"#,
+            d.wasted_bytes,
+            human(d.wasted_bytes),
+            d.paths.len(),
+            human(d.bytes_each),
+            paths.join("<br>")
+        )?;
+    }
+    writeln!(w, "</tbody></table>")?;
+    Ok(())
+}
+
+fn findings<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     writeln!(w, "<h2>Findings</h2>")?;
     writeln!(w, r#"<section id="findings">"#)?;
     if a.findings.is_empty() {
@@ -334,6 +361,10 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
         )?;
     }
     writeln!(w, "</section>")?;
+    Ok(())
+}
+
+fn footer<W: Write + ?Sized>(w: &mut W) -> io::Result<()> {
     writeln!(
         w,
         "<footer>layerscope {} · exact bytes from the layer tars, nothing estimated</footer>",

@@ -27,6 +27,27 @@ pub enum Format {
     Html,
 }
 
+impl Format {
+    /// Every `report --format` name (interface.md), in the order `--help`
+    /// lists them: the one list the CLI and [`FromStr`](std::str::FromStr)
+    /// share.
+    pub const NAMES: &'static [&'static str] = &["text", "json", "csv", "md", "html"];
+
+    /// Other spellings accepted but not advertised: (alias, name).
+    pub const ALIASES: &'static [(&'static str, &'static str)] = &[("markdown", "md")];
+
+    /// The format's name in [`Format::NAMES`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Csv(_) => "csv",
+            Format::Md => "md",
+            Format::Html => "html",
+        }
+    }
+}
+
 impl std::str::FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Format, String> {
@@ -37,7 +58,8 @@ impl std::str::FromStr for Format {
             "md" | "markdown" => Ok(Format::Md),
             "html" => Ok(Format::Html),
             other => Err(format!(
-                "unknown report format {other:?} (text, json, csv, md, html)"
+                "unknown report format {other:?} ({})",
+                Format::NAMES.join(", ")
             )),
         }
     }

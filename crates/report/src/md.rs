@@ -6,8 +6,8 @@
 use std::io::{self, Write};
 
 use layerscope_core::analysis::{shorten, Analysis};
-use layerscope_core::config::human;
 use layerscope_core::escape::str_for_terminal;
+use layerscope_core::units::{human, pct, ratio_pct};
 
 /// How many rows of the long lists are shown.
 const TOP: usize = 20;
@@ -31,16 +31,18 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-fn pct(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        "0.0%".into()
-    } else {
-        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
-    }
+pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+    title(a, w)?;
+    figures(a, w)?;
+    layers(a, w)?;
+    cache(a, w)?;
+    hidden(a, w)?;
+    duplicates(a, w)?;
+    findings(a, w)
 }
 
-pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
-    let t = &a.totals;
+/// The image and what it is.
+fn title<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     let info = &a.image.info;
     writeln!(
         w,
@@ -57,6 +59,12 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     }
     writeln!(w, "{}", facts.join(", "))?;
     writeln!(w)?;
+    Ok(())
+}
+
+/// The headline figures as a table.
+fn figures<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+    let t = &a.totals;
     writeln!(w, "| Figure | Bytes | |")?;
     writeln!(w, "|---|---:|---|")?;
     let rows: [(&str, u64, String); 7] = [
@@ -69,7 +77,7 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
         (
             "live",
             t.live_bytes,
-            format!("efficiency {:.1}%", t.efficiency * 100.0),
+            format!("efficiency {}", ratio_pct(t.efficiency)),
         ),
         (
             "wasted",
@@ -96,7 +104,10 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     for (name, bytes, note) in rows {
         writeln!(w, "| {name} | {} | {} |", human(bytes), note)?;
     }
+    Ok(())
+}
 
+fn layers<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     writeln!(w)?;
     writeln!(w, "## Layers")?;
     writeln!(w)?;
@@ -118,69 +129,84 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
             escape(&shorten(&a.step(l.index).unwrap_or_default(), 80))
         )?;
     }
+    Ok(())
+}
 
-    if !a.cache.is_empty() {
-        writeln!(w)?;
-        writeln!(w, "## Cache")?;
-        writeln!(w)?;
-        writeln!(w, "| Rule | Live | Hidden | Files | Remedy |")?;
-        writeln!(w, "|---|---:|---:|---:|---|")?;
-        for c in &a.cache {
-            writeln!(
-                w,
-                "| {} | {} | {} | {} | {} |",
-                escape(&c.rule),
-                human(c.live_bytes),
-                human(c.hidden_bytes),
-                c.files,
-                escape(&c.remedy)
-            )?;
-        }
+fn cache<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+    if a.cache.is_empty() {
+        return Ok(());
     }
-
-    if !a.hidden.is_empty() {
-        writeln!(w)?;
-        writeln!(w, "## Top hidden files (shipped, never seen)")?;
-        writeln!(w)?;
-        writeln!(w, "| Bytes | Cause | Added by | Hidden by | Path |")?;
-        writeln!(w, "|---:|---|---:|---:|---|")?;
-        for h in a.hidden.iter().take(TOP) {
-            writeln!(
-                w,
-                "| {} | {}{} | {} | {} | {} |",
-                human(h.bytes),
-                h.cause.as_str(),
-                if h.churn { " (churn)" } else { "" },
-                h.added_by,
-                h.hidden_by,
-                escape(&h.path)
-            )?;
-        }
-        if a.hidden.len() > TOP {
-            writeln!(w)?;
-            writeln!(w, "… and {} more.", a.hidden.len() - TOP)?;
-        }
+    writeln!(w)?;
+    writeln!(w, "## Cache")?;
+    writeln!(w)?;
+    writeln!(w, "| Rule | Live | Hidden | Files | Remedy |")?;
+    writeln!(w, "|---|---:|---:|---:|---|")?;
+    for c in &a.cache {
+        writeln!(
+            w,
+            "| {} | {} | {} | {} | {} |",
+            escape(&c.rule),
+            human(c.live_bytes),
+            human(c.hidden_bytes),
+            c.files,
+            escape(&c.remedy)
+        )?;
     }
+    Ok(())
+}
 
-    if !a.duplicates.is_empty() {
-        writeln!(w)?;
-        writeln!(w, "## Duplicates")?;
-        writeln!(w)?;
-        writeln!(w, "| Wasted | Copies | Each | Paths |")?;
-        writeln!(w, "|---:|---:|---:|---|")?;
-        for d in a.duplicates.iter().take(TOP) {
-            let paths: Vec<String> = d.paths.iter().map(|p| escape(p)).collect();
-            writeln!(
-                w,
-                "| {} | {} | {} | {} |",
-                human(d.wasted_bytes),
-                d.paths.len(),
-                human(d.bytes_each),
-                paths.join("<br>")
-            )?;
-        }
+fn hidden<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+    if a.hidden.is_empty() {
+        return Ok(());
     }
+    writeln!(w)?;
+    writeln!(w, "## Top hidden files (shipped, never seen)")?;
+    writeln!(w)?;
+    writeln!(w, "| Bytes | Cause | Added by | Hidden by | Path |")?;
+    writeln!(w, "|---:|---|---:|---:|---|")?;
+    for h in a.hidden.iter().take(TOP) {
+        writeln!(
+            w,
+            "| {} | {}{} | {} | {} | {} |",
+            human(h.bytes),
+            h.cause.as_str(),
+            if h.churn { " (churn)" } else { "" },
+            h.added_by,
+            h.hidden_by,
+            escape(&h.path)
+        )?;
+    }
+    if a.hidden.len() > TOP {
+        writeln!(w)?;
+        writeln!(w, "… and {} more.", a.hidden.len() - TOP)?;
+    }
+    Ok(())
+}
 
+fn duplicates<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+    if a.duplicates.is_empty() {
+        return Ok(());
+    }
+    writeln!(w)?;
+    writeln!(w, "## Duplicates")?;
+    writeln!(w)?;
+    writeln!(w, "| Wasted | Copies | Each | Paths |")?;
+    writeln!(w, "|---:|---:|---:|---|")?;
+    for d in a.duplicates.iter().take(TOP) {
+        let paths: Vec<String> = d.paths.iter().map(|p| escape(p)).collect();
+        writeln!(
+            w,
+            "| {} | {} | {} | {} |",
+            human(d.wasted_bytes),
+            d.paths.len(),
+            human(d.bytes_each),
+            paths.join("<br>")
+        )?;
+    }
+    Ok(())
+}
+
+fn findings<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     writeln!(w)?;
     writeln!(w, "## Findings")?;
     writeln!(w)?;

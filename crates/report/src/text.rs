@@ -4,21 +4,24 @@
 use std::io::{self, Write};
 
 use layerscope_core::analysis::{shorten, Analysis};
-use layerscope_core::config::human;
 use layerscope_core::escape::str_for_terminal as esc;
+use layerscope_core::units::{human, pct, ratio_pct};
 
 /// How many rows of each list the summary shows.
 const TOP: usize = 10;
 
-fn pct(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        "0.0%".into()
-    } else {
-        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
-    }
+pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+    summary(a, w)?;
+    dive(a, w)?;
+    layers(a, w)?;
+    cache(a, w)?;
+    hidden(a, w)?;
+    duplicates(a, w)?;
+    findings(a, w)
 }
 
-pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+/// The image, then one line per headline figure.
+fn summary<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     let t = &a.totals;
     let info = &a.image.info;
     let name = info.reference.as_deref().unwrap_or("(unnamed image)");
@@ -44,10 +47,10 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     )?;
     writeln!(
         w,
-        "  content      {:>10}  live {}, efficiency {:.1}%",
+        "  content      {:>10}  live {}, efficiency {}",
         human(t.content_bytes),
         human(t.live_bytes),
-        t.efficiency * 100.0
+        ratio_pct(t.efficiency)
     )?;
     writeln!(
         w,
@@ -69,9 +72,13 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
         human(t.cache_live_bytes),
         human(t.duplicate_bytes)
     )?;
+    Ok(())
+}
 
+/// dive 0.13's figures, or why dive would refuse the image.
+fn dive<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     match &a.dive.refusal {
-        Some(why) => writeln!(w, "  dive 0.13    would refuse this image: {}", esc(why))?,
+        Some(why) => writeln!(w, "  dive 0.13    would refuse this image: {}", esc(why)),
         None => {
             let d = &a.dive.figures;
             writeln!(
@@ -80,10 +87,12 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
                 d.efficiency * 100.0,
                 d.wasted_bytes,
                 d.user_wasted_percent
-            )?
+            )
         }
     }
+}
 
+fn layers<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     writeln!(w)?;
     writeln!(w, "Layers")?;
     writeln!(
@@ -105,58 +114,73 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
             esc(&shorten(&step, 70))
         )?;
     }
+    Ok(())
+}
 
-    if !a.cache.is_empty() {
-        writeln!(w)?;
-        writeln!(w, "Cache")?;
-        for c in a.cache.iter().take(TOP) {
-            writeln!(
-                w,
-                "  {:<13} {:>10} live  {:>10} hidden  {:>6} files",
-                esc(&c.rule),
-                human(c.live_bytes),
-                human(c.hidden_bytes),
-                c.files
-            )?;
-            writeln!(w, "      -> {}", esc(&c.remedy))?;
-        }
+fn cache<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+    if a.cache.is_empty() {
+        return Ok(());
     }
-
-    if !a.hidden.is_empty() {
-        writeln!(w)?;
-        writeln!(w, "Top hidden files (shipped, never seen)")?;
-        for h in a.hidden.iter().take(TOP) {
-            writeln!(
-                w,
-                "  {:>10}  {:<11}  layer {} -> {}{}  {}",
-                human(h.bytes),
-                h.cause.as_str(),
-                h.added_by,
-                h.hidden_by,
-                if h.churn { "  (churn)" } else { "" },
-                esc(&h.path)
-            )?;
-        }
-        if a.hidden.len() > TOP {
-            writeln!(w, "  … and {} more", a.hidden.len() - TOP)?;
-        }
+    writeln!(w)?;
+    writeln!(w, "Cache")?;
+    for c in a.cache.iter().take(TOP) {
+        writeln!(
+            w,
+            "  {:<13} {:>10} live  {:>10} hidden  {:>6} files",
+            esc(&c.rule),
+            human(c.live_bytes),
+            human(c.hidden_bytes),
+            c.files
+        )?;
+        writeln!(w, "      -> {}", esc(&c.remedy))?;
     }
+    Ok(())
+}
 
-    if !a.duplicates.is_empty() {
-        writeln!(w)?;
-        writeln!(w, "Duplicates")?;
-        for d in a.duplicates.iter().take(5) {
-            writeln!(
-                w,
-                "  {:>10}  {} copies of {}: {}",
-                human(d.wasted_bytes),
-                d.paths.len(),
-                human(d.bytes_each),
-                esc(&shorten(&d.paths.join(", "), 100))
-            )?;
-        }
+fn hidden<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+    if a.hidden.is_empty() {
+        return Ok(());
     }
+    writeln!(w)?;
+    writeln!(w, "Top hidden files (shipped, never seen)")?;
+    for h in a.hidden.iter().take(TOP) {
+        writeln!(
+            w,
+            "  {:>10}  {:<11}  layer {} -> {}{}  {}",
+            human(h.bytes),
+            h.cause.as_str(),
+            h.added_by,
+            h.hidden_by,
+            if h.churn { "  (churn)" } else { "" },
+            esc(&h.path)
+        )?;
+    }
+    if a.hidden.len() > TOP {
+        writeln!(w, "  … and {} more", a.hidden.len() - TOP)?;
+    }
+    Ok(())
+}
 
+fn duplicates<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+    if a.duplicates.is_empty() {
+        return Ok(());
+    }
+    writeln!(w)?;
+    writeln!(w, "Duplicates")?;
+    for d in a.duplicates.iter().take(5) {
+        writeln!(
+            w,
+            "  {:>10}  {} copies of {}: {}",
+            human(d.wasted_bytes),
+            d.paths.len(),
+            human(d.bytes_each),
+            esc(&shorten(&d.paths.join(", "), 100))
+        )?;
+    }
+    Ok(())
+}
+
+fn findings<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     writeln!(w)?;
     if a.findings.is_empty() {
         writeln!(w, "No findings.")?;

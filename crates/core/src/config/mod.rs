@@ -8,7 +8,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-pub use size::{human, parse_size, Size};
+/// Kept here for older callers: sizes for people live in [`crate::units`].
+pub use crate::units::human;
+pub use size::{parse_size, Size};
 
 use crate::error::{Error, Result};
 

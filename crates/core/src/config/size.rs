@@ -105,31 +105,6 @@ impl<'de> Deserialize<'de> for Size {
     }
 }
 
-/// Human-readable bytes for text output: decimal units like docker, with
-/// the exact byte count left to JSON.
-pub fn human(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
-    if bytes < 1000 {
-        return format!("{bytes} B");
-    }
-    let mut v = bytes as f64;
-    let mut unit = "B";
-    for u in UNITS {
-        if v < 1000.0 {
-            break;
-        }
-        v /= 1000.0;
-        unit = u;
-    }
-    if v < 10.0 {
-        format!("{v:.2} {unit}")
-    } else if v < 100.0 {
-        format!("{v:.1} {unit}")
-    } else {
-        format!("{v:.0} {unit}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,14 +130,5 @@ mod tests {
         assert!(parse_size("12XB").is_err());
         assert!(parse_size("1.2.3GB").is_err());
         assert!(parse_size("99999999999999999999GB").is_err());
-    }
-
-    #[test]
-    fn human_sizes() {
-        assert_eq!(human(999), "999 B");
-        assert_eq!(human(1_000), "1.00 kB");
-        assert_eq!(human(18_200_000), "18.2 MB");
-        assert_eq!(human(1_234_567_890), "1.23 GB");
-        assert_eq!(human(250_000_000), "250 MB");
     }
 }

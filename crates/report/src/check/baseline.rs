@@ -10,8 +10,9 @@ use super::{layer_label, CheckResult, Measure, Offender, Status};
 use crate::json::SCHEMA_VERSION;
 use crate::Report;
 use layerscope_core::analysis::{build_step, shorten, Analysis};
-use layerscope_core::config::{human, parse_size};
+use layerscope_core::config::parse_size;
 use layerscope_core::error::{Error, Result};
+use layerscope_core::units::human;
 
 /// How much `size_bytes` may grow.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -115,7 +115,7 @@ fn ratio(v: &str, key: &str, file: &str) -> Result<f64> {
 /// Bytes as dive reads them: a number (`,` allowed) then an optional unit:
 /// `B`, `kB`/`k`, `MB`/`M`, ... (10^n) or `KiB`/`Ki`, `MiB`/`Mi`, ... (2^n),
 /// case-insensitive; fractions are allowed and rounded down.
-pub fn parse_dive_bytes(s: &str) -> std::result::Result<u64, String> {
+fn parse_dive_bytes(s: &str) -> std::result::Result<u64, String> {
     let end = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
         .unwrap_or(s.len());
@@ -309,4 +309,26 @@ pub fn evaluate(ci: &DiveCi, values: Option<&DiveValues>) -> Vec<CheckResult> {
         ),
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_dive_bytes;
+
+    #[test]
+    fn sizes_are_read_like_dive_reads_them() {
+        assert_eq!(parse_dive_bytes("20MB"), Ok(20_000_000));
+        assert_eq!(parse_dive_bytes("20 mb"), Ok(20_000_000));
+        assert_eq!(parse_dive_bytes("20M"), Ok(20_000_000));
+        assert_eq!(parse_dive_bytes("20MiB"), Ok(20_971_520));
+        assert_eq!(parse_dive_bytes("20Mi"), Ok(20_971_520));
+        assert_eq!(parse_dive_bytes("1.5kB"), Ok(1_500));
+        assert_eq!(parse_dive_bytes("1,000,000"), Ok(1_000_000));
+        assert_eq!(parse_dive_bytes("42"), Ok(42));
+        assert_eq!(parse_dive_bytes("42 B"), Ok(42));
+        assert_eq!(parse_dive_bytes("1GB"), Ok(1_000_000_000));
+        assert!(parse_dive_bytes("MB").is_err());
+        assert!(parse_dive_bytes("12XB").is_err());
+        assert!(parse_dive_bytes("-5MB").is_err());
+    }
 }

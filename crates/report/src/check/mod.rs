@@ -15,6 +15,7 @@ pub mod baseline;
 pub mod dive;
 pub mod render;
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -23,8 +24,9 @@ use std::path::Path;
 use globset::GlobSet;
 
 use layerscope_core::analysis::{glob_set, shorten, Analysis, HiddenFile};
-use layerscope_core::config::{human, Budget};
+use layerscope_core::config::Budget;
 use layerscope_core::error::{Error, Result};
+use layerscope_core::units::{self, human};
 
 pub use baseline::{Growth, MaxGrowth};
 pub use dive::{dive_values, DiveCi, DiveValues};
@@ -275,11 +277,7 @@ pub struct Charged {
 impl Charged {
     /// wasted / content * 100 (0 for no content).
     pub fn wasted_percent(&self) -> f64 {
-        if self.content_bytes == 0 {
-            0.0
-        } else {
-            self.wasted_bytes as f64 * 100.0 / self.content_bytes as f64
-        }
+        units::percent(self.wasted_bytes, self.content_bytes)
     }
 
     /// live / content (1 for no content, like the report).
@@ -363,196 +361,272 @@ fn result(
     }
 }
 
+/// What every budget rule reads: the analysis, the budgets, and the
+/// figures they are charged with (computed once for all rules).
+struct Ctx<'a> {
+    a: &'a Analysis,
+    b: &'a Budgets,
+    charged: Charged,
+    /// The waste rules' offenders, shared by the three of them.
+    waste_offenders: OnceCell<Vec<Offender>>,
+}
+
+impl Ctx<'_> {
+    fn waste_offenders(&self) -> Vec<Offender> {
+        self.waste_offenders
+            .get_or_init(|| waste_offenders(self.a, self.b))
+            .clone()
+    }
+}
+
+/// One budget rule: a result when its key is in force (or, for a family
+/// of rules such as the cache rules, one result per member).
+enum Rule {
+    One(fn(&Ctx) -> Option<CheckResult>),
+    Many(fn(&Ctx) -> Vec<CheckResult>),
+}
+
+/// Every rule, in the order its results are reported.
+const RULES: &[Rule] = &[
+    Rule::One(max_size),
+    Rule::One(max_layers),
+    Rule::One(max_layer_size),
+    Rule::One(max_wasted),
+    Rule::One(max_wasted_percent),
+    Rule::One(min_efficiency),
+    Rule::Many(cache_rules),
+    Rule::Many(dive_rules),
+    Rule::One(max_growth),
+];
+
 /// Measure every budget in force against the analysis, in a fixed order:
 /// size, layers, waste, efficiency, cache rules, dive rules, growth.
 pub fn evaluate(a: &Analysis, b: &Budgets) -> Vec<CheckResult> {
-    let bud = &b.budget;
-    let t = &a.totals;
-    let base = b.base_layers();
+    let ctx = Ctx {
+        a,
+        b,
+        charged: charged(a, b),
+        waste_offenders: OnceCell::new(),
+    };
     let mut out = Vec::new();
-    let c = charged(a, b);
-
-    if let Some(limit) = bud.max_size {
-        let fail = t.size_bytes > limit.0;
-        let mut layers: Vec<_> = a.layers.iter().collect();
-        layers.sort_by(|x, y| y.size_bytes.cmp(&x.size_bytes).then(x.index.cmp(&y.index)));
-        let mut offenders: Vec<Offender> = layers
-            .iter()
-            .take(3)
-            .map(|l| Offender {
-                what: layer_label(a, l.index),
-                bytes: l.size_bytes,
-                layer: Some(l.index),
-                remedy: None,
-            })
-            .collect();
-        if t.recoverable_bytes > 0 {
-            offenders.push(Offender {
-                what: format!(
-                    "recoverable: wasted {}, live cache {}, duplicates {}",
-                    human(t.wasted_bytes),
-                    human(t.cache_live_bytes),
-                    human(t.duplicate_bytes)
-                ),
-                bytes: t.recoverable_bytes,
-                layer: None,
-                remedy: Some("see the findings of `layerscope report`".into()),
-            });
+    for rule in RULES {
+        match rule {
+            Rule::One(f) => out.extend(f(&ctx)),
+            Rule::Many(f) => out.extend(f(&ctx)),
         }
-        out.push(result(
-            "max_size",
-            fail,
-            Measure::Bytes(t.size_bytes),
-            Measure::Bytes(limit.0),
-            if fail {
-                format!(
-                    "image size {} exceeds the budget by {}",
-                    human(t.size_bytes),
-                    human(t.size_bytes - limit.0)
-                )
-            } else {
-                format!(
-                    "image size {} (uncompressed layer tars)",
-                    human(t.size_bytes)
-                )
-            },
-            offenders,
-        ));
-    }
-
-    if let Some(limit) = bud.max_layers {
-        let n = t.layers as u64;
-        let fail = n > limit;
-        out.push(result(
-            "max_layers",
-            fail,
-            Measure::Count(n),
-            Measure::Count(limit),
-            if fail {
-                format!("{n} layers, {} over the budget: combine RUN steps, or build in stages and COPY the results", n - limit)
-            } else {
-                format!("{n} layers")
-            },
-            Vec::new(),
-        ));
-    }
-
-    if let Some(limit) = bud.max_layer_size {
-        let charged_layers: Vec<_> = a.layers.iter().filter(|l| l.index > base).collect();
-        let largest = charged_layers
-            .iter()
-            .map(|l| l.size_bytes)
-            .max()
-            .unwrap_or(0);
-        let mut over: Vec<_> = charged_layers
-            .iter()
-            .filter(|l| l.size_bytes > limit.0)
-            .collect();
-        over.sort_by(|x, y| y.size_bytes.cmp(&x.size_bytes).then(x.index.cmp(&y.index)));
-        let fail = !over.is_empty();
-        let offenders = over
-            .iter()
-            .take(TOP)
-            .map(|l| {
-                let mut extra = Vec::new();
-                if l.cache_bytes > 0 {
-                    extra.push(format!("{} cache", human(l.cache_bytes)));
-                }
-                if l.hidden_bytes_added > 0 {
-                    extra.push(format!("{} hidden later", human(l.hidden_bytes_added)));
-                }
-                let extra = if extra.is_empty() {
-                    String::new()
-                } else {
-                    format!(", of which {}", extra.join(", "))
-                };
-                Offender {
-                    what: format!("{}{extra}", layer_label(a, l.index)),
-                    bytes: l.size_bytes,
-                    layer: Some(l.index),
-                    remedy: Some("split the step, clean up in the same RUN, or build in a separate stage and COPY only what the image needs".into()),
-                }
-            })
-            .collect();
-        out.push(result(
-            "max_layer_size",
-            fail,
-            Measure::Bytes(largest),
-            Measure::Bytes(limit.0),
-            if fail {
-                format!(
-                    "{} layer{} over the budget",
-                    over.len(),
-                    if over.len() == 1 { " is" } else { "s are" }
-                )
-            } else {
-                format!("largest layer {}", human(largest))
-            },
-            offenders,
-        ));
-    }
-
-    if bud.max_wasted.is_some() || bud.max_wasted_percent.is_some() || bud.min_efficiency.is_some()
-    {
-        let offenders = waste_offenders(a, b);
-        let scope = charge_scope(b, &c);
-        if let Some(limit) = bud.max_wasted {
-            let fail = c.wasted_bytes > limit.0;
-            out.push(result(
-                "max_wasted",
-                fail,
-                Measure::Bytes(c.wasted_bytes),
-                Measure::Bytes(limit.0),
-                format!(
-                    "{} shipped but hidden (removed or overwritten by a later layer){scope}",
-                    human(c.wasted_bytes)
-                ),
-                offenders.clone(),
-            ));
-        }
-        if let Some(limit) = bud.max_wasted_percent {
-            let v = c.wasted_percent();
-            let fail = v > limit;
-            out.push(result(
-                "max_wasted_percent",
-                fail,
-                Measure::Percent(v),
-                Measure::Percent(limit),
-                format!(
-                    "{} wasted of {} content{scope}",
-                    human(c.wasted_bytes),
-                    human(c.content_bytes)
-                ),
-                offenders.clone(),
-            ));
-        }
-        if let Some(limit) = bud.min_efficiency {
-            let v = c.efficiency();
-            let fail = v < limit;
-            out.push(result(
-                "min_efficiency",
-                fail,
-                Measure::Ratio(v),
-                Measure::Ratio(limit),
-                format!(
-                    "{} live of {} content{scope}",
-                    human(c.live_bytes),
-                    human(c.content_bytes)
-                ),
-                offenders,
-            ));
-        }
-    }
-
-    out.extend(cache_results(a, b, &c));
-
-    if let Some(ci) = &b.dive {
-        out.extend(dive::evaluate(ci, dive_values(a).as_ref()));
-    }
-    if let Some(g) = &b.growth {
-        out.push(baseline::evaluate(a, g));
     }
     out
+}
+
+/// `max_size`: the image's size; on failure the three largest layers and
+/// what could be recovered.
+fn max_size(ctx: &Ctx) -> Option<CheckResult> {
+    let limit = ctx.b.budget.max_size?;
+    let (a, t) = (ctx.a, &ctx.a.totals);
+    let fail = t.size_bytes > limit.0;
+    let mut layers: Vec<_> = a.layers.iter().collect();
+    layers.sort_by(|x, y| y.size_bytes.cmp(&x.size_bytes).then(x.index.cmp(&y.index)));
+    let mut offenders: Vec<Offender> = layers
+        .iter()
+        .take(3)
+        .map(|l| Offender {
+            what: layer_label(a, l.index),
+            bytes: l.size_bytes,
+            layer: Some(l.index),
+            remedy: None,
+        })
+        .collect();
+    if t.recoverable_bytes > 0 {
+        offenders.push(Offender {
+            what: format!(
+                "recoverable: wasted {}, live cache {}, duplicates {}",
+                human(t.wasted_bytes),
+                human(t.cache_live_bytes),
+                human(t.duplicate_bytes)
+            ),
+            bytes: t.recoverable_bytes,
+            layer: None,
+            remedy: Some("see the findings of `layerscope report`".into()),
+        });
+    }
+    Some(result(
+        "max_size",
+        fail,
+        Measure::Bytes(t.size_bytes),
+        Measure::Bytes(limit.0),
+        if fail {
+            format!(
+                "image size {} exceeds the budget by {}",
+                human(t.size_bytes),
+                human(t.size_bytes - limit.0)
+            )
+        } else {
+            format!(
+                "image size {} (uncompressed layer tars)",
+                human(t.size_bytes)
+            )
+        },
+        offenders,
+    ))
+}
+
+/// `max_layers`: the number of layers.
+fn max_layers(ctx: &Ctx) -> Option<CheckResult> {
+    let limit = ctx.b.budget.max_layers?;
+    let n = ctx.a.totals.layers as u64;
+    let fail = n > limit;
+    Some(result(
+        "max_layers",
+        fail,
+        Measure::Count(n),
+        Measure::Count(limit),
+        if fail {
+            format!("{n} layers, {} over the budget: combine RUN steps, or build in stages and COPY the results", n - limit)
+        } else {
+            format!("{n} layers")
+        },
+        Vec::new(),
+    ))
+}
+
+/// `max_layer_size`: the largest charged layer; on failure every charged
+/// layer over the limit, largest first.
+fn max_layer_size(ctx: &Ctx) -> Option<CheckResult> {
+    let limit = ctx.b.budget.max_layer_size?;
+    let a = ctx.a;
+    let base = ctx.b.base_layers();
+    let charged_layers: Vec<_> = a.layers.iter().filter(|l| l.index > base).collect();
+    let largest = charged_layers
+        .iter()
+        .map(|l| l.size_bytes)
+        .max()
+        .unwrap_or(0);
+    let mut over: Vec<_> = charged_layers
+        .iter()
+        .filter(|l| l.size_bytes > limit.0)
+        .collect();
+    over.sort_by(|x, y| y.size_bytes.cmp(&x.size_bytes).then(x.index.cmp(&y.index)));
+    let fail = !over.is_empty();
+    let offenders = over
+        .iter()
+        .take(TOP)
+        .map(|l| {
+            let mut extra = Vec::new();
+            if l.cache_bytes > 0 {
+                extra.push(format!("{} cache", human(l.cache_bytes)));
+            }
+            if l.hidden_bytes_added > 0 {
+                extra.push(format!("{} hidden later", human(l.hidden_bytes_added)));
+            }
+            let extra = if extra.is_empty() {
+                String::new()
+            } else {
+                format!(", of which {}", extra.join(", "))
+            };
+            Offender {
+                what: format!("{}{extra}", layer_label(a, l.index)),
+                bytes: l.size_bytes,
+                layer: Some(l.index),
+                remedy: Some("split the step, clean up in the same RUN, or build in a separate stage and COPY only what the image needs".into()),
+            }
+        })
+        .collect();
+    Some(result(
+        "max_layer_size",
+        fail,
+        Measure::Bytes(largest),
+        Measure::Bytes(limit.0),
+        if fail {
+            format!(
+                "{} layer{} over the budget",
+                over.len(),
+                if over.len() == 1 { " is" } else { "s are" }
+            )
+        } else {
+            format!("largest layer {}", human(largest))
+        },
+        offenders,
+    ))
+}
+
+/// `max_wasted`: charged hidden bytes.
+fn max_wasted(ctx: &Ctx) -> Option<CheckResult> {
+    let limit = ctx.b.budget.max_wasted?;
+    let c = &ctx.charged;
+    let fail = c.wasted_bytes > limit.0;
+    Some(result(
+        "max_wasted",
+        fail,
+        Measure::Bytes(c.wasted_bytes),
+        Measure::Bytes(limit.0),
+        format!(
+            "{} shipped but hidden (removed or overwritten by a later layer){}",
+            human(c.wasted_bytes),
+            charge_scope(ctx.b, c)
+        ),
+        ctx.waste_offenders(),
+    ))
+}
+
+/// `max_wasted_percent`: charged hidden bytes as a share of charged content.
+fn max_wasted_percent(ctx: &Ctx) -> Option<CheckResult> {
+    let limit = ctx.b.budget.max_wasted_percent?;
+    let c = &ctx.charged;
+    let v = c.wasted_percent();
+    let fail = v > limit;
+    Some(result(
+        "max_wasted_percent",
+        fail,
+        Measure::Percent(v),
+        Measure::Percent(limit),
+        format!(
+            "{} wasted of {} content{}",
+            human(c.wasted_bytes),
+            human(c.content_bytes),
+            charge_scope(ctx.b, c)
+        ),
+        ctx.waste_offenders(),
+    ))
+}
+
+/// `min_efficiency`: charged live bytes over charged content.
+fn min_efficiency(ctx: &Ctx) -> Option<CheckResult> {
+    let limit = ctx.b.budget.min_efficiency?;
+    let c = &ctx.charged;
+    let v = c.efficiency();
+    let fail = v < limit;
+    Some(result(
+        "min_efficiency",
+        fail,
+        Measure::Ratio(v),
+        Measure::Ratio(limit),
+        format!(
+            "{} live of {} content{}",
+            human(c.live_bytes),
+            human(c.content_bytes),
+            charge_scope(ctx.b, c)
+        ),
+        ctx.waste_offenders(),
+    ))
+}
+
+/// `cache.*`: one result per cache budget (see [`cache_results`]).
+fn cache_rules(ctx: &Ctx) -> Vec<CheckResult> {
+    cache_results(ctx.a, ctx.b, &ctx.charged)
+}
+
+/// `dive.*`: the rules of a `.dive-ci` file, on dive's own figures.
+fn dive_rules(ctx: &Ctx) -> Vec<CheckResult> {
+    match &ctx.b.dive {
+        Some(ci) => dive::evaluate(ci, dive_values(ctx.a).as_ref()),
+        None => Vec::new(),
+    }
+}
+
+/// `max_growth`: the size against a baseline report.
+fn max_growth(ctx: &Ctx) -> Option<CheckResult> {
+    let g = ctx.b.growth.as_ref()?;
+    Some(baseline::evaluate(ctx.a, g))
 }
 
 /// `, not charged: base layer 1, /usr/share/doc/**, churn (1.10 kB)`.

@@ -12,8 +12,8 @@ use super::{
 use crate::md::escape as md;
 use crate::Report;
 use layerscope_core::analysis::Analysis;
-use layerscope_core::config::human;
 use layerscope_core::escape::str_for_terminal as esc;
+use layerscope_core::units::human;
 
 /// `check --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +23,27 @@ pub enum Format {
     Junit,
     Md,
     Github,
+}
+
+impl Format {
+    /// Every `check --format` name (interface.md), in the order `--help`
+    /// lists them: the one list the CLI and [`FromStr`](std::str::FromStr)
+    /// share.
+    pub const NAMES: &'static [&'static str] = &["text", "json", "junit", "md", "github"];
+
+    /// Other spellings accepted but not advertised: (alias, name).
+    pub const ALIASES: &'static [(&'static str, &'static str)] = &[("markdown", "md")];
+
+    /// The format's name in [`Format::NAMES`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Junit => "junit",
+            Format::Md => "md",
+            Format::Github => "github",
+        }
+    }
 }
 
 impl std::str::FromStr for Format {
@@ -35,7 +56,8 @@ impl std::str::FromStr for Format {
             "md" | "markdown" => Ok(Format::Md),
             "github" => Ok(Format::Github),
             other => Err(format!(
-                "unknown check format {other:?} (text, json, junit, md, github)"
+                "unknown check format {other:?} ({})",
+                Format::NAMES.join(", ")
             )),
         }
     }
@@ -246,7 +268,7 @@ pub fn write_json<W: Write + ?Sized>(
 
 /// Text for XML content and attributes: control characters (which XML 1.0
 /// cannot carry at all) become `\xNN`, markup characters entities.
-pub fn xml(s: &str) -> String {
+fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in esc(s).chars() {
         match c {
@@ -462,14 +484,14 @@ pub fn write_md<W: Write + ?Sized>(
 // ---------------------------------------------------------------- github
 
 /// Escape the message part of a workflow command.
-pub fn gh_data(s: &str) -> String {
+fn gh_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
 /// Escape a property value (`title=`) of a workflow command.
-pub fn gh_property(s: &str) -> String {
+fn gh_property(s: &str) -> String {
     gh_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
@@ -527,4 +549,26 @@ pub fn write_github<W: Write + ?Sized>(
         t(image_name(a)),
         summary(results)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{gh_data, gh_property, xml};
+
+    #[test]
+    fn github_escaping_rules() {
+        assert_eq!(gh_data("50% a\r\nb"), "50%25 a%0D%0Ab");
+        assert_eq!(gh_property("a: b, c%\n"), "a%3A b%2C c%25%0A");
+        assert_eq!(gh_data("a:b,c"), "a:b,c");
+    }
+
+    #[test]
+    fn xml_escaping_rules() {
+        assert_eq!(
+            xml(r#"<a href="x">&'"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;"
+        );
+        // XML 1.0 cannot carry these at all, not even as references.
+        assert_eq!(xml("a\x1bb\x00c"), r"a\x1bb\x00c");
+    }
 }

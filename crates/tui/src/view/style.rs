@@ -9,8 +9,8 @@ use ratatui::text::Span;
 use ratatui::widgets::Block;
 
 use layerscope_core::analysis::{shorten, Analysis};
-use layerscope_core::config::human;
 use layerscope_core::escape::str_for_terminal;
+use layerscope_core::units::human;
 
 pub const ADDED: Color = Color::Green;
 pub const MODIFIED: Color = Color::Yellow;
@@ -35,13 +35,7 @@ pub fn dash_or(b: u64) -> String {
     }
 }
 
-pub fn pct(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        "0.0%".into()
-    } else {
-        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
-    }
-}
+pub use layerscope_core::units::pct;
 
 /// Keep the end of a path, which names the file: `…/lists/a_Packages`.
 pub fn tail(s: &str, max: usize) -> String {
