@@ -8,7 +8,7 @@
 //!
 //! The flow, whatever the input: detect what the bytes are (`detect`), find
 //! the files (`outer` for a tar, `dir` for a directory, `stream` for a
-//! one-pass read), resolve the metadata into a plan (`plan`, with
+//! one-pass read), resolve the metadata into a `plan` (`layout`, with
 //! `docker_archive`, `oci`, `config`, `select`), run the layer pass on every
 //! planned blob (`parallel` when seekable, inline when streaming), then
 //! check digests and media types (`verify`) and build the [`Image`].
@@ -17,6 +17,7 @@ mod config;
 mod detect;
 mod dir;
 mod docker_archive;
+mod layout;
 mod mem;
 mod oci;
 mod outer;
@@ -244,7 +245,7 @@ fn open_path(path: &Path, opts: &OpenOptions) -> Result<Image> {
 }
 
 fn open_seekable<S: BlobStore>(store: &S, opts: &OpenOptions) -> Result<Image> {
-    let plan = plan::resolve(store, false, opts)?;
+    let plan = layout::resolve(store, false, opts)?;
     let scanned = parallel::scan_layers(store, &plan, opts)?;
     plan::finish(plan, scanned, opts)
 }
@@ -256,7 +257,7 @@ fn open_seekable<S: BlobStore>(store: &S, opts: &OpenOptions) -> Result<Image> {
 #[doc(hidden)]
 pub fn resolve_metadata(files: Vec<(String, Vec<u8>)>, opts: &OpenOptions) -> Result<usize> {
     let store = mem::MemStore::new(files);
-    plan::resolve(&store, false, opts).map(|p| p.layers.len())
+    layout::resolve(&store, false, opts).map(|p| p.layers.len())
 }
 
 fn unknown(input: &str, why: &str) -> Error {
