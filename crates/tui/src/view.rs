@@ -16,7 +16,7 @@ use layerscope_core::analysis::{build_step, shorten, Analysis};
 use layerscope_core::config::human;
 use layerscope_core::escape::{for_terminal, str_for_terminal};
 use layerscope_core::layer::EntryKind;
-use layerscope_core::overlay::{Cause, NONE};
+use layerscope_core::overlay::Cause;
 
 /// Below this the screen says so instead of drawing a garbled layout.
 pub const MIN_WIDTH: u16 = 60;
@@ -345,10 +345,8 @@ fn tree_line(e: &Explorer, r: Row, selected: bool, focused: bool) -> Line<'stati
     let a = &e.a;
     let o = &a.overlay;
     let v = e.tree.version(r);
-    let ver = (v != NONE).then(|| &o.versions[v as usize]);
-    let entry = ver
-        .filter(|ver| ver.entry != NONE)
-        .map(|ver| &a.image.layers[ver.layer as usize].changeset.entries[ver.entry as usize]);
+    let ver = v.map(|v| o.version(v));
+    let entry = ver.and_then(|ver| Some(a.image.entry(ver.layer, ver.entry?)));
     let is_dir = ver.is_some_and(|v| v.kind == EntryKind::Dir) || e.tree.has_kids(r.node, r.ghost);
     let (mark, mstyle) = marker(e, r);
     let (cur, sel_style) = cursor(selected, focused);
@@ -366,7 +364,7 @@ fn tree_line(e: &Explorer, r: Row, selected: bool, focused: bool) -> Line<'stati
         } else {
             super::tree::EXPANDED_LIVE
         };
-        if e.expanded[r.node as usize] & bit != 0 {
+        if e.expanded[r.node.index()] & bit != 0 {
             "▾ "
         } else {
             "▸ "
@@ -404,9 +402,9 @@ fn tree_line(e: &Explorer, r: Row, selected: bool, focused: bool) -> Line<'stati
         }
     }
     if let Some(ver) = ver {
-        if ver.inode != NONE {
-            let ino = &o.inodes[ver.inode as usize];
-            if let Some(rule) = a.classes[ver.inode as usize].rule {
+        if let Some(inode) = ver.inode {
+            let ino = o.inode(inode);
+            if let Some(rule) = a.classes[inode.index()].rule {
                 spans.push(Span::styled(
                     format!(" [{}]", esc(&a.rules.rules[rule as usize].name)),
                     Style::default().fg(CACHE),
@@ -428,7 +426,7 @@ fn tree_line(e: &Explorer, r: Row, selected: bool, focused: bool) -> Line<'stati
         }
     }
     if !r.ghost && is_dir {
-        let hidden = e.tree.figs[r.node as usize].ghost_size;
+        let hidden = e.tree.figs[r.node.index()].ghost_size;
         if hidden > 0 {
             spans.push(Span::styled(
                 format!(" +{} hidden", sz(hidden)),
@@ -665,8 +663,8 @@ fn node_details(e: &Explorer) -> Vec<Line<'static>> {
         Style::default().add_modifier(Modifier::BOLD),
     )];
     let mut lines = Vec::new();
-    if v != NONE {
-        let ver = &o.versions[v as usize];
+    if let Some(v) = v {
+        let ver = o.version(v);
         let size = e.tree.size(o, r.node, r.ghost);
         first.push(Span::raw(format!(
             "  {} {}",
@@ -677,8 +675,8 @@ fn node_details(e: &Explorer) -> Vec<Line<'static>> {
                 sz(size)
             }
         )));
-        if ver.entry != NONE {
-            let en = &a.image.layers[ver.layer as usize].changeset.entries[ver.entry as usize];
+        if let Some(entry) = ver.entry {
+            let en = a.image.entry(ver.layer, entry);
             first.push(Span::raw(format!(
                 "  {}  {}:{}",
                 mode_string(en.kind, en.mode),
@@ -693,8 +691,8 @@ fn node_details(e: &Explorer) -> Vec<Line<'static>> {
         }
         lines.push(Line::from(first));
         // Blame of hidden bytes first: it is what the user came for.
-        if ver.inode != NONE {
-            let ino = &o.inodes[ver.inode as usize];
+        if let Some(inode) = ver.inode {
+            let ino = o.inode(inode);
             if let Some(g) = ino.gone {
                 lines.push(Line::styled(
                     format!(
@@ -717,21 +715,17 @@ fn node_details(e: &Explorer) -> Vec<Line<'static>> {
         lines.push(Line::from(first));
     }
     // Which layers touched it, oldest first.
-    let mut hist: Vec<u32> = o.history(r.node).collect();
+    let mut hist: Vec<_> = o.history(r.node).collect();
     hist.reverse();
     let mut spans = vec![Span::raw("layers: ")];
     for (i, h) in hist.iter().enumerate() {
-        let hv = &o.versions[*h as usize];
+        let hv = o.version(*h);
         if i > 0 {
             spans.push(Span::raw(", "));
         }
-        let what = if hv.inode != NONE {
-            format!(
-                "{} {}",
-                hv.kind.as_str(),
-                sz(o.inodes[hv.inode as usize].size)
-            )
-        } else if hv.entry == NONE {
+        let what = if let Some(inode) = hv.inode {
+            format!("{} {}", hv.kind.as_str(), sz(o.inode(inode).size))
+        } else if hv.entry.is_none() {
             "dir (implied)".to_string()
         } else {
             hv.kind.as_str().to_string()
@@ -745,17 +739,15 @@ fn node_details(e: &Explorer) -> Vec<Line<'static>> {
         spans.push(Span::raw(s));
     }
     lines.push(Line::from(spans));
-    if v != NONE {
-        let ver = &o.versions[v as usize];
-        if ver.inode != NONE {
-            let ino = &o.inodes[ver.inode as usize];
+    if let Some(v) = v {
+        let ver = o.version(v);
+        if let Some(inode) = ver.inode {
             let mut s = String::new();
             // The content hash is the carrying entry's.
-            let carrier = &a.image.layers[ino.layer as usize].changeset.entries[ino.entry as usize];
-            if let Some(h) = carrier.hash {
+            if let Some(h) = a.carrier(inode).hash {
                 s.push_str(&format!("xxh3 {}", h.to_hex()));
             }
-            if let Some(rule) = a.classes[ver.inode as usize].rule {
+            if let Some(rule) = a.classes[inode.index()].rule {
                 let rule = &a.rules.rules[rule as usize];
                 s.push_str(&format!(
                     "  cache: {}: {}",

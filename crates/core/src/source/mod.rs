@@ -34,7 +34,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::layer::Changeset;
+use crate::layer::{Changeset, Entry};
+use crate::overlay::EntryId;
 
 use detect::{read_head, sniff, Sniffed, BLOCK};
 use store::BlobStore;
@@ -173,6 +174,14 @@ pub struct Layer {
 pub struct Image {
     pub info: ImageInfo,
     pub layers: Vec<Layer>,
+}
+
+impl Image {
+    /// Entry `entry` of 0-based layer `layer`: where a version or an inode
+    /// of the overlay points (`Version::entry`, `Inode::entry`).
+    pub fn entry(&self, layer: u32, entry: EntryId) -> &Entry {
+        &self.layers[layer as usize].changeset.entries[entry.index()]
+    }
 }
 
 /// Open an image and run the layer pass over every layer.
