@@ -15,6 +15,7 @@
 
 pub mod analysis;
 pub mod config;
+pub mod digest;
 pub mod dive;
 pub mod error;
 pub mod escape;
@@ -22,4 +23,5 @@ pub mod layer;
 pub mod overlay;
 pub mod source;
 
+pub use digest::Digest;
 pub use error::{Error, Result};

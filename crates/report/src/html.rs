@@ -164,7 +164,7 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
         facts.push("gzipped".into());
     }
     if let Some(d) = &info.config_digest {
-        facts.push(format!("config {}", h(d)));
+        facts.push(format!("config {}", h(d.as_str())));
     }
     writeln!(w, r#"<div class="sub">{}</div>"#, facts.join(" · "))?;
 

@@ -33,6 +33,7 @@ use std::io::{self, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::layer::{Changeset, Entry};
 use crate::overlay::EntryId;
@@ -150,7 +151,7 @@ pub struct ImageInfo {
     /// `os/arch[/variant]` from the config (or the chosen manifest).
     pub platform: Option<String>,
     /// `sha256:<hex>` of the config blob.
-    pub config_digest: Option<String>,
+    pub config_digest: Option<Digest>,
 }
 
 /// One layer of the image, bottom (index 1) to top.

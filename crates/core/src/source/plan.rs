@@ -7,6 +7,7 @@
 //! (`docker_archive`, `oci`) build a [`Plan`]; `layout` picks which one runs,
 //! so this module knows no format and imports none of them.
 
+use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::layer::Changeset;
 
@@ -32,7 +33,7 @@ pub(crate) struct PlannedLayer {
     /// The member or file holding the blob.
     pub path: String,
     /// The descriptor digest, where the layout gives one.
-    pub digest: Option<String>,
+    pub digest: Option<Digest>,
     pub media_type: Option<String>,
     /// `layer 3 (sha256:abcd…)`: names the layer in errors.
     pub label: String,
@@ -75,7 +76,8 @@ pub(crate) fn finish(
         }
         let digest = pl
             .digest
-            .clone()
+            .as_ref()
+            .map(Digest::to_string)
             .or_else(|| cs.blob_digest.clone())
             .unwrap_or_else(|| cs.diff_id.clone());
         layers.push(Layer {
@@ -94,12 +96,12 @@ fn verify_layer(pl: &PlannedLayer, cs: &Changeset, diff_id: Option<&String>) -> 
         check_compression(&pl.label, mt, cs.compression)?;
     }
     if let (true, Some(expected)) = (pl.blob_addressed, &pl.digest) {
-        if expected.starts_with("sha256:") {
+        if expected.is_sha256() {
             let found = cs.blob_digest.clone().unwrap_or_default();
-            if &found != expected {
+            if !expected.eq(found.as_str()) {
                 return Err(Error::DigestMismatch {
                     layer: pl.label.clone(),
-                    expected: expected.clone(),
+                    expected: expected.to_string(),
                     found,
                 });
             }

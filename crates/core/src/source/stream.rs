@@ -259,7 +259,10 @@ pub(crate) fn run<R: Read>(
             .map_err(|why| Error::layer(&l.label, why))?
             .ok_or_else(|| Error::MissingBlob {
                 what: l.what(),
-                digest: l.digest.clone().unwrap_or_else(|| l.path.clone()),
+                digest: l
+                    .digest
+                    .as_ref()
+                    .map_or_else(|| l.path.clone(), |d| d.to_string()),
             })?;
         keys.push(resolved.name);
     }
