@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use layers::LayerTar;
 use layerscope_core::layer::Changeset;
-use layerscope_core::overlay::{Cause, Overlay};
+use layerscope_core::overlay::{Cause, NodeId, Overlay};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -230,14 +230,14 @@ proptest! {
         let o = Overlay::build(&changesets);
         prop_assert_eq!(o.inodes.len(), m.inodes.len());
         for (id, ino) in o.inodes.iter().enumerate() {
-            prop_assert_eq!((ino.layer, ino.entry, ino.size), m.inodes[id]);
+            prop_assert_eq!((ino.layer, ino.entry.index() as u32, ino.size), m.inodes[id]);
             let expect = m.gone.get(&id).copied();
             let got = ino.gone.map(|g| (g.layer, g.cause));
             prop_assert_eq!(got, expect, "inode {} ({:?})", id, String::from_utf8_lossy(&o.path(ino.node)));
         }
         // The final visible tree, path by path.
         let mut visible: BTreeMap<Vec<u8>, bool> = BTreeMap::new();
-        for v in o.versions.iter().filter(|v| v.gone.is_none() && v.node != 0) {
+        for v in o.versions.iter().filter(|v| v.gone.is_none() && v.node != NodeId::ROOT) {
             visible.insert(o.path(v.node), v.kind == layerscope_core::layer::EntryKind::Dir);
         }
         let naive: BTreeMap<Vec<u8>, bool> = m.fs.iter().map(|(k, v)| (k.clone(), *v == Kind::Dir)).collect();

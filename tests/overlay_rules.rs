@@ -16,7 +16,7 @@ fn hidden(layers: &[Changeset]) -> Vec<(String, u64, Cause, u32, u32)> {
         .iter()
         .filter_map(|i| {
             let g = i.gone?;
-            let path = &layers[i.layer as usize].entries[i.entry as usize].path;
+            let path = &layers[i.layer as usize].entries[i.entry.index()].path;
             Some((
                 String::from_utf8_lossy(path).into_owned(),
                 i.size,
@@ -36,12 +36,12 @@ fn live_files(layers: &[Changeset]) -> Vec<(String, u64)> {
     let mut out: Vec<_> = o
         .versions
         .iter()
-        .filter(|v| v.gone.is_none() && v.inode != layerscope_core::overlay::NONE)
-        .map(|v| {
-            (
+        .filter(|v| v.gone.is_none())
+        .filter_map(|v| {
+            Some((
                 String::from_utf8_lossy(&o.path(v.node)).into_owned(),
-                o.inodes[v.inode as usize].size,
-            )
+                o.inode(v.inode?).size,
+            ))
         })
         .collect();
     out.sort();

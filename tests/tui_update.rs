@@ -261,8 +261,8 @@ fn filters_cycle_and_restore() {
         for r in &e.rows {
             if !e.tree.has_kids(r.node, r.ghost) {
                 let v = e.tree.version(*r);
-                let ino = e.a.overlay.versions[v as usize].inode;
-                assert!(e.a.classes[ino as usize].rule.is_some());
+                let ino = e.a.overlay.version(v.unwrap()).inode.unwrap();
+                assert!(e.a.classes[ino.index()].rule.is_some());
             }
         }
     }
@@ -552,8 +552,8 @@ fn root_figures_at_every_layer_match_the_inodes() {
                 .sum();
             let mut live = vec![false; o.inodes.len()];
             for v in &o.versions {
-                if v.inode != layerscope_core::overlay::NONE && v.visible_at(k) {
-                    live[v.inode as usize] = true;
+                if let Some(inode) = v.inode.filter(|_| v.visible_at(k)) {
+                    live[inode.index()] = true;
                 }
             }
             let live: u64 = o

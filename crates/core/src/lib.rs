@@ -15,6 +15,7 @@
 
 pub mod analysis;
 pub mod config;
+pub mod digest;
 pub mod dive;
 pub mod error;
 pub mod escape;
@@ -23,4 +24,5 @@ pub mod overlay;
 pub mod source;
 pub mod units;
 
+pub use digest::Digest;
 pub use error::{Error, Result};

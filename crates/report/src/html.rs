@@ -167,7 +167,7 @@ fn head<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
         facts.push("gzipped".into());
     }
     if let Some(d) = &info.config_digest {
-        facts.push(format!("config {}", h(d)));
+        facts.push(format!("config {}", h(d.as_str())));
     }
     writeln!(w, r#"<div class="sub">{}</div>"#, facts.join(" · "))?;
     Ok(())

@@ -129,7 +129,7 @@ impl Report {
                 reference: a.image.info.reference.clone(),
                 format: a.image.info.format.as_str().to_string(),
                 platform: a.image.info.platform.clone(),
-                config_digest: a.image.info.config_digest.clone(),
+                config_digest: a.image.info.config_digest.as_ref().map(|d| d.to_string()),
                 gzipped: a.image.info.gzipped,
             },
             totals: a.totals.clone(),

@@ -11,6 +11,7 @@ use super::layout::{layout, Areas};
 use super::tree::{Filter, Mode, Row, Sort, Tree, EXPANDED_GHOST, EXPANDED_LIVE};
 use super::waste::{self, WasteItem};
 use layerscope_core::analysis::Analysis;
+use layerscope_core::overlay::NodeId;
 
 /// Everything that can happen to the explorer.
 #[derive(Debug)]
@@ -109,7 +110,7 @@ pub struct Search {
     pub query: String,
     /// (node, ghost) of every matching row, in display order; None when
     /// stale (layer, mode, sort or filter changed).
-    pub matches: Option<Vec<(u32, bool)>>,
+    pub matches: Option<Vec<(NodeId, bool)>>,
     /// The query `matches` are for.
     pub matched: String,
     /// Index into matches of the current one.
@@ -224,11 +225,11 @@ impl Explorer {
             center: true,
         };
         // Open where the waste is: the paths of the biggest hidden files.
-        let biggest: Vec<u32> =
+        let biggest: Vec<NodeId> =
             e.a.hidden
                 .iter()
                 .take(3)
-                .map(|h| e.a.overlay.inodes[h.inode as usize].node)
+                .map(|h| e.a.overlay.inode(h.inode).node)
                 .collect();
         for &node in &biggest {
             e.tree.reveal(&e.a.overlay, &mut e.expanded, node, true);
@@ -270,7 +271,7 @@ impl Explorer {
         }
     }
 
-    fn find_row(&self, node: u32, ghost: bool) -> Option<usize> {
+    fn find_row(&self, node: NodeId, ghost: bool) -> Option<usize> {
         self.rows
             .iter()
             .position(|r| r.node == node && r.ghost == ghost)
@@ -305,7 +306,7 @@ impl Explorer {
         } else {
             EXPANDED_LIVE
         };
-        let slot = &mut self.expanded[r.node as usize];
+        let slot = &mut self.expanded[r.node.index()];
         let now = *slot & bit != 0;
         let want = open.unwrap_or(!now);
         if want != now {
@@ -320,7 +321,7 @@ impl Explorer {
         } else {
             EXPANDED_LIVE
         };
-        self.expanded[r.node as usize] & bit != 0
+        self.expanded[r.node.index()] & bit != 0
     }
 
     /// `l`: open, or step into an open directory.
@@ -390,7 +391,7 @@ impl Explorer {
     }
 
     /// Select a (node, prefer ghost) row, opening what is above it.
-    fn select_node(&mut self, node: u32, ghost: bool) -> bool {
+    fn select_node(&mut self, node: NodeId, ghost: bool) -> bool {
         let (ghost, opened) = self
             .tree
             .reveal(&self.a.overlay, &mut self.expanded, node, ghost);
@@ -418,7 +419,7 @@ impl Explorer {
     /// The matches of the current query: narrowed from the previous ones
     /// when the query only grew, else one scan of every row (whose order
     /// is computed once per tree shape).
-    fn search_matches(&mut self) -> &Vec<(u32, bool)> {
+    fn search_matches(&mut self) -> &Vec<(NodeId, bool)> {
         let q = self.search.query.to_lowercase();
         let fresh = self.search.matches.is_some() && self.search.matched == q;
         if !fresh {

@@ -95,7 +95,7 @@ pub fn details_of(e: &Explorer, r: Row) -> NodeDetails {
     // `history` walks newest first.
     let mut history: Vec<Touch> = o
         .history(r.node)
-        .filter_map(|h| ids::version(o, h))
+        .map(|h| o.version(h))
         .map(|ver| touch(e, ver))
         .collect();
     history.reverse();

@@ -10,7 +10,7 @@
 
 use layerscope_core::analysis::Analysis;
 use layerscope_core::layer::EntryKind;
-use layerscope_core::overlay::{Cause, Overlay, Version, NONE};
+use layerscope_core::overlay::{Cause, NodeId, Overlay, Version, VersionId};
 
 /// The whole filesystem up to the layer, or only what the layer changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,12 +90,12 @@ pub mod flag {
 }
 
 /// What one node is as of the selected layer and mode.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct NodeFig {
-    /// The version shown by the live row, or NONE (no live row).
-    pub live: u32,
-    /// The version shown by the ghost row (the newest that ended), or NONE.
-    pub ghost: u32,
+    /// The version shown by the live row (`None`: no live row).
+    pub live: Option<VersionId>,
+    /// The version shown by the ghost row (the newest that ended).
+    pub ghost: Option<VersionId>,
     /// Is there a ghost row.
     pub ghost_row: bool,
     /// Live bytes at and below this node (each inode once).
@@ -110,31 +110,13 @@ pub struct NodeFig {
     pub kids_live: u8,
     pub kids_ghost: u8,
     /// The visible version (before deciding whether it makes a row).
-    vis: u32,
-}
-
-impl Default for NodeFig {
-    fn default() -> Self {
-        NodeFig {
-            live: NONE,
-            ghost: NONE,
-            ghost_row: false,
-            live_size: 0,
-            ghost_size: 0,
-            ghost_own: 0,
-            own_live: 0,
-            own_ghost: 0,
-            kids_live: 0,
-            kids_ghost: 0,
-            vis: NONE,
-        }
-    }
+    vis: Option<VersionId>,
 }
 
 /// One row of the tree pane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Row {
-    pub node: u32,
+    pub node: NodeId,
     pub depth: u16,
     pub ghost: bool,
 }
@@ -151,13 +133,13 @@ pub struct Tree {
 }
 
 /// Was anything visible at `node` just before layer `k` (for A vs M)?
-fn existed_before(o: &Overlay, v: u32, k: u32) -> bool {
+fn existed_before(o: &Overlay, v: VersionId, k: u32) -> bool {
     if k == 0 {
         return false;
     }
-    let mut p = o.versions[v as usize].prev;
-    while p != NONE {
-        let pv = &o.versions[p as usize];
+    let mut p = o.version(v).prev;
+    while let Some(id) = p {
+        let pv = o.version(id);
         if pv.visible_at(k - 1) {
             return true;
         }
@@ -172,15 +154,16 @@ fn own_figures(a: &Analysis, k: u32, agg: bool) -> Vec<NodeFig> {
     let o = &a.overlay;
     let mut figs = vec![NodeFig::default(); o.nodes.len()];
     let mut seen = vec![false; o.inodes.len()];
-    for (id, ver) in o.versions.iter().enumerate() {
+    for (v, ver) in o.version_ids() {
         if ver.layer > k {
             continue;
         }
-        let v = id as u32;
-        let f = &mut figs[ver.node as usize];
-        let cache = ver.inode != NONE && a.classes[ver.inode as usize].rule.is_some();
+        let f = &mut figs[ver.node.index()];
+        let cache = ver
+            .inode
+            .is_some_and(|i| a.classes[i.index()].rule.is_some());
         if ver.visible_at(k) {
-            f.vis = v;
+            f.vis = Some(v);
             if ver.layer == k {
                 f.own_live |= if existed_before(o, v, k) {
                     flag::MODIFIED
@@ -191,9 +174,12 @@ fn own_figures(a: &Analysis, k: u32, agg: bool) -> Vec<NodeFig> {
             if cache {
                 f.own_live |= flag::CACHE;
             }
-            if ver.inode != NONE && (agg || ver.layer == k) && !seen[ver.inode as usize] {
-                seen[ver.inode as usize] = true;
-                f.live_size += o.inodes[ver.inode as usize].size;
+            if let Some(i) = ver
+                .inode
+                .filter(|i| (agg || ver.layer == k) && !seen[i.index()])
+            {
+                seen[i.index()] = true;
+                f.live_size += o.inode(i).size;
             }
             continue;
         }
@@ -203,7 +189,7 @@ fn own_figures(a: &Analysis, k: u32, agg: bool) -> Vec<NodeFig> {
         }
         let bytes = hidden_bytes(o, ver, k, agg);
         if bytes > 0 || g.layer == k {
-            f.ghost = v;
+            f.ghost = Some(v);
             f.ghost_row = true;
             f.ghost_own += bytes;
             if bytes > 0 {
@@ -227,11 +213,9 @@ fn own_figures(a: &Analysis, k: u32, agg: bool) -> Vec<NodeFig> {
 /// if this version carries the inode and the inode's last name is gone by
 /// then (in Aggregate mode), or went in `k` itself (LayerOnly).
 fn hidden_bytes(o: &Overlay, ver: &Version, k: u32, agg: bool) -> u64 {
-    if ver.inode == NONE {
-        return 0;
-    }
-    let ino = &o.inodes[ver.inode as usize];
-    let carries = ino.node == ver.node && ino.layer == ver.layer && ino.entry == ver.entry;
+    let Some(i) = ver.inode else { return 0 };
+    let ino = o.inode(i);
+    let carries = ino.node == ver.node && ino.layer == ver.layer && Some(ino.entry) == ver.entry;
     if carries
         && ino
             .gone
@@ -249,17 +233,15 @@ fn roll_up(o: &Overlay, k: u32, agg: bool, figs: &mut [NodeFig]) {
     // Bottom-up: a child's id is always greater than its parent's.
     for n in (0..o.nodes.len()).rev() {
         let mut f = figs[n];
-        let live_row = f.vis != NONE
-            && (n == 0
-                || agg
-                || o.versions[f.vis as usize].layer == k
-                || f.kids_live & flag::ROW != 0);
-        let live_dir = live_row && o.versions[f.vis as usize].kind == EntryKind::Dir;
+        let vis = f.vis.map(|v| o.version(v));
+        let live_row =
+            vis.is_some_and(|vis| n == 0 || agg || vis.layer == k || f.kids_live & flag::ROW != 0);
+        let live_dir = live_row && vis.is_some_and(|vis| vis.kind == EntryKind::Dir);
         if live_row {
             f.live = f.vis;
             f.own_live |= flag::ROW;
         } else {
-            f.live = NONE;
+            f.live = None;
             f.own_live = 0;
             f.live_size = 0;
         }
@@ -276,21 +258,20 @@ fn roll_up(o: &Overlay, k: u32, agg: bool, figs: &mut [NodeFig]) {
             // A gone directory that holds ghosts.
             f.ghost_row = true;
             f.ghost = o
-                .history(n as u32)
+                .history(NodeId::new(n))
                 .find(|&v| {
-                    let ver = &o.versions[v as usize];
+                    let ver = o.version(v);
                     ver.layer <= k && ver.gone.is_some_and(|g| g.layer <= k)
                 })
-                .unwrap_or(o.nodes[n].last);
+                .or(o.nodes[n].last);
         }
         if f.ghost_row {
             f.own_ghost |= flag::ROW;
         }
         f.ghost_size += f.ghost_own;
         figs[n] = f;
-        let parent = o.nodes[n].parent;
-        if parent != NONE {
-            let p = &mut figs[parent as usize];
+        if let Some(parent) = o.nodes[n].parent {
+            let p = &mut figs[parent.index()];
             p.kids_live |= f.own_live | f.own_ghost | f.kids_live | f.kids_ghost;
             p.kids_ghost |= f.own_ghost | f.kids_ghost;
             p.live_size += f.live_size;
@@ -310,14 +291,15 @@ impl Tree {
     }
 
     /// Is the live row of `node` a directory.
-    pub fn live_is_dir(&self, o: &Overlay, node: u32) -> bool {
-        let v = self.figs[node as usize].live;
-        v != NONE && o.versions[v as usize].kind == EntryKind::Dir
+    pub fn live_is_dir(&self, o: &Overlay, node: NodeId) -> bool {
+        self.figs[node.index()]
+            .live
+            .is_some_and(|v| o.version(v).kind == EntryKind::Dir)
     }
 
     /// The version a row shows.
-    pub fn version(&self, row: Row) -> u32 {
-        let f = &self.figs[row.node as usize];
+    pub fn version(&self, row: Row) -> Option<VersionId> {
+        let f = &self.figs[row.node.index()];
         if row.ghost {
             f.ghost
         } else {
@@ -326,8 +308,8 @@ impl Tree {
     }
 
     /// The bytes a row shows: live bytes, or hidden bytes for a ghost.
-    pub fn size(&self, o: &Overlay, node: u32, ghost: bool) -> u64 {
-        let f = &self.figs[node as usize];
+    pub fn size(&self, o: &Overlay, node: NodeId, ghost: bool) -> u64 {
+        let f = &self.figs[node.index()];
         if !ghost {
             f.live_size
         } else if self.live_is_dir(o, node) {
@@ -338,8 +320,8 @@ impl Tree {
     }
 
     /// The bytes a row costs in the image: live and hidden (the size sort).
-    pub fn shipped(&self, o: &Overlay, node: u32, ghost: bool) -> u64 {
-        let f = &self.figs[node as usize];
+    pub fn shipped(&self, o: &Overlay, node: NodeId, ghost: bool) -> u64 {
+        let f = &self.figs[node.index()];
         if !ghost && self.live_is_dir(o, node) {
             f.live_size + f.ghost_size
         } else {
@@ -348,8 +330,8 @@ impl Tree {
     }
 
     /// A row's own flags and those of the rows it holds.
-    pub fn row_flags(&self, node: u32, ghost: bool) -> (u8, u8) {
-        let f = &self.figs[node as usize];
+    pub fn row_flags(&self, node: NodeId, ghost: bool) -> (u8, u8) {
+        let f = &self.figs[node.index()];
         if ghost {
             (f.own_ghost, f.kids_ghost)
         } else {
@@ -358,11 +340,11 @@ impl Tree {
     }
 
     /// Does a row hold rows (can it expand).
-    pub fn has_kids(&self, node: u32, ghost: bool) -> bool {
+    pub fn has_kids(&self, node: NodeId, ghost: bool) -> bool {
         self.row_flags(node, ghost).1 & flag::ROW != 0
     }
 
-    fn passes(&self, node: u32, ghost: bool, filter: Filter) -> bool {
+    fn passes(&self, node: NodeId, ghost: bool, filter: Filter) -> bool {
         let m = filter.mask();
         let (own, kids) = self.row_flags(node, ghost);
         m == 0 || (own | kids) & m != 0
@@ -372,19 +354,19 @@ impl Tree {
     pub fn child_rows(
         &self,
         o: &Overlay,
-        node: u32,
+        node: NodeId,
         ghost: bool,
         sort: Sort,
         filter: Filter,
-        out: &mut Vec<(u32, bool)>,
+        out: &mut Vec<(NodeId, bool)>,
     ) {
         out.clear();
         if !self.has_kids(node, ghost) {
             return;
         }
         for c in o.children(node) {
-            let f = &self.figs[c as usize];
-            if !ghost && f.live != NONE && self.passes(c, false, filter) {
+            let f = &self.figs[c.index()];
+            if !ghost && f.live.is_some() && self.passes(c, false, filter) {
                 out.push((c, false));
             }
             if f.ghost_row && self.passes(c, true, filter) {
@@ -415,7 +397,7 @@ impl Tree {
         let mut rows = Vec::new();
         let mut kids = Vec::new();
         let mut stack: Vec<Row> = Vec::new();
-        self.child_rows(o, 0, false, sort, filter, &mut kids);
+        self.child_rows(o, NodeId::ROOT, false, sort, filter, &mut kids);
         stack.extend(kids.iter().rev().map(|&(node, ghost)| Row {
             node,
             depth: 0,
@@ -428,7 +410,7 @@ impl Tree {
             } else {
                 EXPANDED_LIVE
             };
-            if expanded.is_none_or(|x| x[r.node as usize] & bit != 0) {
+            if expanded.is_none_or(|x| x[r.node.index()] & bit != 0) {
                 self.child_rows(o, r.node, r.ghost, sort, filter, &mut kids);
                 stack.extend(kids.iter().rev().map(|&(node, ghost)| Row {
                     node,
@@ -442,7 +424,7 @@ impl Tree {
 
     /// The rows of `order` (every row, in display order, from
     /// `flatten(None)`) whose path contains `needle` (lowercase).
-    pub fn search(&self, o: &Overlay, order: &[Row], needle: &[u8]) -> Vec<(u32, bool)> {
+    pub fn search(&self, o: &Overlay, order: &[Row], needle: &[u8]) -> Vec<(NodeId, bool)> {
         let mut out = Vec::new();
         if needle.is_empty() {
             return out;
@@ -466,7 +448,12 @@ impl Tree {
 
     /// Keep only the matches whose path contains `needle` (a longer query
     /// than the one they matched: typing narrows, no rescan).
-    pub fn refine(&self, o: &Overlay, matches: &[(u32, bool)], needle: &[u8]) -> Vec<(u32, bool)> {
+    pub fn refine(
+        &self,
+        o: &Overlay,
+        matches: &[(NodeId, bool)],
+        needle: &[u8],
+    ) -> Vec<(NodeId, bool)> {
         matches
             .iter()
             .copied()
@@ -486,14 +473,14 @@ impl Tree {
         &self,
         o: &Overlay,
         expanded: &mut [u8],
-        node: u32,
+        node: NodeId,
         want_ghost: bool,
     ) -> (bool, bool) {
         let mut chain = Vec::new();
-        let mut n = o.nodes[node as usize].parent;
-        while n != NONE && n != 0 {
-            chain.push(n);
-            n = o.nodes[n as usize].parent;
+        let mut n = o.node(node).parent;
+        while let Some(id) = n.filter(|&id| id != NodeId::ROOT) {
+            chain.push(id);
+            n = o.node(id).parent;
         }
         let mut ghost_side = false;
         let mut changed = false;
@@ -504,12 +491,12 @@ impl Tree {
                 ghost_side = true;
                 EXPANDED_GHOST
             };
-            changed |= expanded[a as usize] & bit == 0;
-            expanded[a as usize] |= bit;
+            changed |= expanded[a.index()] & bit == 0;
+            expanded[a.index()] |= bit;
         }
-        let f = &self.figs[node as usize];
+        let f = &self.figs[node.index()];
         (
-            ghost_side || f.live == NONE || (want_ghost && f.ghost_row),
+            ghost_side || f.live.is_none() || (want_ghost && f.ghost_row),
             changed,
         )
     }

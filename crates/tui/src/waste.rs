@@ -2,7 +2,7 @@
 //! section, each item knowing where it lives in the tree.
 
 use layerscope_core::analysis::Analysis;
-use layerscope_core::overlay::NONE;
+use layerscope_core::overlay::{InodeId, NodeId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
@@ -67,14 +67,14 @@ pub fn items(a: &Analysis) -> Vec<WasteItem> {
 /// Where an item lives: (node, 0-based layer that added it, prefer the
 /// ghost row). `None` node for items without a path (findings).
 pub struct Target {
-    pub node: Option<u32>,
+    pub node: Option<NodeId>,
     pub layer: Option<u32>,
 }
 
 pub fn target(a: &Analysis, item: WasteItem) -> Option<Target> {
     let o = &a.overlay;
-    let inode_target = |ino: u32| {
-        let i = &o.inodes[ino as usize];
+    let inode_target = |ino: InodeId| {
+        let i = o.inode(ino);
         Target {
             node: Some(i.node),
             layer: Some(i.layer),
@@ -92,7 +92,7 @@ pub fn target(a: &Analysis, item: WasteItem) -> Option<Target> {
                 .enumerate()
                 .filter(|(_, c)| c.rule == Some(rule as u16))
                 .max_by_key(|(id, _)| (o.inodes[*id].size, std::cmp::Reverse(*id)))?;
-            Some(inode_target(best.0 as u32))
+            Some(inode_target(InodeId::new(best.0)))
         }
         WasteItem::Duplicate(i) => a.duplicates[i].inodes.first().map(|&ino| inode_target(ino)),
         WasteItem::Finding(i) => Some(Target {
@@ -103,5 +103,4 @@ pub fn target(a: &Analysis, item: WasteItem) -> Option<Target> {
                 .map(|l| l as u32),
         }),
     }
-    .filter(|t| t.node != Some(NONE))
 }

@@ -11,7 +11,8 @@ pub use rules::{glob_set, CacheRule, CacheRules};
 pub use step::{build_step, shorten};
 
 use crate::layer::display_path;
-use crate::overlay::{Cause, Overlay, NONE};
+use crate::layer::Entry;
+use crate::overlay::{Cause, InodeId, NodeId, Overlay};
 use crate::source::Image;
 
 /// Image-wide figures (interface.md `totals`; serialised as they are).
@@ -82,8 +83,7 @@ pub struct HiddenFile {
     pub hidden_by: usize,
     pub churn: bool,
     pub cache_rule: Option<String>,
-    /// Index into `Overlay::inodes`.
-    pub inode: u32,
+    pub inode: InodeId,
 }
 
 /// Live files with equal content and different inodes.
@@ -93,7 +93,7 @@ pub struct DuplicateGroup {
     /// (k - 1) x bytes_each.
     pub wasted_bytes: u64,
     pub paths: Vec<String>,
-    pub inodes: Vec<u32>,
+    pub inodes: Vec<InodeId>,
 }
 
 /// What each regular-file inode is, for the front ends (TUI tags).
@@ -180,6 +180,13 @@ impl Analysis {
         a
     }
 
+    /// The regular-file entry that carries an inode's bytes (and its
+    /// content hash): the one its layer added first.
+    pub fn carrier(&self, inode: InodeId) -> &Entry {
+        let ino = self.overlay.inode(inode);
+        self.image.entry(ino.layer, ino.entry)
+    }
+
     /// The build step of a 1-based layer, Dockerfile-like, if known.
     pub fn step(&self, index: usize) -> Option<String> {
         self.layers
@@ -226,12 +233,10 @@ fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules) -> Figures {
     let mut cache_by_rule: Vec<(u64, u64, u64)> = vec![(0, 0, 0); rules.rules.len()];
     let mut hidden = Vec::new();
     let mut path_buf = Vec::new();
-    for (id, ino) in overlay.inodes.iter().enumerate() {
+    for (id, ino) in overlay.inode_ids() {
         path_buf.clear();
         path_buf.push(b'/');
-        path_buf.extend_from_slice(
-            &image.layers[ino.layer as usize].changeset.entries[ino.entry as usize].path,
-        );
+        path_buf.extend_from_slice(&image.entry(ino.layer, ino.entry).path);
         let rule = rules.classify(&path_buf);
         let churn = ino.gone.is_some() && rules.is_churn(&path_buf);
         classes.push(InodeClass {
@@ -271,7 +276,7 @@ fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules) -> Figures {
                         hidden_by: g.layer as usize + 1,
                         churn,
                         cache_rule: rule.map(|r| rules.rules[r].name.clone()),
-                        inode: id as u32,
+                        inode: id,
                     });
                 }
             }
@@ -336,28 +341,27 @@ fn duplicates(
     classes: &[InodeClass],
 ) -> (Vec<DuplicateGroup>, u64) {
     // A live name of each live inode, preferring the entry that carries it.
-    let mut live_node: Vec<u32> = vec![NONE; overlay.inodes.len()];
-    for v in overlay
+    let mut live_node: Vec<Option<NodeId>> = vec![None; overlay.inodes.len()];
+    for (v, inode) in overlay
         .versions
         .iter()
-        .filter(|v| v.gone.is_none() && v.inode != NONE)
+        .filter(|v| v.gone.is_none())
+        .filter_map(|v| Some((v, v.inode?)))
     {
-        let ino = &overlay.inodes[v.inode as usize];
-        let slot = &mut live_node[v.inode as usize];
-        if *slot == NONE || v.node == ino.node {
-            *slot = v.node;
+        let ino = overlay.inode(inode);
+        let slot = &mut live_node[inode.index()];
+        if slot.is_none() || v.node == ino.node {
+            *slot = Some(v.node);
         }
     }
     // Sort (size, hash, inode) triples and walk runs of equal content: 32
     // bytes per live file, where a map of groups took ~90.
-    let mut keyed: Vec<(u64, [u8; 16], u32)> = overlay
-        .inodes
-        .iter()
-        .enumerate()
+    let mut keyed: Vec<(u64, [u8; 16], InodeId)> = overlay
+        .inode_ids()
         .filter(|(_, ino)| ino.is_live() && ino.size > 0)
         .filter_map(|(id, ino)| {
-            let e = &image.layers[ino.layer as usize].changeset.entries[ino.entry as usize];
-            e.hash.map(|h| (ino.size, h.0, id as u32))
+            let e = image.entry(ino.layer, ino.entry);
+            e.hash.map(|h| (ino.size, h.0, id))
         })
         .collect();
     keyed.sort_unstable();
@@ -368,16 +372,19 @@ fn duplicates(
             continue;
         }
         let size = run[0].0;
-        let inodes: Vec<u32> = run.iter().map(|k| k.2).collect();
+        let inodes: Vec<InodeId> = run.iter().map(|k| k.2).collect();
         let k = inodes.len() as u64;
         let plain = inodes
             .iter()
-            .filter(|&&i| classes[i as usize].rule.is_none())
+            .filter(|&&i| classes[i.index()].rule.is_none())
             .count() as u64;
         not_cache += plain.saturating_sub(1) * size;
-        let mut paths: Vec<(String, u32)> = inodes
+        let mut paths: Vec<(String, InodeId)> = inodes
             .iter()
-            .map(|&i| (display_path(&overlay.path(live_node[i as usize])), i))
+            .map(|&i| {
+                let node = live_node[i.index()].expect("a live inode has a live name");
+                (display_path(&overlay.path(node)), i)
+            })
             .collect();
         paths.sort();
         out.push(DuplicateGroup {

@@ -11,7 +11,9 @@
 
 use rustc_hash::FxHashSet;
 
-use super::{Cause, Gone, Inode, Node, Note, NoteKind, Overlay, Version, NONE};
+use super::{
+    Cause, EntryId, Gone, Inode, InodeId, Node, NodeId, Note, NoteKind, Overlay, Version, VersionId,
+};
 use crate::layer::{Changeset, Entry, EntryKind};
 
 impl Overlay {
@@ -19,9 +21,9 @@ impl Overlay {
     pub fn apply(&mut self, cs: &Changeset) {
         let layer = self.layers;
         self.layers += 1;
-        if self.nodes[0].current == NONE {
+        if self.node(NodeId::ROOT).current.is_none() {
             // The root directory exists from the first layer on.
-            self.push_version(0, layer, NONE, EntryKind::Dir, NONE);
+            self.push_version(NodeId::ROOT, layer, None, EntryKind::Dir, None);
         }
 
         // Phase 1: whiteouts, against the lower layers' state.
@@ -36,7 +38,7 @@ impl Overlay {
                 EntryKind::OpaqueWhiteout if !opaque.insert(&e.path) => {}
                 EntryKind::Whiteout => {
                     if let Some(node) = self.lookup(&e.path) {
-                        if node != 0 {
+                        if node != NodeId::ROOT {
                             self.remove_node(node, layer, Cause::Removed);
                         }
                     }
@@ -57,7 +59,7 @@ impl Overlay {
 
         // Phase 2: everything else, in tar order.
         for (i, e) in cs.entries.iter().enumerate() {
-            let i = u32::try_from(i).expect("fewer than 2^32 entries per layer");
+            let i = EntryId::new(i);
             if e.path.split(|&b| b == b'/').any(|c| c == b"..") {
                 self.note(NoteKind::DotDot, layer, &e.path);
             }
@@ -69,11 +71,11 @@ impl Overlay {
                 }
                 EntryKind::OpaqueWhiteout => {
                     let node = self.ensure_parents_and_node(&e.path, layer);
-                    self.make_dir(node, layer, NONE);
+                    self.make_dir(node, layer, None);
                 }
                 EntryKind::Dir => {
                     let node = self.ensure_parents_and_node(&e.path, layer);
-                    self.make_dir(node, layer, i);
+                    self.make_dir(node, layer, Some(i));
                 }
                 _ if e.path.is_empty() => self.note(NoteKind::EmptyName, layer, &e.path),
                 _ => {
@@ -87,45 +89,58 @@ impl Overlay {
         }
     }
 
-    fn is_dir_now(&self, node: u32) -> bool {
-        let cur = self.nodes[node as usize].current;
-        cur != NONE && self.versions[cur as usize].kind == EntryKind::Dir
+    fn is_dir_now(&self, node: NodeId) -> bool {
+        self.node(node)
+            .current
+            .is_some_and(|cur| self.version(cur).kind == EntryKind::Dir)
+    }
+
+    fn node_mut(&mut self, id: NodeId) -> &mut Node {
+        &mut self.nodes[id.index()]
+    }
+
+    fn version_mut(&mut self, id: VersionId) -> &mut Version {
+        &mut self.versions[id.index()]
+    }
+
+    fn inode_mut(&mut self, id: InodeId) -> &mut Inode {
+        &mut self.inodes[id.index()]
     }
 
     /// The child node `name` of `parent`, created if this path is new.
-    fn child_or_create(&mut self, parent: u32, name: &[u8]) -> u32 {
+    fn child_or_create(&mut self, parent: NodeId, name: &[u8]) -> NodeId {
         let sym = self.names.intern(name);
         if let Some(&n) = self.edges.get(&(parent, sym)) {
             return n;
         }
-        let id = u32::try_from(self.nodes.len()).expect("fewer than 2^32 paths");
-        let next_sibling = self.nodes[parent as usize].first_child;
+        let id = NodeId::new(self.nodes.len());
+        let next_sibling = self.node(parent).first_child;
         self.nodes.push(Node {
             name: sym,
-            parent,
-            first_child: NONE,
+            parent: Some(parent),
+            first_child: None,
             next_sibling,
-            current: NONE,
-            last: NONE,
+            current: None,
+            last: None,
             live_children: 0,
         });
-        self.nodes[parent as usize].first_child = id;
+        self.node_mut(parent).first_child = Some(id);
         self.edges.insert((parent, sym), id);
         id
     }
 
     /// Make every ancestor of `path` a directory (implied parents) and
     /// return the node of `path` itself (created if new).
-    fn ensure_parents_and_node(&mut self, path: &[u8], layer: u32) -> u32 {
+    fn ensure_parents_and_node(&mut self, path: &[u8], layer: u32) -> NodeId {
+        let mut node = NodeId::ROOT;
         if path.is_empty() {
-            return 0;
+            return node;
         }
-        let mut node = 0;
         let mut comps = path.split(|&b| b == b'/').peekable();
         while let Some(comp) = comps.next() {
             node = self.child_or_create(node, comp);
             if comps.peek().is_some() && !self.is_dir_now(node) {
-                self.make_dir(node, layer, NONE);
+                self.make_dir(node, layer, None);
             }
         }
         node
@@ -135,20 +150,19 @@ impl Overlay {
         if let Some(slash) = path.iter().rposition(|&b| b == b'/') {
             let parent = self.ensure_parents_and_node(&path[..slash], layer);
             if !self.is_dir_now(parent) {
-                self.make_dir(parent, layer, NONE);
+                self.make_dir(parent, layer, None);
             }
         }
     }
 
     /// Put a directory at `node`: over a directory it merges; over anything
     /// else the old thing is removed (a directory took its place).
-    /// `entry` is NONE for an implied directory, which never supersedes an
+    /// `entry` is `None` for an implied directory, which never supersedes an
     /// existing directory's metadata.
-    fn make_dir(&mut self, node: u32, layer: u32, entry: u32) {
-        let cur = self.nodes[node as usize].current;
-        if cur != NONE {
-            if self.versions[cur as usize].kind == EntryKind::Dir {
-                if entry == NONE {
+    fn make_dir(&mut self, node: NodeId, layer: u32, entry: Option<EntryId>) {
+        if let Some(cur) = self.node(node).current {
+            if self.version(cur).kind == EntryKind::Dir {
+                if entry.is_none() {
                     return;
                 }
                 self.end_version(cur, layer, Cause::Merged);
@@ -156,16 +170,16 @@ impl Overlay {
                 self.end_version(cur, layer, Cause::Removed);
             }
         }
-        self.push_version(node, layer, entry, EntryKind::Dir, NONE);
+        self.push_version(node, layer, entry, EntryKind::Dir, None);
     }
 
     /// Put a regular file, hardlink, symlink or special file at `node`.
-    fn put_non_dir(&mut self, node: u32, layer: u32, entry: u32, e: &Entry) {
+    fn put_non_dir(&mut self, node: NodeId, layer: u32, entry: EntryId, e: &Entry) {
         // Resolve the inode first: a hardlink may name the very path it
         // replaces, and the new name must count before the old one goes.
         let inode = match e.kind {
             EntryKind::File => {
-                let id = u32::try_from(self.inodes.len()).expect("fewer than 2^32 inodes");
+                let id = InodeId::new(self.inodes.len());
                 self.inodes.push(Inode {
                     layer,
                     entry,
@@ -174,15 +188,15 @@ impl Overlay {
                     live_names: 0,
                     gone: None,
                 });
-                id
+                Some(id)
             }
             EntryKind::Hardlink => self.resolve_hardlink(e, layer),
-            _ => NONE,
+            _ => None,
         };
-        let new = self.push_version(node, layer, entry, e.kind, inode);
-        let cur = self.versions[new as usize].prev;
-        if cur != NONE && self.versions[cur as usize].gone.is_none() {
-            if self.versions[cur as usize].kind == EntryKind::Dir {
+        let new = self.push_version(node, layer, Some(entry), e.kind, inode);
+        let cur = self.version(new).prev;
+        if let Some(cur) = cur.filter(|&cur| self.version(cur).gone.is_none()) {
+            if self.version(cur).kind == EntryKind::Dir {
                 // A non-directory replaces a directory: the whole subtree goes.
                 let kids = self.live_children(node);
                 for kid in kids {
@@ -201,26 +215,23 @@ impl Overlay {
 
     /// A hardlink names an earlier entry of the same layer (waste-model.md):
     /// it shares that entry's inode.
-    fn resolve_hardlink(&mut self, e: &Entry, layer: u32) -> u32 {
+    fn resolve_hardlink(&mut self, e: &Entry, layer: u32) -> Option<InodeId> {
         let target = e.link.as_deref().unwrap_or(b"");
-        let found = self
-            .lookup(target)
-            .map(|n| self.nodes[n as usize].current)
-            .filter(|&v| v != NONE);
+        let found = self.lookup(target).and_then(|n| self.node(n).current);
         match found {
             Some(v) => {
                 let (ver_layer, inode) = {
-                    let ver = &self.versions[v as usize];
+                    let ver = self.version(v);
                     (ver.layer, ver.inode)
                 };
-                if ver_layer != layer && inode != NONE {
+                if ver_layer != layer && inode.is_some() {
                     self.note(NoteKind::HardlinkToLowerLayer, layer, &e.path);
                 }
                 inode
             }
             None => {
                 self.note(NoteKind::HardlinkMissingTarget, layer, &e.path);
-                NONE
+                None
             }
         }
     }
@@ -228,14 +239,14 @@ impl Overlay {
     /// Append a new visible version at `node`.
     fn push_version(
         &mut self,
-        node: u32,
+        node: NodeId,
         layer: u32,
-        entry: u32,
+        entry: Option<EntryId>,
         kind: EntryKind,
-        inode: u32,
-    ) -> u32 {
-        let id = u32::try_from(self.versions.len()).expect("fewer than 2^32 versions");
-        let prev = self.nodes[node as usize].last;
+        inode: Option<InodeId>,
+    ) -> VersionId {
+        let id = VersionId::new(self.versions.len());
+        let prev = self.node(node).last;
         self.versions.push(Version {
             node,
             layer,
@@ -245,16 +256,15 @@ impl Overlay {
             gone: None,
             prev,
         });
-        let n = &mut self.nodes[node as usize];
-        n.last = id;
-        let was_gone = n.current == NONE;
-        n.current = id;
-        let parent = n.parent;
-        if was_gone && parent != NONE {
-            self.nodes[parent as usize].live_children += 1;
+        let n = self.node_mut(node);
+        n.last = Some(id);
+        let was_gone = n.current.is_none();
+        n.current = Some(id);
+        if let Some(parent) = n.parent.filter(|_| was_gone) {
+            self.node_mut(parent).live_children += 1;
         }
-        if inode != NONE {
-            let ino = &mut self.inodes[inode as usize];
+        if let Some(inode) = inode {
+            let ino = self.inode_mut(inode);
             ino.live_names += 1;
             ino.gone = None;
         }
@@ -263,20 +273,19 @@ impl Overlay {
 
     /// End a visible version; when it was its inode's last visible name, the
     /// inode is hidden by this event.
-    fn end_version(&mut self, v: u32, layer: u32, cause: Cause) {
-        let ver = &mut self.versions[v as usize];
+    fn end_version(&mut self, v: VersionId, layer: u32, cause: Cause) {
+        let ver = self.version_mut(v);
         debug_assert!(ver.gone.is_none());
         ver.gone = Some(Gone { layer, cause });
         let (node, inode) = (ver.node, ver.inode);
-        if self.nodes[node as usize].current == v {
-            self.nodes[node as usize].current = NONE;
-            let parent = self.nodes[node as usize].parent;
-            if parent != NONE {
-                self.nodes[parent as usize].live_children -= 1;
+        if self.node(node).current == Some(v) {
+            self.node_mut(node).current = None;
+            if let Some(parent) = self.node(node).parent {
+                self.node_mut(parent).live_children -= 1;
             }
         }
-        if inode != NONE {
-            let ino = &mut self.inodes[inode as usize];
+        if let Some(inode) = inode {
+            let ino = self.inode_mut(inode);
             ino.live_names -= 1;
             if ino.live_names == 0 {
                 ino.gone = Some(Gone { layer, cause });
@@ -287,28 +296,26 @@ impl Overlay {
     /// The children of `node` visible now. Cheap when there are none: a
     /// directory emptied once is not walked again (an image can fill a
     /// directory once and replace it thousands of times).
-    fn live_children(&self, node: u32) -> Vec<u32> {
-        if self.nodes[node as usize].live_children == 0 {
+    fn live_children(&self, node: NodeId) -> Vec<NodeId> {
+        if self.node(node).live_children == 0 {
             return Vec::new();
         }
         self.children(node)
-            .filter(|&c| self.nodes[c as usize].current != NONE)
+            .filter(|&c| self.node(c).current.is_some())
             .collect()
     }
 
     /// Remove a node and its whole subtree (children first).
-    fn remove_node(&mut self, node: u32, layer: u32, cause: Cause) {
+    fn remove_node(&mut self, node: NodeId, layer: u32, cause: Cause) {
         let mut stack = vec![node];
         let mut order = Vec::new();
         while let Some(n) = stack.pop() {
-            if self.nodes[n as usize].current == NONE {
-                continue;
+            if let Some(cur) = self.node(n).current {
+                order.push(cur);
+                stack.extend(self.live_children(n));
             }
-            order.push(n);
-            stack.extend(self.live_children(n));
         }
-        for n in order.into_iter().rev() {
-            let cur = self.nodes[n as usize].current;
+        for cur in order.into_iter().rev() {
             self.end_version(cur, layer, cause);
         }
     }

@@ -11,16 +11,15 @@
 //! one inode, whose bytes count once.
 
 mod apply;
+mod id;
 mod interner;
 
+pub use id::{EntryId, InodeId, NodeId, VersionId};
 pub use interner::{Interner, Sym};
 
 use rustc_hash::FxHashMap;
 
 use crate::layer::EntryKind;
-
-/// "No such node / version / inode" in `u32` links.
-pub const NONE: u32 = u32::MAX;
 
 /// Why a version stopped being visible.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -59,13 +58,15 @@ pub struct Gone {
 #[derive(Debug, Clone)]
 pub struct Node {
     pub name: Sym,
-    pub parent: u32,
-    first_child: u32,
-    next_sibling: u32,
-    /// The visible version now (after the layers applied so far), or NONE.
-    pub current: u32,
-    /// The newest version ever put here (older ones via `Version::prev`).
-    pub last: u32,
+    /// `None` for the root only.
+    pub parent: Option<NodeId>,
+    first_child: Option<NodeId>,
+    next_sibling: Option<NodeId>,
+    /// The visible version now (after the layers applied so far).
+    pub current: Option<VersionId>,
+    /// The newest version ever put here (older ones via `Version::prev`);
+    /// `None` only for the root before the first layer.
+    pub last: Option<VersionId>,
     /// How many children have a visible version now: removing a subtree
     /// skips a directory whose children are all gone already, instead of
     /// walking every child it ever had.
@@ -75,18 +76,18 @@ pub struct Node {
 /// Something put at a path by a layer.
 #[derive(Debug, Clone)]
 pub struct Version {
-    pub node: u32,
+    pub node: NodeId,
     /// 0-based layer index.
     pub layer: u32,
-    /// Index of the entry in the layer's changeset, or NONE for a parent
-    /// directory the layer implies without an entry of its own.
-    pub entry: u32,
+    /// The entry in the layer's changeset; `None` for a parent directory
+    /// the layer implies without an entry of its own.
+    pub entry: Option<EntryId>,
     pub kind: EntryKind,
-    /// The inode for regular files and hardlinks to them, else NONE.
-    pub inode: u32,
+    /// The inode for regular files and hardlinks to them.
+    pub inode: Option<InodeId>,
     pub gone: Option<Gone>,
-    /// The previous version at the same path, or NONE.
-    pub prev: u32,
+    /// The previous version at the same path.
+    pub prev: Option<VersionId>,
 }
 
 impl Version {
@@ -103,9 +104,9 @@ pub struct Inode {
     /// 0-based layer that added it.
     pub layer: u32,
     /// The regular-file entry that carries the bytes.
-    pub entry: u32,
+    pub entry: EntryId,
     /// The node of that entry.
-    pub node: u32,
+    pub node: NodeId,
     pub size: u64,
     /// How many of its names are visible now. (Its content hash is its
     /// entry's: `Changeset::entries[entry].hash`.)
@@ -155,7 +156,7 @@ pub struct Overlay {
     pub versions: Vec<Version>,
     pub inodes: Vec<Inode>,
     pub notes: Vec<Note>,
-    edges: FxHashMap<(u32, Sym), u32>,
+    edges: FxHashMap<(NodeId, Sym), NodeId>,
     layers: u32,
 }
 
@@ -174,11 +175,11 @@ impl Overlay {
             names,
             nodes: vec![Node {
                 name: root_name,
-                parent: NONE,
-                first_child: NONE,
-                next_sibling: NONE,
-                current: NONE,
-                last: NONE,
+                parent: None,
+                first_child: None,
+                next_sibling: None,
+                current: None,
+                last: None,
                 live_children: 0,
             }],
             versions: Vec::new(),
@@ -221,17 +222,48 @@ impl Overlay {
         self.layers
     }
 
+    /// The node `id` names.
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    /// The version `id` names.
+    pub fn version(&self, id: VersionId) -> &Version {
+        &self.versions[id.index()]
+    }
+
+    /// The inode `id` names.
+    pub fn inode(&self, id: InodeId) -> &Inode {
+        &self.inodes[id.index()]
+    }
+
+    /// Every inode with its id, in creation order.
+    pub fn inode_ids(&self) -> impl Iterator<Item = (InodeId, &Inode)> {
+        self.inodes
+            .iter()
+            .enumerate()
+            .map(|(i, ino)| (InodeId::new(i), ino))
+    }
+
+    /// Every version with its id, in creation order.
+    pub fn version_ids(&self) -> impl Iterator<Item = (VersionId, &Version)> {
+        self.versions
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (VersionId::new(i), v))
+    }
+
     /// The child of `node` called `name`, if that path was ever seen.
-    pub fn child(&self, node: u32, name: &[u8]) -> Option<u32> {
+    pub fn child(&self, node: NodeId, name: &[u8]) -> Option<NodeId> {
         let sym = self.names.get(name)?;
         self.edges.get(&(node, sym)).copied()
     }
 
     /// The node of a normalised path, if it was ever seen.
-    pub fn lookup(&self, path: &[u8]) -> Option<u32> {
-        let mut node = 0;
+    pub fn lookup(&self, path: &[u8]) -> Option<NodeId> {
+        let mut node = NodeId::ROOT;
         if path.is_empty() {
-            return Some(0);
+            return Some(node);
         }
         for comp in path.split(|&b| b == b'/') {
             node = self.child(node, comp)?;
@@ -241,20 +273,20 @@ impl Overlay {
 
     /// Children of a node (every child ever seen, visible or not), in
     /// insertion order.
-    pub fn children(&self, node: u32) -> Children<'_> {
+    pub fn children(&self, node: NodeId) -> Children<'_> {
         Children {
             overlay: self,
-            next: self.nodes[node as usize].first_child,
+            next: self.node(node).first_child,
         }
     }
 
     /// The normalised path of a node (no leading `/`; root is empty).
-    pub fn path(&self, node: u32) -> Vec<u8> {
+    pub fn path(&self, node: NodeId) -> Vec<u8> {
         let mut comps = Vec::new();
-        let mut n = node;
-        while n != 0 && n != NONE {
-            comps.push(self.names.resolve(self.nodes[n as usize].name));
-            n = self.nodes[n as usize].parent;
+        let mut n = Some(node);
+        while let Some(id) = n.filter(|&id| id != NodeId::ROOT) {
+            comps.push(self.names.resolve(self.node(id).name));
+            n = self.node(id).parent;
         }
         let mut out = Vec::new();
         for (i, c) in comps.iter().rev().enumerate() {
@@ -267,39 +299,35 @@ impl Overlay {
     }
 
     /// Name of a node (its last path component).
-    pub fn name(&self, node: u32) -> &[u8] {
-        self.names.resolve(self.nodes[node as usize].name)
+    pub fn name(&self, node: NodeId) -> &[u8] {
+        self.names.resolve(self.node(node).name)
     }
 
     /// Versions put at a node, newest first.
-    pub fn history(&self, node: u32) -> History<'_> {
+    pub fn history(&self, node: NodeId) -> History<'_> {
         History {
             overlay: self,
-            next: self.nodes[node as usize].last,
+            next: self.node(node).last,
         }
     }
 
     /// The version visible at `node` as of 0-based layer `k`.
-    pub fn visible_version_at(&self, node: u32, k: u32) -> Option<u32> {
-        self.history(node)
-            .find(|&v| self.versions[v as usize].visible_at(k))
+    pub fn visible_version_at(&self, node: NodeId, k: u32) -> Option<VersionId> {
+        self.history(node).find(|&v| self.version(v).visible_at(k))
     }
 }
 
 /// Iterator over a node's children.
 pub struct Children<'a> {
     overlay: &'a Overlay,
-    next: u32,
+    next: Option<NodeId>,
 }
 
 impl Iterator for Children<'_> {
-    type Item = u32;
-    fn next(&mut self) -> Option<u32> {
-        if self.next == NONE {
-            return None;
-        }
-        let n = self.next;
-        self.next = self.overlay.nodes[n as usize].next_sibling;
+    type Item = NodeId;
+    fn next(&mut self) -> Option<NodeId> {
+        let n = self.next?;
+        self.next = self.overlay.node(n).next_sibling;
         Some(n)
     }
 }
@@ -307,17 +335,20 @@ impl Iterator for Children<'_> {
 /// Iterator over a node's versions, newest first.
 pub struct History<'a> {
     overlay: &'a Overlay,
-    next: u32,
+    next: Option<VersionId>,
 }
 
 impl Iterator for History<'_> {
-    type Item = u32;
-    fn next(&mut self) -> Option<u32> {
-        if self.next == NONE {
-            return None;
-        }
-        let v = self.next;
-        self.next = self.overlay.versions[v as usize].prev;
+    type Item = VersionId;
+    fn next(&mut self) -> Option<VersionId> {
+        let v = self.next?;
+        self.next = self.overlay.version(v).prev;
         Some(v)
     }
 }
+
+// The arena's footprint is part of the design (docs/architecture.md,
+// "Memory"; docs/performance.md): typed ids must not grow it.
+const _: () = assert!(std::mem::size_of::<Node>() == 28);
+const _: () = assert!(std::mem::size_of::<Version>() == 32);
+const _: () = assert!(std::mem::size_of::<Inode>() == 32);

@@ -23,8 +23,9 @@ use super::config::{parse_json, ImageConfig};
 use super::plan::{Plan, PlannedLayer};
 use super::select::{choose, Candidate};
 use super::store::{member_path, short_digest, Store};
-use super::verify::{check_blob, sha256};
+use super::verify::check_blob;
 use super::{Format, ImageInfo, OpenOptions};
+use crate::digest::Digest;
 
 const MANIFEST: &str = "manifest.json";
 
@@ -66,7 +67,10 @@ pub(crate) fn plan(store: &dyn Store, opts: &OpenOptions) -> Result<Plan> {
                     names.push(name.clone());
                 }
             }
-            let ids = config_digest_from_name(&e.config).into_iter().collect();
+            let ids = config_digest_from_name(&e.config)
+                .map(String::from)
+                .into_iter()
+                .collect();
             Candidate {
                 names,
                 ids,
@@ -84,7 +88,7 @@ pub(crate) fn plan(store: &dyn Store, opts: &OpenOptions) -> Result<Plan> {
             what: "config".into(),
             digest: config_path.clone(),
         })?;
-    let config_digest = sha256(&config_bytes);
+    let config_digest = Digest::sha256_of(&config_bytes);
     if opts.verify {
         if let Some(named) = config_digest_from_name(&config_path) {
             check_blob(&format!("config {config_path}"), &named, &config_bytes)?;
@@ -102,7 +106,7 @@ pub(crate) fn plan(store: &dyn Store, opts: &OpenOptions) -> Result<Plan> {
             // OCI index: such a path is a digest we can check.
             let digest = digest_from_blob_path(&path);
             let label = match &digest {
-                Some(d) => format!("layer {} ({})", i + 1, short_digest(d)),
+                Some(d) => format!("layer {} ({})", i + 1, short_digest(d.as_str())),
                 None => format!("layer {} ({path})", i + 1),
             };
             Ok(PlannedLayer {
@@ -152,19 +156,13 @@ fn read_repositories(store: &dyn Store) -> Vec<(String, String)> {
 
 /// `<64 hex>.json` (legacy) or `blobs/sha256/<64 hex>` (Docker 25+): the
 /// config's name is its digest.
-fn config_digest_from_name(path: &str) -> Option<String> {
+fn config_digest_from_name(path: &str) -> Option<Digest> {
     let name = path.strip_suffix(".json").unwrap_or(path);
-    let hex = name.rsplit('/').next()?;
-    is_sha256_hex(hex).then(|| format!("sha256:{hex}"))
+    Digest::sha256_hex(name.rsplit('/').next()?)
 }
 
-fn digest_from_blob_path(path: &str) -> Option<String> {
-    let hex = path.strip_prefix("blobs/sha256/")?;
-    is_sha256_hex(hex).then(|| format!("sha256:{hex}"))
-}
-
-fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+fn digest_from_blob_path(path: &str) -> Option<Digest> {
+    Digest::sha256_hex(path.strip_prefix("blobs/sha256/")?)
 }
 
 #[cfg(test)]
@@ -175,11 +173,11 @@ mod tests {
     fn names_that_are_digests() {
         let hex = "ab".repeat(32);
         assert_eq!(
-            config_digest_from_name(&format!("{hex}.json")),
+            config_digest_from_name(&format!("{hex}.json")).map(String::from),
             Some(format!("sha256:{hex}"))
         );
         assert_eq!(
-            config_digest_from_name(&format!("blobs/sha256/{hex}")),
+            config_digest_from_name(&format!("blobs/sha256/{hex}")).map(String::from),
             Some(format!("sha256:{hex}"))
         );
         assert_eq!(config_digest_from_name("config.json"), None);

@@ -8,7 +8,7 @@
 //!
 //! The flow, whatever the input: detect what the bytes are (`detect`), find
 //! the files (`outer` for a tar, `dir` for a directory, `stream` for a
-//! one-pass read), resolve the metadata into a plan (`plan`, with
+//! one-pass read), resolve the metadata into a `plan` (`layout`, with
 //! `docker_archive`, `oci`, `config`, `select`), run the layer pass on every
 //! planned blob (`parallel` when seekable, inline when streaming), then
 //! check digests and media types (`verify`) and build the [`Image`].
@@ -17,6 +17,7 @@ mod config;
 mod detect;
 mod dir;
 mod docker_archive;
+mod layout;
 mod mem;
 mod oci;
 mod outer;
@@ -32,8 +33,10 @@ use std::io::{self, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::digest::Digest;
 use crate::error::{Error, Result};
-use crate::layer::Changeset;
+use crate::layer::{Changeset, Entry};
+use crate::overlay::EntryId;
 
 use detect::{read_head, sniff, Sniffed, BLOCK};
 use store::BlobStore;
@@ -148,7 +151,7 @@ pub struct ImageInfo {
     /// `os/arch[/variant]` from the config (or the chosen manifest).
     pub platform: Option<String>,
     /// `sha256:<hex>` of the config blob.
-    pub config_digest: Option<String>,
+    pub config_digest: Option<Digest>,
 }
 
 /// One layer of the image, bottom (index 1) to top.
@@ -172,6 +175,14 @@ pub struct Layer {
 pub struct Image {
     pub info: ImageInfo,
     pub layers: Vec<Layer>,
+}
+
+impl Image {
+    /// Entry `entry` of 0-based layer `layer`: where a version or an inode
+    /// of the overlay points (`Version::entry`, `Inode::entry`).
+    pub fn entry(&self, layer: u32, entry: EntryId) -> &Entry {
+        &self.layers[layer as usize].changeset.entries[entry.index()]
+    }
 }
 
 /// Open an image and run the layer pass over every layer.
@@ -244,7 +255,7 @@ fn open_path(path: &Path, opts: &OpenOptions) -> Result<Image> {
 }
 
 fn open_seekable<S: BlobStore>(store: &S, opts: &OpenOptions) -> Result<Image> {
-    let plan = plan::resolve(store, false, opts)?;
+    let plan = layout::resolve(store, false, opts)?;
     let scanned = parallel::scan_layers(store, &plan, opts)?;
     plan::finish(plan, scanned, opts)
 }
@@ -256,7 +267,7 @@ fn open_seekable<S: BlobStore>(store: &S, opts: &OpenOptions) -> Result<Image> {
 #[doc(hidden)]
 pub fn resolve_metadata(files: Vec<(String, Vec<u8>)>, opts: &OpenOptions) -> Result<usize> {
     let store = mem::MemStore::new(files);
-    plan::resolve(&store, false, opts).map(|p| p.layers.len())
+    layout::resolve(&store, false, opts).map(|p| p.layers.len())
 }
 
 fn unknown(input: &str, why: &str) -> Error {

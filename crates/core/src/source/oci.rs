@@ -29,8 +29,9 @@ use super::docker_archive;
 use super::plan::{Plan, PlannedLayer};
 use super::select::{choose, Candidate, Platform};
 use super::store::{short_digest, Store};
-use super::verify::{blob_path, check_blob, sha256};
+use super::verify::{blob_path, check_blob, parse_digest};
 use super::{Format, ImageInfo, OpenOptions};
+use crate::digest::Digest;
 
 const INDEX: &str = "index.json";
 /// Nesting real images use is 1 (index → index → manifest); bound it so a
@@ -507,7 +508,8 @@ fn platform_from_config(store: &dyn Store, desc: &Descriptor) -> Option<Platform
 /// Read a JSON blob by descriptor (missing → `MissingBlob`), checking its
 /// digest when verifying.
 fn load_blob(store: &dyn Store, d: &Descriptor, what: &str, verify: bool) -> Result<Vec<u8>> {
-    let path = blob_path(&d.digest, what)?;
+    let digest = parse_digest(&d.digest, what)?;
+    let path = digest.blob_path();
     let bytes = store
         .read_meta(&path, what)?
         .ok_or_else(|| Error::MissingBlob {
@@ -515,7 +517,7 @@ fn load_blob(store: &dyn Store, d: &Descriptor, what: &str, verify: bool) -> Res
             digest: d.digest.clone(),
         })?;
     if verify {
-        check_blob(what, &d.digest, &bytes)?;
+        check_blob(what, &digest, &bytes)?;
     }
     Ok(bytes)
 }
@@ -557,10 +559,11 @@ fn build(
         .iter()
         .enumerate()
         .map(|(i, d)| {
+            let digest = parse_digest(&d.digest, &what)?;
             Ok(PlannedLayer {
                 index: i + 1,
-                path: blob_path(&d.digest, &what)?,
-                digest: Some(d.digest.clone()),
+                path: digest.blob_path(),
+                digest: Some(digest),
                 media_type: d.media_type.clone(),
                 label: format!("layer {} ({})", i + 1, short_digest(&d.digest)),
                 blob_addressed: true,
@@ -578,7 +581,7 @@ fn build(
             format,
             gzipped: false,
             platform,
-            config_digest: Some(sha256(&config_bytes)),
+            config_digest: Some(Digest::sha256_of(&config_bytes)),
         },
         config_file: config_what,
         config,

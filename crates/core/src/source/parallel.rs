@@ -35,7 +35,10 @@ pub(crate) fn scan_layers(
             .locate(&l.path, &l.label)?
             .ok_or_else(|| Error::MissingBlob {
                 what: l.what(),
-                digest: l.digest.clone().unwrap_or_else(|| l.path.clone()),
+                digest: l
+                    .digest
+                    .as_ref()
+                    .map_or_else(|| l.path.clone(), |d| d.to_string()),
             })?;
         let want = l.wants_blob_digest(opts.verify);
         let j = match by_key.get(&blob.key) {

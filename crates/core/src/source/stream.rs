@@ -25,8 +25,8 @@ use crate::layer::{self, Changeset, HeaderGuard, ScanError, ScanOptions};
 
 use super::detect::read_head;
 use super::outer::{classify, member_name, Member, MemberTable};
-use super::plan;
 use super::store::{too_large, Store, META_CAP};
+use super::{layout, plan};
 use super::{Image, OpenOptions};
 
 /// All buffered metadata together: enough for hundreds of images' configs
@@ -248,7 +248,7 @@ pub(crate) fn run<R: Read>(
     // a gzip trailer (CRC, length) is only checked when reached.
     io::copy(&mut archive.into_inner(), &mut io::sink()).map_err(outer_error)?;
 
-    let plan = plan::resolve(&store, gzipped, opts)?;
+    let plan = layout::resolve(&store, gzipped, opts)?;
     // Which scanned result each layer takes; the last user of a shared
     // member takes it, the others clone it.
     let mut keys = Vec::with_capacity(plan.layers.len());
@@ -259,7 +259,10 @@ pub(crate) fn run<R: Read>(
             .map_err(|why| Error::layer(&l.label, why))?
             .ok_or_else(|| Error::MissingBlob {
                 what: l.what(),
-                digest: l.digest.clone().unwrap_or_else(|| l.path.clone()),
+                digest: l
+                    .digest
+                    .as_ref()
+                    .map_or_else(|| l.path.clone(), |d| d.to_string()),
             })?;
         keys.push(resolved.name);
     }

@@ -11,61 +11,36 @@
 //! Only sha256 is computed: it is the only algorithm registries and Docker
 //! produce; other algorithms are accepted unverified.
 
-use sha2::{Digest, Sha256};
-
+use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::layer::Compression;
 
-/// `sha256:<hex>` of some bytes.
-pub(crate) fn sha256(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+/// A descriptor digest parsed once (image-spec `descriptor.md` grammar,
+/// see [`Digest`]); `file` names the metadata that gave it in the error.
+pub(crate) fn parse_digest(digest: &str, file: &str) -> Result<Digest> {
+    digest
+        .parse()
+        .map_err(|why| Error::metadata(file, format!("invalid digest {digest:?}: {why}")))
 }
 
-/// A descriptor digest split and checked (image-spec `descriptor.md`
-/// grammar: `algorithm ":" encoded`), so that it is safe to use as the path
-/// `blobs/<alg>/<encoded>`: no `/`, no `..`, nothing but the grammar's
-/// characters.
+/// A descriptor digest checked, as the path `blobs/<alg>/<encoded>`: no
+/// `/`, no `..`, nothing but the grammar's characters.
 pub(crate) fn blob_path(digest: &str, file: &str) -> Result<String> {
-    let bad = |why: &str| Error::metadata(file, format!("invalid digest {digest:?}: {why}"));
-    let (alg, enc) = digest
-        .split_once(':')
-        .ok_or_else(|| bad("expected algorithm:hex"))?;
-    let alg_ok = !alg.is_empty()
-        && alg.split(['+', '.', '_', '-']).all(|c| {
-            !c.is_empty()
-                && c.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        });
-    if !alg_ok {
-        return Err(bad("malformed algorithm"));
-    }
-    if enc.is_empty()
-        || !enc
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-'))
-    {
-        return Err(bad("malformed encoded part"));
-    }
-    if alg == "sha256"
-        && (enc.len() != 64 || !enc.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
-    {
-        return Err(bad("sha256 needs 64 lowercase hex digits"));
-    }
-    Ok(format!("blobs/{alg}/{enc}"))
+    parse_digest(digest, file).map(|d| d.blob_path())
 }
 
 /// Check a small blob (manifest, index, config) against its digest.
 /// `what` names it in the error ("config sha256:ab…").
-pub(crate) fn check_blob(what: &str, expected: &str, bytes: &[u8]) -> Result<()> {
-    if !expected.starts_with("sha256:") {
+pub(crate) fn check_blob(what: &str, expected: &Digest, bytes: &[u8]) -> Result<()> {
+    if !expected.is_sha256() {
         return Ok(());
     }
-    let found = sha256(bytes);
-    if found != expected {
+    let found = Digest::sha256_of(bytes);
+    if &found != expected {
         return Err(Error::DigestMismatch {
             layer: what.to_string(),
             expected: expected.to_string(),
-            found,
+            found: found.to_string(),
         });
     }
     Ok(())

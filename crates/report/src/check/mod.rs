@@ -26,6 +26,7 @@ use globset::GlobSet;
 use layerscope_core::analysis::{glob_set, shorten, Analysis, HiddenFile};
 use layerscope_core::config::Budget;
 use layerscope_core::error::{Error, Result};
+use layerscope_core::overlay::InodeId;
 use layerscope_core::units::{self, human};
 
 pub use baseline::{Growth, MaxGrowth};
@@ -291,16 +292,16 @@ impl Charged {
 }
 
 /// Whether an inode's bytes are charged.
-fn is_charged(a: &Analysis, b: &Budgets, inode: usize) -> bool {
-    let ino = &a.overlay.inodes[inode];
+fn is_charged(a: &Analysis, b: &Budgets, inode: InodeId) -> bool {
+    let ino = a.overlay.inode(inode);
     if (ino.layer as usize) < b.base_layers() {
         return false;
     }
-    if b.budget.ignore_churn == Some(true) && a.classes[inode].churn {
+    if b.budget.ignore_churn == Some(true) && a.classes[inode.index()].churn {
         return false;
     }
     if let Some(set) = &b.ignore {
-        let entry = &a.image.layers[ino.layer as usize].changeset.entries[ino.entry as usize];
+        let entry = a.carrier(inode);
         let mut p = Vec::with_capacity(entry.path.len() + 1);
         p.push(b'/');
         p.extend_from_slice(&entry.path);
@@ -317,7 +318,7 @@ pub fn charged(a: &Analysis, b: &Budgets) -> Charged {
         cache_bytes: vec![0; a.rules.rules.len()],
         ..Charged::default()
     };
-    for (i, ino) in a.overlay.inodes.iter().enumerate() {
+    for (i, ino) in a.overlay.inode_ids() {
         if !is_charged(a, b, i) {
             c.ignored_bytes += ino.size;
             continue;
@@ -328,7 +329,7 @@ pub fn charged(a: &Analysis, b: &Budgets) -> Charged {
         } else {
             c.wasted_bytes += ino.size;
         }
-        if let Some(r) = a.classes[i].rule {
+        if let Some(r) = a.classes[i.index()].rule {
             c.cache_bytes[r as usize] += ino.size;
         }
     }
@@ -676,7 +677,7 @@ fn waste_offenders(a: &Analysis, b: &Budgets) -> Vec<Offender> {
     let hidden: Vec<&HiddenFile> = a
         .hidden
         .iter()
-        .filter(|h| is_charged(a, b, h.inode as usize))
+        .filter(|h| is_charged(a, b, h.inode))
         .take(TOP)
         .collect();
     for h in hidden {
@@ -744,8 +745,8 @@ fn cache_result(a: &Analysis, b: &Budgets, c: &Charged, r: usize, limit: u64) ->
     let bytes = c.cache_bytes[r];
     // By layer that added them: (live, hidden, files).
     let mut by_layer: BTreeMap<usize, (u64, u64, u64)> = BTreeMap::new();
-    for (i, ino) in a.overlay.inodes.iter().enumerate() {
-        if a.classes[i].rule == Some(r as u16) && ino.size > 0 && is_charged(a, b, i) {
+    for (i, ino) in a.overlay.inode_ids() {
+        if a.classes[i.index()].rule == Some(r as u16) && ino.size > 0 && is_charged(a, b, i) {
             let e = by_layer.entry(ino.layer as usize + 1).or_default();
             if ino.is_live() {
                 e.0 += ino.size;

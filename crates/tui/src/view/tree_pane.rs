@@ -93,7 +93,7 @@ fn icon(e: &Explorer, r: Row) -> &'static str {
     } else {
         EXPANDED_LIVE
     };
-    if e.expanded[r.node as usize] & bit != 0 {
+    if e.expanded[r.node.index()] & bit != 0 {
         "▾ "
     } else {
         "▸ "
@@ -137,7 +137,7 @@ fn tree_line(e: &Explorer, r: Row, selected: bool, focused: bool) -> Line<'stati
         spans.extend(version_notes(e, r, ver));
     }
     if !r.ghost && is_dir {
-        let hidden = e.tree.figs[r.node as usize].ghost_size;
+        let hidden = e.tree.figs[r.node.index()].ghost_size;
         if hidden > 0 {
             spans.push(Span::styled(
                 format!(" +{} hidden", sz(hidden)),

@@ -1,0 +1,163 @@
+//! A content digest, `algorithm:encoded` (image-spec `descriptor.md`,
+//! "Digests"), checked once when metadata names it so that the rest of the
+//! code can use it as a path component (`blobs/<alg>/<encoded>`) without
+//! checking again.
+//!
+//! The grammar is the spec's: an algorithm of lowercase alphanumeric
+//! components joined by `+ . _ -`, an encoded part of `[A-Za-z0-9=_-]`.
+//! sha256, the only algorithm registries and Docker produce and the only one
+//! we compute, must be 64 lowercase hex digits; other registered forms are
+//! accepted as the grammar allows and never verified.
+
+use std::fmt;
+use std::str::FromStr;
+
+use sha2::{Digest as _, Sha256};
+
+/// A parsed digest; displays (and serialises) as `algorithm:encoded`.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
+pub struct Digest {
+    /// `algorithm:encoded`, kept whole: it is printed far more often than
+    /// it is split.
+    text: Box<str>,
+    /// Where the `:` is.
+    colon: usize,
+}
+
+/// Why a string is not a digest. Its text is part of error messages that
+/// tests pin ("invalid digest \"…\": <why>").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DigestError(&'static str);
+
+impl fmt::Display for DigestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for DigestError {}
+
+impl Digest {
+    /// The sha256 digest of some bytes.
+    pub fn sha256_of(bytes: &[u8]) -> Digest {
+        Digest::sha256_hex(&hex::encode(Sha256::digest(bytes))).expect("64 lowercase hex digits")
+    }
+
+    /// `sha256:<hex>` if `hex` is 64 lowercase hex digits (a file or blob
+    /// named by its digest), else `None`.
+    pub fn sha256_hex(hex: &str) -> Option<Digest> {
+        is_sha256_hex(hex).then(|| Digest {
+            text: format!("sha256:{hex}").into(),
+            colon: "sha256".len(),
+        })
+    }
+
+    pub fn algorithm(&self) -> &str {
+        &self.text[..self.colon]
+    }
+
+    pub fn encoded(&self) -> &str {
+        &self.text[self.colon + 1..]
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// sha256 is the only algorithm we compute, hence verify.
+    pub fn is_sha256(&self) -> bool {
+        self.algorithm() == "sha256"
+    }
+
+    /// Where an OCI layout keeps the blob (image-spec `image-layout.md`).
+    pub fn blob_path(&self) -> String {
+        format!("blobs/{}/{}", self.algorithm(), self.encoded())
+    }
+}
+
+fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+impl FromStr for Digest {
+    type Err = DigestError;
+
+    fn from_str(s: &str) -> Result<Digest, DigestError> {
+        let bad = |why| Err(DigestError(why));
+        let Some((alg, enc)) = s.split_once(':') else {
+            return bad("expected algorithm:hex");
+        };
+        let alg_ok = !alg.is_empty()
+            && alg.split(['+', '.', '_', '-']).all(|c| {
+                !c.is_empty()
+                    && c.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            });
+        if !alg_ok {
+            return bad("malformed algorithm");
+        }
+        if enc.is_empty()
+            || !enc
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-'))
+        {
+            return bad("malformed encoded part");
+        }
+        if alg == "sha256" && !is_sha256_hex(enc) {
+            return bad("sha256 needs 64 lowercase hex digits");
+        }
+        Ok(Digest {
+            text: s.into(),
+            colon: alg.len(),
+        })
+    }
+}
+
+impl TryFrom<String> for Digest {
+    type Error = DigestError;
+    fn try_from(s: String) -> Result<Digest, DigestError> {
+        s.parse()
+    }
+}
+
+impl From<Digest> for String {
+    fn from(d: Digest) -> String {
+        d.text.into()
+    }
+}
+
+impl fmt::Display for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl PartialEq<str> for Digest {
+    fn eq(&self, other: &str) -> bool {
+        &*self.text == other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints_back() {
+        let hex = "a".repeat(64);
+        let d: Digest = format!("sha256:{hex}").parse().unwrap();
+        assert_eq!((d.algorithm(), d.encoded()), ("sha256", hex.as_str()));
+        assert_eq!(d.to_string(), format!("sha256:{hex}"));
+        assert_eq!(Some(d), Digest::sha256_hex(&hex));
+        assert!("sha512:abcdef".parse::<Digest>().is_ok());
+        assert!("sha256:abc".parse::<Digest>().is_err());
+        assert!("sha256:../../etc".parse::<Digest>().is_err());
+        assert_eq!(
+            serde_json::to_string(&Digest::sha256_of(b"")).unwrap(),
+            "\"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\""
+        );
+    }
+}
