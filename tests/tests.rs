@@ -21,6 +21,7 @@ mod overlay_rules;
 mod report_formats;
 mod source_errors;
 mod source_formats;
+mod source_go_nulls;
 mod source_select;
 mod testdata_images;
 mod tui_e2e;

@@ -25,6 +25,7 @@ struct ConfigJson {
 
 #[derive(Deserialize)]
 struct RootFs {
+    #[serde(deserialize_with = "null_as_empty")]
     diff_ids: Vec<String>,
 }
 
@@ -83,6 +84,18 @@ impl ImageConfig {
 /// gives line and column).
 pub(crate) fn parse_json<'a, T: Deserialize<'a>>(bytes: &'a [u8], file: &str) -> Result<T> {
     serde_json::from_slice(bytes).map_err(|e| Error::metadata(file, format!("invalid JSON: {e}")))
+}
+
+/// `null` where a list or map may be empty. Go's encoding/json writes a nil
+/// slice or map as `null` (`"manifests": null`, `"Layers": null`,
+/// `"diff_ids": null`), and the specs allow these lists to be empty: read
+/// `null` as empty. The field stays required: absent is still an error.
+pub(crate) fn null_as_empty<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 
-use super::config::{parse_json, ImageConfig};
+use super::config::{null_as_empty, parse_json, ImageConfig};
 use super::plan::{Plan, PlannedLayer};
 use super::select::{choose, Candidate};
 use super::store::{member_path, short_digest, Store};
@@ -37,7 +37,7 @@ pub(crate) struct ManifestEntry {
     pub config: String,
     #[serde(rename = "RepoTags", default)]
     pub repo_tags: Option<Vec<String>>,
-    #[serde(rename = "Layers")]
+    #[serde(rename = "Layers", deserialize_with = "null_as_empty")]
     pub layers: Vec<String>,
 }
 
@@ -46,7 +46,9 @@ pub(crate) fn read_manifest(store: &dyn Store) -> Result<Vec<ManifestEntry>> {
     let bytes = store
         .read_meta(MANIFEST, MANIFEST)?
         .ok_or_else(|| Error::metadata(MANIFEST, "not found in the archive"))?;
-    parse_json(&bytes, MANIFEST)
+    // `null` is how Go writes an empty list.
+    let entries: Option<Vec<ManifestEntry>> = parse_json(&bytes, MANIFEST)?;
+    Ok(entries.unwrap_or_default())
 }
 
 pub(crate) fn plan(store: &dyn Store, opts: &OpenOptions) -> Result<Plan> {

@@ -24,7 +24,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 
-use super::config::{parse_json, ImageConfig};
+use super::config::{null_as_empty, parse_json, ImageConfig};
 use super::docker_archive;
 use super::plan::{Plan, PlannedLayer};
 use super::select::{choose, Candidate, Platform};
@@ -81,6 +81,7 @@ pub(crate) struct PlatformJson {
 
 #[derive(Deserialize)]
 struct IndexJson {
+    #[serde(deserialize_with = "null_as_empty")]
     manifests: Vec<Descriptor>,
 }
 
@@ -89,6 +90,7 @@ struct ManifestJson {
     #[serde(rename = "mediaType", default)]
     media_type: Option<String>,
     config: Descriptor,
+    #[serde(deserialize_with = "null_as_empty")]
     layers: Vec<Descriptor>,
 }
 
@@ -183,6 +185,13 @@ pub(crate) fn plan(
         Error::metadata(INDEX, "not found (an OCI image layout needs index.json)")
     })?;
     let index: IndexJson = parse_json(&bytes, INDEX)?;
+    if index.manifests.is_empty() && format == Format::DockerOci {
+        // A Docker 25+ save whose index lists nothing (`"manifests": null`
+        // from Go): its manifest.json still names the image and its blobs.
+        let mut plan = docker_archive::plan(store, opts)?;
+        plan.info.format = Format::DockerOci;
+        return Ok(plan);
+    }
     // Docker 25+ names images in manifest.json (RepoTags) as well.
     let repo_tags = if format == Format::DockerOci {
         docker_archive::read_manifest(store)?
