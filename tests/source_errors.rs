@@ -280,7 +280,7 @@ fn empty_not_a_tar_and_nonexistent() {
         open_stream(&text, &opts()).unwrap_err(),
     ] {
         assert!(
-            matches!(&e, Error::UnknownFormat { why, .. } if why == "not an image: neither a tar archive, a gzipped tar, nor an OCI layout directory"),
+            matches!(&e, Error::UnknownFormat { why, .. } if why == "not an image: neither a tar archive, a gzip or zstd compressed tar, nor an OCI layout directory"),
             "{e:?}"
         );
     }
@@ -294,13 +294,18 @@ fn empty_not_a_tar_and_nonexistent() {
         matches!(&e, Error::UnknownFormat { why, .. } if why == "a gzip stream with nothing in it"),
         "{e:?}"
     );
-    let e = open_bytes(
-        &zstd(&legacy(&[(&sample(), &["a:1"])], false).tar()),
-        &opts(),
-    )
-    .unwrap_err();
+    for e in [
+        open_bytes(&zstd(&text), &opts()).unwrap_err(),
+        open_stream(&zstd(&text), &opts()).unwrap_err(),
+    ] {
+        assert!(
+            matches!(&e, Error::UnknownFormat { why, .. } if why == "zstd-compressed, but not a tar archive"),
+            "{e:?}"
+        );
+    }
+    let e = open_stream(&zstd(b""), &opts()).unwrap_err();
     assert!(
-        matches!(&e, Error::UnknownFormat { why, .. } if why.starts_with("a zstd-compressed file")),
+        matches!(&e, Error::UnknownFormat { why, .. } if why == "a zstd stream with nothing in it"),
         "{e:?}"
     );
     let e = source::open(&Input::Path("/nonexistent/image.tar".into()), &opts()).unwrap_err();

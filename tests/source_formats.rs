@@ -165,6 +165,30 @@ fn multi_member_gzip_archive() {
     assert_image(&open_stream(&gz, &opts()).unwrap(), &img);
 }
 
+/// `docker save img | zstd`, as a file and on stdin, in one frame or two
+/// (`zstd -d` reads every frame; so do we). Every layout inside.
+#[test]
+fn whole_archive_compressed_with_zstd() {
+    let img = sample();
+    for a in [
+        legacy(&[(&img, &["a:1"])], false),
+        docker25(&[(&img, &["a:1"])]),
+        oci_layout(&[(&img, None)]),
+    ] {
+        let t = a.tar();
+        let mid = t.len() / 2;
+        let mut two = zstd(&t[..mid]);
+        two.extend(zstd(&t[mid..]));
+        for z in [zstd(&t), two] {
+            for got in [open_bytes(&z, &opts()), open_stream(&z, &opts())] {
+                let got = got.unwrap();
+                assert_image(&got, &img);
+                assert!(!got.info.gzipped);
+            }
+        }
+    }
+}
+
 #[test]
 fn zero_layers() {
     let base = sample();

@@ -225,16 +225,37 @@ pub fn open_reader<R: Read>(reader: R, label: &str, opts: &OpenOptions) -> Resul
         Sniffed::Tar => stream::run(rest, label, false, opts),
         Sniffed::Gzip => {
             // Multi-member: `pigz` and concatenated gzip files are valid.
-            let mut gz =
-                flate2::read::MultiGzDecoder::new(BufReader::with_capacity(256 * 1024, rest));
-            let inner = read_head(&mut gz, BLOCK).map_err(|e| Error::io(label, e))?;
-            match sniff(&inner) {
-                Sniffed::Tar => stream::run(Cursor::new(inner).chain(gz), label, true, opts),
-                Sniffed::Empty => Err(unknown(label, "a gzip stream with nothing in it")),
-                _ => Err(unknown(label, "gzip-compressed, but not a tar archive")),
-            }
+            let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(256 * 1024, rest));
+            open_decompressed(gz, "gzip", true, label, opts)
+        }
+        Sniffed::Zstd => {
+            // `docker save img | zstd`: every frame is read, like `zstd -d`.
+            let z = zstd::stream::read::Decoder::new(rest).map_err(|e| Error::io(label, e))?;
+            open_decompressed(z, "zstd", false, label, opts)
         }
         other => Err(not_an_archive(label, other)),
+    }
+}
+
+/// A whole archive behind a compression: it must hold a tar.
+fn open_decompressed<R: Read>(
+    mut inner: R,
+    what: &str,
+    gzipped: bool,
+    label: &str,
+    opts: &OpenOptions,
+) -> Result<Image> {
+    let head = read_head(&mut inner, BLOCK).map_err(|e| Error::io(label, e))?;
+    match sniff(&head) {
+        Sniffed::Tar => stream::run(Cursor::new(head).chain(inner), label, gzipped, opts),
+        Sniffed::Empty => Err(unknown(
+            label,
+            &format!("a {what} stream with nothing in it"),
+        )),
+        _ => Err(unknown(
+            label,
+            &format!("{what}-compressed, but not a tar archive"),
+        )),
     }
 }
 
@@ -248,8 +269,8 @@ fn open_path(path: &Path, opts: &OpenOptions) -> Result<Image> {
     let head = read_head(&mut file, BLOCK).map_err(|e| Error::io(&label, e))?;
     match sniff(&head) {
         Sniffed::Tar => open_seekable(&outer::TarStore::index(path, &label)?, opts),
-        // A gzip stream cannot be read by offset: one pass, like stdin.
-        Sniffed::Gzip => open_reader(Cursor::new(head).chain(file), &label, opts),
+        // A compressed stream cannot be read by offset: one pass, like stdin.
+        Sniffed::Gzip | Sniffed::Zstd => open_reader(Cursor::new(head).chain(file), &label, opts),
         other => Err(not_an_archive(&label, other)),
     }
 }
@@ -280,13 +301,9 @@ fn unknown(input: &str, why: &str) -> Error {
 fn not_an_archive(input: &str, kind: Sniffed) -> Error {
     match kind {
         Sniffed::Empty => unknown(input, "empty input"),
-        Sniffed::Zstd => unknown(
-            input,
-            "a zstd-compressed file; only gzip is read as a whole-archive compression (run `zstd -d` first)",
-        ),
         _ => unknown(
             input,
-            "not an image: neither a tar archive, a gzipped tar, nor an OCI layout directory",
+            "not an image: neither a tar archive, a gzip or zstd compressed tar, nor an OCI layout directory",
         ),
     }
 }
