@@ -13,6 +13,7 @@ use crate::md::escape as md;
 use crate::Report;
 use layerscope_core::analysis::Analysis;
 use layerscope_core::escape::str_for_terminal as esc;
+use layerscope_core::LayerIndex;
 use layerscope_core::units::human;
 
 /// `check --format`.
@@ -202,7 +203,7 @@ pub fn write_text<W: Write + ?Sized>(
 struct OffenderJson<'a> {
     what: &'a str,
     bytes: u64,
-    layer: Option<usize>,
+    layer: Option<LayerIndex>,
     remedy: Option<&'a str>,
 }
 
