@@ -301,7 +301,11 @@ fn filters_cycle_and_restore() {
 fn switches_layers_and_shows_one_layers_changes() {
     let mut m = model();
     keys(&mut m, "]");
-    assert_eq!(m.explorer().unwrap().layer().get(), 3, "already on the top layer");
+    assert_eq!(
+        m.explorer().unwrap().layer().get(),
+        3,
+        "already on the top layer"
+    );
     keys(&mut m, "[");
     assert_eq!(m.explorer().unwrap().layer().get(), 2);
     // From the layers pane: j/k move the layer.
@@ -624,12 +628,7 @@ fn details(m: &Model, want: &str) -> NodeDetails {
 }
 
 /// A touch as the screen numbers layers (L1 is the bottom).
-fn touch(
-    layer: usize,
-    kind: EntryKind,
-    bytes: Option<u64>,
-    gone: Option<(Cause, usize)>,
-) -> Touch {
+fn touch(layer: usize, kind: EntryKind, bytes: Option<u64>, gone: Option<(Cause, usize)>) -> Touch {
     Touch {
         layer: LayerIndex::from_number(layer),
         kind,

@@ -5,7 +5,8 @@
 //! Inside it is the 0-based position in the image's layer list (what the
 //! overlay's arenas store and what indexes `Image::layers`); users see the
 //! 1-based [`number`](LayerIndex::number): `L1` is the bottom layer, and the
-//! JSON contract (docs/interface.md) writes that number.
+//! JSON contract (interface.md: layer indexes are 1-based, bottom = 1)
+//! writes that number.
 
 use std::fmt;
 
@@ -15,7 +16,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 ///
 /// A `u32` newtype: the overlay's `Version` and `Inode` stay as small as
 /// with a bare `u32`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LayerIndex(u32);
 
 impl LayerIndex {
@@ -63,11 +64,6 @@ impl LayerIndex {
     /// The layer below, if this is not the bottom one.
     pub fn below(self) -> Option<LayerIndex> {
         self.0.checked_sub(1).map(LayerIndex)
-    }
-
-    /// The layer above.
-    pub fn above(self) -> LayerIndex {
-        LayerIndex(self.0 + 1)
     }
 }
 

@@ -280,7 +280,9 @@ impl Explorer {
 
     /// Show the filesystem as of another layer.
     pub fn set_layer(&mut self, k: LayerIndex) {
-        let k = k.min(LayerIndex::from_index(self.a.layers.len().saturating_sub(1)));
+        let k = k.min(LayerIndex::from_index(
+            self.a.layers.len().saturating_sub(1),
+        ));
         self.layers.sel = k.index();
         if k != self.tree.k {
             self.tree = Tree::compute(&self.a, k, self.tree.mode);

@@ -111,7 +111,13 @@ fn hidden_groups(a: &Analysis) -> Vec<Finding> {
 }
 
 /// The finding for one group of hidden files.
-fn hidden_group(a: &Analysis, added: LayerIndex, hid: LayerIndex, cause: Cause, g: Group) -> Finding {
+fn hidden_group(
+    a: &Analysis,
+    added: LayerIndex,
+    hid: LayerIndex,
+    cause: Cause,
+    g: Group,
+) -> Finding {
     let dominant = g
         .by_rule
         .iter()

@@ -362,7 +362,11 @@ fn efficiency_pass<C: std::borrow::Borrow<Changeset> + Sync>(layers: &[C]) -> Pa
     let mut stacked: Option<Tree> = None;
     let build = |idx: usize| {
         let mut refusal = None;
-        let (tree, size) = layer_tree(layers[idx].borrow(), LayerIndex::from_index(idx), &mut refusal);
+        let (tree, size) = layer_tree(
+            layers[idx].borrow(),
+            LayerIndex::from_index(idx),
+            &mut refusal,
+        );
         (tree, size, refusal)
     };
     std::thread::scope(|s| {

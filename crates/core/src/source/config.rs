@@ -73,10 +73,7 @@ impl ImageConfig {
     /// The build step of layer `layer`; history may be shorter than the
     /// layer list (squashed or hand-made images).
     pub fn created_by(&self, layer: LayerIndex) -> Option<String> {
-        self.layer_history
-            .get(layer.index())
-            .cloned()
-            .flatten()
+        self.layer_history.get(layer.index()).cloned().flatten()
     }
 }
 

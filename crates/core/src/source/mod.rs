@@ -35,9 +35,9 @@ use std::sync::Arc;
 
 use crate::digest::Digest;
 use crate::error::{Error, Result};
-use crate::LayerIndex;
 use crate::layer::{Changeset, Entry};
 use crate::overlay::EntryId;
+use crate::LayerIndex;
 
 use detect::{read_head, sniff, Sniffed, BLOCK};
 use store::BlobStore;

@@ -9,8 +9,8 @@
 
 use crate::digest::Digest;
 use crate::error::{Error, Result};
-use crate::LayerIndex;
 use crate::layer::Changeset;
+use crate::LayerIndex;
 
 use super::config::ImageConfig;
 use super::verify::check_compression;

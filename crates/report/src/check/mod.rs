@@ -502,7 +502,11 @@ fn max_layers(ctx: &Ctx) -> Option<CheckResult> {
 fn max_layer_size(ctx: &Ctx) -> Option<CheckResult> {
     let limit = ctx.b.budget.max_layer_size?;
     let a = ctx.a;
-    let charged_layers: Vec<_> = a.layers.iter().filter(|l| !ctx.b.is_base(l.index)).collect();
+    let charged_layers: Vec<_> = a
+        .layers
+        .iter()
+        .filter(|l| !ctx.b.is_base(l.index))
+        .collect();
     let largest = charged_layers
         .iter()
         .map(|l| l.size_bytes)

@@ -13,8 +13,8 @@ use crate::md::escape as md;
 use crate::Report;
 use layerscope_core::analysis::Analysis;
 use layerscope_core::escape::str_for_terminal as esc;
-use layerscope_core::LayerIndex;
 use layerscope_core::units::human;
+use layerscope_core::LayerIndex;
 
 /// `check --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -177,12 +177,7 @@ fn version_notes(e: &Explorer, r: Row, ver: &Version) -> Vec<Span<'static>> {
     }
     match (r.ghost, ino.gone) {
         (true, Some(g)) => spans.push(Span::styled(
-            format!(
-                " L{}→L{} {}",
-                ino.layer,
-                g.layer,
-                g.cause.as_str()
-            ),
+            format!(" L{}→L{} {}", ino.layer, g.layer, g.cause.as_str()),
             Style::default().fg(GHOST),
         )),
         (false, Some(g)) if g.layer > e.layer() && ino.size > 0 => spans.push(Span::styled(
