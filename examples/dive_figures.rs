@@ -111,7 +111,7 @@ fn run(path: &std::ffi::OsStr) -> Result<(), String> {
         })).collect::<Vec<_>>(),
         "ci": f.ci_lines(),
         "aborts": report.aborts.iter().map(|a| serde_json::json!({
-            "layer": a.layer,
+            "layer": a.layer.index(),
             "path": String::from_utf8_lossy(&a.path),
         })).collect::<Vec<_>>(),
         "refusal": report.refusal,

@@ -47,8 +47,8 @@ fn antipattern_layers_and_blame() {
                 h.path.as_str(),
                 h.bytes,
                 h.cause,
-                h.added_by,
-                h.hidden_by,
+                h.added_by.number(),
+                h.hidden_by.number(),
                 h.churn,
             )
         })
@@ -110,7 +110,14 @@ fn antipattern_findings_name_the_steps() {
     let f: Vec<(&str, Severity, Option<usize>, u64)> = a
         .findings
         .iter()
-        .map(|f| (f.rule.as_str(), f.severity, f.layer, f.bytes))
+        .map(|f| {
+            (
+                f.rule.as_str(),
+                f.severity,
+                f.layer.map(|l| l.number()),
+                f.bytes,
+            )
+        })
         .collect();
     // 1% of 12370 content bytes is 123.7: 50 bytes is only info.
     assert_eq!(

@@ -66,8 +66,11 @@ fn a_grown_layer_fails_a_5_percent_budget() {
     // 5% of 9_216 = 460.8, rounded down.
     assert_eq!(g.limit, Some(Measure::Bytes(460)));
     assert!(g.message.contains("+72.2%"), "{}", g.message);
-    let offenders: Vec<(u64, Option<usize>)> =
-        g.offenders.iter().map(|o| (o.bytes, o.layer)).collect();
+    let offenders: Vec<(u64, Option<usize>)> = g
+        .offenders
+        .iter()
+        .map(|o| (o.bytes, o.layer.map(|l| l.number())))
+        .collect();
     assert_eq!(
         offenders,
         vec![(4_096, Some(2)), (2_560, Some(4)), (1_000, None)]

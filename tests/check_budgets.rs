@@ -72,7 +72,7 @@ fn a_budget_file_with_every_key() {
     assert_eq!(size.limit, Some(Measure::Bytes(28_000)));
     assert!(size.message.contains("by 160 B"), "{}", size.message);
     // The largest layers first, with their build steps.
-    assert_eq!(size.offenders[0].layer, Some(3));
+    assert_eq!(size.offenders[0].layer.map(|l| l.number()), Some(3));
     assert_eq!(size.offenders[0].bytes, 10_240);
     assert!(size.offenders[0].what.contains("RUN pip install requests"));
 
@@ -84,7 +84,7 @@ fn a_budget_file_with_every_key() {
     assert_eq!(ls.status, Status::Fail);
     assert_eq!(ls.value, Some(Measure::Bytes(10_240)));
     assert_eq!(ls.offenders.len(), 1);
-    assert_eq!(ls.offenders[0].layer, Some(3));
+    assert_eq!(ls.offenders[0].layer.map(|l| l.number()), Some(3));
     // L3 added 5_050 cache bytes (pip 5_000 + tmp 50) and 150 hidden later.
     assert!(
         ls.offenders[0]
@@ -131,7 +131,7 @@ fn a_budget_file_with_every_key() {
     assert_eq!(pip.value, Some(Measure::Bytes(5_000)));
     assert_eq!(pip.limit, Some(Measure::Bytes(0)));
     assert_eq!(pip.offenders.len(), 1);
-    assert_eq!(pip.offenders[0].layer, Some(3));
+    assert_eq!(pip.offenders[0].layer.map(|l| l.number()), Some(3));
     assert!(pip.offenders[0]
         .what
         .contains("2 files, 5.00 kB live, 0 B hidden"));
@@ -144,7 +144,7 @@ fn a_budget_file_with_every_key() {
     let apt = get(&r, "cache.apt-lists");
     assert_eq!(apt.status, Status::Fail);
     assert_eq!(apt.value, Some(Measure::Bytes(5_300)));
-    assert_eq!(apt.offenders[0].layer, Some(2));
+    assert_eq!(apt.offenders[0].layer.map(|l| l.number()), Some(2));
 
     // "*" covers every other rule with bytes: only tmp (50 hidden).
     let tmp = get(&r, "cache.tmp");
@@ -196,7 +196,7 @@ fn base_layers_paths_and_churn_are_not_charged() {
     let offenders: Vec<(u64, Option<usize>)> = get(&r, "max_wasted")
         .offenders
         .iter()
-        .map(|o| (o.bytes, o.layer))
+        .map(|o| (o.bytes, o.layer.map(|l| l.number())))
         .collect();
     // removed-later L3->L4 (build.log 50), overwritten-later L3->L4 is churn
     // (no finding); then the files: old status 100, build.log 50.
@@ -261,7 +261,7 @@ fn base_layers_paths_and_churn_are_not_charged() {
         (tmp.status, tmp.value),
         (Status::Fail, Some(Measure::Bytes(50)))
     );
-    assert_eq!(tmp.offenders[0].layer, Some(3));
+    assert_eq!(tmp.offenders[0].layer.map(|l| l.number()), Some(3));
     assert!(tmp.offenders[0]
         .remedy
         .as_deref()

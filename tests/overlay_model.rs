@@ -230,9 +230,9 @@ proptest! {
         let o = Overlay::build(&changesets);
         prop_assert_eq!(o.inodes.len(), m.inodes.len());
         for (id, ino) in o.inodes.iter().enumerate() {
-            prop_assert_eq!((ino.layer, ino.entry.index() as u32, ino.size), m.inodes[id]);
+            prop_assert_eq!((ino.layer.get(), ino.entry.index() as u32, ino.size), m.inodes[id]);
             let expect = m.gone.get(&id).copied();
-            let got = ino.gone.map(|g| (g.layer, g.cause));
+            let got = ino.gone.map(|g| (g.layer.get(), g.cause));
             prop_assert_eq!(got, expect, "inode {} ({:?})", id, String::from_utf8_lossy(&o.path(ino.node)));
         }
         // The final visible tree, path by path.

@@ -6,9 +6,10 @@ use crate::support::layers;
 use layers::LayerTar;
 use layerscope_core::layer::Changeset;
 use layerscope_core::overlay::{Cause, NoteKind, Overlay};
+use layerscope_core::LayerIndex;
 
 /// (path, bytes, cause, added_by, hidden_by) of every hidden inode, layers
-/// 1-based, sorted by path.
+/// by number, sorted by path.
 fn hidden(layers: &[Changeset]) -> Vec<(String, u64, Cause, u32, u32)> {
     let o = Overlay::build(layers);
     let mut out: Vec<_> = o
@@ -16,13 +17,13 @@ fn hidden(layers: &[Changeset]) -> Vec<(String, u64, Cause, u32, u32)> {
         .iter()
         .filter_map(|i| {
             let g = i.gone?;
-            let path = &layers[i.layer as usize].entries[i.entry.index()].path;
+            let path = &layers[i.layer.index()].entries[i.entry.index()].path;
             Some((
                 String::from_utf8_lossy(path).into_owned(),
                 i.size,
                 g.cause,
-                i.layer + 1,
-                g.layer + 1,
+                i.layer.number() as u32,
+                g.layer.number() as u32,
             ))
         })
         .collect();
@@ -280,7 +281,7 @@ fn whiteout_and_entry_in_one_layer_keeps_the_entry_and_notes_it() {
     let o = Overlay::build([&l1, &l2]);
     assert_eq!(o.notes.len(), 1);
     assert_eq!(o.notes[0].kind, NoteKind::WhiteoutAndEntry);
-    assert_eq!(o.notes[0].layer, 1);
+    assert_eq!(o.notes[0].layer, LayerIndex::new(1));
 }
 
 #[test]
@@ -311,6 +312,6 @@ fn state_as_of_each_layer_is_readable_back() {
     let l2 = LayerTar::new().whiteout("f").scan();
     let o = Overlay::build([&l1, &l2]);
     let node = o.lookup(b"f").unwrap();
-    assert!(o.visible_version_at(node, 0).is_some());
-    assert!(o.visible_version_at(node, 1).is_none());
+    assert!(o.visible_version_at(node, LayerIndex::new(0)).is_some());
+    assert!(o.visible_version_at(node, LayerIndex::new(1)).is_none());
 }

@@ -144,8 +144,8 @@ fn check_image(name: &str) {
                     h.path.clone(),
                     h.bytes,
                     h.cause.as_str().to_string(),
-                    h.added_by as u64,
-                    h.hidden_by as u64,
+                    h.added_by.number() as u64,
+                    h.hidden_by.number() as u64,
                 )
             })
             .collect();

@@ -7,6 +7,7 @@ use crate::support::tui_image;
 use layerscope_core::layer::display_path;
 use layerscope_core::layer::EntryKind;
 use layerscope_core::overlay::Cause;
+use layerscope_core::LayerIndex;
 use layerscope_tui::node_details::{details_of, EntryMeta, NodeDetails, Touch};
 use layerscope_tui::tree::{flag, Filter, Mode, Sort, Tree};
 use layerscope_tui::waste::WasteItem;
@@ -77,7 +78,7 @@ fn opens_on_the_final_filesystem_at_the_biggest_hidden_file() {
     let m = model();
     assert_eq!(m.title, "test:latest");
     let e = m.explorer().unwrap();
-    assert_eq!(e.layer(), 3);
+    assert_eq!(e.layer().get(), 3);
     assert_eq!(e.tree.mode, Mode::Aggregate);
     assert_eq!(e.focus, Pane::Tree);
     assert_eq!(sel(&m), "~/opt/model/weights.bin");
@@ -300,16 +301,20 @@ fn filters_cycle_and_restore() {
 fn switches_layers_and_shows_one_layers_changes() {
     let mut m = model();
     keys(&mut m, "]");
-    assert_eq!(m.explorer().unwrap().layer(), 3, "already on the top layer");
+    assert_eq!(
+        m.explorer().unwrap().layer().get(),
+        3,
+        "already on the top layer"
+    );
     keys(&mut m, "[");
-    assert_eq!(m.explorer().unwrap().layer(), 2);
+    assert_eq!(m.explorer().unwrap().layer().get(), 2);
     // From the layers pane: j/k move the layer.
     key(&mut m, KeyCode::BackTab);
     assert_eq!(m.explorer().unwrap().focus, Pane::Layers);
     keys(&mut m, "k");
-    assert_eq!(m.explorer().unwrap().layer(), 1);
+    assert_eq!(m.explorer().unwrap().layer().get(), 1);
     keys(&mut m, "j");
-    assert_eq!(m.explorer().unwrap().layer(), 2);
+    assert_eq!(m.explorer().unwrap().layer().get(), 2);
 
     // Layer 3 alone: exactly its files, all added.
     keys(&mut m, "ae");
@@ -358,7 +363,7 @@ fn enter_in_the_waste_pane_jumps_to_the_layer_that_added_it() {
     key(&mut m, KeyCode::Enter);
     let e = m.explorer().unwrap();
     assert_eq!(e.focus, Pane::Tree);
-    assert_eq!(e.layer(), 1, "layer 2 added it");
+    assert_eq!(e.layer().get(), 1, "layer 2 added it");
     assert_eq!(sel(&m), "/var/lib/apt/lists/a_Packages");
     let r = e.selected_row().unwrap();
     assert_eq!(e.tree.row_flags(r.node, false).0 & flag::ADDED, flag::ADDED);
@@ -392,11 +397,11 @@ fn enter_in_the_waste_pane_jumps_to_the_layer_that_added_it() {
 #[test]
 fn per_layer_figures_match_the_analysis() {
     let a = tui_image::analysis();
-    let n = a.layers.len() as u32;
-    let top = Tree::compute(&a, n - 1, Mode::Aggregate);
+    let n = a.layers.len();
+    let top = Tree::compute(&a, LayerIndex::from_index(n - 1), Mode::Aggregate);
     assert_eq!(top.figs[0].live_size, a.totals.live_bytes);
     assert_eq!(top.figs[0].ghost_size, a.totals.wasted_bytes);
-    for k in 0..n {
+    for k in LayerIndex::all(n) {
         let only = Tree::compute(&a, k, Mode::LayerOnly);
         let hidden_here: u64 = a
             .overlay
@@ -405,7 +410,7 @@ fn per_layer_figures_match_the_analysis() {
             .filter(|i| i.gone.is_some_and(|g| g.layer == k))
             .map(|i| i.size)
             .sum();
-        assert_eq!(only.figs[0].ghost_size, hidden_here, "layer {}", k + 1);
+        assert_eq!(only.figs[0].ghost_size, hidden_here, "layer {k}");
         let added_live_at_k: u64 = a
             .overlay
             .inodes
@@ -413,7 +418,7 @@ fn per_layer_figures_match_the_analysis() {
             .filter(|i| i.layer == k && i.gone.is_none_or(|g| g.layer > k))
             .map(|i| i.size)
             .sum();
-        assert_eq!(only.figs[0].live_size, added_live_at_k, "layer {}", k + 1);
+        assert_eq!(only.figs[0].live_size, added_live_at_k, "layer {k}");
     }
 }
 
@@ -492,9 +497,9 @@ fn mouse_wheel_scrolls_the_pane_under_it() {
         "the wheel does not move focus"
     );
     update(&mut m, wheel(MouseEventKind::ScrollDown, areas.layers));
-    assert_eq!(m.explorer().unwrap().layer(), 3);
+    assert_eq!(m.explorer().unwrap().layer().get(), 3);
     update(&mut m, wheel(MouseEventKind::ScrollUp, areas.layers));
-    assert_eq!(m.explorer().unwrap().layer(), 0);
+    assert_eq!(m.explorer().unwrap().layer().get(), 0);
 }
 
 #[test]
@@ -510,7 +515,7 @@ fn resizing_keeps_the_selection_on_screen() {
 #[test]
 fn narrowing_a_search_finds_what_a_fresh_scan_finds() {
     let a = tui_image::analysis();
-    let t = Tree::compute(&a, 3, Mode::Aggregate);
+    let t = Tree::compute(&a, LayerIndex::new(3), Mode::Aggregate);
     let o = &a.overlay;
     let order = t.flatten(o, None, Sort::Size, Filter::All);
     for (short, long) in [
@@ -542,7 +547,7 @@ fn edge_cases() -> layerscope_core::analysis::Analysis {
 fn root_figures_at_every_layer_match_the_inodes() {
     for a in [tui_image::analysis(), edge_cases()] {
         let o = &a.overlay;
-        for k in 0..a.layers.len() as u32 {
+        for k in LayerIndex::all(a.layers.len()) {
             let t = Tree::compute(&a, k, Mode::Aggregate);
             let hidden: u64 = o
                 .inodes
@@ -563,8 +568,8 @@ fn root_figures_at_every_layer_match_the_inodes() {
                 .filter(|(_, l)| **l)
                 .map(|(i, _)| i.size)
                 .sum();
-            assert_eq!(t.figs[0].ghost_size, hidden, "hidden as of layer {}", k + 1);
-            assert_eq!(t.figs[0].live_size, live, "live as of layer {}", k + 1);
+            assert_eq!(t.figs[0].ghost_size, hidden, "hidden as of layer {k}");
+            assert_eq!(t.figs[0].live_size, live, "live as of layer {k}");
         }
     }
 }
@@ -622,13 +627,14 @@ fn details(m: &Model, want: &str) -> NodeDetails {
     details_of(e, e.rows[i])
 }
 
-fn touch(layer: u32, kind: EntryKind, bytes: Option<u64>, gone: Option<(Cause, u32)>) -> Touch {
+/// A touch as the screen numbers layers (L1 is the bottom).
+fn touch(layer: usize, kind: EntryKind, bytes: Option<u64>, gone: Option<(Cause, usize)>) -> Touch {
     Touch {
-        layer,
+        layer: LayerIndex::from_number(layer),
         kind,
         bytes,
         implied: false,
-        gone,
+        gone: gone.map(|(cause, n)| (cause, LayerIndex::from_number(n))),
     }
 }
 
@@ -656,7 +662,7 @@ fn node_details_of_a_removed_file() {
     assert_eq!(s.entry, file_meta());
     let h = s.hidden.expect("hidden bytes");
     assert_eq!(
-        (h.bytes, h.cause, h.by, h.added_by),
+        (h.bytes, h.cause, h.by.number(), h.added_by.number()),
         (8000, Cause::Removed, 4, 3)
     );
     assert!(h
@@ -700,7 +706,7 @@ fn node_details_of_an_overwritten_file_and_its_successor() {
     assert_eq!((s.size, s.ghost), (100, true));
     let h = s.hidden.unwrap();
     assert_eq!(
-        (h.bytes, h.cause, h.by, h.added_by),
+        (h.bytes, h.cause, h.by.number(), h.added_by.number()),
         (100, Cause::Overwritten, 4, 3)
     );
     assert_eq!(ghost.history, history, "one path, one history");
@@ -739,7 +745,7 @@ fn node_details_of_cache_symlink_duplicate_and_implied_directory() {
         (s.kind, s.size, s.entry, s.hash),
         (EntryKind::Dir, 3800, None, None)
     );
-    assert_eq!(d.history[0].layer, 1);
+    assert_eq!(d.history[0].layer.number(), 1);
     assert!(d.history[0].implied);
 }
 

@@ -759,7 +759,7 @@ pub fn assert_image(got: &Image, want: &TImage) {
     );
     assert_eq!(got.info.platform.as_deref(), Some(want.platform().as_str()));
     for (i, (g, w)) in got.layers.iter().zip(&want.layers).enumerate() {
-        assert_eq!(g.index, i + 1);
+        assert_eq!(g.index.number(), i + 1);
         let cs = &g.changeset;
         assert_eq!(cs.diff_id, w.diff_id(), "diff_id of layer {}", i + 1);
         assert_eq!(cs.size_bytes, w.tar.len() as u64, "size of layer {}", i + 1);

@@ -2,6 +2,7 @@
 //! case is a real tar stream that goes through the real layer pass.
 
 use layerscope_core::layer::{self, Changeset, ScanOptions};
+use layerscope_core::LayerIndex;
 
 /// A layer under construction.
 pub struct LayerTar {
@@ -133,7 +134,7 @@ pub fn image(layers: Vec<(Changeset, &str)>) -> layerscope_core::source::Image {
             .into_iter()
             .enumerate()
             .map(|(i, (cs, step))| Layer {
-                index: i + 1,
+                index: LayerIndex::from_index(i),
                 digest: cs.diff_id.clone(),
                 media_type: None,
                 created_by: Some(step.to_string()),

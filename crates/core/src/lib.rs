@@ -20,9 +20,11 @@ pub mod dive;
 pub mod error;
 pub mod escape;
 pub mod layer;
+pub mod layer_index;
 pub mod overlay;
 pub mod source;
 pub mod units;
 
 pub use digest::Digest;
 pub use error::{Error, Result};
+pub use layer_index::LayerIndex;

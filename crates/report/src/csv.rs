@@ -131,7 +131,7 @@ fn layers<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
         row(
             w,
             &[
-                Num(l.index as u64),
+                Num(l.index.number() as u64),
                 Text(&l.digest),
                 Text(&l.diff_id),
                 opt(&l.created_by),
@@ -169,8 +169,8 @@ fn hidden<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
                 Text(&h.path),
                 Num(h.bytes),
                 Text(h.cause.as_str()),
-                Num(h.added_by as u64),
-                Num(h.hidden_by as u64),
+                Num(h.added_by.number() as u64),
+                Num(h.hidden_by.number() as u64),
                 Text(if h.churn { "true" } else { "false" }),
                 opt(&h.cache_rule),
             ],
@@ -236,7 +236,7 @@ fn findings<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
             &[
                 Text(&f.rule),
                 Text(f.severity.as_str()),
-                f.layer.map(|l| Num(l as u64)).unwrap_or(Empty),
+                f.layer.map(|l| Num(l.number() as u64)).unwrap_or(Empty),
                 Num(f.bytes),
                 Text(&f.message),
                 Text(&f.remedy),

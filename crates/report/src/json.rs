@@ -5,6 +5,7 @@ use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
 use layerscope_core::analysis::{Analysis, HiddenFile};
+use layerscope_core::LayerIndex;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -38,7 +39,7 @@ pub type TotalsJson = layerscope_core::analysis::Totals;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LayerJson {
-    pub index: usize,
+    pub index: LayerIndex,
     pub digest: String,
     pub diff_id: String,
     pub created_by: Option<String>,
@@ -70,8 +71,8 @@ pub struct HiddenJson {
     pub path: String,
     pub bytes: u64,
     pub cause: String,
-    pub added_by: usize,
-    pub hidden_by: usize,
+    pub added_by: LayerIndex,
+    pub hidden_by: LayerIndex,
     #[serde(default)]
     pub churn: bool,
     #[serde(default)]
@@ -89,7 +90,7 @@ pub struct DuplicateJson {
 pub struct FindingJson {
     pub rule: String,
     pub severity: String,
-    pub layer: Option<usize>,
+    pub layer: Option<LayerIndex>,
     pub bytes: u64,
     pub message: String,
     pub remedy: String,
@@ -240,8 +241,8 @@ struct HiddenRef<'a> {
     path: &'a str,
     bytes: u64,
     cause: &'static str,
-    added_by: usize,
-    hidden_by: usize,
+    added_by: LayerIndex,
+    hidden_by: LayerIndex,
     churn: bool,
     cache_rule: Option<&'a str>,
 }

@@ -80,7 +80,7 @@ pub struct LayerSplit {
 pub fn layer_splits(a: &Analysis) -> Vec<LayerSplit> {
     let mut out = vec![LayerSplit::default(); a.layers.len()];
     for (ino, class) in a.overlay.inodes.iter().zip(&a.classes) {
-        let s = &mut out[ino.layer as usize];
+        let s = &mut out[ino.layer.index()];
         if !ino.is_live() {
             s.hidden += ino.size;
         } else if class.rule.is_some() {

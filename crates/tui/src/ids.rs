@@ -31,8 +31,3 @@ pub fn cache_rule<'a>(a: &'a Analysis, ver: &Version) -> Option<&'a CacheRule> {
     let rule = a.classes[ver.inode?.index()].rule?;
     Some(&a.rules.rules[rule as usize])
 }
-
-/// A 0-based layer index as the screen numbers layers (L1 is the base).
-pub fn layer_number(layer: u32) -> u32 {
-    layer + 1
-}

@@ -12,6 +12,7 @@ use super::tree::{Filter, Mode, Row, Sort, Tree, EXPANDED_GHOST, EXPANDED_LIVE};
 use super::waste::{self, WasteItem};
 use layerscope_core::analysis::Analysis;
 use layerscope_core::overlay::NodeId;
+use layerscope_core::LayerIndex;
 
 /// Everything that can happen to the explorer.
 #[derive(Debug)]
@@ -202,7 +203,7 @@ impl Model {
 
 impl Explorer {
     pub fn new(a: Box<Analysis>) -> Explorer {
-        let top = a.layers.len().saturating_sub(1) as u32;
+        let top = LayerIndex::from_index(a.layers.len().saturating_sub(1));
         let tree = Tree::compute(&a, top, Mode::Aggregate);
         let mut e = Explorer {
             expanded: vec![0; a.overlay.nodes.len()],
@@ -214,7 +215,7 @@ impl Explorer {
             rows: Vec::new(),
             focus: Pane::Tree,
             layers: ListState {
-                sel: top as usize,
+                sel: top.index(),
                 off: 0,
             },
             tree_list: ListState::default(),
@@ -242,8 +243,8 @@ impl Explorer {
         e
     }
 
-    /// The 0-based layer the tree shows.
-    pub fn layer(&self) -> u32 {
+    /// The layer the tree shows.
+    pub fn layer(&self) -> LayerIndex {
         self.tree.k
     }
 
@@ -277,10 +278,12 @@ impl Explorer {
             .position(|r| r.node == node && r.ghost == ghost)
     }
 
-    /// Show the filesystem as of another layer (0-based).
-    pub fn set_layer(&mut self, k: u32) {
-        let k = k.min(self.a.layers.len().saturating_sub(1) as u32);
-        self.layers.sel = k as usize;
+    /// Show the filesystem as of another layer.
+    pub fn set_layer(&mut self, k: LayerIndex) {
+        let k = k.min(LayerIndex::from_index(
+            self.a.layers.len().saturating_sub(1),
+        ));
+        self.layers.sel = k.index();
         if k != self.tree.k {
             self.tree = Tree::compute(&self.a, k, self.tree.mode);
             self.invalidate();
@@ -510,7 +513,7 @@ impl Explorer {
                 let n = self.a.layers.len();
                 if n > 0 {
                     let k = clamp(self.layers.sel, delta, n);
-                    self.set_layer(k as u32);
+                    self.set_layer(LayerIndex::from_index(k));
                 }
             }
             Pane::Tree => {

@@ -2,11 +2,12 @@
 //! built from the model without drawing (so it is testable on its own), and
 //! rendered by `view::details`.
 
-use crate::ids::{self, layer_number};
+use crate::ids;
 use crate::model::Explorer;
 use crate::tree::Row;
 use layerscope_core::layer::{display_path, EntryKind};
 use layerscope_core::overlay::{Cause, Version};
+use layerscope_core::LayerIndex;
 
 /// The selected row's path, what is there, why its bytes are hidden, and
 /// every layer that touched the path.
@@ -54,11 +55,11 @@ pub struct EntryMeta {
 pub struct Hiding {
     pub bytes: u64,
     pub cause: Cause,
-    /// The layer (numbered from 1, as on screen) that hid them.
-    pub by: u32,
+    /// The layer that hid them.
+    pub by: LayerIndex,
     pub by_step: Option<String>,
-    /// The layer (from 1) that added them.
-    pub added_by: u32,
+    /// The layer that added them.
+    pub added_by: LayerIndex,
     pub added_step: Option<String>,
 }
 
@@ -71,15 +72,14 @@ pub struct CacheNote {
 /// One layer's version at the path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Touch {
-    /// Numbered from 1, as on screen.
-    pub layer: u32,
+    pub layer: LayerIndex,
     pub kind: EntryKind,
     /// The content's bytes, for regular files and hardlinks.
     pub bytes: Option<u64>,
     /// A directory the layer implies without an entry of its own.
     pub implied: bool,
-    /// What ended this version and in which layer (from 1).
-    pub gone: Option<(Cause, u32)>,
+    /// What ended this version and in which layer.
+    pub gone: Option<(Cause, LayerIndex)>,
 }
 
 /// The details of the selected tree row, if there is one.
@@ -125,10 +125,10 @@ fn shown(e: &Explorer, r: Row, ver: &Version) -> Shown {
             Some(Hiding {
                 bytes: ino.size,
                 cause: g.cause,
-                by: layer_number(g.layer),
-                by_step: a.step(layer_number(g.layer) as usize),
-                added_by: layer_number(ino.layer),
-                added_step: a.step(layer_number(ino.layer) as usize),
+                by: g.layer,
+                by_step: a.step(g.layer),
+                added_by: ino.layer,
+                added_step: a.step(ino.layer),
             })
         }),
         // The content hash is the carrying entry's.
@@ -142,10 +142,10 @@ fn shown(e: &Explorer, r: Row, ver: &Version) -> Shown {
 
 fn touch(e: &Explorer, ver: &Version) -> Touch {
     Touch {
-        layer: layer_number(ver.layer),
+        layer: ver.layer,
         kind: ver.kind,
         bytes: ids::inode(&e.a.overlay, ver).map(|ino| ino.size),
         implied: ids::entry(&e.a, ver).is_none(),
-        gone: ver.gone.map(|g| (g.cause, layer_number(g.layer))),
+        gone: ver.gone.map(|g| (g.cause, g.layer)),
     }
 }

@@ -11,6 +11,7 @@
 use layerscope_core::analysis::Analysis;
 use layerscope_core::layer::EntryKind;
 use layerscope_core::overlay::{Cause, NodeId, Overlay, Version, VersionId};
+use layerscope_core::LayerIndex;
 
 /// The whole filesystem up to the layer, or only what the layer changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,22 +126,22 @@ pub struct Row {
 pub const EXPANDED_LIVE: u8 = 1;
 pub const EXPANDED_GHOST: u8 = 2;
 
-/// Every node's figures as of one layer (0-based `k`) in one mode.
+/// Every node's figures as of one layer (`k`) in one mode.
 pub struct Tree {
-    pub k: u32,
+    pub k: LayerIndex,
     pub mode: Mode,
     pub figs: Vec<NodeFig>,
 }
 
 /// Was anything visible at `node` just before layer `k` (for A vs M)?
-fn existed_before(o: &Overlay, v: VersionId, k: u32) -> bool {
-    if k == 0 {
+fn existed_before(o: &Overlay, v: VersionId, k: LayerIndex) -> bool {
+    let Some(below) = k.below() else {
         return false;
-    }
+    };
     let mut p = o.version(v).prev;
     while let Some(id) = p {
         let pv = o.version(id);
-        if pv.visible_at(k - 1) {
+        if pv.visible_at(below) {
             return true;
         }
         p = pv.prev;
@@ -150,7 +151,7 @@ fn existed_before(o: &Overlay, v: VersionId, k: u32) -> bool {
 
 /// Each node's own figures as of layer `k`: its visible version, its ghost
 /// version, their flags and bytes (the first pass of `Tree::compute`).
-fn own_figures(a: &Analysis, k: u32, agg: bool) -> Vec<NodeFig> {
+fn own_figures(a: &Analysis, k: LayerIndex, agg: bool) -> Vec<NodeFig> {
     let o = &a.overlay;
     let mut figs = vec![NodeFig::default(); o.nodes.len()];
     let mut seen = vec![false; o.inodes.len()];
@@ -212,7 +213,7 @@ fn own_figures(a: &Analysis, k: u32, agg: bool) -> Vec<NodeFig> {
 /// The bytes a gone version's ghost row shows as of layer `k`: its content,
 /// if this version carries the inode and the inode's last name is gone by
 /// then (in Aggregate mode), or went in `k` itself (LayerOnly).
-fn hidden_bytes(o: &Overlay, ver: &Version, k: u32, agg: bool) -> u64 {
+fn hidden_bytes(o: &Overlay, ver: &Version, k: LayerIndex, agg: bool) -> u64 {
     let Some(i) = ver.inode else { return 0 };
     let ino = o.inode(i);
     let carries = ino.node == ver.node && ino.layer == ver.layer && Some(ino.entry) == ver.entry;
@@ -229,7 +230,7 @@ fn hidden_bytes(o: &Overlay, ver: &Version, k: u32, agg: bool) -> u64 {
 
 /// Which rows exist and what they hold, from the leaves up (the second
 /// pass of `Tree::compute`).
-fn roll_up(o: &Overlay, k: u32, agg: bool, figs: &mut [NodeFig]) {
+fn roll_up(o: &Overlay, k: LayerIndex, agg: bool, figs: &mut [NodeFig]) {
     // Bottom-up: a child's id is always greater than its parent's.
     for n in (0..o.nodes.len()).rev() {
         let mut f = figs[n];
@@ -283,7 +284,7 @@ fn roll_up(o: &Overlay, k: u32, agg: bool, figs: &mut [NodeFig]) {
 impl Tree {
     /// One pass over the versions, one bottom-up pass over the nodes:
     /// O(versions + nodes), done once per (layer, mode).
-    pub fn compute(a: &Analysis, k: u32, mode: Mode) -> Tree {
+    pub fn compute(a: &Analysis, k: LayerIndex, mode: Mode) -> Tree {
         let agg = mode == Mode::Aggregate;
         let mut figs = own_figures(a, k, agg);
         roll_up(&a.overlay, k, agg, &mut figs);

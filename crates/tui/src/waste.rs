@@ -3,6 +3,7 @@
 
 use layerscope_core::analysis::Analysis;
 use layerscope_core::overlay::{InodeId, NodeId};
+use layerscope_core::LayerIndex;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
@@ -64,11 +65,11 @@ pub fn items(a: &Analysis) -> Vec<WasteItem> {
     out
 }
 
-/// Where an item lives: (node, 0-based layer that added it, prefer the
+/// Where an item lives: (node, layer that added it, prefer the
 /// ghost row). `None` node for items without a path (findings).
 pub struct Target {
     pub node: Option<NodeId>,
-    pub layer: Option<u32>,
+    pub layer: Option<LayerIndex>,
 }
 
 pub fn target(a: &Analysis, item: WasteItem) -> Option<Target> {
@@ -97,10 +98,7 @@ pub fn target(a: &Analysis, item: WasteItem) -> Option<Target> {
         WasteItem::Duplicate(i) => a.duplicates[i].inodes.first().map(|&ino| inode_target(ino)),
         WasteItem::Finding(i) => Some(Target {
             node: None,
-            layer: a.findings[i]
-                .layer
-                .and_then(|l| l.checked_sub(1))
-                .map(|l| l as u32),
+            layer: a.findings[i].layer,
         }),
     }
 }

@@ -9,6 +9,7 @@ use super::{shorten, Analysis};
 use crate::layer::display_path;
 use crate::overlay::{Cause, Note, NoteKind};
 use crate::units::human;
+use crate::LayerIndex;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -30,15 +31,15 @@ pub struct Finding {
     /// Stable identifier of the kind of finding.
     pub rule: String,
     pub severity: Severity,
-    /// The 1-based layer whose build step to change, where there is one.
-    pub layer: Option<usize>,
+    /// The layer whose build step to change, where there is one.
+    pub layer: Option<LayerIndex>,
     pub bytes: u64,
     pub message: String,
     pub remedy: String,
 }
 
 /// How a layer is named in messages: `layer 3 (RUN apt-get update)`.
-fn layer_name(a: &Analysis, index: usize) -> String {
+fn layer_name(a: &Analysis, index: LayerIndex) -> String {
     match a.step(index) {
         Some(s) if !s.is_empty() => format!("layer {index} (`{}`)", shorten(&s, 60)),
         _ => format!("layer {index}"),
@@ -89,7 +90,7 @@ pub(super) fn derive(a: &Analysis) -> Vec<Finding> {
 /// bytes, one finding per (added_by, hidden_by, cause); churn is left out:
 /// no Dockerfile change avoids it.
 fn hidden_groups(a: &Analysis) -> Vec<Finding> {
-    let mut groups: BTreeMap<(usize, usize, Cause), Group> = BTreeMap::new();
+    let mut groups: BTreeMap<(LayerIndex, LayerIndex, Cause), Group> = BTreeMap::new();
     for h in a.hidden.iter().filter(|h| !h.churn) {
         let g = groups
             .entry((h.added_by, h.hidden_by, h.cause))
@@ -110,7 +111,13 @@ fn hidden_groups(a: &Analysis) -> Vec<Finding> {
 }
 
 /// The finding for one group of hidden files.
-fn hidden_group(a: &Analysis, added: usize, hid: usize, cause: Cause, g: Group) -> Finding {
+fn hidden_group(
+    a: &Analysis,
+    added: LayerIndex,
+    hid: LayerIndex,
+    cause: Cause,
+    g: Group,
+) -> Finding {
     let dominant = g
         .by_rule
         .iter()
@@ -182,7 +189,7 @@ fn hidden_group(a: &Analysis, added: usize, hid: usize, cause: Cause, g: Group) 
 /// `cache-left-in-image`: live cache bytes, one finding per (rule, layer
 /// that added them).
 fn cache_left_in_image(a: &Analysis) -> Vec<Finding> {
-    let mut live: BTreeMap<(u16, u32), (u64, u64)> = BTreeMap::new();
+    let mut live: BTreeMap<(u16, LayerIndex), (u64, u64)> = BTreeMap::new();
     for (ino, class) in a.overlay.inodes.iter().zip(&a.classes) {
         if let (Some(r), true) = (class.rule, ino.is_live()) {
             if ino.size > 0 {
@@ -195,18 +202,17 @@ fn cache_left_in_image(a: &Analysis) -> Vec<Finding> {
     live.into_iter()
         .map(|((r, layer), (bytes, files))| {
             let rule = &a.rules.rules[r as usize];
-            let index = layer as usize + 1;
             Finding {
                 rule: "cache-left-in-image".to_string(),
                 severity: severity(a, bytes),
-                layer: Some(index),
+                layer: Some(layer),
                 bytes,
                 message: format!(
                     "{} cache {} live ({files} file{}), added by {}",
                     rule.name,
                     human(bytes),
                     if files == 1 { "" } else { "s" },
-                    layer_name(a, index)
+                    layer_name(a, layer)
                 ),
                 remedy: rule.remedy.clone(),
             }
@@ -246,7 +252,7 @@ fn integrity_notes(a: &Analysis) -> Vec<Finding> {
 }
 
 fn integrity_note(note: &Note) -> Finding {
-    let index = note.layer as usize + 1;
+    let index = note.layer;
     let example = display_path(&note.example);
     let (rule, message, remedy) = match note.kind {
         NoteKind::DotDot => (

@@ -14,6 +14,7 @@ use crate::layer::display_path;
 use crate::layer::Entry;
 use crate::overlay::{Cause, InodeId, NodeId, Overlay};
 use crate::source::Image;
+use crate::LayerIndex;
 
 /// Image-wide figures (interface.md `totals`; serialised as they are).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -41,8 +42,7 @@ pub struct Totals {
 /// Per-layer figures (interface.md `layers[]`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayerFigures {
-    /// 1-based.
-    pub index: usize,
+    pub index: LayerIndex,
     pub digest: String,
     pub diff_id: String,
     pub created_by: Option<String>,
@@ -78,9 +78,8 @@ pub struct HiddenFile {
     pub path: String,
     pub bytes: u64,
     pub cause: Cause,
-    /// 1-based layers.
-    pub added_by: usize,
-    pub hidden_by: usize,
+    pub added_by: LayerIndex,
+    pub hidden_by: LayerIndex,
     pub churn: bool,
     pub cache_rule: Option<String>,
     pub inode: InodeId,
@@ -187,10 +186,10 @@ impl Analysis {
         self.image.entry(ino.layer, ino.entry)
     }
 
-    /// The build step of a 1-based layer, Dockerfile-like, if known.
-    pub fn step(&self, index: usize) -> Option<String> {
+    /// The build step of a layer, Dockerfile-like, if known.
+    pub fn step(&self, layer: LayerIndex) -> Option<String> {
         self.layers
-            .get(index.checked_sub(1)?)?
+            .get(layer.index())?
             .created_by
             .as_deref()
             .map(build_step)
@@ -251,7 +250,7 @@ fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules) -> Figures {
             } else {
                 c.1 += ino.size;
             }
-            layers[ino.layer as usize].cache_bytes += ino.size;
+            layers[ino.layer.index()].cache_bytes += ino.size;
         }
         match ino.gone {
             None => totals.live_bytes += ino.size,
@@ -263,17 +262,17 @@ fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules) -> Figures {
                 if churn {
                     totals.churn_bytes += ino.size;
                 }
-                layers[ino.layer as usize].hidden_bytes_added += ino.size;
+                layers[ino.layer.index()].hidden_bytes_added += ino.size;
                 if g.layer > ino.layer {
-                    layers[g.layer as usize].hides_bytes += ino.size;
+                    layers[g.layer.index()].hides_bytes += ino.size;
                 }
                 if ino.size > 0 {
                     hidden.push(HiddenFile {
                         path: display_path(&path_buf[1..]),
                         bytes: ino.size,
                         cause: g.cause,
-                        added_by: ino.layer as usize + 1,
-                        hidden_by: g.layer as usize + 1,
+                        added_by: ino.layer,
+                        hidden_by: g.layer,
                         churn,
                         cache_rule: rule.map(|r| rules.rules[r].name.clone()),
                         inode: id,

@@ -33,6 +33,7 @@ mod tree;
 use std::hash::BuildHasher;
 
 use crate::layer::{Changeset, Entry, EntryKind};
+use crate::LayerIndex;
 use tree::{dive_path, go_clean_components, is_whiteout_name, Info, Tree};
 
 /// The three figures dive prints in CI mode, plus the sizes behind them.
@@ -74,7 +75,7 @@ pub struct DiveInefficiency {
 /// that layer's leaves are never counted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiveAbort {
-    pub layer: usize,
+    pub layer: LayerIndex,
     /// The whiteout's dive path (the path it names).
     pub path: Box<[u8]>,
 }
@@ -208,7 +209,7 @@ fn go_is_dir(e: &Entry) -> bool {
 
 /// dive's per-layer tree and layer size (`image_archive.go`,
 /// `processLayerTar` / `getFileList`).
-fn layer_tree(layer: &Changeset, idx: usize, refusal: &mut Option<String>) -> (Tree, u64) {
+fn layer_tree(layer: &Changeset, idx: LayerIndex, refusal: &mut Option<String>) -> (Tree, u64) {
     let mut tree = Tree::new();
     let mut size = 0u64;
     for e in &layer.entries {
@@ -216,7 +217,8 @@ fn layer_tree(layer: &Changeset, idx: usize, refusal: &mut Option<String>) -> (T
             // Go's tar reader hands PAX global headers to dive, which fails
             // the whole image on them.
             refusal.get_or_insert_with(|| {
-                format!("layer {idx}: PAX global header (dive 0.13.1: \"unexptected tar file: (XGlobalHeader)\")")
+                // Counted from 0 here, as this message always has.
+                format!("layer {}: PAX global header (dive 0.13.1: \"unexptected tar file: (XGlobalHeader)\")", idx.get())
             });
             continue;
         }
@@ -360,7 +362,11 @@ fn efficiency_pass<C: std::borrow::Borrow<Changeset> + Sync>(layers: &[C]) -> Pa
     let mut stacked: Option<Tree> = None;
     let build = |idx: usize| {
         let mut refusal = None;
-        let (tree, size) = layer_tree(layers[idx].borrow(), idx, &mut refusal);
+        let (tree, size) = layer_tree(
+            layers[idx].borrow(),
+            LayerIndex::from_index(idx),
+            &mut refusal,
+        );
         (tree, size, refusal)
     };
     std::thread::scope(|s| {
@@ -378,7 +384,7 @@ fn efficiency_pass<C: std::borrow::Borrow<Changeset> + Sync>(layers: &[C]) -> Pa
             if pass.refusal.is_none() {
                 pass.refusal = refusal;
             }
-            visit_layer(&mut pass, &tree, idx, &mut stacked);
+            visit_layer(&mut pass, &tree, LayerIndex::from_index(idx), &mut stacked);
             if keep {
                 let below = stacked.get_or_insert_with(|| tree.clone());
                 below.stack(&tree);
@@ -389,7 +395,7 @@ fn efficiency_pass<C: std::borrow::Borrow<Changeset> + Sync>(layers: &[C]) -> Pa
 }
 
 /// dive's efficiency visitor over one layer's tree.
-fn visit_layer(pass: &mut Pass, tree: &Tree, idx: usize, stacked: &mut Option<Tree>) {
+fn visit_layer(pass: &mut Pass, tree: &Tree, idx: LayerIndex, stacked: &mut Option<Tree>) {
     let Pass {
         paths,
         matches,
@@ -409,7 +415,7 @@ fn visit_layer(pass: &mut Pass, tree: &Tree, idx: usize, stacked: &mut Option<Tr
             // layer that may hold a whiteout has all lower layers
             // stacked): its own whiteouts are sized against a copy of
             // itself, as dive's StackTreeRange(0, -1) gives.
-            debug_assert!(stacked.is_some() || idx == 0);
+            debug_assert!(stacked.is_some() || idx == LayerIndex::BOTTOM);
             let below = stacked.get_or_insert_with(|| tree.clone());
             match below.get_path(&path) {
                 None => {

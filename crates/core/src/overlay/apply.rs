@@ -15,11 +15,12 @@ use super::{
     Cause, EntryId, Gone, Inode, InodeId, Node, NodeId, Note, NoteKind, Overlay, Version, VersionId,
 };
 use crate::layer::{Changeset, Entry, EntryKind};
+use crate::LayerIndex;
 
 impl Overlay {
     /// Apply the next layer (bottom first).
     pub fn apply(&mut self, cs: &Changeset) {
-        let layer = self.layers;
+        let layer = LayerIndex::new(self.layers);
         self.layers += 1;
         if self.node(NodeId::ROOT).current.is_none() {
             // The root directory exists from the first layer on.
@@ -131,7 +132,7 @@ impl Overlay {
 
     /// Make every ancestor of `path` a directory (implied parents) and
     /// return the node of `path` itself (created if new).
-    fn ensure_parents_and_node(&mut self, path: &[u8], layer: u32) -> NodeId {
+    fn ensure_parents_and_node(&mut self, path: &[u8], layer: LayerIndex) -> NodeId {
         let mut node = NodeId::ROOT;
         if path.is_empty() {
             return node;
@@ -146,7 +147,7 @@ impl Overlay {
         node
     }
 
-    fn ensure_parents(&mut self, path: &[u8], layer: u32) {
+    fn ensure_parents(&mut self, path: &[u8], layer: LayerIndex) {
         if let Some(slash) = path.iter().rposition(|&b| b == b'/') {
             let parent = self.ensure_parents_and_node(&path[..slash], layer);
             if !self.is_dir_now(parent) {
@@ -159,7 +160,7 @@ impl Overlay {
     /// else the old thing is removed (a directory took its place).
     /// `entry` is `None` for an implied directory, which never supersedes an
     /// existing directory's metadata.
-    fn make_dir(&mut self, node: NodeId, layer: u32, entry: Option<EntryId>) {
+    fn make_dir(&mut self, node: NodeId, layer: LayerIndex, entry: Option<EntryId>) {
         if let Some(cur) = self.node(node).current {
             if self.version(cur).kind == EntryKind::Dir {
                 if entry.is_none() {
@@ -174,7 +175,7 @@ impl Overlay {
     }
 
     /// Put a regular file, hardlink, symlink or special file at `node`.
-    fn put_non_dir(&mut self, node: NodeId, layer: u32, entry: EntryId, e: &Entry) {
+    fn put_non_dir(&mut self, node: NodeId, layer: LayerIndex, entry: EntryId, e: &Entry) {
         // Resolve the inode first: a hardlink may name the very path it
         // replaces, and the new name must count before the old one goes.
         let inode = match e.kind {
@@ -215,7 +216,7 @@ impl Overlay {
 
     /// A hardlink names an earlier entry of the same layer (waste-model.md):
     /// it shares that entry's inode.
-    fn resolve_hardlink(&mut self, e: &Entry, layer: u32) -> Option<InodeId> {
+    fn resolve_hardlink(&mut self, e: &Entry, layer: LayerIndex) -> Option<InodeId> {
         let target = e.link.as_deref().unwrap_or(b"");
         let found = self.lookup(target).and_then(|n| self.node(n).current);
         match found {
@@ -240,7 +241,7 @@ impl Overlay {
     fn push_version(
         &mut self,
         node: NodeId,
-        layer: u32,
+        layer: LayerIndex,
         entry: Option<EntryId>,
         kind: EntryKind,
         inode: Option<InodeId>,
@@ -273,7 +274,7 @@ impl Overlay {
 
     /// End a visible version; when it was its inode's last visible name, the
     /// inode is hidden by this event.
-    fn end_version(&mut self, v: VersionId, layer: u32, cause: Cause) {
+    fn end_version(&mut self, v: VersionId, layer: LayerIndex, cause: Cause) {
         let ver = self.version_mut(v);
         debug_assert!(ver.gone.is_none());
         ver.gone = Some(Gone { layer, cause });
@@ -306,7 +307,7 @@ impl Overlay {
     }
 
     /// Remove a node and its whole subtree (children first).
-    fn remove_node(&mut self, node: NodeId, layer: u32, cause: Cause) {
+    fn remove_node(&mut self, node: NodeId, layer: LayerIndex, cause: Cause) {
         let mut stack = vec![node];
         let mut order = Vec::new();
         while let Some(n) = stack.pop() {
@@ -320,7 +321,7 @@ impl Overlay {
         }
     }
 
-    fn note(&mut self, kind: NoteKind, layer: u32, path: &[u8]) {
+    fn note(&mut self, kind: NoteKind, layer: LayerIndex, path: &[u8]) {
         // Notes are pushed layer by layer: only the current layer's, at the
         // end, can match (searching all would cost entries x layers).
         if let Some(n) = self

@@ -20,6 +20,7 @@ pub use interner::{Interner, Sym};
 use rustc_hash::FxHashMap;
 
 use crate::layer::EntryKind;
+use crate::LayerIndex;
 
 /// Why a version stopped being visible.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -49,8 +50,8 @@ impl Cause {
 /// The end of a version's (or inode's) visibility.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Gone {
-    /// 0-based index of the layer that ended it.
-    pub layer: u32,
+    /// The layer that ended it.
+    pub layer: LayerIndex,
     pub cause: Cause,
 }
 
@@ -77,8 +78,8 @@ pub struct Node {
 #[derive(Debug, Clone)]
 pub struct Version {
     pub node: NodeId,
-    /// 0-based layer index.
-    pub layer: u32,
+    /// The layer that put it.
+    pub layer: LayerIndex,
     /// The entry in the layer's changeset; `None` for a parent directory
     /// the layer implies without an entry of its own.
     pub entry: Option<EntryId>,
@@ -91,8 +92,8 @@ pub struct Version {
 }
 
 impl Version {
-    /// Visible in the filesystem as of (after) 0-based layer `k`.
-    pub fn visible_at(&self, k: u32) -> bool {
+    /// Visible in the filesystem as of (after) layer `k`.
+    pub fn visible_at(&self, k: LayerIndex) -> bool {
         self.layer <= k && self.gone.is_none_or(|g| g.layer > k)
     }
 }
@@ -101,8 +102,8 @@ impl Version {
 /// however many names link to it.
 #[derive(Debug, Clone)]
 pub struct Inode {
-    /// 0-based layer that added it.
-    pub layer: u32,
+    /// The layer that added it.
+    pub layer: LayerIndex,
     /// The regular-file entry that carries the bytes.
     pub entry: EntryId,
     /// The node of that entry.
@@ -142,8 +143,7 @@ pub enum NoteKind {
 #[derive(Debug, Clone)]
 pub struct Note {
     pub kind: NoteKind,
-    /// 0-based layer.
-    pub layer: u32,
+    pub layer: LayerIndex,
     pub count: u64,
     pub example: Box<[u8]>,
 }
@@ -311,8 +311,8 @@ impl Overlay {
         }
     }
 
-    /// The version visible at `node` as of 0-based layer `k`.
-    pub fn visible_version_at(&self, node: NodeId, k: u32) -> Option<VersionId> {
+    /// The version visible at `node` as of layer `k`.
+    pub fn visible_version_at(&self, node: NodeId, k: LayerIndex) -> Option<VersionId> {
         self.history(node).find(|&v| self.version(v).visible_at(k))
     }
 }

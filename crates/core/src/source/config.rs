@@ -7,6 +7,7 @@
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::LayerIndex;
 
 use super::select::Platform;
 
@@ -70,13 +71,10 @@ impl ImageConfig {
         })
     }
 
-    /// The build step of layer `index` (1-based); history may be shorter
-    /// than the layer list (squashed or hand-made images).
-    pub fn created_by(&self, index: usize) -> Option<String> {
-        self.layer_history
-            .get(index.checked_sub(1)?)
-            .cloned()
-            .flatten()
+    /// The build step of layer `layer`; history may be shorter than the
+    /// layer list (squashed or hand-made images).
+    pub fn created_by(&self, layer: LayerIndex) -> Option<String> {
+        self.layer_history.get(layer.index()).cloned().flatten()
     }
 }
 
@@ -113,10 +111,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.platform.as_ref().unwrap().to_string(), "linux/arm/v7");
-        assert_eq!(c.created_by(1).as_deref(), Some("ADD a"));
-        assert_eq!(c.created_by(2), None);
-        assert_eq!(c.created_by(3), None);
-        assert_eq!(c.created_by(0), None);
+        let l = LayerIndex::from_number;
+        assert_eq!(c.created_by(l(1)).as_deref(), Some("ADD a"));
+        assert_eq!(c.created_by(l(2)), None);
+        assert_eq!(c.created_by(l(3)), None);
     }
 
     #[test]

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::LayerIndex;
 
 use super::config::{null_as_empty, parse_json, ImageConfig};
 use super::plan::{Plan, PlannedLayer};
@@ -107,12 +108,13 @@ pub(crate) fn plan(store: &dyn Store, opts: &OpenOptions) -> Result<Plan> {
             // Docker 25+ writes `blobs/sha256/<hex>` here even without an
             // OCI index: such a path is a digest we can check.
             let digest = digest_from_blob_path(&path);
+            let index = LayerIndex::from_index(i);
             let label = match &digest {
-                Some(d) => format!("layer {} ({})", i + 1, short_digest(d.as_str())),
-                None => format!("layer {} ({path})", i + 1),
+                Some(d) => format!("layer {index} ({})", short_digest(d.as_str())),
+                None => format!("layer {index} ({path})"),
             };
             Ok(PlannedLayer {
-                index: i + 1,
+                index,
                 blob_addressed: digest.is_some(),
                 digest,
                 media_type: None,

@@ -37,6 +37,7 @@ use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::layer::{Changeset, Entry};
 use crate::overlay::EntryId;
+use crate::LayerIndex;
 
 use detect::{read_head, sniff, Sniffed, BLOCK};
 use store::BlobStore;
@@ -157,8 +158,7 @@ pub struct ImageInfo {
 /// One layer of the image, bottom (index 1) to top.
 #[derive(Debug, Clone)]
 pub struct Layer {
-    /// 1-based, bottom layer = 1.
-    pub index: usize,
+    pub index: LayerIndex,
     /// The blob digest as the manifest names it; for legacy docker-archive
     /// (which names members, not digests) the sha256 of the stored blob.
     pub digest: String,
@@ -178,10 +178,10 @@ pub struct Image {
 }
 
 impl Image {
-    /// Entry `entry` of 0-based layer `layer`: where a version or an inode
-    /// of the overlay points (`Version::entry`, `Inode::entry`).
-    pub fn entry(&self, layer: u32, entry: EntryId) -> &Entry {
-        &self.layers[layer as usize].changeset.entries[entry.index()]
+    /// Entry `entry` of layer `layer`: where a version or an inode of the
+    /// overlay points (`Version::entry`, `Inode::entry`).
+    pub fn entry(&self, layer: LayerIndex, entry: EntryId) -> &Entry {
+        &self.layers[layer.index()].changeset.entries[entry.index()]
     }
 }
 

@@ -23,6 +23,7 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::LayerIndex;
 
 use super::config::{null_as_empty, parse_json, ImageConfig};
 use super::docker_archive;
@@ -569,12 +570,13 @@ fn build(
         .enumerate()
         .map(|(i, d)| {
             let digest = parse_digest(&d.digest, &what)?;
+            let index = LayerIndex::from_index(i);
             Ok(PlannedLayer {
-                index: i + 1,
+                index,
                 path: digest.blob_path(),
                 digest: Some(digest),
                 media_type: d.media_type.clone(),
-                label: format!("layer {} ({})", i + 1, short_digest(&d.digest)),
+                label: format!("layer {index} ({})", short_digest(&d.digest)),
                 blob_addressed: true,
             })
         })

@@ -10,6 +10,7 @@
 use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::layer::Changeset;
+use crate::LayerIndex;
 
 use super::config::ImageConfig;
 use super::verify::check_compression;
@@ -28,8 +29,7 @@ pub(crate) struct Plan {
 /// One layer to read.
 #[derive(Debug, Clone)]
 pub(crate) struct PlannedLayer {
-    /// 1-based, bottom layer = 1.
-    pub index: usize,
+    pub index: LayerIndex,
     /// The member or file holding the blob.
     pub path: String,
     /// The descriptor digest, where the layout gives one.
@@ -72,7 +72,7 @@ pub(crate) fn finish(
     for (pl, result) in planned.into_iter().zip(scanned) {
         let cs = result?;
         if opts.verify {
-            verify_layer(&pl, &cs, config.diff_ids.get(pl.index - 1))?;
+            verify_layer(&pl, &cs, config.diff_ids.get(pl.index.index()))?;
         }
         let digest = pl
             .digest

@@ -28,6 +28,7 @@ use layerscope_core::config::Budget;
 use layerscope_core::error::{Error, Result};
 use layerscope_core::overlay::InodeId;
 use layerscope_core::units::{self, human};
+use layerscope_core::LayerIndex;
 
 pub use baseline::{Growth, MaxGrowth};
 pub use dive::{dive_values, DiveCi, DiveValues};
@@ -118,8 +119,8 @@ pub struct Offender {
     /// A path, a layer with its build step, or a finding's message.
     pub what: String,
     pub bytes: u64,
-    /// The 1-based layer to change, where there is one.
-    pub layer: Option<usize>,
+    /// The layer to change, where there is one.
+    pub layer: Option<LayerIndex>,
     pub remedy: Option<String>,
 }
 
@@ -253,6 +254,12 @@ impl Budgets {
     fn base_layers(&self) -> usize {
         self.budget.ignore_base_layers.unwrap_or(0) as usize
     }
+
+    /// One of the `ignore_base_layers` bottom layers, whose bytes are not
+    /// charged.
+    fn is_base(&self, layer: LayerIndex) -> bool {
+        layer.index() < self.base_layers()
+    }
 }
 
 fn unknown_rule(a: &Analysis, name: &str) -> String {
@@ -294,7 +301,7 @@ impl Charged {
 /// Whether an inode's bytes are charged.
 fn is_charged(a: &Analysis, b: &Budgets, inode: InodeId) -> bool {
     let ino = a.overlay.inode(inode);
-    if (ino.layer as usize) < b.base_layers() {
+    if b.is_base(ino.layer) {
         return false;
     }
     if b.budget.ignore_churn == Some(true) && a.classes[inode.index()].churn {
@@ -337,7 +344,7 @@ pub fn charged(a: &Analysis, b: &Budgets) -> Charged {
 }
 
 /// `layer 3 (`RUN pip install x`)`.
-pub fn layer_label(a: &Analysis, index: usize) -> String {
+pub fn layer_label(a: &Analysis, index: LayerIndex) -> String {
     match a.step(index) {
         Some(s) if !s.is_empty() => format!("layer {index} (`{}`)", shorten(&s, 60)),
         _ => format!("layer {index}"),
@@ -495,8 +502,11 @@ fn max_layers(ctx: &Ctx) -> Option<CheckResult> {
 fn max_layer_size(ctx: &Ctx) -> Option<CheckResult> {
     let limit = ctx.b.budget.max_layer_size?;
     let a = ctx.a;
-    let base = ctx.b.base_layers();
-    let charged_layers: Vec<_> = a.layers.iter().filter(|l| l.index > base).collect();
+    let charged_layers: Vec<_> = a
+        .layers
+        .iter()
+        .filter(|l| !ctx.b.is_base(l.index))
+        .collect();
     let largest = charged_layers
         .iter()
         .map(|l| l.size_bytes)
@@ -656,7 +666,6 @@ fn charge_scope(b: &Budgets, c: &Charged) -> String {
 /// The findings that explain charged waste, then the largest charged
 /// hidden files.
 fn waste_offenders(a: &Analysis, b: &Budgets) -> Vec<Offender> {
-    let base = b.base_layers();
     let mut out: Vec<Offender> = a
         .findings
         .iter()
@@ -664,7 +673,7 @@ fn waste_offenders(a: &Analysis, b: &Budgets) -> Vec<Offender> {
             matches!(
                 f.rule.as_str(),
                 "removed-later" | "overwritten-later" | "duplicate-tar-entry"
-            ) && f.layer.is_some_and(|l| l > base)
+            ) && f.layer.is_some_and(|l| !b.is_base(l))
         })
         .take(3)
         .map(|f| Offender {
@@ -744,10 +753,10 @@ fn cache_result(a: &Analysis, b: &Budgets, c: &Charged, r: usize, limit: u64) ->
     let rule = &a.rules.rules[r];
     let bytes = c.cache_bytes[r];
     // By layer that added them: (live, hidden, files).
-    let mut by_layer: BTreeMap<usize, (u64, u64, u64)> = BTreeMap::new();
+    let mut by_layer: BTreeMap<LayerIndex, (u64, u64, u64)> = BTreeMap::new();
     for (i, ino) in a.overlay.inode_ids() {
         if a.classes[i.index()].rule == Some(r as u16) && ino.size > 0 && is_charged(a, b, i) {
-            let e = by_layer.entry(ino.layer as usize + 1).or_default();
+            let e = by_layer.entry(ino.layer).or_default();
             if ino.is_live() {
                 e.0 += ino.size;
             } else {

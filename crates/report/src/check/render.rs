@@ -14,6 +14,7 @@ use crate::Report;
 use layerscope_core::analysis::Analysis;
 use layerscope_core::escape::str_for_terminal as esc;
 use layerscope_core::units::human;
+use layerscope_core::LayerIndex;
 
 /// `check --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,7 +203,7 @@ pub fn write_text<W: Write + ?Sized>(
 struct OffenderJson<'a> {
     what: &'a str,
     bytes: u64,
-    layer: Option<usize>,
+    layer: Option<LayerIndex>,
     remedy: Option<&'a str>,
 }
 

@@ -14,7 +14,7 @@ use layerscope_core::analysis::{build_step, shorten, LayerFigures};
 pub fn draw(e: &Explorer, f: &mut Frame, area: Rect) {
     let focused = e.focus == Pane::Layers;
     let block = pane_block(
-        format!("Layers {}/{}", e.layer() + 1, e.a.layers.len()),
+        format!("Layers {}/{}", e.layer(), e.a.layers.len()),
         focused,
     );
     let inner = block.inner(area);

@@ -11,6 +11,7 @@ use ratatui::widgets::Block;
 use layerscope_core::analysis::{shorten, Analysis};
 use layerscope_core::escape::str_for_terminal;
 use layerscope_core::units::human;
+use layerscope_core::LayerIndex;
 
 pub const ADDED: Color = Color::Green;
 pub const MODIFIED: Color = Color::Yellow;
@@ -52,9 +53,9 @@ pub fn tail(s: &str, max: usize) -> String {
     }
 }
 
-/// ` (RUN …)`: a 1-based layer's build step, shortened, or nothing.
-pub fn step_of(a: &Analysis, layer1: usize, max: usize) -> String {
-    step_suffix(a.step(layer1).as_deref(), max)
+/// ` (RUN …)`: a layer's build step, shortened, or nothing.
+pub fn step_of(a: &Analysis, layer: LayerIndex, max: usize) -> String {
+    step_suffix(a.step(layer).as_deref(), max)
 }
 
 /// ` (RUN …)` for a known step, or nothing.

@@ -10,7 +10,7 @@ use ratatui::Frame;
 
 use super::style::{cursor, esc, highlight, pane_block, sz, ADDED, CACHE, DIR, GHOST};
 use super::style::{MODIFIED, REMOVED};
-use crate::ids::{self, layer_number};
+use crate::ids;
 use crate::model::{Explorer, Pane};
 use crate::tree::{flag, Filter, Mode, Row, Sort, EXPANDED_GHOST, EXPANDED_LIVE};
 use layerscope_core::escape::for_terminal;
@@ -50,7 +50,7 @@ fn title(e: &Explorer) -> String {
             Mode::Aggregate => "all up to",
             Mode::LayerOnly => "changes of",
         },
-        e.layer() + 1,
+        e.layer(),
         match e.sort {
             Sort::Size => "size",
             Sort::Name => "name",
@@ -177,16 +177,11 @@ fn version_notes(e: &Explorer, r: Row, ver: &Version) -> Vec<Span<'static>> {
     }
     match (r.ghost, ino.gone) {
         (true, Some(g)) => spans.push(Span::styled(
-            format!(
-                " L{}→L{} {}",
-                layer_number(ino.layer),
-                layer_number(g.layer),
-                g.cause.as_str()
-            ),
+            format!(" L{}→L{} {}", ino.layer, g.layer, g.cause.as_str()),
             Style::default().fg(GHOST),
         )),
         (false, Some(g)) if g.layer > e.layer() && ino.size > 0 => spans.push(Span::styled(
-            format!(" (hidden by L{})", layer_number(g.layer)),
+            format!(" (hidden by L{})", g.layer),
             Style::default().fg(MODIFIED),
         )),
         _ => {}
