@@ -5,6 +5,7 @@
 
 use layerscope_core::analysis::{Analysis, CacheRules};
 use layerscope_core::layer::{self, ScanOptions};
+use layerscope_core::LayerIndex;
 use layerscope_core::source::{Format as ImageFormat, Image, ImageInfo, Layer};
 use libfuzzer_sys::fuzz_target;
 
@@ -34,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
             return;
         };
         layers.push(Layer {
-            index: i + 1,
+            index: LayerIndex::from_index(i),
             digest: cs.blob_digest.clone().unwrap_or_default(),
             media_type: None,
             created_by: Some(format!("RUN step {i}")),
