@@ -355,3 +355,200 @@ fn an_index_is_read_for_the_platform_asked_for() {
         "{err}"
     );
 }
+
+/// Run a tool the TLS tests need; panics with its stderr if it fails.
+fn run(program: &str, args: &[&str], dir: &Path) -> Vec<u8> {
+    let o = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(o.status.success(), "{program} {args:?}: {}", stderr(&o));
+    o.stdout
+}
+
+/// A test CA and a leaf for IP 127.0.0.1 signed by it (rustls refuses a
+/// self-signed CA used as the server's own certificate), in `dir`; the CA
+/// alone is copied to `dir/cadir`, a certs.d-style directory.
+pub(crate) fn make_certs(dir: &Path) {
+    run(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=layerscope-test-ca",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+        ],
+        dir,
+    );
+    run(
+        "openssl",
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            "leaf.key",
+            "-out",
+            "leaf.csr",
+        ],
+        dir,
+    );
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(
+        "openssl",
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "leaf.ext",
+            "-out",
+            "leaf.crt",
+        ],
+        dir,
+    );
+    std::fs::create_dir_all(dir.join("cadir")).unwrap();
+    std::fs::copy(dir.join("ca.crt"), dir.join("cadir/ca.crt")).unwrap();
+}
+
+#[test]
+fn tls_and_basic_auth() {
+    if !have_registry_tools()
+        || !installed("openssl", "version")
+        || Command::new("htpasswd").arg("-h").output().is_err()
+    {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    make_certs(w);
+    let htpasswd = run("htpasswd", &["-Bbn", "tester", "s3cret"], w);
+    std::fs::write(w.join("htpasswd"), htpasswd).unwrap();
+    let tls = format!(
+        "tls: {{certificate: {}, key: {}}}",
+        w.join("leaf.crt").display(),
+        w.join("leaf.key").display()
+    );
+    let auth = format!(
+        "auth:\n  htpasswd: {{realm: basic-realm, path: {}}}\n",
+        w.join("htpasswd").display()
+    );
+    let reg = Registry::start(&[&tls], &auth);
+    let cadir = w.join("cadir");
+    let cadir_s = cadir.to_str().unwrap();
+    reg.seed(
+        &format!("oci:{}", testdata("basic/oci-gzip").display()),
+        "basic",
+        &["--dest-cert-dir", cadir_s, "--dest-creds", "tester:s3cret"],
+    );
+    let home = w.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let name = format!("docker://{}/test/basic", reg.addr);
+    let label = format!("{}/test/basic:latest", reg.addr);
+    let file = file_basic(&home);
+
+    let pulled = json_report(
+        &[&name, "--cert-dir", cadir_s, "--creds", "tester:s3cret"],
+        &home,
+    );
+    assert_same_image(&file, &pulled, false, &label);
+
+    // No credentials: the 401, on one line.
+    let o = layerscope(&["report", &name, "--cert-dir", cadir_s], &home);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(&format!("layerscope: {label}: unauthorized (401)")),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    // Wrong password: the registry's 401 after one try, not a loop.
+    let o = layerscope(
+        &[
+            "report",
+            &name,
+            "--cert-dir",
+            cadir_s,
+            "--creds",
+            "tester:nope",
+        ],
+        &home,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with(&format!(
+            "layerscope: {label}: manifest latest: unauthorized (401 UNAUTHORIZED"
+        )),
+        "{}",
+        stderr(&o)
+    );
+
+    // A CA nobody told us about.
+    let o = layerscope(&["report", &name, "--creds", "tester:s3cret"], &home);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(&format!(
+            "layerscope: {label}: cannot reach https://{}: ",
+            reg.addr
+        )),
+        "{err}"
+    );
+    assert!(err.contains("UnknownIssuer"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    // Stored credentials: docker login's config.json...
+    let docker = home.join("docker");
+    std::fs::create_dir_all(&docker).unwrap();
+    std::fs::write(
+        docker.join("config.json"),
+        format!(
+            r#"{{"auths":{{"{}":{{"auth":"dGVzdGVyOnMzY3JldA=="}}}}}}"#,
+            reg.addr
+        ),
+    )
+    .unwrap();
+    let pulled = json_report(&[&name, "--cert-dir", cadir_s], &home);
+    assert_eq!(figures(&pulled, false), figures(&file, false));
+    std::fs::remove_file(docker.join("config.json")).unwrap();
+
+    // ... and podman login's auth.json.
+    let run_dir = home.join("run/containers");
+    std::fs::create_dir_all(&run_dir).unwrap();
+    std::fs::write(
+        run_dir.join("auth.json"),
+        format!(
+            r#"{{"auths":{{"{}":{{"auth":"dGVzdGVyOnMzY3JldA=="}}}}}}"#,
+            reg.addr
+        ),
+    )
+    .unwrap();
+    let pulled = json_report(&[&name, "--cert-dir", cadir_s], &home);
+    assert_eq!(figures(&pulled, false), figures(&file, false));
+}

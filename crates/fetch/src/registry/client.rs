@@ -280,11 +280,17 @@ struct ErrorJson {
 
 /// A request that got no HTTP answer: connection refused, TLS, DNS.
 pub(crate) fn transport(base: &str, e: &ureq::Error) -> RegistryError {
-    RegistryError::new(format!(
-        "cannot reach {}: {}",
-        clip(base),
-        one_line(&e.to_string())
-    ))
+    let text = one_line(&e.to_string());
+    // Say what would work.
+    let hint = if text.contains("InvalidContentType") {
+        // An HTTP answer to a TLS hello.
+        " (the registry speaks plain HTTP? --tls-verify=false allows it)"
+    } else if text.contains("UnknownIssuer") {
+        " (its CA goes in --cert-dir DIR or /etc/docker/certs.d/HOST:PORT/)"
+    } else {
+        ""
+    };
+    RegistryError::new(format!("cannot reach {}: {text}{hint}", clip(base)))
 }
 
 /// Text from the network, on one line and bounded.
