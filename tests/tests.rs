@@ -19,6 +19,7 @@ mod image_registry;
 mod layer_scan;
 mod overlay_model;
 mod overlay_rules;
+mod registry_faults;
 mod report_formats;
 mod source_errors;
 mod source_formats;

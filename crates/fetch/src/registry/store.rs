@@ -368,7 +368,8 @@ impl BlobReader<'_> {
     fn fail(&self, why: impl std::fmt::Display) -> io::Error {
         io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("{}: blob {}: {why}", self.store.label, self.digest),
+            // The image's name is put in front by `registry::open`.
+            format!("blob {}: {why}", self.digest),
         )
     }
 
