@@ -552,3 +552,97 @@ fn tls_and_basic_auth() {
     let pulled = json_report(&[&name, "--cert-dir", cadir_s], &home);
     assert_eq!(figures(&pulled, false), figures(&file, false));
 }
+
+/// tests/registry_token_server.py, stopped when its stdin closes (on drop).
+struct TokenServer {
+    child: Child,
+    port: String,
+}
+
+impl TokenServer {
+    fn start(dir: &Path) -> TokenServer {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/registry_token_server.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .arg(dir)
+            .args(["test-registry", "test-issuer"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the token server");
+        // Its first line is the port; a dead server closes stdout at once.
+        let mut line = String::new();
+        let stdout = child.stdout.take().unwrap();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
+        let port = line.trim().to_string();
+        assert!(!port.is_empty(), "the token server did not start");
+        TokenServer { child, port }
+    }
+}
+
+impl Drop for TokenServer {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn anonymous_pull_through_a_bearer_token_server() {
+    let has_crypto = Command::new("python3")
+        .args(["-c", "import cryptography"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !have_registry_tools() || !has_crypto {
+        eprintln!("note: python3 with cryptography not installed; skipping");
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let tokens = TokenServer::start(w);
+    let auth = format!(
+        "auth:\n  token: {{realm: \"http://127.0.0.1:{}/token\", service: test-registry, issuer: test-issuer, rootcertbundle: {}}}\n",
+        tokens.port,
+        w.join("token.crt").display()
+    );
+    let reg = Registry::start(&[], &auth);
+    let oci = testdata("basic/oci-gzip");
+    reg.seed(
+        &format!("oci:{}", oci.display()),
+        "basic",
+        &["--dest-tls-verify=false", "--dest-creds", "tester:s3cret"],
+    );
+    let home = w.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let name = format!("docker://{}/test/basic", reg.addr);
+    let pulled = json_report(&[&name, "--tls-verify=false"], &home);
+    assert_same_image(
+        &file_basic(&home),
+        &pulled,
+        false,
+        &format!("{}/test/basic:latest", reg.addr),
+    );
+    // With credentials the token server knows, too; with wrong ones, the
+    // token server's refusal on one line.
+    let pulled = json_report(
+        &[&name, "--tls-verify=false", "--creds", "tester:s3cret"],
+        &home,
+    );
+    assert_eq!(figures(&pulled, false), figures(&file_basic(&home), false));
+    let o = layerscope(
+        &[
+            "report",
+            &name,
+            "--tls-verify=false",
+            "--creds",
+            "tester:nope",
+        ],
+        &home,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("the token server"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
