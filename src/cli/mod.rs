@@ -43,7 +43,8 @@ pub enum Command {
 #[derive(Args, Debug, Clone)]
 pub struct Common {
     /// docker save tarball, oci-archive (either may be gzipped), OCI layout
-    /// directory, or - for stdin
+    /// directory, - for stdin, or an image reference (the Docker or Podman
+    /// daemon's, else its registry's; docker://REF for the registry only)
     #[arg(value_name = "IMAGE")]
     pub image_path: Option<String>,
     /// Pick one image of several in the archive
@@ -66,7 +67,7 @@ pub struct Common {
     /// allows plain HTTP
     #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
     pub tls_verify: bool,
-    /// Registries: credentials USER[:PASS] (default: docker/podman login's)
+    /// Registries: credentials, USER or USER:PASS (default: docker/podman login's)
     #[arg(long, value_name = "USER[:PASS]")]
     pub creds: Option<String>,
     /// Registries: CA certificates (*.crt) and client certificate (*.cert +
