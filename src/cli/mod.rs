@@ -13,7 +13,7 @@ use layerscope_core::analysis::{Analysis, CacheRules};
 use layerscope_core::config::{Budget, Config, Size};
 use layerscope_core::source::{OpenOptions, ProgressSink};
 use layerscope_core::Error;
-use layerscope_fetch::{Daemons, SourceKind};
+use layerscope_fetch::{Daemons, RegistryOptions, SourceKind};
 use layerscope_report as report;
 use layerscope_report::check::{self, baseline, Budgets, DiveCi, Growth, MaxGrowth};
 
@@ -34,16 +34,17 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Export the waste report (text, json, csv, md, html)
-    Report(ReportArgs),
+    Report(Box<ReportArgs>),
     /// The CI gate: check size budgets; exit 0 pass, 1 budget exceeded, 2 error
     Check(Box<CheckArgs>),
 }
 
 /// Options every command takes.
-#[derive(Args, Debug, Clone, Default)]
+#[derive(Args, Debug, Clone)]
 pub struct Common {
     /// docker save tarball, oci-archive (either may be gzipped), OCI layout
-    /// directory, or - for stdin
+    /// directory, - for stdin, or an image reference (the Docker or Podman
+    /// daemon's, else its registry's; docker://REF for the registry only)
     #[arg(value_name = "IMAGE")]
     pub image_path: Option<String>,
     /// Pick one image of several in the archive
@@ -62,6 +63,28 @@ pub struct Common {
     /// file or directory if one exists, else the Docker daemon, then Podman)
     #[arg(long, value_name = "SOURCE", value_parser = source_kind)]
     pub source: Option<SourceKind>,
+    /// Registries: verify TLS certificates (default true); false also
+    /// allows plain HTTP
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub tls_verify: bool,
+    /// Registries: credentials, USER or USER:PASS (default: docker/podman login's)
+    #[arg(long, value_name = "USER[:PASS]")]
+    pub creds: Option<String>,
+    /// Registries: CA certificates (*.crt) and client certificate (*.cert +
+    /// *.key) (default: /etc/docker/certs.d/HOST:PORT/)
+    #[arg(long, value_name = "DIR")]
+    pub cert_dir: Option<PathBuf>,
+}
+
+impl Common {
+    /// How to reach a registry, from the flags.
+    pub fn registry_options(&self) -> RegistryOptions {
+        RegistryOptions {
+            tls_verify: self.tls_verify,
+            creds: self.creds.clone(),
+            cert_dir: self.cert_dir.clone(),
+        }
+    }
 }
 
 fn source_kind(s: &str) -> Result<SourceKind, String> {
@@ -256,7 +279,8 @@ pub fn analyse(common: &Common, config: &Config, ctx: &Context) -> Result<Analys
         verify: !common.no_verify,
         progress: bar.clone().map(|b| b as Arc<dyn ProgressSink>),
     };
-    let image = layerscope_fetch::open(&locator, &ctx.daemons, &opts);
+    let reg = common.registry_options();
+    let image = layerscope_fetch::open(&locator, &ctx.daemons, &opts, &reg);
     if let Some(b) = &bar {
         b.finish();
     }
@@ -272,6 +296,7 @@ fn explore(common: &Common, config: &Config, ctx: &Context) -> Result<(), Error>
     })?;
     let locator = layerscope_fetch::locate(&arg, common.source)?;
     let daemons = ctx.daemons.clone();
+    let reg = common.registry_options();
     let rules = CacheRules::with_user_rules(&config.rules)?;
     let opts = OpenOptions {
         image: common.image.clone(),
@@ -284,7 +309,7 @@ fn explore(common: &Common, config: &Config, ctx: &Context) -> Result<(), Error>
             progress: Some(progress),
             ..opts
         };
-        let (image, _) = layerscope_fetch::open(&locator, &daemons, &opts)?;
+        let (image, _) = layerscope_fetch::open(&locator, &daemons, &opts, &reg)?;
         Ok(Analysis::new(image, rules))
     })
 }

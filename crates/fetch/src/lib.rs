@@ -12,7 +12,9 @@ pub mod daemon;
 pub mod locate;
 pub mod open;
 pub mod plugin;
+pub mod registry;
 
 pub use daemon::Engine;
 pub use locate::{locate, Locator, SourceKind};
 pub use open::{open, Daemons, Origin};
+pub use registry::RegistryOptions;

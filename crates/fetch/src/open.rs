@@ -7,6 +7,7 @@ use layerscope_core::{Error, Result};
 
 use crate::daemon::{Client, Engine, Presence};
 use crate::locate::Locator;
+use crate::registry::{self, RegistryOptions};
 
 /// Where the image was read from; every front end shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,8 +61,13 @@ impl Daemons {
     }
 }
 
-/// Open the image `loc` names.
-pub fn open(loc: &Locator, daemons: &Daemons, opts: &OpenOptions) -> Result<(Image, Origin)> {
+/// Open the image `loc` names; `reg` says how to reach registries.
+pub fn open(
+    loc: &Locator,
+    daemons: &Daemons,
+    opts: &OpenOptions,
+    reg: &RegistryOptions,
+) -> Result<(Image, Origin)> {
     match loc {
         Locator::Path { path, image } => {
             let mut opts = opts.clone();
@@ -82,8 +88,11 @@ pub fn open(loc: &Locator, daemons: &Daemons, opts: &OpenOptions) -> Result<(Ima
                 ))),
             }
         }
-        Locator::Registry { .. } => Err(not_yet(&loc.to_string())),
-        Locator::Name { given, .. } => {
+        Locator::Registry { reference } => {
+            let img = registry::open(reference, &reference.whole(), opts, reg)?;
+            Ok((img, Origin::Registry))
+        }
+        Locator::Name { given, reference } => {
             let mut tried = Vec::new();
             for engine in [Engine::Docker, Engine::Podman] {
                 let client = daemons.client(engine);
@@ -93,22 +102,23 @@ pub fn open(loc: &Locator, daemons: &Daemons, opts: &OpenOptions) -> Result<(Ima
                     Presence::Unreachable(why) => tried.push(format!("{engine}: {why}")),
                 }
             }
-            Err(Error::Usage(format!(
-                "{given}: not a file; {}; {}",
-                tried.join("; "),
-                REGISTRY_LATER
-            )))
+            // Neither daemon has it: its registry. If that fails too, say
+            // what each source answered.
+            match registry::open(reference, given, opts, reg) {
+                Ok(img) => Ok((img, Origin::Registry)),
+                Err(e) => {
+                    let cause = e.to_string();
+                    let cause = cause
+                        .strip_prefix(given.as_str())
+                        .map_or(cause.as_str(), |c| c.trim_start_matches(": "));
+                    Err(Error::Usage(format!(
+                        "{given}: not a file; {}; registry: {cause}",
+                        tried.join("; ")
+                    )))
+                }
+            }
         }
     }
-}
-
-/// Until the registry client lands (issue 12), say how to get the image
-/// another way rather than fail with a bare "not found".
-const REGISTRY_LATER: &str = "pulling from a registry is not supported yet: \
-     `skopeo copy docker://REF oci-archive:image.tar` then `layerscope image.tar`";
-
-fn not_yet(label: &str) -> Error {
-    Error::Usage(format!("{label}: {REGISTRY_LATER}"))
 }
 
 fn from_daemon(

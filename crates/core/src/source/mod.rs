@@ -40,7 +40,7 @@ use crate::overlay::EntryId;
 use crate::LayerIndex;
 
 use detect::{read_head, sniff, Sniffed, BLOCK};
-use store::BlobStore;
+pub use store::{Blob, BlobStore, Store, META_CAP};
 
 /// Where the image comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -279,6 +279,13 @@ fn open_seekable<S: BlobStore>(store: &S, opts: &OpenOptions) -> Result<Image> {
     let plan = layout::resolve(store, false, opts)?;
     let scanned = parallel::scan_layers(store, &plan, opts)?;
     plan::finish(plan, scanned, opts)
+}
+
+/// Open an image held by a store outside the core (a registry seen as an OCI
+/// layout): the same resolution, selection (`--image`, `--platform`),
+/// parallel layer passes and verification as a file.
+pub fn open_store<S: BlobStore>(store: &S, opts: &OpenOptions) -> Result<Image> {
+    open_seekable(store, opts)
 }
 
 /// Fuzzing only: resolve an image's metadata (detection, `manifest.json`,

@@ -11,10 +11,16 @@ use crate::error::{Error, Result};
 
 /// Largest metadata file (manifest, index, config) we are willing to hold in
 /// memory. Real ones are kilobytes; a 1 GB "manifest" is an error, not an OOM.
-pub(crate) const META_CAP: u64 = 16 << 20;
+/// Stores outside the core (a registry) hold metadata under the same cap.
+pub const META_CAP: u64 = 16 << 20;
 
 /// Metadata files needed to resolve an image, whatever the input.
-pub(crate) trait Store {
+///
+/// Paths are those of an OCI image layout (`oci-layout`, `index.json`,
+/// `blobs/<alg>/<hex>`) or of a `docker save` (`manifest.json`, members it
+/// names). A store outside the core (`layerscope-fetch`'s registry) serves
+/// an OCI layout this way and opens it with [`super::open_store`].
+pub trait Store {
     /// The input's name, for messages.
     fn input(&self) -> &str;
     /// An OCI layout directory (as opposed to an archive).
@@ -31,18 +37,19 @@ pub(crate) trait Store {
 
 /// A layer blob located in a seekable store.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Blob {
+pub struct Blob {
     /// The canonical name (links resolved): layers that share a blob share a
     /// key and are scanned once.
     pub key: String,
     /// Byte offset of the data in the archive (0 for a directory's file).
     pub offset: u64,
+    /// Stored (compressed) bytes; the progress total is their sum.
     pub size: u64,
 }
 
 /// A store whose blobs can be read independently and concurrently, each
-/// thread with its own file handle.
-pub(crate) trait BlobStore: Store + Sync {
+/// thread with its own file handle (or connection).
+pub trait BlobStore: Store + Sync {
     /// Find the blob at `path`; `None` when absent. `what` names the layer in
     /// errors (dangling or looping links, not a regular file).
     fn locate(&self, path: &str, what: &str) -> Result<Option<Blob>>;
