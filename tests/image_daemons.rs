@@ -132,9 +132,11 @@ fn report(args: &[&str], env: &[(&str, &str)]) -> Value {
 
 /// Everything but the name the archive records (docker records
 /// `layerscope-test/basic:latest` where the built archive says
-/// `docker.io/layerscope-test/basic:latest`).
+/// `docker.io/layerscope-test/basic:latest`) and where it was read from
+/// (asserted on its own).
 fn figures(mut v: Value) -> Value {
     v["image"]["reference"] = Value::Null;
+    v["image"]["source"] = Value::Null;
     v
 }
 
@@ -165,6 +167,7 @@ fn docker_daemon_by_name_transport_and_plugin() {
             by_name["image"]["reference"],
             format!("layerscope-test/{name}:latest")
         );
+        assert_eq!(by_name["image"]["source"], "docker");
         assert_eq!(figures(by_name), file, "{name} by name");
         let transport = report(
             &[&format!("docker-daemon:layerscope-test/{name}:latest")],
@@ -300,6 +303,7 @@ fn podman_by_name_and_transport() {
         "containers-storage:layerscope-test/remedies",
     ] {
         let got = report(&[image], &env);
+        assert_eq!(got["image"]["source"], "podman", "{image}");
         assert_eq!(figures(got), file, "{image}");
     }
     let got = report(&["--source", "podman", "layerscope-test/remedies"], &env);

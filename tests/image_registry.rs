@@ -175,6 +175,9 @@ fn assert_same_image(file: &Value, pulled: &Value, recompressed: bool, reference
         assert_eq!(pulled["image"][k], file["image"][k], "image.{k}");
     }
     assert_eq!(pulled["image"]["reference"], reference);
+    assert_eq!(pulled["image"]["source"], "registry");
+    assert_eq!(pulled["image"]["format"], "registry");
+    assert_eq!(file["image"]["source"], "file");
 }
 
 #[test]

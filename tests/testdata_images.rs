@@ -291,6 +291,10 @@ fn binary_report_json_by_path_and_on_stdin_agree() {
     );
     let t = json_totals(&by_path.stdout);
     assert_eq!(u(&t["wasted_bytes"]), u(&et["wasted_bytes"]));
+    let source = |out: &[u8]| {
+        serde_json::from_slice::<serde_json::Value>(out).unwrap()["image"]["source"].clone()
+    };
+    assert_eq!(source(&by_path.stdout), "file");
 
     for file in ["docker-archive.tar.gz", "oci-archive.tar", "docker25.tar"] {
         let input = std::fs::File::open(testdata().join("antipatterns").join(file)).unwrap();
@@ -305,6 +309,7 @@ fn binary_report_json_by_path_and_on_stdin_agree() {
             "{file}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        assert_eq!(source(&out.stdout), "stdin", "{file}");
         let st = json_totals(&out.stdout);
         for key in [
             "size_bytes",

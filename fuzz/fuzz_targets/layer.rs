@@ -49,6 +49,7 @@ fuzz_target!(|data: &[u8]| {
             gzipped: false,
             platform: None,
             config_digest: None,
+            source: Default::default(),
         },
         layers,
     };

@@ -284,7 +284,7 @@ pub fn analyse(common: &Common, config: &Config, ctx: &Context) -> Result<Analys
     if let Some(b) = &bar {
         b.finish();
     }
-    Ok(Analysis::new(image?.0, rules))
+    Ok(Analysis::new(image?, rules))
 }
 
 /// The interactive explorer: the analysis runs on its loader thread and
@@ -309,7 +309,7 @@ fn explore(common: &Common, config: &Config, ctx: &Context) -> Result<(), Error>
             progress: Some(progress),
             ..opts
         };
-        let (image, _) = layerscope_fetch::open(&locator, &daemons, &opts, &reg)?;
+        let image = layerscope_fetch::open(&locator, &daemons, &opts, &reg)?;
         Ok(Analysis::new(image, rules))
     })
 }

@@ -129,6 +129,7 @@ pub fn image(layers: Vec<(Changeset, &str)>) -> layerscope_core::source::Image {
             gzipped: false,
             platform: Some("linux/amd64".into()),
             config_digest: None,
+            source: Default::default(),
         },
         layers: layers
             .into_iter()

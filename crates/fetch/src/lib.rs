@@ -16,5 +16,5 @@ pub mod registry;
 
 pub use daemon::Engine;
 pub use locate::{locate, Locator, SourceKind};
-pub use open::{open, Daemons, Origin};
+pub use open::{open, Daemons};
 pub use registry::RegistryOptions;

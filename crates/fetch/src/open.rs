@@ -1,40 +1,11 @@
 //! Open what a [`Locator`] names, and say where it came from.
 
-use std::fmt;
-
-use layerscope_core::source::{self, Image, Input, OpenOptions};
+use layerscope_core::source::{self, Image, Input, OpenOptions, Origin};
 use layerscope_core::{Error, Result};
 
 use crate::daemon::{Client, Engine, Presence};
 use crate::locate::Locator;
 use crate::registry::{self, RegistryOptions};
-
-/// Where the image was read from; every front end shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    File,
-    Stdin,
-    Daemon(Engine),
-    Registry,
-}
-
-impl Origin {
-    /// The name in JSON (`image.source`) and `--source`'s spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Origin::File => "file",
-            Origin::Stdin => "stdin",
-            Origin::Daemon(e) => e.name(),
-            Origin::Registry => "registry",
-        }
-    }
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// The daemon clients to ask, in order (Docker, then Podman).
 #[derive(Debug, Clone)]
@@ -67,17 +38,16 @@ pub fn open(
     daemons: &Daemons,
     opts: &OpenOptions,
     reg: &RegistryOptions,
-) -> Result<(Image, Origin)> {
+) -> Result<Image> {
     match loc {
         Locator::Path { path, image } => {
             let mut opts = opts.clone();
             if image.is_some() {
                 opts.image.clone_from(image);
             }
-            let img = source::open(&Input::Path(path.clone()), &opts)?;
-            Ok((img, Origin::File))
+            source::open(&Input::Path(path.clone()), &opts)
         }
-        Locator::Stdin => Ok((source::open(&Input::Stdin, opts)?, Origin::Stdin)),
+        Locator::Stdin => source::open(&Input::Stdin, opts),
         Locator::Daemon { engine, reference } => {
             let client = daemons.client(*engine);
             match client.lookup(reference) {
@@ -88,10 +58,7 @@ pub fn open(
                 ))),
             }
         }
-        Locator::Registry { reference } => {
-            let img = registry::open(reference, &reference.whole(), opts, reg)?;
-            Ok((img, Origin::Registry))
-        }
+        Locator::Registry { reference } => registry::open(reference, &reference.whole(), opts, reg),
         Locator::Name { given, reference } => {
             let mut tried = Vec::new();
             for engine in [Engine::Docker, Engine::Podman] {
@@ -105,7 +72,7 @@ pub fn open(
             // Neither daemon has it: its registry. If that fails too, say
             // what each source answered.
             match registry::open(reference, given, opts, reg) {
-                Ok(img) => Ok((img, Origin::Registry)),
+                Ok(img) => Ok(img),
                 Err(e) => {
                     let cause = e.to_string();
                     let cause = cause
@@ -121,15 +88,14 @@ pub fn open(
     }
 }
 
-fn from_daemon(
-    client: &Client,
-    reference: &str,
-    label: &str,
-    opts: &OpenOptions,
-) -> Result<(Image, Origin)> {
+fn from_daemon(client: &Client, reference: &str, label: &str, opts: &OpenOptions) -> Result<Image> {
     let stream = client
         .save(reference, opts.platform.as_deref())
         .map_err(|e| Error::io(label, e))?;
-    let img = source::open_reader(stream, label, opts)?;
-    Ok((img, Origin::Daemon(client.engine)))
+    let mut img = source::open_reader(stream, label, opts)?;
+    img.info.source = match client.engine {
+        Engine::Docker => Origin::Docker,
+        Engine::Podman => Origin::Podman,
+    };
+    Ok(img)
 }

@@ -32,6 +32,10 @@ pub struct ImageJson {
     /// The archive was gzipped as a whole.
     #[serde(default)]
     pub gzipped: bool,
+    /// Where the image was read from: file, stdin, docker, podman or
+    /// registry (absent in reports written before it was added).
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// `totals` is the analysis's own struct, serialised as it is.
@@ -132,6 +136,7 @@ impl Report {
                 platform: a.image.info.platform.clone(),
                 config_digest: a.image.info.config_digest.as_ref().map(|d| d.to_string()),
                 gzipped: a.image.info.gzipped,
+                source: Some(a.image.info.source.as_str().to_string()),
             },
             totals: a.totals.clone(),
             layers: a

@@ -50,7 +50,11 @@ fn title<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
         escape(info.reference.as_deref().unwrap_or("(unnamed image)"))
     )?;
     writeln!(w)?;
-    let mut facts = vec![info.format.as_str().to_string()];
+    let mut facts = vec![format!(
+        "{} from {}",
+        info.format.as_str(),
+        info.source.as_str()
+    )];
     if let Some(p) = &info.platform {
         facts.push(escape(p));
     }

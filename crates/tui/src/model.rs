@@ -12,6 +12,7 @@ use super::tree::{Filter, Mode, Row, Sort, Tree, EXPANDED_GHOST, EXPANDED_LIVE};
 use super::waste::{self, WasteItem};
 use layerscope_core::analysis::Analysis;
 use layerscope_core::overlay::NodeId;
+use layerscope_core::source::Origin;
 use layerscope_core::LayerIndex;
 
 /// Everything that can happen to the explorer.
@@ -567,6 +568,11 @@ pub fn update(m: &mut Model, msg: Msg) {
         Msg::Loaded(a) => {
             if let Some(r) = &a.image.info.reference {
                 m.title = r.clone();
+            }
+            // Files are what IMAGE names by default; any other source is
+            // said where the name is shown.
+            if !matches!(a.image.info.source, Origin::File | Origin::Stdin) {
+                m.title = format!("{} (from {})", m.title, a.image.info.source.as_str());
             }
             m.state = State::Ready(Box::new(Explorer::new(a)));
         }

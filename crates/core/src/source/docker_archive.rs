@@ -131,6 +131,7 @@ pub(crate) fn plan(store: &dyn Store, opts: &OpenOptions) -> Result<Plan> {
             gzipped: false,
             platform: config.platform.as_ref().map(|p| p.to_string()),
             config_digest: Some(config_digest),
+            source: super::Origin::File,
         },
         config_file: config_path,
         config,

@@ -127,6 +127,8 @@ pub enum Format {
     DockerOci,
     OciLayout,
     OciArchive,
+    /// The distribution API of a registry (manifests and blobs by digest).
+    Registry,
 }
 
 impl Format {
@@ -136,6 +138,35 @@ impl Format {
             Format::DockerOci => "docker-oci",
             Format::OciLayout => "oci-layout",
             Format::OciArchive => "oci-archive",
+            Format::Registry => "registry",
+        }
+    }
+}
+
+/// Where the image was read from (`image.source`): every output says it,
+/// since `IMAGE` alone may name a file, a daemon's image or a registry's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Origin {
+    /// A file or an OCI layout directory.
+    #[default]
+    File,
+    Stdin,
+    /// The Docker daemon (`docker image save`).
+    Docker,
+    /// Podman's image store (`podman image save`).
+    Podman,
+    Registry,
+}
+
+impl Origin {
+    /// The name in `image.source`, as `--source` spells the kinds.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::File => "file",
+            Origin::Stdin => "stdin",
+            Origin::Docker => "docker",
+            Origin::Podman => "podman",
+            Origin::Registry => "registry",
         }
     }
 }
@@ -153,6 +184,8 @@ pub struct ImageInfo {
     pub platform: Option<String>,
     /// `sha256:<hex>` of the config blob.
     pub config_digest: Option<Digest>,
+    /// Where it was read from.
+    pub source: Origin,
 }
 
 /// One layer of the image, bottom (index 1) to top.
@@ -195,7 +228,9 @@ pub fn open(input: &Input, opts: &OpenOptions) -> Result<Image> {
         Input::Stdin => {
             let stdin = io::stdin();
             grow_pipe(&stdin);
-            open_reader(stdin.lock(), &input.display(), opts)
+            let mut image = open_reader(stdin.lock(), &input.display(), opts)?;
+            image.info.source = Origin::Stdin;
+            Ok(image)
         }
         Input::Path(p) => open_path(p, opts),
     }

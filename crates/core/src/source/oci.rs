@@ -593,6 +593,7 @@ fn build(
             gzipped: false,
             platform,
             config_digest: Some(Digest::sha256_of(&config_bytes)),
+            source: super::Origin::File,
         },
         config_file: config_what,
         config,

@@ -11,7 +11,7 @@ mod tls;
 use std::fmt;
 use std::path::PathBuf;
 
-use layerscope_core::source::{self, Image, OpenOptions};
+use layerscope_core::source::{self, Format, Image, OpenOptions, Origin};
 use layerscope_core::{Error, Result};
 use oci_spec::distribution::Reference;
 
@@ -129,7 +129,11 @@ fn open_inner(
         .unwrap_or("latest")
         .to_string();
     let store = RegistryStore::connect(client, label, &wanted, &reference.whole())?;
-    source::open_store(&store, opts)
+    let mut image = source::open_store(&store, opts)?;
+    // The store serves the registry as an OCI layout; say what it really is.
+    image.info.format = Format::Registry;
+    image.info.source = Origin::Registry;
+    Ok(image)
 }
 
 /// `https://HOST`, or with `--tls-verify=false` whichever of HTTPS

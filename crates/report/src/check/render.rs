@@ -156,10 +156,11 @@ pub fn write_text<W: Write + ?Sized>(
 ) -> io::Result<()> {
     writeln!(
         w,
-        "layerscope check  {}  ({} in {} layers)",
+        "layerscope check  {}  ({} in {} layers, from {})",
         esc(image_name(a)),
         human(a.totals.size_bytes),
-        a.totals.layers
+        a.totals.layers,
+        a.image.info.source.as_str()
     )?;
     if b.defaulted {
         writeln!(w, "  note: {}", default_note())?;
