@@ -122,6 +122,8 @@ fn stderr(o: &Output) -> String {
 fn report(args: &[&str], env: &[(&str, &str)]) -> Value {
     let mut c = Command::new(BIN);
     c.args(["report", "--format", "json"]).args(args);
+    // Only what the test gives: never a daemon of the machine's.
+    c.env_remove("DOCKER_HOST").env_remove("DOCKER_CONTEXT");
     for (k, v) in env {
         c.env(k, v);
     }
@@ -180,6 +182,34 @@ fn docker_daemon_by_name_transport_and_plugin() {
         );
         assert_eq!(figures(forced), file, "{name} by --source docker");
     }
+
+    // Docker contexts: `--context NAME` and DOCKER_CONTEXT, resolved by the
+    // docker CLI from the context store in DOCKER_CONFIG (no DOCKER_HOST).
+    let config = d.dir.path().join("config");
+    let o = Command::new("docker")
+        .args(["context", "create", "lstest", "--docker"])
+        .arg(format!("host={host}"))
+        .env_remove("DOCKER_HOST")
+        .env("DOCKER_CONFIG", &config)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "docker context create: {}", stderr(&o));
+    let config = config.to_str().unwrap();
+    let file = figures(report(
+        &[testdata("basic/docker-archive.tar").to_str().unwrap()],
+        &[],
+    ));
+    let by_flag = report(
+        &["--context", "lstest", "layerscope-test/basic"],
+        &[("DOCKER_CONFIG", config)],
+    );
+    assert_eq!(by_flag["image"]["source"], "docker");
+    assert_eq!(figures(by_flag), file, "--context");
+    let by_env = report(
+        &["layerscope-test/basic"],
+        &[("DOCKER_CONFIG", config), ("DOCKER_CONTEXT", "lstest")],
+    );
+    assert_eq!(figures(by_env), file, "DOCKER_CONTEXT");
 
     // As a Docker CLI plugin: the CLI finds `docker-layerscope` in its
     // config's cli-plugins, lists it, and runs it with its global flags

@@ -63,6 +63,10 @@ pub struct Common {
     /// file or directory if one exists, else the Docker daemon, then Podman)
     #[arg(long, value_name = "SOURCE", value_parser = source_kind)]
     pub source: Option<SourceKind>,
+    /// Docker: the context to use (default: DOCKER_CONTEXT, else docker's
+    /// current context)
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
     /// Registries: verify TLS certificates (default true); false also
     /// allows plain HTTP
     #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
@@ -77,6 +81,19 @@ pub struct Common {
 }
 
 impl Common {
+    /// The daemon clients, with `--context` passed to the Docker CLI (which
+    /// then reads the context store itself, as for any docker command).
+    pub fn daemons(&self, ctx: &Context) -> Daemons {
+        let mut daemons = ctx.daemons.clone();
+        if let Some(c) = &self.context {
+            daemons
+                .docker
+                .global_args
+                .extend(["--context".into(), c.into()]);
+        }
+        daemons
+    }
+
     /// How to reach a registry, from the flags.
     pub fn registry_options(&self) -> RegistryOptions {
         RegistryOptions {
@@ -280,7 +297,7 @@ pub fn analyse(common: &Common, config: &Config, ctx: &Context) -> Result<Analys
         progress: bar.clone().map(|b| b as Arc<dyn ProgressSink>),
     };
     let reg = common.registry_options();
-    let image = layerscope_fetch::open(&locator, &ctx.daemons, &opts, &reg);
+    let image = layerscope_fetch::open(&locator, &common.daemons(ctx), &opts, &reg);
     if let Some(b) = &bar {
         b.finish();
     }
@@ -295,7 +312,7 @@ fn explore(common: &Common, config: &Config, ctx: &Context) -> Result<(), Error>
         Error::Usage("no IMAGE given (a file, an OCI layout directory, or - for stdin)".into())
     })?;
     let locator = layerscope_fetch::locate(&arg, common.source)?;
-    let daemons = ctx.daemons.clone();
+    let daemons = common.daemons(ctx);
     let reg = common.registry_options();
     let rules = CacheRules::with_user_rules(&config.rules)?;
     let opts = OpenOptions {
