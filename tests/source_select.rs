@@ -100,6 +100,20 @@ fn several_images_in_docker25_and_oci_layouts() {
     );
     let got = open_dir(&o, &with_image("two")).unwrap();
     assert_image(&got, &b_img);
+    // A bare tag is shown as skopeo names the image: DIR:TAG.
+    let dir = tempfile::tempdir().unwrap();
+    o.write_dir(dir.path());
+    let got = layerscope_core::source::open(
+        &layerscope_core::source::Input::Path(dir.path().to_path_buf()),
+        &with_image("two"),
+    )
+    .unwrap();
+    assert_eq!(
+        got.info.reference,
+        Some(format!("{}:two", dir.path().display()))
+    );
+    // On a stream there is no path: the tag alone.
+    let got = open_stream(&o.tar(), &with_image("two")).unwrap();
     assert_eq!(got.info.reference.as_deref(), Some("two"));
 
     // Unnamed images are listed (and can be picked) by manifest digest.

@@ -65,10 +65,11 @@ fn check_image(name: &str) {
         // Docker writes short names (`layerscope-test/basic:latest`) where
         // buildah writes them qualified: the same reference.
         let short = |r: Option<&str>| r.map(|r| r.trim_start_matches("docker.io/").to_string());
-        // OCI layouts only record the tag (`org.opencontainers.image.ref.name`).
+        // OCI layouts only record the tag (`org.opencontainers.image.ref.name`),
+        // shown as skopeo names the image: PATH:TAG.
         let file = path.file_name().unwrap().to_string_lossy();
         let want = if file.starts_with("oci") {
-            Some("latest".to_string())
+            Some(format!("{}:latest", path.display()))
         } else {
             short(exp["reference"].as_str())
         };

@@ -64,10 +64,13 @@ impl Input {
     pub fn display(&self) -> String {
         match self {
             Input::Path(p) => p.display().to_string(),
-            Input::Stdin => "<stdin>".to_string(),
+            Input::Stdin => STDIN_LABEL.to_string(),
         }
     }
 }
+
+/// How standard input is named in messages.
+pub(crate) const STDIN_LABEL: &str = "<stdin>";
 
 /// Receives progress from the readers (the core never prints; the front end
 /// decides how to show it).

@@ -220,7 +220,27 @@ pub(crate) fn plan(
         &mut leaves,
     )?;
     let leaf = pick_platform(store, leaves, wanted)?;
+    let reference = reference.map(|r| qualify_tag(store, format, r));
     build(store, format, &leaf, reference, opts.verify)
+}
+
+/// An OCI layout's `org.opencontainers.image.ref.name` is often only a tag
+/// (`latest`, as `skopeo copy … oci:DIR:latest` writes it), which alone
+/// names nothing: show it as skopeo spells the image, `PATH:TAG`. Full
+/// references, Docker's names and a stream's (no path) stay as they are.
+fn qualify_tag(store: &dyn Store, format: Format, name: String) -> String {
+    let bare_tag = !name.is_empty()
+        && name.len() <= 128
+        && !name.starts_with(['.', '-'])
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+    let layout = matches!(format, Format::OciLayout | Format::OciArchive);
+    if layout && bare_tag && store.input() != super::STDIN_LABEL {
+        format!("{}:{name}", store.input())
+    } else {
+        name
+    }
 }
 
 fn check_layout(store: &dyn Store) -> Result<()> {
