@@ -15,6 +15,7 @@ mod dive_figures;
 mod hostile_escapes;
 mod hostile_inputs;
 mod image_daemons;
+mod layer_cache;
 mod layer_scan;
 mod overlay_model;
 mod overlay_rules;
