@@ -35,7 +35,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Export the waste report (text, json, csv, md, html)
-    Report(ReportArgs),
+    Report(Box<ReportArgs>),
     /// The CI gate: check size budgets; exit 0 pass, 1 budget exceeded, 2 error
     Check(Box<CheckArgs>),
 }
