@@ -6,7 +6,8 @@
 #
 #   bench/run.sh [BENCH_DIR]      (default /tmp/layerscope-bench)
 #
-# Each timing is the best of 3 runs (page cache warm). Targets (issue 6):
+# Each timing is the best of 3 runs (page cache warm; --no-cache: the layer
+# cache would turn runs 2 and 3 into cache hits). Targets (issue 6):
 #   plain  <= 1.0x openssl dgst -sha256 of the archive
 #   gzip   <= 0.5x gzip -dc of the layer blobs
 #   zstd   <= 1.0x zstd -dc of the layer blobs
@@ -57,7 +58,7 @@ print("\n".join(os.path.join(d, "blobs/sha256", l["digest"].split(":")[1]) for l
 PY
 }
 
-entries_of() { "$LS" report --format json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["entries"])'; }
+entries_of() { "$LS" report --no-cache --format json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["entries"])'; }
 
 printf '\nmachine: %s, %s cores, %s\n' "$(uname -m)" "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 printf '%-34s %8s %9s %10s %9s %8s\n' "run" "wall s" "MB/s" "entries/s" "RSS MiB" "ratio"
@@ -75,37 +76,37 @@ for img in big smallfiles largefiles; do
   echo "-- $img: $(awk -v b="$bytes" 'BEGIN{printf "%.0f MB", b/1e6}'), $n entries; RSS budget $(awk -v n="$n" 'BEGIN{printf "%.1f", 64 + n*400/1048576}') MiB"
   read -r t_ssl _ < <(measure openssl dgst -sha256 "$A")
   row "openssl dgst -sha256 (archive)" "$t_ssl" 0 "$bytes" 0 0
-  read -r t r < <(measure "$LS" report --format json "$A")
+  read -r t r < <(measure "$LS" report --no-cache --format json "$A")
   row "layerscope plain (docker-archive)" "$t" "$r" "$bytes" "$n" "$t_ssl"
   t_path=$t
   # a pipe, as `docker save img | layerscope -` gives it: not seekable
-  read -r t r < <(measure sh -c "cat '$A' | '$LS' report --format json -")
+  read -r t r < <(measure sh -c "cat '$A' | '$LS' report --no-cache --format json -")
   row "layerscope plain on stdin (pipe)" "$t" "$r" "$bytes" "$n" "$t_path"
 
   mapfile -t gz < <(layer_blobs "$DIR/$img/oci-gzip")
   # the blobs as arguments: no pipe in the reference's time
   read -r t_gz _ < <(measure gzip -dc "${gz[@]}")
   row "gzip -dc (layer blobs)" "$t_gz" 0 "$bytes" 0 0
-  read -r t r < <(measure "$LS" report --format json "$DIR/$img/oci-gzip")
+  read -r t r < <(measure "$LS" report --no-cache --format json "$DIR/$img/oci-gzip")
   row "layerscope gzip (oci layout)" "$t" "$r" "$bytes" "$n" "$t_gz"
 
   mapfile -t zs < <(layer_blobs "$DIR/$img/oci-zstd")
   read -r t_zs _ < <(measure zstd -qdc "${zs[@]}")
   row "zstd -dc (layer blobs)" "$t_zs" 0 "$bytes" 0 0
-  read -r t r < <(measure "$LS" report --format json "$DIR/$img/oci-zstd")
+  read -r t r < <(measure "$LS" report --no-cache --format json "$DIR/$img/oci-zstd")
   row "layerscope zstd (oci layout)" "$t" "$r" "$bytes" "$n" "$t_zs"
 
   if command -v dive >/dev/null 2>&1 && [ "${SKIP_DIVE:-}" != 1 ]; then
     read -r t_dive r_dive < <(RUNS=1 measure env CI=true dive --source docker-archive "$A")
     row "dive 0.13 (docker-archive)" "$t_dive" "$r_dive" "$bytes" "$n" 0
-    read -r t r < <(measure "$LS" report --format json "$A")
+    read -r t r < <(measure "$LS" report --no-cache --format json "$A")
     awk -v t="$t" -v r="$r" -v td="$t_dive" -v rd="$r_dive" 'BEGIN{
       printf "%-34s %8s speedup %.1fx, RSS %.2f of dive\n", "layerscope vs dive", "", td/t, r/rd }'
     # Docker 25+ docker save (containerd store): the gzip layers as stored
     D25=$DIR/$img/docker25-gzip.tar
     read -r t_dive r_dive < <(RUNS=1 measure env CI=true dive --source docker-archive "$D25")
     row "dive 0.13 (docker 25+, gzip)" "$t_dive" "$r_dive" "$bytes" "$n" 0
-    read -r t r < <(measure "$LS" report --format json "$D25")
+    read -r t r < <(measure "$LS" report --no-cache --format json "$D25")
     row "layerscope (docker 25+, gzip)" "$t" "$r" "$bytes" "$n" 0
     awk -v t="$t" -v r="$r" -v td="$t_dive" -v rd="$r_dive" 'BEGIN{
       printf "%-34s %8s speedup %.1fx, RSS %.2f of dive\n", "layerscope vs dive (docker 25+)", "", td/t, r/rd }'

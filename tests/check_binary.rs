@@ -2,7 +2,7 @@
 //! images, exit codes 0 / 1 / 2, and the docs/ci.md job's steps.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn testdata(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -11,7 +11,7 @@ fn testdata(p: &str) -> PathBuf {
 }
 
 fn check(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_layerscope"))
+    crate::support::bin()
         .arg("check")
         .args(args)
         .current_dir(cwd)
@@ -131,7 +131,7 @@ fn errors_exit_2_never_1() {
 #[test]
 fn ci_job_from_the_docs_with_a_baseline() {
     let dir = tempfile::tempdir().unwrap();
-    let main_report = Command::new(env!("CARGO_BIN_EXE_layerscope"))
+    let main_report = crate::support::bin()
         .args(["report", "--format", "json", "-o", "layerscope.json"])
         .arg(testdata("remedies/docker-archive.tar"))
         .current_dir(dir.path())

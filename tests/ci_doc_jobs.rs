@@ -90,6 +90,7 @@ impl Workspace {
             .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script])
             .current_dir(self.dir.path())
             .env("PATH", &self.path)
+            .env("XDG_CACHE_HOME", crate::support::test_cache_home())
             .env("GITHUB_STEP_SUMMARY", self.dir.path().join("summary.md"))
             .env_remove("CI_API_V4_URL")
             .output()

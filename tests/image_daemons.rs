@@ -120,7 +120,7 @@ fn stderr(o: &Output) -> String {
 
 /// The JSON report of `args`, with the environment given.
 fn report(args: &[&str], env: &[(&str, &str)]) -> Value {
-    let mut c = Command::new(BIN);
+    let mut c = crate::support::bin();
     c.args(["report", "--format", "json"]).args(args);
     // Only what the test gives: never a daemon of the machine's.
     c.env_remove("DOCKER_HOST").env_remove("DOCKER_CONTEXT");
@@ -222,6 +222,7 @@ fn docker_daemon_by_name_transport_and_plugin() {
             .args(args)
             .env_remove("DOCKER_HOST")
             .env("DOCKER_CONFIG", d.dir.path().join("config"))
+            .env("XDG_CACHE_HOME", crate::support::test_cache_home())
             .output()
             .unwrap()
     };
@@ -260,7 +261,7 @@ fn docker_daemon_by_name_transport_and_plugin() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 
     // Absent from the daemon: one line naming the image, exit 2.
-    let o = Command::new(BIN)
+    let o = crate::support::bin()
         .args(["report", "docker-daemon:layerscope-test/nosuch:1"])
         .env("DOCKER_HOST", &host)
         .output()
@@ -276,7 +277,7 @@ fn docker_daemon_by_name_transport_and_plugin() {
 fn an_unreachable_docker_daemon_is_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let sock = dir.path().join("none.sock");
-    let o = Command::new(BIN)
+    let o = crate::support::bin()
         .args(["report", "--source", "docker", "app:1"])
         .env("DOCKER_HOST", format!("unix://{}", sock.display()))
         .output()

@@ -318,17 +318,13 @@ fn html_snapshot_of_hostile_names() {
 #[test]
 fn every_format_name_is_accepted_by_the_binary() {
     use layerscope_report::check;
-    use std::process::Command;
 
     let img = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/testdata/basic/docker-archive.tar"
     );
     let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_layerscope"))
-            .args(args)
-            .output()
-            .unwrap();
+        let out = crate::support::bin().args(args).output().unwrap();
         (out.status.code(), out.stdout, out.stderr)
     };
 

@@ -266,7 +266,7 @@ fn remedies_show_no_waste_and_no_remedy_findings() {
 }
 
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_layerscope"))
+    crate::support::bin()
 }
 
 fn json_totals(out: &[u8]) -> Value {

@@ -16,6 +16,7 @@ mod hostile_escapes;
 mod hostile_inputs;
 mod image_daemons;
 mod image_registry;
+mod layer_cache;
 mod layer_scan;
 mod overlay_model;
 mod overlay_rules;

@@ -44,6 +44,7 @@ impl Tmux {
             ])
             .args(["-x", "100", "-y", "30", "sh", "-c", &script])
             .env("TERM", "xterm-256color")
+            .env("XDG_CACHE_HOME", crate::support::test_cache_home())
             .status()
             .unwrap();
         assert!(ok.success(), "tmux new-session");

@@ -9,9 +9,10 @@ use std::sync::Arc;
 
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, Parser, Subcommand};
+use layerscope_cache::DiskCache;
 use layerscope_core::analysis::{Analysis, CacheRules};
 use layerscope_core::config::{Budget, Config, Size};
-use layerscope_core::source::{OpenOptions, ProgressSink};
+use layerscope_core::source::{LayerCache, OpenOptions, ProgressSink};
 use layerscope_core::Error;
 use layerscope_fetch::{Daemons, RegistryOptions, SourceKind};
 use layerscope_report as report;
@@ -78,6 +79,17 @@ pub struct Common {
     /// *.key) (default: /etc/docker/certs.d/HOST:PORT/)
     #[arg(long, value_name = "DIR")]
     pub cert_dir: Option<PathBuf>,
+    /// Keep per-layer scan results in DIR (default:
+    /// $XDG_CACHE_HOME/layerscope, else ~/.cache/layerscope)
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Neither read nor write the layer cache
+    #[arg(long, conflicts_with_all = ["cache_dir", "cache_max"])]
+    pub no_cache: bool,
+    /// Largest total size of the layer cache, least recently used entries
+    /// removed first (default 1GiB)
+    #[arg(long, value_name = "SIZE")]
+    pub cache_max: Option<Size>,
 }
 
 impl Common {
@@ -101,6 +113,33 @@ impl Common {
             creds: self.creds.clone(),
             cert_dir: self.cert_dir.clone(),
         }
+    }
+
+    /// The options every reader gets from these flags.
+    fn open_options(&self, progress: Option<Arc<dyn ProgressSink>>) -> OpenOptions {
+        let verify = !self.no_verify;
+        OpenOptions {
+            image: self.image.clone(),
+            platform: self.platform.clone(),
+            verify,
+            progress,
+            // Keys are verified digests: without verification, no cache.
+            cache: if verify { self.layer_cache() } else { None },
+        }
+    }
+
+    /// The layer cache, unless `--no-cache` (or no `HOME` to put it in).
+    /// A directory that cannot be written (read-only home) only costs the
+    /// next run its scans: writes are best effort.
+    fn layer_cache(&self) -> Option<Arc<dyn LayerCache>> {
+        if self.no_cache {
+            return None;
+        }
+        let dir = self.cache_dir.clone().or_else(DiskCache::default_dir)?;
+        let max = self
+            .cache_max
+            .map_or(layerscope_cache::DEFAULT_MAX_BYTES, |s| s.0);
+        Some(Arc::new(DiskCache::new(&dir, max)))
     }
 }
 
@@ -290,12 +329,7 @@ pub fn analyse(common: &Common, config: &Config, ctx: &Context) -> Result<Analys
     let locator = layerscope_fetch::locate(arg, common.source)?;
     let rules = CacheRules::with_user_rules(&config.rules)?;
     let bar = progress::Bar::for_stderr();
-    let opts = OpenOptions {
-        image: common.image.clone(),
-        platform: common.platform.clone(),
-        verify: !common.no_verify,
-        progress: bar.clone().map(|b| b as Arc<dyn ProgressSink>),
-    };
+    let opts = common.open_options(bar.clone().map(|b| b as Arc<dyn ProgressSink>));
     let reg = common.registry_options();
     let image = layerscope_fetch::open(&locator, &common.daemons(ctx), &opts, &reg);
     if let Some(b) = &bar {
@@ -315,12 +349,7 @@ fn explore(common: &Common, config: &Config, ctx: &Context) -> Result<(), Error>
     let daemons = common.daemons(ctx);
     let reg = common.registry_options();
     let rules = CacheRules::with_user_rules(&config.rules)?;
-    let opts = OpenOptions {
-        image: common.image.clone(),
-        platform: common.platform.clone(),
-        verify: !common.no_verify,
-        progress: None,
-    };
+    let opts = common.open_options(None);
     layerscope_tui::run(arg.clone(), move |progress| {
         let opts = OpenOptions {
             progress: Some(progress),

@@ -116,6 +116,8 @@ pub fn run(args: &[String], stdin: Option<Vec<u8>>, timeout_secs: u64) -> Out {
     let home = tempfile::tempdir().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let side = tempfile::tempdir().unwrap();
+    // The layer cache is the one place a run may write besides `-o`.
+    let cache = tempfile::tempdir().unwrap();
     let rss_file = side.path().join("rss");
     let start = Instant::now();
     let mut child = Command::new("/usr/bin/time")
@@ -133,7 +135,7 @@ pub fn run(args: &[String], stdin: Option<Vec<u8>>, timeout_secs: u64) -> Out {
         .env("HOME", home.path())
         .env("TMPDIR", tmp.path())
         .env("XDG_CONFIG_HOME", home.path())
-        .env("XDG_CACHE_HOME", home.path())
+        .env("XDG_CACHE_HOME", cache.path())
         .env("XDG_DATA_HOME", home.path())
         .env_remove("RUST_BACKTRACE")
         .stdin(if stdin.is_some() {
@@ -191,11 +193,19 @@ pub fn run(args: &[String], stdin: Option<Vec<u8>>, timeout_secs: u64) -> Out {
         .unwrap_or(0);
     let code = status.code().unwrap_or(-1);
 
-    // Never a write outside `-o`.
+    // Never a write outside `-o` and the layer cache (checked below).
     for (what, d) in [("cwd", &cwd), ("HOME", &home), ("TMPDIR", &tmp)] {
         let left: Vec<_> = std::fs::read_dir(d.path()).unwrap().collect();
         assert!(left.is_empty(), "layerscope wrote into {what}: {left:?}");
     }
+    let cached: Vec<_> = std::fs::read_dir(cache.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        cached.is_empty() || cached == ["layerscope"],
+        "layerscope wrote into XDG_CACHE_HOME beside its cache: {cached:?}"
+    );
     // stderr: nothing, or one escaped line; never a panic.
     assert_terminal_safe(&stderr_bytes);
     let stderr = String::from_utf8(stderr_bytes).expect("stderr is UTF-8");

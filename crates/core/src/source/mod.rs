@@ -111,6 +111,25 @@ impl<'a> ScannedLayer<'a> {
     }
 }
 
+/// Per-layer scan results kept between runs (docs/formats.md, "Layer
+/// cache"). The core only asks and offers; where and how results are kept
+/// (files, bounds, eviction) is the implementor's business (the
+/// `layerscope-cache` crate).
+///
+/// The key is always the sha256 of the layer's stored bytes, and only a
+/// digest verified in this run (by the blob's name, or by the config's
+/// diff_id where the stored form is the uncompressed tar) is ever asked for
+/// or offered: a hit stands in for reading the blob and trusts the
+/// verification done when the entry was written.
+pub trait LayerCache: Send + Sync {
+    /// The changeset kept under `key`, if a valid one is there. Anything
+    /// unreadable, corrupt or foreign is a miss, never an error.
+    fn get(&self, key: &Digest) -> Option<Changeset>;
+    /// Keep `cs` under `key` (best effort: a failure to write is not the
+    /// run's failure).
+    fn put(&self, key: &Digest, cs: &Changeset);
+}
+
 /// What the user asked for.
 #[derive(Clone, Default)]
 pub struct OpenOptions {
@@ -121,6 +140,20 @@ pub struct OpenOptions {
     /// Verify diff_ids and blob digests (on unless `--no-verify`).
     pub verify: bool,
     pub progress: Option<Arc<dyn ProgressSink>>,
+    /// The layer cache (`--cache-dir`, `--no-cache`). Used only when
+    /// `verify` is on: a digest nobody checked is never a key.
+    pub cache: Option<Arc<dyn LayerCache>>,
+}
+
+impl OpenOptions {
+    /// The cache, when this run may use it (verification on).
+    pub(crate) fn layer_cache(&self) -> Option<&dyn LayerCache> {
+        if self.verify {
+            self.cache.as_deref()
+        } else {
+            None
+        }
+    }
 }
 
 /// The layout an image was read from (interface.md: `image.format`).
@@ -316,7 +349,7 @@ fn open_path(path: &Path, opts: &OpenOptions) -> Result<Image> {
 fn open_seekable<S: BlobStore>(store: &S, opts: &OpenOptions) -> Result<Image> {
     let plan = layout::resolve(store, false, opts)?;
     let scanned = parallel::scan_layers(store, &plan, opts)?;
-    plan::finish(plan, scanned, opts)
+    plan::finish(plan, scanned.results, &scanned.cached, opts)
 }
 
 /// Open an image held by a store outside the core (a registry seen as an OCI

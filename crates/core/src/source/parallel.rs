@@ -1,12 +1,17 @@
 //! Seekable inputs: every layer blob can be read on its own, so the layer
 //! passes run in parallel, at most `available_parallelism()` at a time,
 //! each thread with its own file handle.
+//!
+//! Layers the layer cache has (keyed by a digest this run verifies, see
+//! `PlannedLayer::cache_key`) are taken from it before anything is opened:
+//! their blobs are never located nor read.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::thread;
 
+use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::layer::{self, Changeset, ScanOptions};
 
@@ -21,16 +26,54 @@ struct Job {
     label: String,
 }
 
+/// Where a layer's changeset comes from.
+#[derive(Clone, Copy)]
+enum Source {
+    /// The n-th job's scan.
+    Job(usize),
+    /// The n-th hit of the layer cache.
+    Hit(usize),
+}
+
+/// The scanned layers, one per planned layer, in order.
+pub(crate) struct Scanned {
+    pub results: Vec<Result<Changeset>>,
+    /// Which results came from the layer cache (not offered to it again).
+    pub cached: Vec<bool>,
+}
+
 /// Scan the plan's layers; one result per planned layer, in order.
 pub(crate) fn scan_layers(
     store: &dyn BlobStore,
     plan: &Plan,
     opts: &OpenOptions,
-) -> Result<Vec<Result<Changeset>>> {
+) -> Result<Scanned> {
+    let sink = opts.progress.as_deref();
+    let cache = opts.layer_cache();
+    let mut hits: Vec<Changeset> = Vec::new();
+    let mut hit_of_key: HashMap<Digest, usize> = HashMap::new();
     let mut jobs: Vec<Job> = Vec::new();
-    let mut job_of_layer = Vec::with_capacity(plan.layers.len());
+    let mut source_of_layer = Vec::with_capacity(plan.layers.len());
     let mut by_key: HashMap<String, usize> = HashMap::new();
     for l in &plan.layers {
+        if let Some(cache) = cache {
+            let diff_id = plan.config.diff_ids.get(l.index.index());
+            if let Some(key) = l.cache_key(diff_id, opts.verify) {
+                if let Some(&h) = hit_of_key.get(&key) {
+                    source_of_layer.push(Source::Hit(h));
+                    continue;
+                }
+                if let Some(cs) = cache.get(&key) {
+                    if let Some(p) = sink {
+                        p.layer_scanned(&super::ScannedLayer::new(&l.label, &cs));
+                    }
+                    hit_of_key.insert(key, hits.len());
+                    source_of_layer.push(Source::Hit(hits.len()));
+                    hits.push(cs);
+                    continue;
+                }
+            }
+        }
         let blob = store
             .locate(&l.path, &l.label)?
             .ok_or_else(|| Error::MissingBlob {
@@ -56,10 +99,9 @@ pub(crate) fn scan_layers(
                 jobs.len() - 1
             }
         };
-        job_of_layer.push(j);
+        source_of_layer.push(Source::Job(j));
     }
 
-    let sink = opts.progress.as_deref();
     if let Some(p) = sink {
         p.total(Some(jobs.iter().map(|j| j.blob.size).sum()));
     }
@@ -114,22 +156,43 @@ pub(crate) fn scan_layers(
         })
         .collect();
     let mut refs = vec![0usize; jobs.len()];
-    for &j in &job_of_layer {
-        refs[j] += 1;
+    let mut hit_refs = vec![0usize; hits.len()];
+    for &src in &source_of_layer {
+        match src {
+            Source::Job(j) => refs[j] += 1,
+            Source::Hit(h) => hit_refs[h] += 1,
+        }
     }
-    Ok(plan
+    let mut hits: Vec<Option<Changeset>> = hits.into_iter().map(Some).collect();
+    let cached = source_of_layer
+        .iter()
+        .map(|s| matches!(s, Source::Hit(_)))
+        .collect();
+    let results = plan
         .layers
         .iter()
-        .zip(job_of_layer)
-        .map(|(l, j)| {
-            refs[j] -= 1;
-            match &results[j] {
-                Some(Ok(cs)) if refs[j] > 0 => Ok(cs.clone()),
-                Some(_) => results[j].take().unwrap_or_else(|| Err(not_read(&l.label))),
-                None => Err(not_read(&l.label)),
+        .zip(source_of_layer)
+        .map(|(l, src)| match src {
+            Source::Hit(h) => {
+                hit_refs[h] -= 1;
+                let cs = if hit_refs[h] > 0 {
+                    hits[h].clone()
+                } else {
+                    hits[h].take()
+                };
+                cs.ok_or_else(|| not_read(&l.label))
+            }
+            Source::Job(j) => {
+                refs[j] -= 1;
+                match &results[j] {
+                    Some(Ok(cs)) if refs[j] > 0 => Ok(cs.clone()),
+                    Some(_) => results[j].take().unwrap_or_else(|| Err(not_read(&l.label))),
+                    None => Err(not_read(&l.label)),
+                }
             }
         })
-        .collect())
+        .collect();
+    Ok(Scanned { results, cached })
 }
 
 fn not_read(label: &str) -> Error {

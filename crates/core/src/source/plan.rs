@@ -49,6 +49,26 @@ impl PlannedLayer {
         self.digest.is_none() || (verify && self.blob_addressed)
     }
 
+    /// The layer cache's key for this layer, when the run verifies one: the
+    /// sha256 of the stored bytes, named by the blob's path (OCI layouts,
+    /// Docker 25+ saves) or, where members are not blob-addressed (legacy
+    /// `docker save`), by the config's diff_id, which is the stored tar's
+    /// sha256 when the layer is stored uncompressed (as `docker save`
+    /// writes it; [`finish`] writes an entry only when the scan's own hash
+    /// of the stored bytes equals the key, so a compressed legacy layer is
+    /// never kept under its diff_id). `None` without verification.
+    pub fn cache_key(&self, diff_id: Option<&String>, verify: bool) -> Option<Digest> {
+        if !verify {
+            return None;
+        }
+        let key = if self.blob_addressed {
+            self.digest.clone()?
+        } else {
+            diff_id?.parse::<Digest>().ok()?
+        };
+        key.is_sha256().then_some(key)
+    }
+
     /// `layer 3`, for `MissingBlob { what }` (the digest is printed beside).
     pub fn what(&self) -> String {
         format!("layer {}", self.index)
@@ -57,9 +77,13 @@ impl PlannedLayer {
 
 /// Check every scanned layer against the plan and build the image. The first
 /// error in layer order wins, so messages do not depend on thread timing.
+///
+/// A layer that passed verification and did not come from the layer cache
+/// (`cached[i]`; missing entries mean not cached) is offered to it.
 pub(crate) fn finish(
     plan: Plan,
     scanned: Vec<Result<Changeset>>,
+    cached: &[bool],
     opts: &OpenOptions,
 ) -> Result<Image> {
     let Plan {
@@ -68,11 +92,22 @@ pub(crate) fn finish(
         layers: planned,
         ..
     } = plan;
+    let cache = opts.layer_cache();
     let mut layers = Vec::with_capacity(planned.len());
-    for (pl, result) in planned.into_iter().zip(scanned) {
+    for (i, (pl, result)) in planned.into_iter().zip(scanned).enumerate() {
         let cs = result?;
+        let diff_id = config.diff_ids.get(pl.index.index());
         if opts.verify {
-            verify_layer(&pl, &cs, config.diff_ids.get(pl.index.index()))?;
+            verify_layer(&pl, &cs, diff_id)?;
+        }
+        if let Some(cache) = cache.filter(|_| !cached.get(i).copied().unwrap_or(false)) {
+            // Kept only under the sha256 this very scan computed of the
+            // stored bytes, and that verification just matched.
+            if let Some(key) = pl.cache_key(diff_id, opts.verify) {
+                if cs.blob_digest.as_deref() == Some(key.as_str()) {
+                    cache.put(&key, &cs);
+                }
+            }
         }
         let digest = pl
             .digest

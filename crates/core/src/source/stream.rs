@@ -298,5 +298,7 @@ pub(crate) fn run<R: Read>(
         };
         results.push(result);
     }
-    plan::finish(plan, results, opts)
+    // The layers were read as they streamed by: the cache can only be
+    // filled here, never spare a read (see `plan::finish`).
+    plan::finish(plan, results, &[], opts)
 }
