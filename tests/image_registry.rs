@@ -107,6 +107,19 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// The paths of every GET the registry answered so far, in order, from
+    /// its own access log (`"GET /v2/… HTTP/1.1" 200 …`).
+    pub fn gets(&self) -> Vec<String> {
+        let log = std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default();
+        log.lines()
+            .filter_map(|l| l.split("\"GET ").nth(1))
+            .filter_map(|r| r.split(' ').next())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
 impl Drop for Registry {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -648,4 +661,58 @@ fn anonymous_pull_through_a_bearer_token_server() {
     let err = stderr(&o);
     assert!(err.contains("the token server"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// Issue 12: "a registry image whose layers are all cached costs one
+/// manifest and one config request". Counted by the registry itself.
+#[test]
+fn a_cached_registry_image_costs_one_manifest_and_one_config_request() {
+    if !have_registry_tools() {
+        return;
+    }
+    let reg = Registry::start(&[], "");
+    let oci = testdata("basic/oci-gzip");
+    reg.seed(
+        &format!("oci:{}", oci.display()),
+        "basic",
+        &["--dest-tls-verify=false"],
+    );
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let cache = h.join("layer-cache");
+    let name = format!("docker://{}/test/basic", reg.addr);
+    let args = [
+        &name,
+        "--tls-verify=false",
+        "--cache-dir",
+        cache.to_str().unwrap(),
+    ];
+
+    let seeded = reg.gets().len();
+    let first = json_report(&args, h);
+    let first_gets = reg.gets()[seeded..].to_vec();
+    let layer_blobs: Vec<String> = first["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| format!("/v2/test/basic/blobs/{}", l["digest"].as_str().unwrap()))
+        .collect();
+    // The first run fetched every layer blob (8 layers, all distinct).
+    assert_eq!(layer_blobs.len(), 8);
+    for b in &layer_blobs {
+        assert!(first_gets.contains(b), "{b} not fetched: {first_gets:?}");
+    }
+
+    let before = reg.gets().len();
+    let second = json_report(&args, h);
+    let second_gets = reg.gets()[before..].to_vec();
+    let config = first["image"]["config_digest"].as_str().unwrap();
+    assert_eq!(
+        second_gets,
+        vec![
+            "/v2/test/basic/manifests/latest".to_string(),
+            format!("/v2/test/basic/blobs/{config}"),
+        ]
+    );
+    assert_eq!(second, first);
 }

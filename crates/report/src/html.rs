@@ -159,11 +159,7 @@ fn head<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     writeln!(w, "<title>layerscope: {}</title>", h(name))?;
     writeln!(w, "<style>{STYLE}</style></head><body>")?;
     writeln!(w, "<h1>{}</h1>", h(name))?;
-    let mut facts = vec![format!(
-        "{} from {}",
-        info.format.as_str(),
-        info.source.as_str()
-    )];
+    let mut facts = vec![crate::format_and_source(info)];
     if let Some(p) = &info.platform {
         facts.push(h(p));
     }

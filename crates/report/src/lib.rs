@@ -108,3 +108,44 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, format: Format, w: &mut W) -> io::
         Format::Html => html::write(a, w),
     }
 }
+
+/// "docker-archive from file": the layout and where it was read from, as
+/// every report's headline says them; a registry is both ("registry").
+pub(crate) fn format_and_source(info: &layerscope_core::source::ImageInfo) -> String {
+    let (format, source) = (info.format.as_str(), info.source.as_str());
+    if format == source {
+        format.to_string()
+    } else {
+        format!("{format} from {source}")
+    }
+}
+
+#[cfg(test)]
+mod format_and_source_tests {
+    use layerscope_core::source::{Format, ImageInfo, Origin};
+
+    fn info(format: Format, source: Origin) -> ImageInfo {
+        ImageInfo {
+            reference: None,
+            format,
+            gzipped: false,
+            platform: None,
+            config_digest: None,
+            source,
+        }
+    }
+
+    #[test]
+    fn the_layout_and_where_it_came_from() {
+        let say = |f, o| super::format_and_source(&info(f, o));
+        assert_eq!(
+            say(Format::DockerArchive, Origin::Docker),
+            "docker-archive from docker"
+        );
+        assert_eq!(
+            say(Format::OciArchive, Origin::Stdin),
+            "oci-archive from stdin"
+        );
+        assert_eq!(say(Format::Registry, Origin::Registry), "registry");
+    }
+}

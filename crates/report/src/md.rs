@@ -50,11 +50,7 @@ fn title<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
         escape(info.reference.as_deref().unwrap_or("(unnamed image)"))
     )?;
     writeln!(w)?;
-    let mut facts = vec![format!(
-        "{} from {}",
-        info.format.as_str(),
-        info.source.as_str()
-    )];
+    let mut facts = vec![crate::format_and_source(info)];
     if let Some(p) = &info.platform {
         facts.push(escape(p));
     }

@@ -27,10 +27,9 @@ fn summary<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     let name = info.reference.as_deref().unwrap_or("(unnamed image)");
     writeln!(
         w,
-        "{}  ({} from {}{}{})",
+        "{}  ({}{}{})",
         esc(name),
-        info.format.as_str(),
-        info.source.as_str(),
+        crate::format_and_source(info),
         if info.gzipped { ", gzipped" } else { "" },
         info.platform
             .as_deref()
