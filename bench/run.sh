@@ -14,6 +14,11 @@
 #   dive   >= 20x faster (many small files), >= 5x (large files), <= 1/4 RSS
 #   RSS    <= 64 MiB + 400 B per tar entry
 #   stdin  <= 1.5x the same file by path
+#   registry <= 1.3x the same image from its OCI layout (issue 12): a
+#          docker-registry on loopback, started and stopped here, seeded by
+#          skopeo from the oci-gzip layout (skipped if either is missing)
+#
+# IMAGES="smallfiles largefiles" picks some of the inputs (default: all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=${1:-/tmp/layerscope-bench}
@@ -27,12 +32,28 @@ GEN=$PWD/target/release/examples/gen_image
 gen() { # name total_mb entries layers [deletes]
   [ -f "$DIR/$1/docker25-gzip.tar" ] || { echo "generating $1 ($2 MB, $3 entries, $4 layers${5:+, a layer deleting $5 files one by one})"; rm -rf "${DIR:?}/$1"; "$GEN" "$DIR/$1" "${@:2}" 2>/dev/null; }
 }
-gen big 1000 200000 8
+IMAGES=${IMAGES:-big smallfiles largefiles}
+want() { case " $IMAGES " in *" $1 "*) return 0;; *) return 1;; esac; }
+want big && gen big 1000 200000 8
 # Many small files, like a Python app image, with a layer that deletes
 # 500 of them one by one (`find -name '*.pyc' -delete`): dive re-stacks the
 # lower trees for every such whiteout.
-gen smallfiles 59 55000 4 500
-gen largefiles 1000 2000 4
+want smallfiles && gen smallfiles 59 55000 4 500
+want largefiles && gen largefiles 1000 2000 4
+
+# A real registry on loopback for the registry rows, stopped on exit.
+REG_ADDR=""
+if command -v docker-registry >/dev/null 2>&1 && command -v skopeo >/dev/null 2>&1; then
+  REG=$(mktemp -d)
+  printf 'version: 0.1\nlog: {level: error}\nstorage:\n  filesystem: {rootdirectory: %s/storage}\nhttp:\n  addr: 127.0.0.1:0\n' "$REG" > "$REG/config.yml"
+  docker-registry serve "$REG/config.yml" > "$REG/log" 2>&1 &
+  REG_PID=$!
+  trap 'kill $REG_PID 2>/dev/null; rm -rf "$REG"' EXIT
+  for _ in $(seq 100); do
+    REG_ADDR=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$REG/log" | head -1 | cut -d' ' -f3) && [ -n "$REG_ADDR" ] && break
+    sleep 0.1
+  done
+fi
 
 # best-of-N wall time (s) and the peak RSS (KiB) of that run
 measure() {
@@ -69,7 +90,7 @@ row() { # label seconds rss_kib bytes entries ref_seconds
     printf "%-34s %8.2f %9.0f %10.0f %9.1f %8s\n", l, t, b/t/1e6, (e>0? e/t : 0), r/1024, ratio }'
 }
 
-for img in big smallfiles largefiles; do
+for img in $IMAGES; do
   A=$DIR/$img/docker-archive.tar
   bytes=$(stat -c %s "$A")
   n=$(entries_of "$A")
@@ -89,6 +110,12 @@ for img in big smallfiles largefiles; do
   row "gzip -dc (layer blobs)" "$t_gz" 0 "$bytes" 0 0
   read -r t r < <(measure "$LS" report --no-cache --format json "$DIR/$img/oci-gzip")
   row "layerscope gzip (oci layout)" "$t" "$r" "$bytes" "$n" "$t_gz"
+
+  if [ -n "$REG_ADDR" ]; then
+    skopeo copy -q --dest-tls-verify=false "oci:$DIR/$img/oci-gzip" "docker://$REG_ADDR/bench/$img:latest"
+    read -r t_reg r < <(measure "$LS" report --no-cache --format json --tls-verify=false "docker://$REG_ADDR/bench/$img")
+    row "layerscope gzip (registry)" "$t_reg" "$r" "$bytes" "$n" "$t"
+  fi
 
   mapfile -t zs < <(layer_blobs "$DIR/$img/oci-zstd")
   read -r t_zs _ < <(measure zstd -qdc "${zs[@]}")

@@ -215,6 +215,7 @@ fn progress_reports_every_stored_byte() {
     };
     let opts = ScanOptions {
         blob_digest: false,
+        blob_algorithm: None,
         progress: Some(&f),
     };
     scan(&blob[..], &opts).unwrap();

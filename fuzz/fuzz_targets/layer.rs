@@ -27,6 +27,7 @@ fuzz_target!(|data: &[u8]| {
     parts.push(rest);
     let opts = ScanOptions {
         blob_digest: true,
+        blob_algorithm: None,
         progress: None,
     };
     let mut layers = Vec::new();

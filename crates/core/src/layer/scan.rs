@@ -4,6 +4,8 @@ use std::io::{self, BufReader, Read};
 use std::sync::mpsc;
 
 use sha2::{Digest, Sha256};
+
+use crate::digest::Algorithm;
 use xxhash_rust::xxh3::Xxh3;
 
 use super::entry::{ContentHash, Entry, EntryKind};
@@ -49,6 +51,9 @@ impl Compression {
 pub struct ScanOptions<'a> {
     /// Also hash the stored (compressed) bytes, to check a blob digest.
     pub blob_digest: bool,
+    /// With `blob_digest`: the algorithm of the digest that names the blob
+    /// (`None`: sha256, which the diff_id needs anyway).
+    pub blob_algorithm: Option<Algorithm>,
     /// Called with the number of stored bytes consumed since the last call.
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
 }
@@ -73,6 +78,8 @@ struct Tap<R> {
     inner: R,
     count: u64,
     sha: Option<Sha256>,
+    /// A blob named by sha384 or sha512: its own hash of the stored bytes.
+    other: Option<Box<dyn sha2::digest::DynDigest + Send>>,
 }
 
 impl<R: Read> Read for Tap<R> {
@@ -81,6 +88,9 @@ impl<R: Read> Read for Tap<R> {
         self.count += n as u64;
         if let Some(sha) = &mut self.sha {
             sha.update(&buf[..n]);
+        }
+        if let Some(h) = &mut self.other {
+            sha2::digest::DynDigest::update(h.as_mut(), &buf[..n]);
         }
         Ok(n)
     }
@@ -132,7 +142,12 @@ pub fn scan<R: Read>(blob: R, opts: &ScanOptions<'_>) -> Result<Changeset, ScanE
         },
         count: 0,
         sha: Some(Sha256::new()),
+        other: None,
     };
+    let other_algorithm = opts
+        .blob_algorithm
+        .filter(|&a| opts.blob_digest && a != Algorithm::Sha256);
+    tap.other = other_algorithm.map(Algorithm::hasher);
     // Sniff the magic bytes; loop because pipes and tar members may give
     // short reads. The head goes back in front of the stream.
     let mut head = [0u8; 4];
@@ -165,6 +180,7 @@ pub fn scan<R: Read>(blob: R, opts: &ScanOptions<'_>) -> Result<Changeset, ScanE
                 },
                 count: 0,
                 sha: hash_in_walker.then(Sha256::new),
+                other: None,
             };
             let entries = walk(&mut tar)?;
             Ok::<_, ScanError>((entries, tar.count, tar.sha))
@@ -182,7 +198,9 @@ pub fn scan<R: Read>(blob: R, opts: &ScanOptions<'_>) -> Result<Changeset, ScanE
             Some(sha) => (walked_len, hex_digest(sha)),
             None => (tar_len, hex_digest(tap.sha.take().expect("stored sha"))),
         };
-        let blob_digest = if compression == Compression::None {
+        let blob_digest = if let (Some(a), Some(h)) = (other_algorithm, tap.other.take()) {
+            Some(a.finish(h).to_string())
+        } else if compression == Compression::None {
             Some(diff_id.clone())
         } else {
             tap.sha.take().map(hex_digest)

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::thread;
 
-use crate::digest::Digest;
+use crate::digest::{Algorithm, Digest};
 use crate::error::{Error, Result};
 use crate::layer::{self, Changeset, ScanOptions};
 
@@ -23,6 +23,8 @@ use super::OpenOptions;
 struct Job {
     blob: Blob,
     blob_digest: bool,
+    /// The algorithm of the digest that names the blob (sha256 if none).
+    blob_algorithm: Option<Algorithm>,
     label: String,
 }
 
@@ -94,6 +96,7 @@ pub(crate) fn scan_layers(
                 jobs.push(Job {
                     blob,
                     blob_digest: want,
+                    blob_algorithm: l.digest.as_ref().and_then(|d| d.known_algorithm()),
                     label: l.label.clone(),
                 });
                 jobs.len() - 1
@@ -203,6 +206,7 @@ fn scan_one(store: &dyn BlobStore, job: &Job, advance: &(dyn Fn(u64) + Sync)) ->
     let reader = store.open(&job.blob)?;
     let opts = ScanOptions {
         blob_digest: job.blob_digest,
+        blob_algorithm: job.blob_algorithm,
         progress: Some(advance),
     };
     layer::scan(reader, &opts).map_err(|e| Error::layer(&job.label, e.0))

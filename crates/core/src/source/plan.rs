@@ -131,7 +131,14 @@ fn verify_layer(pl: &PlannedLayer, cs: &Changeset, diff_id: Option<&String>) -> 
         check_compression(&pl.label, mt, cs.compression)?;
     }
     if let (true, Some(expected)) = (pl.blob_addressed, &pl.digest) {
-        if expected.is_sha256() {
+        // Checked when the pass hashed the blob with the digest's own
+        // algorithm: always on a seekable input; on a one-pass stream the
+        // blobs go by before the manifest, and only sha256 is computed.
+        let comparable = match cs.blob_digest.as_deref() {
+            Some(found) => found.split_once(':').map(|f| f.0) == Some(expected.algorithm()),
+            None => expected.is_sha256(),
+        };
+        if expected.known_algorithm().is_some() && comparable {
             let found = cs.blob_digest.clone().unwrap_or_default();
             if !expected.eq(found.as_str()) {
                 return Err(Error::DigestMismatch {

@@ -171,6 +171,9 @@ pub(crate) fn run<R: Read>(
     let scan_opts = ScanOptions {
         // We learn which digests to check only at the end: hash always.
         blob_digest: true,
+        // The manifest, which names the algorithm, may come after the
+        // blobs: sha256 (verify_layer skips another algorithm's check).
+        blob_algorithm: None,
         progress: Some(&advance),
     };
     let mut scanned = 0usize;

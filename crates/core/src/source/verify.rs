@@ -32,10 +32,11 @@ pub(crate) fn blob_path(digest: &str, file: &str) -> Result<String> {
 /// Check a small blob (manifest, index, config) against its digest.
 /// `what` names it in the error ("config sha256:ab…").
 pub(crate) fn check_blob(what: &str, expected: &Digest, bytes: &[u8]) -> Result<()> {
-    if !expected.is_sha256() {
+    // An algorithm we do not compute cannot be checked.
+    let Some(alg) = expected.known_algorithm() else {
         return Ok(());
-    }
-    let found = Digest::sha256_of(bytes);
+    };
+    let found = alg.digest(bytes);
     if &found != expected {
         return Err(Error::DigestMismatch {
             layer: what.to_string(),
@@ -116,7 +117,7 @@ mod tests {
         assert!(blob_path("nocolon", "f").is_err());
         assert!(blob_path("SHA256:abc", "f").is_err());
         assert!(blob_path("sha512:abc/def", "f").is_err());
-        assert!(blob_path("sha512:abcdef", "f").is_ok());
+        assert!(blob_path(&format!("sha512:{}", "ab".repeat(64)), "f").is_ok());
     }
 
     #[test]
