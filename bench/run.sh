@@ -45,7 +45,7 @@ want largefiles && gen largefiles 1000 2000 4
 REG_ADDR=""
 if command -v docker-registry >/dev/null 2>&1 && command -v skopeo >/dev/null 2>&1; then
   REG=$(mktemp -d)
-  printf 'version: 0.1\nlog: {level: error}\nstorage:\n  filesystem: {rootdirectory: %s/storage}\nhttp:\n  addr: 127.0.0.1:0\n' "$REG" > "$REG/config.yml"
+  printf 'version: 0.1\nlog: {level: info}\nstorage:\n  filesystem: {rootdirectory: %s/storage}\nhttp:\n  addr: 127.0.0.1:0\n' "$REG" > "$REG/config.yml"
   docker-registry serve "$REG/config.yml" > "$REG/log" 2>&1 &
   REG_PID=$!
   trap 'kill $REG_PID 2>/dev/null; rm -rf "$REG"' EXIT

@@ -276,6 +276,18 @@ fn wrong_blob_bytes_are_a_digest_mismatch_naming_the_layer() {
         1,
         "the image named once: {err}"
     );
+
+    // Registry blobs are verified even with --no-verify (the client's own
+    // check, where the core's is turned off).
+    let name = format!("docker://{}/test/img", mock.addr);
+    let o = layerscope(
+        &["report", &name, "--tls-verify=false", "--no-verify"],
+        h.path(),
+    );
+    let err = one_line_error(&o);
+    assert!(err.starts_with(&format!("layerscope: {label}: ")), "{err}");
+    assert!(err.contains(&img.layers[1]), "{err}");
+    assert!(err.contains("digest mismatch"), "{err}");
 }
 
 #[test]

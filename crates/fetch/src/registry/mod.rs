@@ -128,7 +128,7 @@ fn open_inner(
         .or(reference.tag())
         .unwrap_or("latest")
         .to_string();
-    let store = RegistryStore::connect(client, label, &wanted, &reference.whole())?;
+    let store = RegistryStore::connect(client, label, &wanted, &reference.whole(), !opts.verify)?;
     let mut image = source::open_store(&store, opts)?;
     // The store serves the registry as an OCI layout; say what it really is.
     image.info.format = Format::Registry;
