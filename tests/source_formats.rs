@@ -105,11 +105,16 @@ fn containerd_store_nested_index_absent_platforms_and_attestation() {
             ]
         );
     }
-    // The absent platform is the user's to ask for, and then it is missing.
+    // The absent platform is the user's to ask for, and then it is missing,
+    // with the command that saves it.
     let e = open_bytes(&a.tar(), &with_platform("linux/arm64")).unwrap_err();
+    let m = e.to_string();
     assert!(
-        matches!(&e, layerscope_core::Error::MissingBlob { what, .. } if what == "manifest for linux/arm64/v8"),
-        "{e}"
+        matches!(&e, layerscope_core::Error::Usage(_))
+            && m.contains(": linux/arm64/v8 is listed, but its manifest sha256:")
+            && m.contains(" is not in the image; it holds: linux/amd64 (listed, but their blobs are not here: linux/arm64/v8). ")
+            && m.ends_with("Save that platform: `docker save --platform linux/arm64 IMAGE`"),
+        "{m}"
     );
     // The present one can be asked for by name.
     let got = open_bytes(&a.tar(), &with_platform("linux/amd64")).unwrap();

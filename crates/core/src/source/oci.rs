@@ -472,7 +472,16 @@ fn pick_platform(
             .collect();
         return match (here.as_slice(), matching.first()) {
             ([i], _) => Ok(leaves.swap_remove(*i)),
-            ([], Some(&i)) => Err(missing(&leaves[i])),
+            // `docker save` (Docker 25+, containerd store) lists every
+            // platform of the image but writes the blobs of one: say how to
+            // get the one asked for.
+            ([], Some(&i)) => Err(Error::Usage(format!(
+                "{input}: {} is listed, but its manifest {} is not in the image; it holds: {}. \
+                 Save that platform: `docker save --platform {w} IMAGE`",
+                name(&leaves[i]),
+                leaves[i].desc.digest,
+                listing(&leaves)
+            ))),
             ([], None) if leaves.len() == 1 && leaves[0].platform.is_none() => {
                 // Nothing says which platform it is: take it; the config
                 // check in `plan::resolve` has the last word.
