@@ -228,6 +228,28 @@ fn pulled_images_have_the_files_figures() {
         "application/vnd.docker.image.rootfs.diff.tar.gzip"
     );
 
+    // The other testdata images, each through the registry as from its
+    // OCI layout (the same gzip blobs, so every figure must be equal).
+    // basic-vfs exists as a docker-archive only: skopeo gzips its layers.
+    for (img, src, recompressed) in [
+        ("remedies", "oci-gzip", false),
+        ("antipatterns", "oci-gzip", false),
+        ("basic-vfs", "docker-archive.tar", true),
+    ] {
+        let path = testdata(&format!("{img}/{src}"));
+        let transport = if recompressed {
+            "docker-archive"
+        } else {
+            "oci"
+        };
+        reg.seed(&format!("{transport}:{}", path.display()), img, &plain);
+        let name = format!("docker://{a}/test/{img}");
+        let pulled = json_report(&[&name, "--tls-verify=false"], h);
+        let file = json_report(&[path.to_str().unwrap()], h);
+        let reference = format!("{a}/test/{img}:latest");
+        assert_same_image(&file, &pulled, recompressed, &reference);
+    }
+
     // By digest: the manifest's, as the registry names it.
     let digest = manifest_digest(&reg, "basic");
     let name = format!("docker://{a}/test/basic@{digest}");
@@ -551,6 +573,45 @@ fn tls_and_basic_auth() {
     )
     .unwrap();
     let pulled = json_report(&[&name, "--cert-dir", cadir_s], &home);
+    assert_eq!(figures(&pulled, false), figures(&file, false));
+    std::fs::remove_file(docker.join("config.json")).unwrap();
+
+    // ... a credential helper (`credHelpers`), asked with the server on
+    // stdin as docker asks it ...
+    let bin = home.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let helper = bin.join("docker-credential-lstest");
+    std::fs::write(
+        &helper,
+        "#!/bin/sh\n[ \"$1\" = get ] || exit 1\nread server\n\
+         printf '{\"ServerURL\":\"%s\",\"Username\":\"tester\",\"Secret\":\"s3cret\"}' \"$server\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::write(
+        docker.join("config.json"),
+        format!(r#"{{"credHelpers":{{"{}":"lstest"}}}}"#, reg.addr),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let o = Command::new(BIN)
+        .args(["report", "--format", "json", &name, "--cert-dir", cadir_s])
+        .env("HOME", &home)
+        .env("DOCKER_CONFIG", &docker)
+        .env("XDG_RUNTIME_DIR", home.join("run"))
+        .env("PATH", &path)
+        .env(
+            "DOCKER_HOST",
+            format!("unix://{}", home.join("no.sock").display()),
+        )
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "credential helper: {}", stderr(&o));
+    let pulled: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(figures(&pulled, false), figures(&file, false));
     std::fs::remove_file(docker.join("config.json")).unwrap();
 
