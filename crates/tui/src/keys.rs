@@ -7,7 +7,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::model::Pane;
+use crate::pane::Pane;
 
 /// What a key does in the explorer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

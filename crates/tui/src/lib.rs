@@ -19,6 +19,7 @@ pub mod keys;
 mod layout;
 mod model;
 pub mod node_details;
+mod pane;
 pub mod tree;
 mod view;
 pub mod waste;

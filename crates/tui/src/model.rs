@@ -8,6 +8,7 @@ use ratatui::layout::Rect;
 
 use super::keys::{self, Action};
 use super::layout::{layout, Areas};
+pub use super::pane::Pane;
 use super::tree::{Filter, Mode, Row, Sort, Tree, EXPANDED_GHOST, EXPANDED_LIVE};
 use super::waste::{self, WasteItem};
 use layerscope_core::analysis::Analysis;
@@ -53,30 +54,6 @@ pub struct LoadedLayer {
     pub label: String,
     pub size_bytes: u64,
     pub entries: usize,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    Layers,
-    Tree,
-    Waste,
-}
-
-impl Pane {
-    fn next(self) -> Pane {
-        match self {
-            Pane::Layers => Pane::Tree,
-            Pane::Tree => Pane::Waste,
-            Pane::Waste => Pane::Layers,
-        }
-    }
-    fn prev(self) -> Pane {
-        match self {
-            Pane::Layers => Pane::Waste,
-            Pane::Tree => Pane::Layers,
-            Pane::Waste => Pane::Tree,
-        }
-    }
 }
 
 /// A scrolled list: the selected index and the first index on screen.
