@@ -3,7 +3,7 @@
 //! (docs/formats.md, "Layer cache").
 //!
 //! Storage, not analysis: the core asks through its
-//! [`LayerCache`](layerscope_core::source::LayerCache) seam with a digest it
+//! [`LayerCache`] seam with a digest it
 //! verified, and this crate only keeps bytes.
 //!
 //! - One file per layer: `<dir>/v<FORMAT>/<alg>/<hex>` ([`codec`] says what

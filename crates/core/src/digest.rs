@@ -91,7 +91,7 @@ pub struct Digest {
 }
 
 /// Why a string is not a digest. Its text is part of error messages that
-/// tests pin ("invalid digest \"…\": <why>").
+/// tests pin (`invalid digest "…": <why>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DigestError(&'static str);
 
