@@ -12,6 +12,7 @@ pub mod daemon;
 pub mod locate;
 pub mod open;
 pub mod plugin;
+pub mod reference;
 pub mod registry;
 
 pub use daemon::Engine;

@@ -17,9 +17,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use layerscope_core::Error;
-use oci_spec::distribution::Reference;
 
 use crate::daemon::Engine;
+use crate::reference::ImageRef as Reference;
 
 /// `--source`: where to look `IMAGE` up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,7 +160,7 @@ pub fn locate(arg: &str, forced: Option<SourceKind>) -> Result<Locator, Error> {
 
 /// Parse and normalise an image reference as Docker does.
 pub fn parse_reference(s: &str) -> Result<Reference, Error> {
-    Reference::from_str(s).map_err(|e| {
+    Reference::parse(s).map_err(|e| {
         Error::Usage(format!(
             "{s}: no such file or directory, and not an image reference ({e})"
         ))

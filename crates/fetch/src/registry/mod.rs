@@ -11,9 +11,9 @@ mod tls;
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::reference::ImageRef as Reference;
 use layerscope_core::source::{self, Format, Image, OpenOptions, Origin};
 use layerscope_core::{Error, Result};
-use oci_spec::distribution::Reference;
 
 use client::Client;
 use store::RegistryStore;
