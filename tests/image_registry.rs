@@ -614,6 +614,22 @@ fn tls_and_basic_auth() {
     let pulled: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(figures(&pulled, false), figures(&file, false));
     std::fs::remove_file(docker.join("config.json")).unwrap();
+    // ... the same helper as the default store (`credsStore`) ...
+    std::fs::write(docker.join("config.json"), r#"{"credsStore":"lstest"}"#).unwrap();
+    let o = Command::new(BIN)
+        .args(["report", "--format", "json", &name, "--cert-dir", cadir_s])
+        .env("HOME", &home)
+        .env("DOCKER_CONFIG", &docker)
+        .env("XDG_RUNTIME_DIR", home.join("run"))
+        .env("PATH", &path)
+        .env(
+            "DOCKER_HOST",
+            format!("unix://{}", home.join("no.sock").display()),
+        )
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "credsStore: {}", stderr(&o));
+    std::fs::remove_file(docker.join("config.json")).unwrap();
 
     // ... and podman login's auth.json.
     let run_dir = home.join("run/containers");
@@ -776,4 +792,99 @@ fn a_cached_registry_image_costs_one_manifest_and_one_config_request() {
         ]
     );
     assert_eq!(second, first);
+}
+
+/// A registry that asks for a client certificate (`clientcas`): certs.d's
+/// convention, `X.cert` + `X.key` beside the CA's `*.crt`, in `--cert-dir`.
+#[test]
+fn a_client_certificate_from_the_cert_dir() {
+    if !have_registry_tools() || !installed("openssl", "version") {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    make_certs(w);
+    run(
+        "openssl",
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=layerscope-client",
+            "-keyout",
+            "client.key",
+            "-out",
+            "client.csr",
+        ],
+        w,
+    );
+    std::fs::write(w.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
+    run(
+        "openssl",
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "client.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "client.ext",
+            "-out",
+            "client.cert",
+        ],
+        w,
+    );
+    let with_client = w.join("with-client");
+    std::fs::create_dir_all(&with_client).unwrap();
+    for f in ["ca.crt", "client.cert", "client.key"] {
+        std::fs::copy(w.join(f), with_client.join(f)).unwrap();
+    }
+    let tls = format!(
+        "tls: {{certificate: {}, key: {}, clientcas: [{}]}}",
+        w.join("leaf.crt").display(),
+        w.join("leaf.key").display(),
+        w.join("ca.crt").display()
+    );
+    let reg = Registry::start(&[&tls], "");
+    let with_client_s = with_client.to_str().unwrap();
+    reg.seed(
+        &format!("oci:{}", testdata("basic/oci-gzip").display()),
+        "basic",
+        &["--dest-cert-dir", with_client_s],
+    );
+    let home = w.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let name = format!("docker://{}/test/basic", reg.addr);
+    let pulled = json_report(&[&name, "--cert-dir", with_client_s], &home);
+    assert_same_image(
+        &file_basic(&home),
+        &pulled,
+        false,
+        &format!("{}/test/basic:latest", reg.addr),
+    );
+    // The CA alone: the registry refuses the handshake; one line, exit 2.
+    let o = layerscope(
+        &[
+            "report",
+            &name,
+            "--cert-dir",
+            w.join("cadir").to_str().unwrap(),
+        ],
+        &home,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!("layerscope: {}/test/basic:latest: ", reg.addr)),
+        "{err}"
+    );
 }
