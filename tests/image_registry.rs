@@ -598,36 +598,28 @@ fn tls_and_basic_auth() {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let o = Command::new(BIN)
-        .args(["report", "--format", "json", &name, "--cert-dir", cadir_s])
-        .env("HOME", &home)
-        .env("DOCKER_CONFIG", &docker)
-        .env("XDG_RUNTIME_DIR", home.join("run"))
-        .env("PATH", &path)
-        .env(
-            "DOCKER_HOST",
-            format!("unix://{}", home.join("no.sock").display()),
-        )
-        .output()
-        .unwrap();
+    // The binary as `layerscope()` runs it, with the helper on PATH.
+    let with_helper = || {
+        Command::new(BIN)
+            .args(["report", "--format", "json", &name, "--cert-dir", cadir_s])
+            .env("HOME", &home)
+            .env("DOCKER_CONFIG", &docker)
+            .env("XDG_RUNTIME_DIR", home.join("run"))
+            .env("PATH", &path)
+            .env(
+                "DOCKER_HOST",
+                format!("unix://{}", home.join("no.sock").display()),
+            )
+            .output()
+            .unwrap()
+    };
+    let o = with_helper();
     assert!(o.status.success(), "credential helper: {}", stderr(&o));
     let pulled: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(figures(&pulled, false), figures(&file, false));
-    std::fs::remove_file(docker.join("config.json")).unwrap();
     // ... the same helper as the default store (`credsStore`) ...
     std::fs::write(docker.join("config.json"), r#"{"credsStore":"lstest"}"#).unwrap();
-    let o = Command::new(BIN)
-        .args(["report", "--format", "json", &name, "--cert-dir", cadir_s])
-        .env("HOME", &home)
-        .env("DOCKER_CONFIG", &docker)
-        .env("XDG_RUNTIME_DIR", home.join("run"))
-        .env("PATH", &path)
-        .env(
-            "DOCKER_HOST",
-            format!("unix://{}", home.join("no.sock").display()),
-        )
-        .output()
-        .unwrap();
+    let o = with_helper();
     assert!(o.status.success(), "credsStore: {}", stderr(&o));
     std::fs::remove_file(docker.join("config.json")).unwrap();
 
