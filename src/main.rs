@@ -5,7 +5,7 @@ mod cli;
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::Parser;
+use layerscope_core::error::without_os_error;
 use layerscope_core::escape::str_for_terminal;
 use layerscope_fetch::daemon::Client;
 use layerscope_fetch::plugin;
@@ -29,11 +29,16 @@ fn main() -> ExitCode {
         }
         None => argv,
     };
-    let args = cli::Cli::parse_from(argv);
+    let args = match cli::parse(&argv) {
+        Ok(args) => args,
+        Err(code) => return ExitCode::from(code),
+    };
     let outcome = cli::run(args, &ctx);
     if let Err(cli::Failure::Error(e)) = &outcome {
         // One line; names inside images are untrusted, so escaped.
-        eprintln!("layerscope: {}", str_for_terminal(&e.to_string()));
+        // No "(os error N)": the words already say it.
+        let msg = without_os_error(&e.to_string());
+        eprintln!("layerscope: {}", str_for_terminal(&msg));
     }
     // The check's own output already says which rules failed.
     ExitCode::from(cli::exit_code(&outcome))

@@ -11,6 +11,7 @@ mod check_budgets;
 mod check_dive;
 mod check_render;
 mod ci_doc_jobs;
+mod cli_shell;
 mod dive_figures;
 mod hostile_escapes;
 mod hostile_inputs;

@@ -3,15 +3,17 @@
 
 pub mod progress;
 
+use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::builder::{PossibleValue, PossibleValuesParser};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use layerscope_cache::DiskCache;
 use layerscope_core::analysis::{Analysis, CacheRules};
 use layerscope_core::config::{Budget, Config, Size};
+use layerscope_core::escape::str_for_terminal;
 use layerscope_core::source::{LayerCache, OpenOptions, ProgressSink};
 use layerscope_core::Error;
 use layerscope_fetch::{Daemons, RegistryOptions, SourceKind};
@@ -23,7 +25,8 @@ use layerscope_report::check::{self, baseline, Budgets, DiveCi, Growth, MaxGrowt
     name = "layerscope",
     version,
     about = "Exactly where the bytes of a container image go, and how to get them back",
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    after_help = TOP_EXAMPLES
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -35,10 +38,57 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Export the waste report (text, json, csv, md, html)
+    #[command(after_help = REPORT_EXAMPLES)]
     Report(Box<ReportArgs>),
     /// The CI gate: check size budgets; exit 0 pass, 1 budget exceeded, 2 error
+    #[command(after_help = CHECK_EXAMPLES)]
     Check(Box<CheckArgs>),
+    /// Print a shell completion script to stdout
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        /// The shell to complete for
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout
+    #[command(after_help = MAN_EXAMPLES)]
+    Man,
 }
+
+const TOP_EXAMPLES: &str = "\
+Examples:
+  layerscope img.tar                      explore the image (a terminal) or print the summary
+  docker save app:1 | layerscope -        read a docker save from stdin
+  layerscope python:3.12-slim             look the image up in Docker, Podman, then its registry
+  layerscope report -f html -o r.html img.tar
+  layerscope check --max-wasted 20MB img.tar";
+
+const REPORT_EXAMPLES: &str = "\
+Examples:
+  layerscope report img.tar                        the text summary
+  layerscope report -f json -o report.json img.tar
+  layerscope report -f csv --csv-table hidden img.tar
+  layerscope report -f html -o report.html docker://alpine:3.20
+  docker save app:1 | layerscope report -f md -";
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  layerscope check img.tar                         the budget in .layerscope.toml (or the default)
+  layerscope check --max-size 1.2GB --max-wasted 20MB img.tar
+  layerscope check --max-cache pip=0 -f junit -o junit.xml img.tar
+  layerscope check --dive-ci .dive-ci img.tar
+  layerscope check -q --color never img.tar        failures only; the exit code says the rest";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  layerscope completions bash > ~/.local/share/bash-completion/completions/layerscope
+  layerscope completions zsh > ~/.zfunc/_layerscope
+  layerscope completions fish > ~/.config/fish/completions/layerscope.fish";
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  layerscope man | man -l -
+  layerscope man > ~/.local/share/man/man1/layerscope.1";
 
 /// Options every command takes.
 #[derive(Args, Debug, Clone)]
@@ -90,6 +140,36 @@ pub struct Common {
     /// removed first (default 1GiB)
     #[arg(long, value_name = "SIZE")]
     pub cache_max: Option<Size>,
+    /// Colour in the text report and check output: auto (when stdout is a
+    /// terminal and NO_COLOR is unset or empty), always or never
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+/// `--color`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ColorWhen {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorWhen {
+    /// Whether output written to `output` (`None` or `-`: stdout) is
+    /// coloured: `auto` only on a terminal and without `NO_COLOR`
+    /// (<https://no-color.org>); an explicit `always` wins over `NO_COLOR`.
+    pub fn enabled(self, output: Option<&Path>) -> bool {
+        match self {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => {
+                let to_stdout = output.is_none_or(|p| p == Path::new("-"));
+                let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+                to_stdout && !no_color && io::stdout().is_terminal()
+            }
+        }
+    }
 }
 
 impl Common {
@@ -155,6 +235,7 @@ pub struct Context {
 }
 
 #[derive(Args, Debug)]
+#[command(mut_arg("image_path", |a| a.required(true)))]
 pub struct ReportArgs {
     #[command(flatten)]
     pub common: Common,
@@ -172,6 +253,7 @@ pub struct ReportArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(mut_arg("image_path", |a| a.required(true)))]
 pub struct CheckArgs {
     #[command(flatten)]
     pub common: Common,
@@ -182,6 +264,10 @@ pub struct CheckArgs {
     /// Write to FILE (atomically) instead of stdout; - is stdout
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Text format: print only the failing checks (nothing when all pass);
+    /// the exit code says the rest
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Largest allowed image size (uncompressed layer tars), e.g. 1.2GB
     #[arg(long, value_name = "SIZE")]
     pub max_size: Option<Size>,
@@ -264,6 +350,87 @@ impl CheckArgs {
     }
 }
 
+/// Parse the command line. Help and version go to stdout (exit 0); usage
+/// errors are printed in the one-line `layerscope: …` form (clap's usage
+/// block may follow) and give exit code 2. A first word one typo away from
+/// a subcommand, and not an existing path, is answered with the subcommand.
+pub fn parse(argv: &[OsString]) -> Result<Cli, u8> {
+    let typo = argv
+        .get(1)
+        .and_then(|a| a.to_str())
+        .and_then(subcommand_typo);
+    let parsed = Cli::try_parse_from(argv);
+    if let (Some((word, name)), Ok(Cli { command: None, .. }) | Err(_)) = (&typo, &parsed) {
+        let usage = Cli::command().render_usage().to_string();
+        eprintln!(
+            "layerscope: unrecognized subcommand '{}': did you mean `{name}`?\n\n{usage}\n\nFor more information, try '--help'.",
+            str_for_terminal(word)
+        );
+        return Err(2);
+    }
+    match parsed {
+        Ok(cli) => Ok(cli),
+        Err(e) if !e.use_stderr() => {
+            // --help, --version: clap prints them (to stdout), exit 0.
+            let _ = e.print();
+            Err(u8::try_from(e.exit_code()).unwrap_or(2))
+        }
+        Err(e) => {
+            eprint!("{}", one_line_form(&e.render().to_string()));
+            Err(2)
+        }
+    }
+}
+
+/// clap's `error: what` as `layerscope: what`, the form of every other error.
+fn one_line_form(rendered: &str) -> String {
+    let body = rendered.strip_prefix("error: ").unwrap_or(rendered);
+    let mut out = format!("layerscope: {body}");
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// `Some((word, subcommand))` when `word` is not a subcommand, not an
+/// existing path, not an image reference (`:`, `/`) and within two edits
+/// of a subcommand's name.
+fn subcommand_typo(word: &str) -> Option<(String, String)> {
+    if word.starts_with('-') || word.contains([':', '/', '.']) || Path::new(word).exists() {
+        return None;
+    }
+    let cmd = Cli::command();
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .filter(|n| n != "help")
+        .collect();
+    if names.iter().any(|n| n == word) {
+        return None;
+    }
+    names
+        .into_iter()
+        .map(|n| (edit_distance(word, &n), n))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, n)| (word.to_string(), n))
+}
+
+/// Levenshtein distance, over chars.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 /// What went wrong, and so which exit code.
 #[derive(Debug)]
 pub enum Failure {
@@ -321,11 +488,36 @@ pub fn load_config(common: &Common) -> Result<Config, Error> {
     }
 }
 
-/// Open and analyse the image the common options name.
-pub fn analyse(common: &Common, config: &Config, ctx: &Context) -> Result<Analysis, Error> {
+/// The page with its `.TH` line first, as man pages begin: roff's
+/// preamble (the string definitions before it) moves just after it.
+fn title_first(roff: &[u8]) -> Vec<u8> {
+    let mut lines: Vec<&[u8]> = roff.split_inclusive(|&b| b == b'\n').collect();
+    if let Some(i) = lines.iter().position(|l| l.starts_with(b".TH ")) {
+        let title = lines.remove(i);
+        lines.insert(0, title);
+    }
+    lines.concat()
+}
+
+/// IMAGE, or why there is none to read: not given, or `-` with stdin on a
+/// terminal (where waiting would look like a hang).
+fn image_arg(common: &Common) -> Result<&str, Error> {
     let arg = common.image_path.as_deref().ok_or_else(|| {
         Error::Usage("no IMAGE given (a file, an OCI layout directory, or - for stdin)".into())
     })?;
+    if arg == "-" && io::stdin().is_terminal() {
+        return Err(Error::Usage(
+            "-: stdin is a terminal; - reads an image archive from a pipe \
+             (docker save IMAGE | layerscope -)"
+                .into(),
+        ));
+    }
+    Ok(arg)
+}
+
+/// Open and analyse the image the common options name.
+pub fn analyse(common: &Common, config: &Config, ctx: &Context) -> Result<Analysis, Error> {
+    let arg = image_arg(common)?;
     let locator = layerscope_fetch::locate(arg, common.source)?;
     let rules = CacheRules::with_user_rules(&config.rules)?;
     let bar = progress::Bar::for_stderr();
@@ -342,9 +534,7 @@ pub fn analyse(common: &Common, config: &Config, ctx: &Context) -> Result<Analys
 /// reports progress to the screen; load errors come back here after the
 /// terminal is restored.
 fn explore(common: &Common, config: &Config, ctx: &Context) -> Result<(), Error> {
-    let arg = common.image_path.clone().ok_or_else(|| {
-        Error::Usage("no IMAGE given (a file, an OCI layout directory, or - for stdin)".into())
-    })?;
+    let arg = image_arg(common)?.to_string();
     let locator = layerscope_fetch::locate(&arg, common.source)?;
     let daemons = common.daemons(ctx);
     let reg = common.registry_options();
@@ -375,13 +565,25 @@ pub fn emit(
                 Some(d) if !d.as_os_str().is_empty() => d,
                 _ => Path::new("."),
             };
+            if !dir.is_dir() {
+                let why = if dir.exists() {
+                    "is not a directory"
+                } else {
+                    "does not exist"
+                };
+                return Err(Error::Usage(format!(
+                    "{what}: directory {} {why}",
+                    dir.display()
+                )));
+            }
             // 0666 before the umask, like any file a tool creates (the
-            // temporary file's own default is 0600).
+            // temporary file's own default is 0600). Its errors name the
+            // temporary file: said here as what failed, for the target.
             let mut tmp = tempfile::Builder::new()
                 .prefix(".layerscope-")
                 .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
                 .tempfile_in(dir)
-                .map_err(|e| Error::io(&what, e))?;
+                .map_err(|e| Error::io(&what, without_path(e)))?;
             {
                 let mut w = io::BufWriter::new(tmp.as_file_mut());
                 render(&mut w).map_err(|e| Error::io(&what, e))?;
@@ -390,6 +592,19 @@ pub fn emit(
             tmp.persist(p).map_err(|e| Error::io(&what, e.error))?;
             Ok(())
         }
+    }
+}
+
+/// An I/O error from `tempfile` as its OS error alone: tempfile's message
+/// ends in ` at path "<the temporary file>"`, a name the user never chose.
+fn without_path(e: io::Error) -> io::Error {
+    if let Some(n) = e.raw_os_error() {
+        return io::Error::from_raw_os_error(n);
+    }
+    let msg = e.to_string();
+    match msg.find(" at path ") {
+        Some(i) => io::Error::new(e.kind(), &msg[..i]),
+        None => e,
     }
 }
 
@@ -413,17 +628,39 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<(), Failure> {
             if let report::Format::Csv(t) = &mut format {
                 *t = args.csv_table.parse().map_err(Error::Usage)?;
             }
-            emit(args.output.as_deref(), |w| report::write(&a, format, w))?;
+            let color = args.common.color.enabled(args.output.as_deref());
+            emit(args.output.as_deref(), |w| {
+                report::write_styled(&a, format, color, w)
+            })?;
             Ok(())
         }
         Some(Command::Check(args)) => run_check(*args, ctx),
+        Some(Command::Completions { shell }) => {
+            let mut cmd = Cli::command();
+            emit(None, |w| {
+                clap_complete::generate(shell, &mut cmd, "layerscope", w);
+                Ok(())
+            })?;
+            Ok(())
+        }
+        Some(Command::Man) => {
+            let mut roff = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut roff)
+                .map_err(|e| Error::io("man page", e))?;
+            emit(None, |w| w.write_all(&title_first(&roff)))?;
+            Ok(())
+        }
         None => {
             let config = load_config(&cli.common)?;
             if io::stdout().is_terminal() {
                 return Ok(explore(&cli.common, &config, ctx)?);
             }
             let a = analyse(&cli.common, &config, ctx)?;
-            emit(None, |w| report::write(&a, report::Format::Text, w))?;
+            let color = cli.common.color.enabled(None);
+            emit(None, |w| {
+                report::write_styled(&a, report::Format::Text, color, w)
+            })?;
             Ok(())
         }
     }
@@ -446,8 +683,12 @@ fn run_check(args: CheckArgs, ctx: &Context) -> Result<(), Failure> {
     let a = analyse(&args.common, &config, ctx)?;
     budgets.validate(&a)?;
     let results = check::evaluate(&a, &budgets);
+    let opts = check::render::TextOptions {
+        color: args.common.color.enabled(args.output.as_deref()),
+        quiet: args.quiet,
+    };
     emit(args.output.as_deref(), |w| {
-        check::render::write(&a, &budgets, &results, format, w)
+        check::render::write_with(&a, &budgets, &results, format, opts, w)
     })?;
     verdict(&results)
 }

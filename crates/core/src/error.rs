@@ -10,8 +10,9 @@ use std::io;
 /// Everything that can make an image unreadable or a request invalid.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Reading a file or stream failed at the OS level.
-    #[error("{what}: {source}")]
+    /// Reading a file or stream failed at the OS level. Said in words,
+    /// without the `(os error N)` number (see [`io_words`]).
+    #[error("{what}: {}", io_words(.source))]
     Io {
         what: String,
         #[source]
@@ -69,4 +70,49 @@ impl Error {
     }
 }
 
+/// An I/O error in words: its message without the ` (os error N)` suffix
+/// the standard library appends (the words already say it).
+pub fn io_words(e: &io::Error) -> String {
+    without_os_error(&e.to_string())
+}
+
+/// `s` with every ` (os error N)` removed, wherever an I/O error's message
+/// was embedded in it.
+pub fn without_os_error(s: &str) -> String {
+    const MARK: &str = " (os error ";
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find(MARK) {
+        let after = &rest[i + MARK.len()..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && after[digits..].starts_with(')') {
+            out.push_str(&rest[..i]);
+            rest = &after[digits + 1..];
+        } else {
+            out.push_str(&rest[..i + MARK.len()]);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_are_said_without_their_number() {
+        let e = Error::io("img.tar", io::Error::from_raw_os_error(2));
+        let s = e.to_string();
+        assert!(s.starts_with("img.tar: "), "{s}");
+        assert!(!s.contains("os error"), "{s}");
+        assert_eq!(
+            without_os_error("a: gone (os error 2); b: denied (os error 13)"),
+            "a: gone; b: denied"
+        );
+        assert_eq!(without_os_error("x (os error y)"), "x (os error y)");
+    }
+}

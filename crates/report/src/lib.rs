@@ -100,7 +100,19 @@ pub fn write_json<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> 
 }
 
 pub fn write<W: Write + ?Sized>(a: &Analysis, format: Format, w: &mut W) -> io::Result<()> {
+    write_styled(a, format, false, w)
+}
+
+/// [`write()`], with ANSI colour in the text report's headline figures when
+/// `color` (the other formats are never coloured).
+pub fn write_styled<W: Write + ?Sized>(
+    a: &Analysis,
+    format: Format,
+    color: bool,
+    w: &mut W,
+) -> io::Result<()> {
     match format {
+        Format::Text if color => text::write_colored(a, w),
         Format::Text => text::write(a, w),
         Format::Json => write_json(a, w),
         Format::Csv(table) => csv::write(a, table, w),
@@ -117,6 +129,16 @@ pub(crate) fn format_and_source(info: &layerscope_core::source::ImageInfo) -> St
         format.to_string()
     } else {
         format!("{format} from {source}")
+    }
+}
+
+/// `s` wrapped in the ANSI SGR sequence `sgr` (e.g. `"1;31"`) when `on`,
+/// else `s` unchanged: colour off is byte-identical to no colour at all.
+pub(crate) fn paint(s: &str, sgr: &str, on: bool) -> String {
+    if on {
+        format!("\x1b[{sgr}m{s}\x1b[0m")
+    } else {
+        s.to_string()
     }
 }
 

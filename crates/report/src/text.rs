@@ -11,7 +11,16 @@ use layerscope_core::units::{human, pct, ratio_pct};
 const TOP: usize = 10;
 
 pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
-    summary(a, w)?;
+    write_with(a, false, w)
+}
+
+/// [`write()`] with the headline figures coloured (ANSI SGR) for a terminal.
+pub fn write_colored<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+    write_with(a, true, w)
+}
+
+fn write_with<W: Write + ?Sized>(a: &Analysis, color: bool, w: &mut W) -> io::Result<()> {
+    summary(a, color, w)?;
     dive(a, w)?;
     layers(a, w)?;
     cache(a, w)?;
@@ -21,8 +30,11 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
 }
 
 /// The image, then one line per headline figure.
-fn summary<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+fn summary<W: Write + ?Sized>(a: &Analysis, color: bool, w: &mut W) -> io::Result<()> {
     let t = &a.totals;
+    // Padded first, painted after: the columns stay where they were.
+    let figure = |bytes: u64, sgr: &str| crate::paint(&format!("{:>10}", human(bytes)), sgr, color);
+    let bad = |bytes: u64| if bytes > 0 { "1;31" } else { "1;32" };
     let info = &a.image.info;
     let name = info.reference.as_deref().unwrap_or("(unnamed image)");
     writeln!(
@@ -38,8 +50,8 @@ fn summary<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     )?;
     writeln!(
         w,
-        "  size         {:>10}  in {} layer{}, {} entries ({} stored)",
-        human(t.size_bytes),
+        "  size         {}  in {} layer{}, {} entries ({} stored)",
+        figure(t.size_bytes, "1"),
         t.layers,
         if t.layers == 1 { "" } else { "s" },
         t.entries,
@@ -47,15 +59,15 @@ fn summary<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     )?;
     writeln!(
         w,
-        "  content      {:>10}  live {}, efficiency {}",
-        human(t.content_bytes),
+        "  content      {}  live {}, efficiency {}",
+        figure(t.content_bytes, "1"),
         human(t.live_bytes),
         ratio_pct(t.efficiency)
     )?;
     writeln!(
         w,
-        "  wasted       {:>10}  {} of content: removed {}, overwritten {}{}",
-        human(t.wasted_bytes),
+        "  wasted       {}  {} of content: removed {}, overwritten {}{}",
+        figure(t.wasted_bytes, bad(t.wasted_bytes)),
         pct(t.wasted_bytes, t.content_bytes),
         human(t.removed_bytes),
         human(t.overwritten_bytes),
@@ -67,8 +79,8 @@ fn summary<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     )?;
     writeln!(
         w,
-        "  recoverable  {:>10}  wasted + live cache {} + duplicates {}",
-        human(t.recoverable_bytes),
+        "  recoverable  {}  wasted + live cache {} + duplicates {}",
+        figure(t.recoverable_bytes, bad(t.recoverable_bytes)),
         human(t.cache_live_bytes),
         human(t.duplicate_bytes)
     )?;

@@ -71,8 +71,30 @@ pub fn write<W: Write + ?Sized>(
     format: Format,
     w: &mut W,
 ) -> io::Result<()> {
+    write_with(a, b, results, format, TextOptions::default(), w)
+}
+
+/// How the text format is written; the other formats ignore it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TextOptions {
+    /// PASS/FAIL/SKIP in colour (ANSI SGR), for a terminal.
+    pub color: bool,
+    /// Only the failing checks' lines (and their offenders): no headline,
+    /// no passes, no summary. The exit code says the rest.
+    pub quiet: bool,
+}
+
+/// [`write()`] with [`TextOptions`] for the text format.
+pub fn write_with<W: Write + ?Sized>(
+    a: &Analysis,
+    b: &Budgets,
+    results: &[CheckResult],
+    format: Format,
+    opts: TextOptions,
+    w: &mut W,
+) -> io::Result<()> {
     match format {
-        Format::Text => write_text(a, b, results, w),
+        Format::Text => write_text_with(a, b, results, opts, w),
         Format::Json => write_json(a, b, results, w),
         Format::Junit => write_junit(a, b, results, w),
         Format::Md => write_md(a, b, results, w),
@@ -154,6 +176,33 @@ pub fn write_text<W: Write + ?Sized>(
     results: &[CheckResult],
     w: &mut W,
 ) -> io::Result<()> {
+    write_text_with(a, b, results, TextOptions::default(), w)
+}
+
+fn status_sgr(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "1;32",
+        Status::Fail => "1;31",
+        Status::Skip => "33",
+    }
+}
+
+/// The text format, coloured and/or quiet as `opts` says.
+pub fn write_text_with<W: Write + ?Sized>(
+    a: &Analysis,
+    b: &Budgets,
+    results: &[CheckResult],
+    opts: TextOptions,
+    w: &mut W,
+) -> io::Result<()> {
+    let paint = |s: &str, st: Status| crate::paint(s, status_sgr(st), opts.color);
+    if opts.quiet {
+        return check_lines(
+            results.iter().filter(|r| r.status == Status::Fail),
+            &paint,
+            w,
+        );
+    }
     writeln!(
         w,
         "layerscope check  {}  ({} in {} layers, from {})",
@@ -166,6 +215,28 @@ pub fn write_text<W: Write + ?Sized>(
         writeln!(w, "  note: {}", default_note())?;
     }
     writeln!(w)?;
+    check_lines(results.iter(), &paint, w)?;
+    writeln!(w)?;
+    let line = summary(results);
+    match line.split_once(':') {
+        Some((word, rest)) if opts.color => {
+            let st = if word == "FAIL" {
+                Status::Fail
+            } else {
+                Status::Pass
+            };
+            writeln!(w, "{}:{rest}", paint(word, st))
+        }
+        _ => writeln!(w, "{line}"),
+    }
+}
+
+/// One line per check, then its offenders.
+fn check_lines<'r, W: Write + ?Sized>(
+    results: impl Iterator<Item = &'r CheckResult>,
+    paint: &dyn Fn(&str, Status) -> String,
+    w: &mut W,
+) -> io::Result<()> {
     for r in results {
         let value = shown(r.value);
         let limit = match (r.status, r.limit) {
@@ -176,7 +247,7 @@ pub fn write_text<W: Write + ?Sized>(
         writeln!(
             w,
             "  {}  {:<29} {:>10} {:<15} {}",
-            r.status.label(),
+            paint(r.status.label(), r.status),
             r.rule,
             value,
             limit,
@@ -194,8 +265,7 @@ pub fn write_text<W: Write + ?Sized>(
             }
         }
     }
-    writeln!(w)?;
-    writeln!(w, "{}", summary(results))
+    Ok(())
 }
 
 // ---------------------------------------------------------------- json
