@@ -21,6 +21,7 @@ mod layer_scan;
 mod overlay_model;
 mod overlay_rules;
 mod registry_faults;
+mod release_packaging;
 mod report_formats;
 mod source_digests;
 mod source_errors;
