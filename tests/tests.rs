@@ -10,6 +10,7 @@ mod check_binary;
 mod check_budgets;
 mod check_dive;
 mod check_render;
+mod ci_action;
 mod ci_doc_jobs;
 mod dive_figures;
 mod hostile_escapes;
