@@ -12,6 +12,7 @@ mod check_dive;
 mod check_render;
 mod ci_action;
 mod ci_doc_jobs;
+mod container_image;
 mod dive_figures;
 mod hostile_escapes;
 mod hostile_inputs;
