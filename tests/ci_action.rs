@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 
 use serde_norway::Value;
 
-use crate::support::release::{self, local_release, Release, VERSION};
+use crate::support::release::{self, local_release, shared_release, Release, VERSION};
 
 /// PATH without the build's binary: `layerscope` must come from the install.
 fn system_path() -> String {
@@ -132,7 +132,7 @@ fn text(o: &Output) -> String {
 
 #[test]
 fn action_installs_the_release_and_gates() {
-    let rel = local_release();
+    let rel = shared_release();
     let inputs = HashMap::from([
         ("image", "image.tar".to_string()),
         ("version", VERSION.to_string()),
@@ -140,11 +140,11 @@ fn action_installs_the_release_and_gates() {
 
     // A clean image: installs, passes, writes the summary and JUnit.
     let ok = Runner::new("remedies/docker-archive.tar");
-    let o = ok.step("install", &inputs, &rel);
+    let o = ok.step("install", &inputs, rel);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains(": OK"), "checksum verified: {}", text(&o));
     assert!(ok.file("github_path").contains("runner-temp"));
-    let o = ok.step("check", &inputs, &rel);
+    let o = ok.step("check", &inputs, rel);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(
         ok.file("summary.md").contains("PASS"),
@@ -156,8 +156,8 @@ fn action_installs_the_release_and_gates() {
 
     // Over budget: exit 1, and the summary and JUnit still written.
     let bad = Runner::new("antipatterns/docker-archive.tar");
-    assert!(bad.step("install", &inputs, &rel).status.success());
-    let o = bad.step("check", &inputs, &rel);
+    assert!(bad.step("install", &inputs, rel).status.success());
+    let o = bad.step("check", &inputs, rel);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(
         text(&o).contains("::error"),
@@ -174,7 +174,7 @@ fn action_installs_the_release_and_gates() {
     let mut broken = inputs.clone();
     broken.insert("budget-file", "budget.toml".into());
     broken.insert("formats", "junit, text".into());
-    let o = bad.step("check", &broken, &rel);
+    let o = bad.step("check", &broken, rel);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 
     // A budget file that lets it pass, and only the JSON output.
@@ -182,7 +182,7 @@ fn action_installs_the_release_and_gates() {
     let mut loose = inputs.clone();
     loose.insert("budget-file", "loose.toml".into());
     loose.insert("formats", "json".into());
-    let o = bad.step("check", &loose, &rel);
+    let o = bad.step("check", &loose, rel);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let v: serde_json::Value = serde_json::from_str(&bad.file("layerscope-check.json")).unwrap();
     assert_eq!(v["passed"], true);
@@ -250,7 +250,7 @@ fn gitlab_job(dir: &Path, rel: &Release, vars: &[(&str, &str)]) -> Output {
 
 #[test]
 fn gitlab_template_installs_the_release_and_gates() {
-    let rel = local_release();
+    let rel = shared_release();
     let doc = release::yaml("ci/gitlab/layerscope.gitlab-ci.yml");
     let job = &doc[".layerscope"];
     assert_eq!(
@@ -263,7 +263,7 @@ fn gitlab_template_installs_the_release_and_gates() {
     );
 
     let ok = Runner::new("remedies/docker-archive.tar");
-    let o = gitlab_job(ok.dir.path(), &rel, &[]);
+    let o = gitlab_job(ok.dir.path(), rel, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(ok.file("layerscope-junit.xml").contains("<testsuite"));
     assert!(ok.file("layerscope.md").contains("PASS"));
@@ -271,14 +271,14 @@ fn gitlab_template_installs_the_release_and_gates() {
     assert_eq!(v["totals"]["size_bytes"], 171_008);
 
     let bad = Runner::new("antipatterns/docker-archive.tar");
-    let o = gitlab_job(bad.dir.path(), &rel, &[]);
+    let o = gitlab_job(bad.dir.path(), rel, &[]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(bad.file("layerscope-junit.xml").contains("<failure"));
     // With a looser budget from the variables, the same image passes.
     std::fs::write(bad.p("loose.toml"), "[budget]\nmax_wasted_percent = 50.0\n").unwrap();
     let o = gitlab_job(
         bad.dir.path(),
-        &rel,
+        rel,
         &[
             ("LAYERSCOPE_BUDGET_FILE", "loose.toml"),
             ("LAYERSCOPE_ARGS", "--max-layers 10"),

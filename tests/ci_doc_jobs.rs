@@ -239,7 +239,7 @@ fn install_and_run(script: &str, shell: &str, vars: &[(&str, String)]) {
 
 #[test]
 fn install_steps_download_and_verify_the_release() {
-    let rel = crate::support::release::local_release();
+    let rel = crate::support::release::shared_release();
     let version = crate::support::release::VERSION.to_string();
 
     let step = github_job()["steps"]
@@ -254,7 +254,7 @@ fn install_steps_download_and_verify_the_release() {
         Some(version.as_str()),
         "docs/ci.md installs the current release"
     );
-    let run = local_install(step["run"].as_str().unwrap(), &rel);
+    let run = local_install(step["run"].as_str().unwrap(), rel);
     install_and_run(&run, "bash", &[("LAYERSCOPE_VERSION", version.clone())]);
 
     let job = gitlab_job();
@@ -270,6 +270,6 @@ fn install_steps_download_and_verify_the_release() {
         .collect();
     // (the first line installs curl in the alpine image)
     assert!(before[0].starts_with("apk add"), "{before:?}");
-    let run = local_install(&before[1..].join("\n"), &rel);
+    let run = local_install(&before[1..].join("\n"), rel);
     install_and_run(&run, "sh", &[("LAYERSCOPE_VERSION", version)]);
 }

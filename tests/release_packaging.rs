@@ -110,7 +110,7 @@ fn release_archives_are_where_binstall_looks() {
 
     // The Package step on this machine's target: its archive is the file
     // binstall's pkg-url names, and the binary is at bin-dir inside it.
-    let rel = release::local_release();
+    let rel = release::shared_release();
     let vars = [
         ("repo", REPO),
         ("name", "layerscope"),

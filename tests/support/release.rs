@@ -57,28 +57,45 @@ pub fn bash(script: &str, dir: &Path, env: &[(&str, &str)]) -> std::process::Out
 /// `https://github.com/layerscope/layerscope/releases` is on GitHub, with
 /// `download/vVERSION/{archive, SHA256SUMS}` under it.
 pub struct Release {
-    pub root: tempfile::TempDir,
+    root: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
     /// The archive's file name, as the Package step made it.
     pub archive: String,
 }
 
 impl Release {
     pub fn url(&self) -> String {
-        format!("file://{}", self.root.path().join("releases").display())
+        format!("file://{}", self.root.join("releases").display())
     }
 
     pub fn download_dir(&self) -> PathBuf {
         self.root
-            .path()
             .join("releases/download")
             .join(format!("v{VERSION}"))
     }
 }
 
+/// The release the tests share (read-only): made once per test run, in
+/// the target directory (replaced by the next run).
+pub fn shared_release() -> &'static Release {
+    static SHARED: std::sync::OnceLock<Release> = std::sync::OnceLock::new();
+    SHARED.get_or_init(|| {
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("local-release");
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        make_release(root, None)
+    })
+}
+
+/// A release of its own, for a test that alters it.
 pub fn local_release() -> Release {
-    let root = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    make_release(tmp.path().to_path_buf(), Some(tmp))
+}
+
+fn make_release(root: PathBuf, tmp: Option<tempfile::TempDir>) -> Release {
     // The checkout after the Build step: target/TARGET/release/layerscope.
-    let work = root.path().join("work");
+    let work = root.join("work");
     let built = work.join("target").join(host_target()).join("release");
     std::fs::create_dir_all(&built).unwrap();
     let bin = built.join("layerscope");
@@ -87,7 +104,7 @@ pub fn local_release() -> Release {
     // leaves), so packing and unpacking stay quick.
     let _ = Command::new("strip").arg(&bin).status();
     std::fs::copy(repo_file("README.md"), work.join("README.md")).unwrap();
-    let github_env = root.path().join("github_env");
+    let github_env = root.join("github_env");
     let tag = format!("v{VERSION}");
     let o = bash(
         &workflow_step("build", "Package"),
@@ -112,7 +129,11 @@ pub fn local_release() -> Release {
         .to_string();
 
     // The release job: the artifacts downloaded into dist/, then Checksums.
-    let release = Release { root, archive };
+    let release = Release {
+        root,
+        _tmp: tmp,
+        archive,
+    };
     let dist = release.download_dir();
     std::fs::create_dir_all(&dist).unwrap();
     std::fs::rename(work.join(archive_path), dist.join(&release.archive)).unwrap();
