@@ -2,8 +2,11 @@
 //! document itself, and the shell of every step that calls layerscope runs
 //! in bash against a testdata image saved as `image.tar`, with the built
 //! binary on PATH. Only the steps that need a Docker daemon, a registry or a
-//! GitHub/GitLab API (build, save, install, fetch/upload artifacts) are left
-//! to the CI services; the layerscope steps are exactly the document's text.
+//! GitHub/GitLab API (build, save, fetch/upload artifacts) are left to the
+//! CI services; the layerscope steps are exactly the document's text. The
+//! install steps run too, against a release of the built binary made by the
+//! release workflow's steps, with the GitHub releases URL replaced by that
+//! release's `file://` URL (the only change to the document's text).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -183,4 +186,90 @@ fn gitlab_job_script_as_written() {
     let (code, out) = grown.sh(last);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("FAIL"), "{out}");
+}
+
+/// An install step's text with the releases URL pointing at `rel` (and the
+/// target this machine runs).
+fn local_install(script: &str, rel: &crate::support::release::Release) -> String {
+    let gh = "https://github.com/layerscope/layerscope/releases";
+    assert!(script.contains(gh), "{script}");
+    script.replace(gh, &rel.url()).replace(
+        "x86_64-unknown-linux-musl",
+        crate::support::release::host_target(),
+    )
+}
+
+/// Runs an install script with only the system PATH, then `layerscope
+/// --version` from where it says it installed.
+fn install_and_run(script: &str, shell: &str, vars: &[(&str, String)]) {
+    let dir = tempfile::tempdir().unwrap();
+    let github_path = dir.path().join("github_path");
+    let mut c = Command::new(shell);
+    c.args([
+        "-e",
+        "-c",
+        &format!("{script}\nlayerscope --version || true"),
+    ])
+    .current_dir(dir.path())
+    .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+    .env("RUNNER_TEMP", dir.path())
+    .env("GITHUB_PATH", &github_path);
+    for (k, v) in vars {
+        c.env(k, v);
+    }
+    let o = c.output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains(": OK"), "checksum checked: {out}");
+    // GitHub: the next steps find it on GITHUB_PATH; GitLab: the same shell.
+    let bin = match std::fs::read_to_string(&github_path) {
+        Ok(p) => Path::new(p.trim()).join("layerscope"),
+        Err(_) => {
+            assert!(out.contains("layerscope "), "on PATH: {out}");
+            return;
+        }
+    };
+    let v = Command::new(&bin).arg("--version").output().unwrap();
+    assert!(v.status.success(), "{}", bin.display());
+}
+
+#[test]
+fn install_steps_download_and_verify_the_release() {
+    let rel = crate::support::release::shared_release();
+    let version = crate::support::release::VERSION.to_string();
+
+    let step = github_job()["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| s.get("name").and_then(Value::as_str) == Some("Install layerscope"))
+        .cloned()
+        .expect("an Install layerscope step");
+    assert_eq!(
+        step["env"]["LAYERSCOPE_VERSION"].as_str(),
+        Some(version.as_str()),
+        "docs/ci.md installs the current release"
+    );
+    let run = local_install(step["run"].as_str().unwrap(), rel);
+    install_and_run(&run, "bash", &[("LAYERSCOPE_VERSION", version.clone())]);
+
+    let job = gitlab_job();
+    assert_eq!(
+        job["variables"]["LAYERSCOPE_VERSION"].as_str(),
+        Some(version.as_str())
+    );
+    let before: Vec<&str> = job["before_script"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    // (the first line installs curl in the alpine image)
+    assert!(before[0].starts_with("apk add"), "{before:?}");
+    let run = local_install(&before[1..].join("\n"), rel);
+    install_and_run(&run, "sh", &[("LAYERSCOPE_VERSION", version)]);
 }

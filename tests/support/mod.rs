@@ -5,6 +5,7 @@ pub mod dive_cases;
 pub mod hostile;
 pub mod images;
 pub mod layers;
+pub mod release;
 pub mod tui_image;
 
 /// The layer cache the binary under test uses (`XDG_CACHE_HOME`): under
