@@ -22,6 +22,7 @@ mod overlay_model;
 mod overlay_rules;
 mod registry_faults;
 mod report_formats;
+mod schemas;
 mod source_digests;
 mod source_errors;
 mod source_formats;
