@@ -26,6 +26,7 @@ mod overlay_rules;
 mod registry_faults;
 mod release_packaging;
 mod report_formats;
+mod schemas;
 mod source_digests;
 mod source_errors;
 mod source_formats;

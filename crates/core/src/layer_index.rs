@@ -97,6 +97,23 @@ impl<'de> Deserialize<'de> for LayerIndex {
     }
 }
 
+/// In a JSON Schema (docs/schema/): the 1-based number, bottom layer = 1.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for LayerIndex {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "LayerIndex".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A layer, 1-based: the bottom layer is 1.",
+            "type": "integer",
+            "minimum": 1,
+            "maximum": u32::MAX,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::LayerIndex;

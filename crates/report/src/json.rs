@@ -9,25 +9,47 @@ use layerscope_core::LayerIndex;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The JSON report (`report --format json`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Report {
+    /// The version of this format: 1.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
     pub schema_version: u32,
+    /// The image as a whole.
     pub image: ImageJson,
+    /// Image-wide figures.
     pub totals: TotalsJson,
+    /// Every layer, bottom first.
     pub layers: Vec<LayerJson>,
+    /// Bytes under each cache rule (rules with bytes only).
     pub cache: Vec<CacheJson>,
+    /// Hidden regular-file inodes with bytes > 0, largest first.
     pub hidden: Vec<HiddenJson>,
+    /// Groups of live files with equal content.
     pub duplicates: Vec<DuplicateJson>,
+    /// What to change, with the bytes it would save.
     pub findings: Vec<FindingJson>,
+    /// dive's figures for the same image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dive: Option<DiveJson>,
 }
 
+/// `image`: facts about the image as a whole.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ImageJson {
+    /// The image's name and tag where the input records one.
     pub reference: Option<String>,
+    /// The kind of input the image was read from.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::image_format")
+    )]
     pub format: String,
+    /// The platform (`os/arch[/variant]`) where the image config says it.
     pub platform: Option<String>,
+    /// The digest of the image config (`sha256:…`).
     pub config_digest: Option<String>,
     /// The archive was gzipped as a whole.
     #[serde(default)]
@@ -35,68 +57,122 @@ pub struct ImageJson {
     /// Where the image was read from: file, stdin, docker, podman or
     /// registry (absent in reports written before it was added).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::image_source")
+    )]
     pub source: Option<String>,
 }
 
 /// `totals` is the analysis's own struct, serialised as it is.
 pub type TotalsJson = layerscope_core::analysis::Totals;
 
+/// `layers[]`: one layer's figures.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LayerJson {
+    /// The layer, 1-based: the bottom layer is 1.
     pub index: LayerIndex,
+    /// The digest of the layer blob as stored.
     pub digest: String,
+    /// The digest of the uncompressed layer tar.
     pub diff_id: String,
+    /// The build step that made the layer, from the image history.
     pub created_by: Option<String>,
+    /// The uncompressed tar's length.
     pub size_bytes: u64,
+    /// The blob's size as stored.
     pub stored_bytes: u64,
+    /// The regular-file bytes in the layer.
     pub content_bytes: u64,
+    /// The layer's tar entries.
     pub entries: u64,
+    /// Bytes this layer added that are hidden later (or by itself).
     pub hidden_bytes_added: u64,
+    /// Bytes of lower layers this layer hides.
     pub hides_bytes: u64,
+    /// Bytes this layer added under cache rules (live or hidden).
     #[serde(default)]
     pub cache_bytes: u64,
+    /// The layer's media type where the manifest gives one.
     #[serde(default)]
     pub media_type: Option<String>,
+    /// How the blob is compressed: none, gzip or zstd.
     #[serde(default)]
     pub compression: String,
 }
 
+/// `cache[]`: the bytes under one cache rule.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CacheJson {
+    /// The rule's name (`pip`, `apt-lists`, a `[[rules]]` name).
     pub rule: String,
+    /// Bytes under the rule still visible in the final filesystem.
     pub live_bytes: u64,
+    /// Bytes under the rule hidden by a later layer.
     pub hidden_bytes: u64,
+    /// Files under the rule.
     pub files: u64,
+    /// What to do about them.
     pub remedy: String,
 }
 
+/// `hidden[]`: a file whose bytes are in the image but not visible.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HiddenJson {
+    /// The absolute path.
     pub path: String,
+    /// The file's bytes.
     pub bytes: u64,
+    /// removed (a whiteout or a type change) or overwritten (a file put at
+    /// the same path later).
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::hidden_cause")
+    )]
     pub cause: String,
+    /// The layer that added the file.
     pub added_by: LayerIndex,
+    /// The layer that hid it.
     pub hidden_by: LayerIndex,
+    /// Package-manager metadata rewritten by every install.
     #[serde(default)]
     pub churn: bool,
+    /// The cache rule the path falls under, if any.
     #[serde(default)]
     pub cache_rule: Option<String>,
 }
 
+/// `duplicates[]`: live files with equal content.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DuplicateJson {
+    /// The size of each copy.
     pub bytes_each: u64,
+    /// (copies - 1) x bytes_each.
     pub wasted_bytes: u64,
+    /// The absolute paths of the copies.
     pub paths: Vec<String>,
 }
 
+/// `findings[]`: something to change, and what it would save.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FindingJson {
+    /// Stable identifier of the kind of finding.
     pub rule: String,
+    /// How much it matters.
+    #[cfg_attr(feature = "schema", schemars(schema_with = "crate::schema::severity"))]
     pub severity: String,
+    /// The layer whose build step to change, where there is one.
     pub layer: Option<LayerIndex>,
+    /// The bytes involved.
     pub bytes: u64,
+    /// What was found.
     pub message: String,
+    /// What to do about it.
     pub remedy: String,
 }
 
@@ -105,10 +181,16 @@ pub struct FindingJson {
 /// non-finite value is written as `null`, as is everything when dive would
 /// refuse the image (`refusal` says why).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DiveJson {
+    /// dive's image efficiency score (0 to 1).
     pub efficiency: Option<f64>,
+    /// dive's wasted bytes.
     pub wasted_bytes: Option<u64>,
+    /// dive's wasted bytes as a percentage of the bytes of every layer but
+    /// the first (can exceed 100: every copy counts).
     pub user_wasted_percent: Option<f64>,
+    /// Why dive would refuse the image, when it would.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refusal: Option<String>,
 }

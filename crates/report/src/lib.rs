@@ -7,6 +7,8 @@ pub mod html;
 pub mod json;
 pub mod md;
 pub(crate) mod safe_json;
+#[cfg(feature = "schema")]
+pub mod schema;
 pub mod text;
 
 use std::io::{self, Write};

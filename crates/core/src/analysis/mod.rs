@@ -18,20 +18,35 @@ use crate::LayerIndex;
 
 /// Image-wide figures (interface.md `totals`; serialised as they are).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Totals {
+    /// Number of layers.
     pub layers: usize,
+    /// Sum of the uncompressed layer tar lengths.
     pub size_bytes: u64,
+    /// Sum of the layer blob sizes as stored (compressed or not).
     pub stored_bytes: u64,
+    /// All regular-file bytes in all layers.
     pub content_bytes: u64,
+    /// Regular-file bytes visible in the final filesystem.
     pub live_bytes: u64,
+    /// removed_bytes + overwritten_bytes: bytes of hidden inodes.
     pub wasted_bytes: u64,
+    /// Hidden bytes removed by a whiteout or a type change.
     pub removed_bytes: u64,
+    /// Hidden bytes of files put again at the same path later.
     pub overwritten_bytes: u64,
+    /// live_bytes / content_bytes (1.0 for an empty image).
     pub efficiency: f64,
+    /// Live bytes under cache rules.
     pub cache_live_bytes: u64,
+    /// Hidden bytes under cache rules.
     pub cache_hidden_bytes: u64,
+    /// Live bytes wasted by duplicates: a group of k equal files wastes (k-1) x size.
     pub duplicate_bytes: u64,
+    /// wasted + live cache + duplicates outside cache rules: what a rebuild could save.
     pub recoverable_bytes: u64,
+    /// Tar entries in all layers.
     pub entries: u64,
     /// Hidden bytes that are package-manager metadata churn (part of
     /// wasted_bytes).

@@ -17,8 +17,10 @@ use crate::error::{Error, Result};
 /// The whole file. Unknown keys are errors, so a typo never silently turns
 /// a budget off.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// `[budget]`: the limits `check` applies.
     #[serde(default)]
     pub budget: Budget,
     /// User cache rules: new ones are added; one with a built-in rule's
@@ -29,13 +31,20 @@ pub struct Config {
 
 /// `[budget]`: only the keys given are checked.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Budget {
+    /// Largest image: totals.size_bytes.
     pub max_size: Option<Size>,
+    /// Most wasted bytes: totals.wasted_bytes.
     pub max_wasted: Option<Size>,
+    /// Most wasted_bytes / content_bytes * 100.
     pub max_wasted_percent: Option<f64>,
+    /// Least totals.efficiency (live_bytes / content_bytes, 0 to 1).
     pub min_efficiency: Option<f64>,
+    /// Largest single layer (uncompressed).
     pub max_layer_size: Option<Size>,
+    /// Most layers.
     pub max_layers: Option<u64>,
     /// The first N layers are the base image: their bytes are not charged.
     pub ignore_base_layers: Option<u64>,
@@ -65,15 +74,20 @@ impl Budget {
 
 /// `[[rules]]`: a cache rule, same shape as the built-in ones.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RuleConfig {
+    /// The rule's name, as `cache[].rule` and `[budget.cache]` spell it.
     pub name: String,
+    /// Globs of the paths the rule covers (`/root/.cache/pip/**`).
     #[serde(default)]
     pub paths: Vec<String>,
     /// Globs excluded from the rule.
     #[serde(default)]
     pub except: Vec<String>,
+    /// What to do about the bytes, shown with the rule's findings.
     pub remedy: Option<String>,
+    /// `false` disables the rule (a built-in one when the name is one).
     #[serde(default = "yes")]
     pub enabled: bool,
 }

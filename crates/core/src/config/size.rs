@@ -74,6 +74,28 @@ impl std::str::FromStr for Size {
     }
 }
 
+/// In a JSON Schema (docs/schema/): a number of bytes, or a string with a
+/// unit as [`parse_size`] reads it.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Size {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Size".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A size: a number of bytes, or a string with a unit: B, kB/MB/GB/TB (10^n) or KiB/MiB/GiB/TiB (2^n), case-insensitive, fractions allowed (\"1.2GB\", \"500MiB\", \"20 MB\").",
+            "anyOf": [
+                { "type": "number", "minimum": 0 },
+                {
+                    "type": "string",
+                    "pattern": "^\\s*([0-9]+\\.?[0-9]*|\\.[0-9]+)\\s*([bB]|[kKmMgGtT]([bB]|[iI][bB])?)?\\s*$"
+                }
+            ],
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Size {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Size, D::Error> {
         struct V;

@@ -134,7 +134,7 @@ pub struct CheckResult {
     pub value: Option<Measure>,
     pub limit: Option<Measure>,
     pub message: String,
-    /// On failure: the top offenders with their remedies.
+    /// On failure: the top offenders, with their remedies.
     pub offenders: Vec<Offender>,
 }
 

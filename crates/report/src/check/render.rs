@@ -270,31 +270,61 @@ fn check_lines<'r, W: Write + ?Sized>(
 
 // ---------------------------------------------------------------- json
 
+/// `checks[].offenders[]`: something that explains a failure.
 #[derive(Serialize)]
-struct OffenderJson<'a> {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub(crate) struct OffenderJson<'a> {
+    /// A path, a layer with its build step, or a finding's message.
     what: &'a str,
+    /// The bytes it accounts for.
     bytes: u64,
+    /// The layer to change, where there is one.
     layer: Option<LayerIndex>,
+    /// What to do about it, where there is a remedy.
     remedy: Option<&'a str>,
 }
 
+/// `checks[]`: one budget rule's outcome.
 #[derive(Serialize)]
-struct CheckJson<'a> {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub(crate) struct CheckJson<'a> {
+    /// The budget key (`max_wasted`, `cache.pip`, `dive.lowestEfficiency`, ...).
     rule: &'a str,
+    /// pass, fail or skip; the exit code says the same.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::check_status")
+    )]
     status: &'static str,
+    /// The image's measure, in `unit` (null when the rule was skipped).
+    #[cfg_attr(feature = "schema", schemars(schema_with = "crate::schema::measure"))]
     value: Option<serde_json::Value>,
+    /// The budget's limit, in `unit`.
+    #[cfg_attr(feature = "schema", schemars(schema_with = "crate::schema::measure"))]
     limit: Option<serde_json::Value>,
+    /// What `value` and `limit` count.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::measure_unit")
+    )]
     unit: Option<&'static str>,
+    /// The outcome in words.
     message: &'a str,
+    /// What explains a failure, largest first.
     offenders: Vec<OffenderJson<'a>>,
 }
 
+/// `check --format json`: the full report plus the outcome of each rule.
 #[derive(Serialize)]
-struct CheckOutput<'a> {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub(crate) struct CheckOutput<'a> {
     #[serde(flatten)]
     report: Report,
+    /// Every rule passed (or was skipped): the exit code is 0.
     passed: bool,
+    /// No budget was given, so the default budget was applied.
     default_budget: bool,
+    /// Each rule checked.
     checks: Vec<CheckJson<'a>>,
 }
 
