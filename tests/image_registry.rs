@@ -561,17 +561,15 @@ fn tls_and_basic_auth() {
     assert!(err.contains("UnknownIssuer"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 
-    // Stored credentials: docker login's config.json...
+    // Stored credentials: docker login's config.json and podman login's
+    // auth.json share the `auths` form (base64 of "tester:s3cret").
+    let auths = format!(
+        r#"{{"auths":{{"{}":{{"auth":"dGVzdGVyOnMzY3JldA=="}}}}}}"#,
+        reg.addr
+    );
     let docker = home.join("docker");
     std::fs::create_dir_all(&docker).unwrap();
-    std::fs::write(
-        docker.join("config.json"),
-        format!(
-            r#"{{"auths":{{"{}":{{"auth":"dGVzdGVyOnMzY3JldA=="}}}}}}"#,
-            reg.addr
-        ),
-    )
-    .unwrap();
+    std::fs::write(docker.join("config.json"), &auths).unwrap();
     let pulled = json_report(&[&name, "--cert-dir", cadir_s], &home);
     assert_eq!(figures(&pulled, false), figures(&file, false));
     std::fs::remove_file(docker.join("config.json")).unwrap();
@@ -626,14 +624,7 @@ fn tls_and_basic_auth() {
     // ... and podman login's auth.json.
     let run_dir = home.join("run/containers");
     std::fs::create_dir_all(&run_dir).unwrap();
-    std::fs::write(
-        run_dir.join("auth.json"),
-        format!(
-            r#"{{"auths":{{"{}":{{"auth":"dGVzdGVyOnMzY3JldA=="}}}}}}"#,
-            reg.addr
-        ),
-    )
-    .unwrap();
+    std::fs::write(run_dir.join("auth.json"), &auths).unwrap();
     let pulled = json_report(&[&name, "--cert-dir", cadir_s], &home);
     assert_eq!(figures(&pulled, false), figures(&file, false));
 }
