@@ -348,3 +348,97 @@ fn no_error_line_ends_in_an_os_error_number() {
         assert!(!e.contains(".layerscope-"), "temp file named: {e}");
     }
 }
+
+/// `check` on the basic image from `cwd` with the environment given; the
+/// config in force shows in its exit code: basic wastes 15,396 bytes
+/// (testdata/EXPECTED.md), so `max_wasted = "1kB"` fails (1) and
+/// `max_wasted = "1MB"` passes (0).
+fn check_in(cwd: &Path, env: &[(&str, &Path)]) -> Option<i32> {
+    let mut c = crate::support::bin();
+    c.args(["check"])
+        .arg(testdata("basic/docker-archive.tar"))
+        .current_dir(cwd)
+        .env_remove("LAYERSCOPE_CONFIG")
+        .env("XDG_CONFIG_HOME", cwd.join("no-such-config-home"));
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap().status.code()
+}
+
+#[test]
+fn config_is_found_in_parents_up_to_the_repository_root_then_the_user_dir() {
+    let t = tempfile::tempdir().unwrap();
+    let repo = t.path().join("repo");
+    let deep = repo.join("a/b");
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    let strict = "[budget]\nmax_wasted = \"1kB\"\n";
+    let lenient = "[budget]\nmax_wasted = \"1MB\"\n";
+
+    // At the repository root, found from two levels down.
+    std::fs::write(repo.join(".layerscope.toml"), strict).unwrap();
+    assert_eq!(check_in(&deep, &[]), Some(1));
+    // The nearest wins.
+    std::fs::write(deep.join(".layerscope.toml"), lenient).unwrap();
+    assert_eq!(check_in(&deep, &[]), Some(0));
+    std::fs::remove_file(deep.join(".layerscope.toml")).unwrap();
+
+    // Above the repository root is not looked at: a lenient file there
+    // would pass; the default budget (max_wasted_percent 10, basic wastes
+    // 32.2% of its content) fails.
+    std::fs::remove_file(repo.join(".layerscope.toml")).unwrap();
+    std::fs::write(t.path().join(".layerscope.toml"), lenient).unwrap();
+    assert_eq!(check_in(&deep, &[]), Some(1));
+    std::fs::remove_file(t.path().join(".layerscope.toml")).unwrap();
+
+    // No file in the repository: $XDG_CONFIG_HOME/layerscope/config.toml.
+    let xdg = t.path().join("xdg");
+    std::fs::create_dir_all(xdg.join("layerscope")).unwrap();
+    std::fs::write(xdg.join("layerscope/config.toml"), strict).unwrap();
+    assert_eq!(check_in(&deep, &[("XDG_CONFIG_HOME", &xdg)]), Some(1));
+
+    // LAYERSCOPE_CONFIG names one, as --config does.
+    let named = t.path().join("named.toml");
+    std::fs::write(&named, lenient).unwrap();
+    assert_eq!(
+        check_in(
+            &deep,
+            &[("XDG_CONFIG_HOME", &xdg), ("LAYERSCOPE_CONFIG", &named)]
+        ),
+        Some(0)
+    );
+}
+
+#[test]
+fn layerscope_environment_variables_set_the_common_options() {
+    // LAYERSCOPE_PLATFORM as --platform: basic is linux/amd64 only.
+    let o = crate::support::bin()
+        .args(["report"])
+        .arg(testdata("basic/docker-archive.tar"))
+        .env("LAYERSCOPE_PLATFORM", "linux/s390x")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("linux/s390x"), "{}", err(&o));
+    // LAYERSCOPE_COLOR as --color.
+    let o = crate::support::bin()
+        .args(["report"])
+        .arg(testdata("basic/docker-archive.tar"))
+        .env("LAYERSCOPE_COLOR", "always")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert!(out(&o).contains("\u{1b}["), "no colour: {}", out(&o));
+    // LAYERSCOPE_SOURCE as --source: `app:1` read as a file name, never
+    // looked up in a daemon or a registry.
+    let o = crate::support::bin()
+        .args(["report", "app:1"])
+        .env("LAYERSCOPE_SOURCE", "file")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let e = err(&o);
+    assert!(e.starts_with("layerscope: app:1: "), "{e}");
+    assert!(!e.contains("docker") && !e.contains("registry"), "{e}");
+}

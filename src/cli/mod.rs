@@ -102,28 +102,33 @@ pub struct Common {
     #[arg(long, value_name = "NAME")]
     pub image: Option<String>,
     /// Pick one manifest of a multi-platform index
-    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]", env = "LAYERSCOPE_PLATFORM")]
     pub platform: Option<String>,
     /// Config file (default: .layerscope.toml in the working directory, if present)
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "LAYERSCOPE_CONFIG")]
     pub config: Option<PathBuf>,
     /// Skip diff_id and blob digest verification
-    #[arg(long)]
+    #[arg(long, env = "LAYERSCOPE_NO_VERIFY")]
     pub no_verify: bool,
     /// Where to look IMAGE up: file, docker, podman or registry (default: a
     /// file or directory if one exists, else the Docker daemon, then Podman)
-    #[arg(long, value_name = "SOURCE", value_parser = source_kind)]
+    #[arg(long, value_name = "SOURCE", value_parser = source_kind, env = "LAYERSCOPE_SOURCE")]
     pub source: Option<SourceKind>,
     /// Docker: the context to use (default: DOCKER_CONTEXT, else docker's
     /// current context)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", env = "LAYERSCOPE_CONTEXT")]
     pub context: Option<String>,
     /// Registries: verify TLS certificates (default true); false also
     /// allows plain HTTP
-    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set, env = "LAYERSCOPE_TLS_VERIFY")]
     pub tls_verify: bool,
     /// Registries: credentials, USER or USER:PASS (default: docker/podman login's)
-    #[arg(long, value_name = "USER[:PASS]")]
+    #[arg(
+        long,
+        value_name = "USER[:PASS]",
+        env = "LAYERSCOPE_CREDS",
+        hide_env_values = true
+    )]
     pub creds: Option<String>,
     /// Registries: CA certificates (*.crt) and client certificate (*.cert +
     /// *.key) (default: /etc/docker/certs.d/HOST:PORT/)
@@ -131,7 +136,7 @@ pub struct Common {
     pub cert_dir: Option<PathBuf>,
     /// Keep per-layer scan results in DIR (default:
     /// $XDG_CACHE_HOME/layerscope, else ~/.cache/layerscope)
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", env = "LAYERSCOPE_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
     /// Neither read nor write the layer cache
     #[arg(long, conflicts_with_all = ["cache_dir", "cache_max"])]
@@ -142,7 +147,7 @@ pub struct Common {
     pub cache_max: Option<Size>,
     /// Colour in the text report and check output: auto (when stdout is a
     /// terminal and NO_COLOR is unset or empty), always or never
-    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto, env = "LAYERSCOPE_COLOR")]
     pub color: ColorWhen,
 }
 
@@ -475,16 +480,47 @@ impl From<Error> for Failure {
 
 /// The config in force: `--config`, else `.layerscope.toml` if present.
 pub fn load_config(common: &Common) -> Result<Config, Error> {
-    match &common.config {
-        Some(p) => Config::load(p),
+    let found = match &common.config {
+        Some(p) => Some(p.clone()),
         None => {
-            let default = Path::new(".layerscope.toml");
-            if default.is_file() {
-                Config::load(default)
-            } else {
-                Ok(Config::default())
-            }
+            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            find_config(&cwd, user_config_dir().as_deref())
         }
+    };
+    match found {
+        Some(p) => Config::load(&p),
+        None => Ok(Config::default()),
+    }
+}
+
+/// Where a config is found when `--config` is not given, as other tools
+/// find theirs: `.layerscope.toml` in `start` or a parent, stopping at the
+/// repository root (the directory holding `.git`), then
+/// `CONFIG_DIR/layerscope/config.toml`.
+fn find_config(start: &Path, config_dir: Option<&Path>) -> Option<PathBuf> {
+    let mut dir = Some(start);
+    while let Some(d) = dir {
+        let candidate = d.join(".layerscope.toml");
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        if d.join(".git").exists() {
+            break;
+        }
+        dir = d.parent();
+    }
+    config_dir
+        .map(|c| c.join("layerscope").join("config.toml"))
+        .filter(|p| p.is_file())
+}
+
+/// `$XDG_CONFIG_HOME`, else `~/.config`.
+fn user_config_dir() -> Option<PathBuf> {
+    match std::env::var_os("XDG_CONFIG_HOME") {
+        Some(x) if !x.is_empty() => Some(PathBuf::from(x)),
+        _ => std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(|h| PathBuf::from(h).join(".config")),
     }
 }
 
