@@ -484,7 +484,10 @@ pub fn load_config(common: &Common) -> Result<Config, Error> {
         Some(p) => Some(p.clone()),
         None => {
             let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            // Named relative to the working directory where it is below it
+            // (errors keep saying `.layerscope.toml: …`), else in full.
             find_config(&cwd, user_config_dir().as_deref())
+                .map(|p| p.strip_prefix(&cwd).map(Path::to_path_buf).unwrap_or(p))
         }
     };
     match found {
