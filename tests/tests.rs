@@ -21,6 +21,7 @@ mod image_daemons;
 mod image_registry;
 mod layer_cache;
 mod layer_scan;
+mod mcp_server;
 mod overlay_model;
 mod overlay_rules;
 mod registry_faults;

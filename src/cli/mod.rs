@@ -1,6 +1,7 @@
 //! Command-line glue: parse arguments, load the image, hand the Analysis to
 //! a front end. Only `main` decides exit codes.
 
+pub mod mcp;
 pub mod outputs;
 pub mod progress;
 
@@ -54,6 +55,9 @@ pub enum Command {
     /// Print the man page (roff) to stdout
     #[command(after_help = MAN_EXAMPLES)]
     Man,
+    /// Serve the Model Context Protocol on stdio (tools: report, check)
+    #[command(after_help = MCP_EXAMPLES)]
+    Mcp,
 }
 
 const TOP_EXAMPLES: &str = "\
@@ -87,6 +91,11 @@ Examples:
   layerscope completions bash > ~/.local/share/bash-completion/completions/layerscope
   layerscope completions zsh > ~/.zfunc/_layerscope
   layerscope completions fish > ~/.config/fish/completions/layerscope.fish";
+
+const MCP_EXAMPLES: &str = "\
+Examples:
+  claude mcp add layerscope -- layerscope mcp      register it with an assistant
+  {\"mcpServers\": {\"layerscope\": {\"command\": \"layerscope\", \"args\": [\"mcp\"]}}}";
 
 const MAN_EXAMPLES: &str = "\
 Examples:
@@ -594,10 +603,20 @@ fn image_arg(common: &Common) -> Result<&str, Error> {
 
 /// Open and analyse the image the common options name.
 pub fn analyse(common: &Common, config: &Config, ctx: &Context) -> Result<Analysis, Error> {
+    analyse_with(common, config, ctx, true)
+}
+
+/// [`analyse`], with the progress bar on stderr (when a terminal) or not.
+pub fn analyse_with(
+    common: &Common,
+    config: &Config,
+    ctx: &Context,
+    progress: bool,
+) -> Result<Analysis, Error> {
     let arg = image_arg(common)?;
     let locator = layerscope_fetch::locate(arg, common.source)?;
     let rules = CacheRules::with_user_rules(&config.rules)?;
-    let bar = progress::Bar::for_stderr();
+    let bar = progress.then(progress::Bar::for_stderr).flatten();
     let opts = common.open_options(bar.clone().map(|b| b as Arc<dyn ProgressSink>));
     let reg = common.registry_options();
     let image = layerscope_fetch::open(&locator, &common.daemons(ctx), &opts, &reg);
@@ -741,6 +760,7 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<(), Failure> {
             emit(None, |w| w.write_all(&title_first(&roff)))?;
             Ok(())
         }
+        Some(Command::Mcp) => Ok(mcp::serve(ctx)?),
         None => {
             let config = load_config(&cli.common)?;
             if io::stdout().is_terminal() {
