@@ -26,6 +26,7 @@ mod overlay_model;
 mod overlay_rules;
 mod registry_faults;
 mod release_packaging;
+mod report_browser;
 mod report_emit;
 mod report_formats;
 mod schemas;
