@@ -195,7 +195,7 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
 /// rest.
 fn ranked_findings(a: &Analysis) -> (Vec<&Finding>, Vec<&Finding>) {
     let mut all: Vec<&Finding> = a.findings.iter().collect();
-    all.sort_by(|x, y| y.bytes.cmp(&x.bytes));
+    all.sort_by_key(|f| std::cmp::Reverse(f.bytes));
     let n = all
         .iter()
         .take(TOP_FIXES)
@@ -276,10 +276,13 @@ fn contents<W: Write + ?Sized>(a: &Analysis, rest: &[&Finding], w: &mut W) -> io
     writeln!(w, "</ol></nav>")
 }
 
+/// (layer number, bytes), lowest layer first.
+type LayerBytes = Vec<(usize, u64)>;
+
 /// Per layer, the bytes of each other layer it hides (`hides`) or that hide
 /// its own (`hidden_by`), from the analysis's hidden files: (layer, bytes),
 /// lowest layer first.
-fn hidden_links(a: &Analysis) -> (Vec<Vec<(usize, u64)>>, Vec<Vec<(usize, u64)>>) {
+fn hidden_links(a: &Analysis) -> (Vec<LayerBytes>, Vec<LayerBytes>) {
     let n = a.layers.len();
     let mut hides = vec![BTreeMap::new(); n];
     let mut hidden_by = vec![BTreeMap::new(); n];
