@@ -562,3 +562,24 @@ fn footer<W: Write + ?Sized>(w: &mut W) -> io::Result<()> {
     )?;
     writeln!(w, "</body></html>")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::rich;
+
+    #[test]
+    fn code_spans_become_code_and_everything_is_escaped() {
+        assert_eq!(
+            rich("use `pip install --no-cache-dir`, or `a && b`"),
+            "use <code>pip install --no-cache-dir</code>, or <code>a &amp;&amp; b</code>"
+        );
+        assert_eq!(
+            rich("layer 2 (`RUN rm '<script>'`) removes"),
+            "layer 2 (<code>RUN rm &#39;&lt;script&gt;&#39;</code>) removes"
+        );
+        // Unpaired backticks stay text; control characters are shown.
+        assert_eq!(rich("a `b <i>"), "a `b &lt;i&gt;");
+        assert_eq!(rich("`\x1b[31m`"), "<code>\\x1b[31m</code>");
+        assert_eq!(rich("no spans"), "no spans");
+    }
+}
