@@ -94,7 +94,8 @@ Examples:
 
 const MCP_EXAMPLES: &str = "\
 Examples:
-  claude mcp add layerscope -- layerscope mcp      register it with an assistant
+  layerscope mcp                                   serve on stdin/stdout (the assistant starts it)
+  claude mcp add layerscope -- layerscope mcp      register it with Claude Code
   {\"mcpServers\": {\"layerscope\": {\"command\": \"layerscope\", \"args\": [\"mcp\"]}}}";
 
 const MAN_EXAMPLES: &str = "\
@@ -746,10 +747,11 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<(), Failure> {
         Some(Command::Check(args)) => run_check(*args, ctx),
         Some(Command::Completions { shell }) => {
             let mut cmd = Cli::command();
-            emit(None, |w| {
-                clap_complete::generate(shell, &mut cmd, "layerscope", w);
-                Ok(())
-            })?;
+            // Into memory first: clap_complete panics on a write error, and
+            // `layerscope completions bash | head` closes the pipe early.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "layerscope", &mut script);
+            emit(None, |w| w.write_all(&script))?;
             Ok(())
         }
         Some(Command::Man) => {
