@@ -40,11 +40,11 @@ fn fill(rng: &mut Rng, buf: &mut Vec<u8>, size: usize) {
     buf.clear();
     while buf.len() < size {
         let r = rng.next();
-        if r % 4 == 0 {
+        if r.is_multiple_of(4) {
             buf.extend_from_slice(&r.to_le_bytes());
         } else {
             buf.extend_from_slice(WORDS[(r >> 8) as usize % WORDS.len()].as_bytes());
-            buf.push(if r % 7 == 0 { b'\n' } else { b' ' });
+            buf.push(if r.is_multiple_of(7) { b'\n' } else { b' ' });
         }
     }
     buf.truncate(size);

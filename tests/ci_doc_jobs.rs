@@ -115,12 +115,29 @@ impl Workspace {
 
 #[test]
 fn github_job_on_main_then_on_a_pull_request() {
-    // On main (the remedies image): the baseline step writes the report.
+    // On main (the remedies image): the one check step passes and leaves
+    // the JSON the baseline upload takes (the check's: report + checks[]).
     let main = Workspace::new("remedies/docker-archive.tar");
-    assert_eq!(main.sh(&github_step("Save the baseline")).0, 0);
+    let (code, out) = main.sh(&github_step("Check the size budget"));
+    assert_eq!(code, 0, "{out}");
     let baseline = main.file("layerscope.json");
     let v: serde_json::Value = serde_json::from_str(&baseline).unwrap();
     assert_eq!(v["totals"]["size_bytes"], 171_008);
+    assert_eq!(v["passed"], true);
+    let upload = github_job()["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| s.get("name").and_then(Value::as_str) == Some("Save the baseline"))
+        .cloned()
+        .expect("a Save the baseline step");
+    assert_eq!(upload["with"]["path"].as_str(), Some("layerscope.json"));
+    // The job summary: the default budget (no baseline on main), passed.
+    assert!(
+        main.file("summary.md").contains("✅ PASS"),
+        "{}",
+        main.file("summary.md")
+    );
 
     // A pull request whose image is antipatterns, with that baseline
     // downloaded where the fetch step puts it.
@@ -135,16 +152,19 @@ fn github_job_on_main_then_on_a_pull_request() {
             .any(|l| l.starts_with("::error") && l.contains("max_growth")),
         "{out}"
     );
-    // The summary step never fails and leaves both files behind.
-    assert_eq!(pr.sh(&github_step("Summary")).0, 0);
-    // (the summary has no baseline: the default budget, which this image
-    // fails on wasted percent)
+    // The same run wrote the summary and the JUnit file, with the same
+    // verdict: +260,608 bytes (431,616 - 171,008) against 5 % of 171,008.
     let summary = pr.file("summary.md");
     assert!(
-        summary.contains("| ❌ FAIL | max\\_wasted\\_percent | 28.03%"),
+        summary.contains("| ❌ FAIL | max\\_growth | +261 kB | \\> 8.55 kB |"),
         "{summary}"
     );
-    assert!(pr.file("layerscope-junit.xml").contains("<testsuite"));
+    let junit = pr.file("layerscope-junit.xml");
+    assert!(junit.contains("name=\"max_growth\""), "{junit}");
+    assert!(junit.contains("<failure"), "{junit}");
+    let v: serde_json::Value = serde_json::from_str(&pr.file("layerscope.json")).unwrap();
+    assert_eq!(v["passed"], false);
+    assert_eq!(v["totals"]["size_bytes"], 431_616);
 
     // The same pull request without a baseline (first run): no growth
     // rule, the default budget decides.
@@ -162,13 +182,13 @@ fn gitlab_job_script_as_written() {
         .iter()
         .map(|l| l.as_str().unwrap().to_string())
         .collect();
-    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert_eq!(lines.len(), 2, "{lines:?}");
 
     // A clean image passes; the baseline fetch fails without GitLab (no
     // API URL) and removes its output, as the line says.
     let ok = Workspace::new("remedies/docker-archive.tar");
     let codes: Vec<i32> = lines.iter().map(|l| ok.sh(l).0).collect();
-    assert_eq!(codes, [0, 0, 0, 0]);
+    assert_eq!(codes, [0, 0]);
     assert!(!ok.dir.path().join("baseline.json").exists());
     assert!(ok.file("layerscope-junit.xml").contains("<testsuite"));
     let v: serde_json::Value = serde_json::from_str(&ok.file("layerscope.json")).unwrap();
@@ -181,11 +201,13 @@ fn gitlab_job_script_as_written() {
         ok.file("layerscope.json"),
     )
     .unwrap();
-    let last = lines.last().unwrap();
-    assert_eq!(grown.sh(&lines[1]).0, 0, "junit line never fails the job");
-    let (code, out) = grown.sh(last);
+    let (code, out) = grown.sh(&lines[1]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("FAIL"), "{out}");
+    assert!(out.contains("FAIL  max_growth"), "{out}");
+    // The files of the same run say the same.
+    assert!(grown.file("layerscope-junit.xml").contains("<failure"));
+    let v: serde_json::Value = serde_json::from_str(&grown.file("layerscope.json")).unwrap();
+    assert_eq!(v["passed"], false);
 }
 
 /// An install step's text with the releases URL pointing at `rel` (and the

@@ -27,7 +27,7 @@ fn err(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-const SUBCOMMANDS: &[&str] = &["report", "check", "completions", "man"];
+const SUBCOMMANDS: &[&str] = &["report", "check", "completions", "man", "mcp"];
 
 #[test]
 fn bash_completion_defines_the_function_and_lists_the_subcommands() {
@@ -38,6 +38,27 @@ fn bash_completion_defines_the_function_and_lists_the_subcommands() {
     for sub in ["report", "check"] {
         assert!(s.contains(sub), "{sub} missing");
     }
+}
+
+#[test]
+fn completions_complete_emit_and_survive_a_closed_pipe() {
+    let s = out(&run(&["completions", "bash"]));
+    assert!(s.contains("--emit"), "--emit missing");
+    assert!(s.contains("mcp"), "mcp missing");
+    // `layerscope completions bash | head -1`: the reader goes away early;
+    // no panic, no error, exit 0 (as for the reports).
+    let o = std::process::Command::new("bash")
+        .args([
+            "-c",
+            &format!(
+                "{} completions bash | head -c 1 >/dev/null; echo \"${{PIPESTATUS[0]}}\"",
+                env!("CARGO_BIN_EXE_layerscope")
+            ),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out(&o).trim(), "0", "{}", err(&o));
+    assert!(!err(&o).contains("panicked"), "{}", err(&o));
 }
 
 #[test]

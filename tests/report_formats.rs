@@ -189,10 +189,10 @@ fn html_dom_has_the_figures_tables_and_chart() {
         ]
     );
     // Cache rows: pip 5_000 live, apt-lists 5_300 hidden, tmp 50 hidden,
-    // largest total first, with remedies.
+    // largest total first (their remedies are in the fixes, not repeated).
     let rules = text(&doc, "#cache tbody tr td:first-child");
     assert_eq!(rules, vec!["apt-lists", "pip", "tmp"]);
-    assert!(text(&doc, "#cache tbody tr td:last-child")[1].contains("--no-cache-dir"));
+    assert_eq!(doc.select(&sel("#cache thead th")).count(), 4);
     // Hidden files, largest first.
     let paths = text(&doc, "#hidden tbody td.path");
     assert_eq!(
@@ -209,7 +209,23 @@ fn html_dom_has_the_figures_tables_and_chart() {
         text(&doc, "#duplicates tbody td.path"),
         vec!["/usr/lib/py/copy.py/usr/lib/py/mod.py"]
     );
-    assert!(!text(&doc, "#findings .finding").is_empty());
+
+    // Layer 4 hides 5_300 B of layer 2 (a_Packages 5_000 + b_Release 300)
+    // and 150 B of layer 3 (build.log 50 + dpkg/status 100): 5_450 in all.
+    assert_eq!(
+        text(&doc, "#layer-4 td.hides-cell"),
+        vec!["5.45 kBof layer 2: 5.30 kB, layer 3: 150 B"]
+    );
+    assert_eq!(
+        text(&doc, "#layer-2 td.hidden-cell"),
+        vec!["5.30 kBby layer 4: 5.30 kB"]
+    );
+    assert_eq!(text(&doc, "#layer-1 td.hides-cell"), vec!["0 B"]);
+    let links: Vec<&str> = doc
+        .select(&sel("#layer-4 td.hides-cell a"))
+        .map(|a| a.value().attr("href").unwrap())
+        .collect();
+    assert_eq!(links, vec!["#layer-2", "#layer-3"]);
 
     // The chart: one group per layer, bars sized by bytes.
     assert_eq!(doc.select(&sel("#layer-chart g.layer")).count(), 4);
@@ -233,13 +249,100 @@ fn html_dom_has_the_figures_tables_and_chart() {
 }
 
 #[test]
+fn html_leads_with_the_top_fixes_then_the_contents() {
+    let a = antipatterns();
+    let out = render(&a, Format::Html);
+    let doc = Html::parse_document(&out);
+    // Top fixes: the findings with bytes, largest saving first (the
+    // analysis's own figures): apt-lists removed in layer 4, 5_300; the
+    // pip cache left live, 5_000; the duplicate pair, 400; layer 4's
+    // removal and overwrite of layer 3's files, 150.
+    let fixes: Vec<(String, String)> = doc
+        .select(&sel("#top-fixes li.fix-item"))
+        .map(|li| {
+            (
+                li.value().attr("data-rule").unwrap().to_string(),
+                li.value().attr("data-bytes").unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut want: Vec<(String, String)> = a
+        .findings
+        .iter()
+        .filter(|f| f.bytes > 0)
+        .map(|f| (f.rule.clone(), f.bytes.to_string()))
+        .collect();
+    want.sort_by_key(|(_, b)| std::cmp::Reverse(b.parse::<u64>().unwrap()));
+    want.truncate(5);
+    assert_eq!(fixes, want);
+    let bytes: Vec<&str> = fixes.iter().map(|(_, b)| b.as_str()).collect();
+    assert_eq!(&bytes[..3], ["5300", "5000", "400"]);
+    // Code spans are <code>, never literal backticks.
+    let pip = doc.select(&sel("#top-fixes li.fix-item")).nth(1).unwrap();
+    let codes: Vec<String> = pip
+        .select(&sel(".fix code"))
+        .map(|c| c.text().collect())
+        .collect();
+    assert!(
+        codes.contains(&"pip install --no-cache-dir".to_string()),
+        "{codes:?}"
+    );
+    let visible: String = doc.root_element().text().collect();
+    assert!(!visible.contains('`'), "a literal backtick is shown");
+
+    // The order on the page: cards, fixes, contents, then the sections.
+    let order = |s: &str| out.find(s).unwrap_or_else(|| panic!("{s}"));
+    assert!(order("id=\"fig-recoverable\"") < order("id=\"top-fixes\""));
+    assert!(order("id=\"top-fixes\"") < order("id=\"contents\""));
+    assert!(order("id=\"contents\"") < order("id=\"sec-layers\""));
+    // The contents list links every section, each of which exists once.
+    let targets: Vec<&str> = doc
+        .select(&sel("#contents a"))
+        .map(|a| a.value().attr("href").unwrap())
+        .collect();
+    assert_eq!(
+        targets,
+        vec![
+            "#top-fixes",
+            "#sec-layers",
+            "#sec-cache",
+            "#sec-hidden",
+            "#sec-duplicates",
+        ]
+    );
+    for t in &targets {
+        assert_eq!(doc.select(&sel(t)).count(), 1, "{t}");
+        let anchor = format!("{t} h2 a.anchor[href=\"{t}\"]");
+        assert_eq!(doc.select(&sel(&anchor)).count(), 1, "{anchor}");
+    }
+    // No finding is said twice: each is either a top fix or further down
+    // (here all of them are top fixes: no "More findings").
+    assert_eq!(fixes.len(), a.findings.len());
+    assert_eq!(doc.select(&sel("#sec-findings")).count(), 0);
+    for f in &a.findings {
+        let shown = doc
+            .select(&sel(".fix-item .what, .finding"))
+            .filter(|e| {
+                e.text()
+                    .collect::<String>()
+                    .contains(&f.message.replace('`', ""))
+            })
+            .count();
+        assert_eq!(shown, 1, "{}", f.message);
+    }
+}
+
+#[test]
 fn html_is_self_contained() {
     let out = render(&antipatterns(), Format::Html);
     let doc = Html::parse_document(&out);
     assert_eq!(doc.select(&sel("script")).count(), 0);
     assert_eq!(doc.select(&sel("link")).count(), 0);
-    for attr in ["src", "href"] {
-        assert_eq!(doc.select(&sel(&format!("[{attr}]"))).count(), 0, "{attr}");
+    assert_eq!(doc.select(&sel("[src]")).count(), 0);
+    // Links go to anchors on the page only.
+    for a in doc.select(&sel("[href]")) {
+        let href = a.value().attr("href").unwrap();
+        assert!(href.starts_with('#'), "{href}");
     }
     // The only URL is the SVG namespace, which is a name, not a fetch.
     assert_eq!(out.matches("://").count(), 1);
@@ -299,6 +402,15 @@ fn html_escapes_every_name() {
         .unwrap()
         .to_string();
     assert_eq!(step_title, "/bin/sh -c #(nop) COPY dir:<b>x</b>,y in /app");
+    // In the fixes' code spans (the build steps in messages) as well.
+    let codes: Vec<String> = doc
+        .select(&sel("#top-fixes code, #sec-findings code"))
+        .map(|c| c.text().collect())
+        .collect();
+    assert!(
+        codes.contains(&"RUN rm '/app/<script>alert(1)</script>'".to_string()),
+        "{codes:?}"
+    );
 }
 
 #[test]

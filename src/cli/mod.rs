@@ -1,6 +1,8 @@
 //! Command-line glue: parse arguments, load the image, hand the Analysis to
 //! a front end. Only `main` decides exit codes.
 
+pub mod mcp;
+pub mod outputs;
 pub mod progress;
 
 use std::ffi::OsString;
@@ -53,6 +55,9 @@ pub enum Command {
     /// Print the man page (roff) to stdout
     #[command(after_help = MAN_EXAMPLES)]
     Man,
+    /// Serve the Model Context Protocol on stdio (tools: report, check)
+    #[command(after_help = MCP_EXAMPLES)]
+    Mcp,
 }
 
 const TOP_EXAMPLES: &str = "\
@@ -69,6 +74,7 @@ Examples:
   layerscope report -f json -o report.json img.tar
   layerscope report -f csv --csv-table hidden img.tar
   layerscope report -f html -o report.html docker://alpine:3.20
+  layerscope report --emit json=report.json --emit html=report.html img.tar
   docker save app:1 | layerscope report -f md -";
 
 const CHECK_EXAMPLES: &str = "\
@@ -77,6 +83,7 @@ Examples:
   layerscope check --max-size 1.2GB --max-wasted 20MB img.tar
   layerscope check --max-cache pip=0 -f junit -o junit.xml img.tar
   layerscope check --dive-ci .dive-ci img.tar
+  layerscope check -f github --emit md=summary.md --emit junit=junit.xml img.tar
   layerscope check -q --color never img.tar        failures only; the exit code says the rest";
 
 const COMPLETIONS_EXAMPLES: &str = "\
@@ -84,6 +91,12 @@ Examples:
   layerscope completions bash > ~/.local/share/bash-completion/completions/layerscope
   layerscope completions zsh > ~/.zfunc/_layerscope
   layerscope completions fish > ~/.config/fish/completions/layerscope.fish";
+
+const MCP_EXAMPLES: &str = "\
+Examples:
+  layerscope mcp                                   serve on stdin/stdout (the assistant starts it)
+  claude mcp add layerscope -- layerscope mcp      register it with Claude Code
+  {\"mcpServers\": {\"layerscope\": {\"command\": \"layerscope\", \"args\": [\"mcp\"]}}}";
 
 const MAN_EXAMPLES: &str = "\
 Examples:
@@ -255,6 +268,13 @@ pub struct ReportArgs {
     /// Write to FILE (atomically) instead of stdout; - is stdout
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write FORMAT to PATH (atomically; - is stdout), from the same
+    /// read of the image (repeatable)
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = outputs::parse_report_emit)]
+    pub emit: Vec<outputs::Emit>,
+    /// Whether --format or --output was on the command line (set by `parse`).
+    #[arg(skip)]
+    pub primary_given: bool,
 }
 
 #[derive(Args, Debug)]
@@ -269,6 +289,13 @@ pub struct CheckArgs {
     /// Write to FILE (atomically) instead of stdout; - is stdout
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write FORMAT to PATH (atomically; - is stdout), from the same
+    /// read of the image and with the same verdict (repeatable)
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = outputs::parse_check_emit)]
+    pub emit: Vec<outputs::Emit>,
+    /// Whether --format or --output was on the command line (set by `parse`).
+    #[arg(skip)]
+    pub primary_given: bool,
     /// Text format: print only the failing checks (nothing when all pass);
     /// the exit code says the rest
     #[arg(long, short = 'q')]
@@ -374,7 +401,10 @@ pub fn parse(argv: &[OsString]) -> Result<Cli, u8> {
         return Err(2);
     }
     match parsed {
-        Ok(cli) => Ok(cli),
+        Ok(mut cli) => {
+            mark_primary_given(&mut cli, argv);
+            Ok(cli)
+        }
         Err(e) if !e.use_stderr() => {
             // --help, --version: clap prints them (to stdout), exit 0.
             let _ = e.print();
@@ -384,6 +414,24 @@ pub fn parse(argv: &[OsString]) -> Result<Cli, u8> {
             eprint!("{}", one_line_form(&e.render().to_string()));
             Err(2)
         }
+    }
+}
+
+/// Records whether `--format`/`--output` were on the command line (not
+/// clap's default): with `--emit … =-` that decides who has stdout.
+fn mark_primary_given(cli: &mut Cli, argv: &[OsString]) {
+    let given = |m: &clap::ArgMatches| {
+        ["format", "output"]
+            .iter()
+            .any(|id| m.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
+    };
+    let Ok(m) = Cli::command().try_get_matches_from(argv) else {
+        return;
+    };
+    match (&mut cli.command, m.subcommand()) {
+        (Some(Command::Report(a)), Some((_, sub))) => a.primary_given = given(sub),
+        (Some(Command::Check(a)), Some((_, sub))) => a.primary_given = given(sub),
+        _ => {}
     }
 }
 
@@ -556,10 +604,20 @@ fn image_arg(common: &Common) -> Result<&str, Error> {
 
 /// Open and analyse the image the common options name.
 pub fn analyse(common: &Common, config: &Config, ctx: &Context) -> Result<Analysis, Error> {
+    analyse_with(common, config, ctx, true)
+}
+
+/// [`analyse`], with the progress bar on stderr (when a terminal) or not.
+pub fn analyse_with(
+    common: &Common,
+    config: &Config,
+    ctx: &Context,
+    progress: bool,
+) -> Result<Analysis, Error> {
     let arg = image_arg(common)?;
     let locator = layerscope_fetch::locate(arg, common.source)?;
     let rules = CacheRules::with_user_rules(&config.rules)?;
-    let bar = progress::Bar::for_stderr();
+    let bar = progress.then(progress::Bar::for_stderr).flatten();
     let opts = common.open_options(bar.clone().map(|b| b as Arc<dyn ProgressSink>));
     let reg = common.registry_options();
     let image = layerscope_fetch::open(&locator, &common.daemons(ctx), &opts, &reg);
@@ -662,24 +720,38 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<(), Failure> {
     match cli.command {
         Some(Command::Report(args)) => {
             let config = load_config(&args.common)?;
+            let table: report::CsvTable = args.csv_table.parse().map_err(Error::Usage)?;
+            let format = |name: &str| {
+                let mut f: report::Format = name.parse()?;
+                if let report::Format::Csv(t) = &mut f {
+                    *t = table;
+                }
+                Ok(f)
+            };
+            let targets = outputs::plan(
+                format(&args.format).map_err(Error::Usage)?,
+                args.output.as_deref(),
+                args.primary_given,
+                &args.emit,
+                format,
+            )?;
             let a = analyse(&args.common, &config, ctx)?;
-            let mut format: report::Format = args.format.parse().map_err(Error::Usage)?;
-            if let report::Format::Csv(t) = &mut format {
-                *t = args.csv_table.parse().map_err(Error::Usage)?;
+            for t in &targets {
+                let color = args.common.color.enabled(t.path.as_deref());
+                emit(t.path.as_deref(), |w| {
+                    report::write_styled(&a, t.format, color, w)
+                })?;
             }
-            let color = args.common.color.enabled(args.output.as_deref());
-            emit(args.output.as_deref(), |w| {
-                report::write_styled(&a, format, color, w)
-            })?;
             Ok(())
         }
         Some(Command::Check(args)) => run_check(*args, ctx),
         Some(Command::Completions { shell }) => {
             let mut cmd = Cli::command();
-            emit(None, |w| {
-                clap_complete::generate(shell, &mut cmd, "layerscope", w);
-                Ok(())
-            })?;
+            // Into memory first: clap_complete panics on a write error, and
+            // `layerscope completions bash | head` closes the pipe early.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "layerscope", &mut script);
+            emit(None, |w| w.write_all(&script))?;
             Ok(())
         }
         Some(Command::Man) => {
@@ -690,6 +762,7 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<(), Failure> {
             emit(None, |w| w.write_all(&title_first(&roff)))?;
             Ok(())
         }
+        Some(Command::Mcp) => Ok(mcp::serve(ctx)?),
         None => {
             let config = load_config(&cli.common)?;
             if io::stdout().is_terminal() {
@@ -719,16 +792,26 @@ fn run_check(args: CheckArgs, ctx: &Context) -> Result<(), Failure> {
         _ => None,
     };
     let budgets = Budgets::new(&config.budget, &args.budget(), dive, growth)?;
+    let targets = outputs::plan(
+        format,
+        args.output.as_deref(),
+        args.primary_given,
+        &args.emit,
+        |f| f.parse(),
+    )?;
     let a = analyse(&args.common, &config, ctx)?;
     budgets.validate(&a)?;
+    // Evaluated once: every output says the same verdict as the exit code.
     let results = check::evaluate(&a, &budgets);
-    let opts = check::render::TextOptions {
-        color: args.common.color.enabled(args.output.as_deref()),
-        quiet: args.quiet,
-    };
-    emit(args.output.as_deref(), |w| {
-        check::render::write_with(&a, &budgets, &results, format, opts, w)
-    })?;
+    for t in &targets {
+        let opts = check::render::TextOptions {
+            color: args.common.color.enabled(t.path.as_deref()),
+            quiet: args.quiet,
+        };
+        emit(t.path.as_deref(), |w| {
+            check::render::write_with(&a, &budgets, &results, t.format, opts, w)
+        })?;
+    }
     verdict(&results)
 }
 

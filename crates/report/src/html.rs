@@ -1,22 +1,52 @@
 //! `report --format html`: one self-contained page (inline CSS and SVG, no
 //! script, no network: a Content-Security-Policy says so to the browser).
+//!
+//! It leads with what to do: the summary cards, then the top fixes (the
+//! analysis's findings, largest saving first), then a contents list of the
+//! sections below, each with its own anchor. Nothing is said twice: the
+//! remedies are in the fixes (the cache table has the figures only), and
+//! the findings section holds those not already among the top fixes.
 //! Every string from the image goes through [`for_html`], in text, in
 //! attributes and in SVG `<title>` tooltips; control characters are first
 //! shown as `\xNN`, as on the terminal.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use super::{layer_splits, LayerSplit};
-use layerscope_core::analysis::{shorten, Analysis};
+use layerscope_core::analysis::{shorten, Analysis, Finding};
 use layerscope_core::escape::{for_html, str_for_terminal};
 use layerscope_core::units::{human, pct, ratio_pct};
 
 /// How many rows of the long lists are shown.
 const TOP: usize = 50;
 
+/// How many findings the "Top fixes" block shows.
+const TOP_FIXES: usize = 5;
+
 /// Escaped for HTML text and double-quoted attributes.
 pub fn h(s: &str) -> String {
     for_html(&str_for_terminal(s)).into_owned()
+}
+
+/// A message or remedy as HTML: its `code spans` as `<code>`, every part
+/// escaped with [`h`]. Backticks that do not pair up are shown as they are.
+pub fn rich(s: &str) -> String {
+    let parts: Vec<&str> = s.split('`').collect();
+    if parts.len() % 2 == 0 {
+        return h(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 1 {
+            out.push_str("<code>");
+            out.push_str(&h(part));
+            out.push_str("</code>");
+        } else {
+            out.push_str(&h(part));
+        }
+    }
+    out
 }
 
 const STYLE: &str = r#"
@@ -47,6 +77,21 @@ code, .step { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-
 svg text { font: 12px system-ui, sans-serif; fill: var(--ink); }
 svg text.step { font: 11.5px ui-monospace, Menlo, monospace; fill: var(--muted); }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
+code { background: #f3f4f6; border-radius: 3px; padding: 0 3px; word-break: break-all; }
+.fixes ol { margin: 0; padding: 0; list-style: none; counter-reset: fix; }
+.fixes li { counter-increment: fix; display: grid; grid-template-columns: 2em 7em 1fr; gap: 0 10px; padding: 8px 0; border-bottom: 1px solid var(--line); }
+.fixes li::before { content: counter(fix) "."; color: var(--muted); font-weight: 600; }
+.fixes .saves { font-weight: 700; color: var(--hidden); font-variant-numeric: tabular-nums; }
+.fixes .saves small { display: block; font-weight: 400; color: var(--muted); font-size: 11px; }
+.fixes .fix { color: #065f46; margin-top: 2px; }
+nav.contents { margin: 20px 0 0; padding: 8px 12px; background: #f9fafb; border: 1px solid var(--line); border-radius: 6px; }
+nav.contents ol { margin: 0; padding: 0; list-style: none; display: flex; flex-wrap: wrap; gap: 4px 18px; }
+a { color: #1d4ed8; text-decoration: none; }
+a:hover { text-decoration: underline; }
+h2 a.anchor { color: var(--line); margin-left: 6px; font-weight: 400; }
+h2:hover a.anchor { color: var(--muted); }
+td .of { color: var(--muted); font-size: 12px; white-space: nowrap; }
+tr:target { background: #fef9c3; }
 "#;
 
 fn figure<W: Write + ?Sized>(
@@ -134,12 +179,135 @@ fn chart<W: Write + ?Sized>(a: &Analysis, splits: &[LayerSplit], w: &mut W) -> i
 pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     head(a, w)?;
     figures(a, w)?;
+    let (top, rest) = ranked_findings(a);
+    fixes(&top, w)?;
+    contents(a, &rest, w)?;
     layers(a, w)?;
     cache(a, w)?;
     hidden(a, w)?;
     duplicates(a, w)?;
-    findings(a, w)?;
+    findings(&rest, w)?;
     footer(w)
+}
+
+/// The findings, largest saving first (the analysis's own figures; ties
+/// keep the analysis's order): the top fixes (with bytes to save), and the
+/// rest.
+fn ranked_findings(a: &Analysis) -> (Vec<&Finding>, Vec<&Finding>) {
+    let mut all: Vec<&Finding> = a.findings.iter().collect();
+    all.sort_by_key(|f| std::cmp::Reverse(f.bytes));
+    let n = all
+        .iter()
+        .take(TOP_FIXES)
+        .take_while(|f| f.bytes > 0)
+        .count();
+    let rest = all.split_off(n);
+    (all, rest)
+}
+
+/// A section's heading with its anchor.
+fn heading<W: Write + ?Sized>(w: &mut W, id: &str, title: &str) -> io::Result<()> {
+    writeln!(
+        w,
+        r##"<h2>{title} <a class="anchor" href="#{id}" aria-label="link to this section">#</a></h2>"##
+    )
+}
+
+/// "Top fixes": what to change first, largest saving first.
+fn fixes<W: Write + ?Sized>(top: &[&Finding], w: &mut W) -> io::Result<()> {
+    writeln!(w, r#"<section id="top-fixes" class="fixes">"#)?;
+    heading(w, "top-fixes", "Top fixes")?;
+    if top.is_empty() {
+        writeln!(
+            w,
+            "<p>Nothing to fix: no hidden bytes, left-over caches or duplicates.</p>"
+        )?;
+    } else {
+        writeln!(w, "<ol>")?;
+        for f in top {
+            writeln!(
+                w,
+                r#"<li class="fix-item {}" data-rule="{}" data-bytes="{}"><span class="saves">{}<small>to save</small></span><div><div class="what">{}</div><div class="fix">→ {}</div></div></li>"#,
+                f.severity.as_str(),
+                h(&f.rule),
+                f.bytes,
+                human(f.bytes),
+                rich(&f.message),
+                rich(&f.remedy)
+            )?;
+        }
+        writeln!(w, "</ol>")?;
+    }
+    writeln!(w, "</section>")
+}
+
+/// The contents list: one link per section present.
+fn contents<W: Write + ?Sized>(a: &Analysis, rest: &[&Finding], w: &mut W) -> io::Result<()> {
+    let mut items = vec![
+        ("top-fixes", "Top fixes".to_string()),
+        ("sec-layers", format!("Layers ({})", a.layers.len())),
+    ];
+    if !a.cache.is_empty() {
+        items.push(("sec-cache", format!("Cache ({} rules)", a.cache.len())));
+    }
+    if !a.hidden.is_empty() {
+        items.push(("sec-hidden", format!("Hidden files ({})", a.hidden.len())));
+    }
+    if !a.duplicates.is_empty() {
+        items.push((
+            "sec-duplicates",
+            format!(
+                "Duplicates ({} group{})",
+                a.duplicates.len(),
+                if a.duplicates.len() == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    if !rest.is_empty() {
+        items.push(("sec-findings", format!("More findings ({})", rest.len())));
+    }
+    writeln!(
+        w,
+        r#"<nav class="contents" id="contents" aria-label="Contents"><ol>"#
+    )?;
+    for (id, label) in items {
+        writeln!(w, r##"<li><a href="#{id}">{label}</a></li>"##)?;
+    }
+    writeln!(w, "</ol></nav>")
+}
+
+/// (layer number, bytes), lowest layer first.
+type LayerBytes = Vec<(usize, u64)>;
+
+/// Per layer, the bytes of each other layer it hides (`hides`) or that hide
+/// its own (`hidden_by`), from the analysis's hidden files: (layer, bytes),
+/// lowest layer first.
+fn hidden_links(a: &Analysis) -> (Vec<LayerBytes>, Vec<LayerBytes>) {
+    let n = a.layers.len();
+    let mut hides = vec![BTreeMap::new(); n];
+    let mut hidden_by = vec![BTreeMap::new(); n];
+    for x in &a.hidden {
+        let (added, hider) = (x.added_by.index(), x.hidden_by.index());
+        if added < n && hider < n {
+            *hides[hider].entry(x.added_by.number()).or_insert(0u64) += x.bytes;
+            *hidden_by[added].entry(x.hidden_by.number()).or_insert(0u64) += x.bytes;
+        }
+    }
+    let flat =
+        |v: Vec<BTreeMap<usize, u64>>| v.into_iter().map(|m| m.into_iter().collect()).collect();
+    (flat(hides), flat(hidden_by))
+}
+
+/// `of layer 2: 65.0 kB, layer 6: 14.8 kB`, each layer a link to its row.
+fn layer_list(word: &str, list: &[(usize, u64)]) -> String {
+    if list.is_empty() {
+        return String::new();
+    }
+    let items: Vec<String> = list
+        .iter()
+        .map(|(l, b)| format!(r##"<a href="#layer-{l}">layer {l}</a>: {}"##, human(*b)))
+        .collect();
+    format!(r#"<div class="of">{word} {}</div>"#, items.join(", "))
 }
 
 /// The page head, the image's name and what it is.
@@ -228,21 +396,24 @@ fn figures<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
 
 /// The layer chart and table.
 fn layers<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
-    writeln!(w, "<h2>Layers</h2>")?;
+    writeln!(w, r#"<section id="sec-layers">"#)?;
+    heading(w, "sec-layers", "Layers")?;
     writeln!(
         w,
         r#"<div class="legend"><span><i class="sw" style="background:var(--live)"></i>live</span><span><i class="sw" style="background:var(--cache)"></i>live cache</span><span><i class="sw" style="background:var(--hidden)"></i>hidden (shipped, never seen)</span></div>"#
     )?;
     let splits = layer_splits(a);
+    let (hides, hidden_by) = hidden_links(a);
     chart(a, &splits, w)?;
     writeln!(
         w,
         r#"<table id="layers"><thead><tr><th class="num">#</th><th class="num">size</th><th class="num">content</th><th class="num">live</th><th class="num">cache</th><th class="num">hidden</th><th class="num">hides</th><th>step</th></tr></thead><tbody>"#
     )?;
-    for (l, s) in a.layers.iter().zip(&splits) {
+    for (i, (l, s)) in a.layers.iter().zip(&splits).enumerate() {
         writeln!(
             w,
-            r#"<tr data-layer="{}"><td class="num">{}</td><td class="num" data-bytes="{}">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="step" title="{}">{}</td></tr>"#,
+            r#"<tr id="layer-{}" data-layer="{}"><td class="num">{}</td><td class="num" data-bytes="{}">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num hidden-cell">{}{}</td><td class="num hides-cell" data-bytes="{}">{}{}</td><td class="step" title="{}">{}</td></tr>"#,
+            l.index,
             l.index,
             l.index,
             l.size_bytes,
@@ -251,46 +422,58 @@ fn layers<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
             human(s.live),
             human(s.cache),
             human(s.hidden),
+            layer_list("by", &hidden_by[i]),
+            l.hides_bytes,
             human(l.hides_bytes),
+            layer_list("of", &hides[i]),
             h(l.created_by.as_deref().unwrap_or("")),
             h(&shorten(&a.step(l.index).unwrap_or_default(), 90))
         )?;
     }
     writeln!(w, "</tbody></table>")?;
-    Ok(())
+    writeln!(w, "</section>")
 }
 
 fn cache<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     if a.cache.is_empty() {
         return Ok(());
     }
-    writeln!(w, "<h2>Cache</h2>")?;
+    writeln!(w, r#"<section id="sec-cache">"#)?;
+    heading(w, "sec-cache", "Cache")?;
     writeln!(
         w,
-        r#"<table id="cache"><thead><tr><th>rule</th><th class="num">live</th><th class="num">hidden</th><th class="num">files</th><th>remedy</th></tr></thead><tbody>"#
+        "<p>Bytes under each cache rule; their remedies are in the fixes.</p>"
+    )?;
+    writeln!(
+        w,
+        r#"<table id="cache"><thead><tr><th>rule</th><th class="num">live</th><th class="num">hidden</th><th class="num">files</th></tr></thead><tbody>"#
     )?;
     for c in &a.cache {
         writeln!(
             w,
-            r#"<tr><td>{}</td><td class="num" data-bytes="{}">{}</td><td class="num" data-bytes="{}">{}</td><td class="num">{}</td><td>{}</td></tr>"#,
+            r#"<tr><td>{}</td><td class="num" data-bytes="{}">{}</td><td class="num" data-bytes="{}">{}</td><td class="num">{}</td></tr>"#,
             h(&c.rule),
             c.live_bytes,
             human(c.live_bytes),
             c.hidden_bytes,
             human(c.hidden_bytes),
-            c.files,
-            h(&c.remedy)
+            c.files
         )?;
     }
     writeln!(w, "</tbody></table>")?;
-    Ok(())
+    writeln!(w, "</section>")
 }
 
 fn hidden<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     if a.hidden.is_empty() {
         return Ok(());
     }
-    writeln!(w, "<h2>Top hidden files <small>(shipped in every pull, never seen in a container)</small></h2>")?;
+    writeln!(w, r#"<section id="sec-hidden">"#)?;
+    heading(
+        w,
+        "sec-hidden",
+        "Hidden files <small>(shipped in every pull, never seen in a container)</small>",
+    )?;
     writeln!(
         w,
         r#"<table id="hidden"><thead><tr><th class="num">bytes</th><th>cause</th><th class="num">added by</th><th class="num">hidden by</th><th>path</th></tr></thead><tbody>"#
@@ -298,12 +481,14 @@ fn hidden<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     for x in a.hidden.iter().take(TOP) {
         writeln!(
             w,
-            r#"<tr><td class="num" data-bytes="{}">{}</td><td>{}{}</td><td class="num">{}</td><td class="num">{}</td><td class="path">{}</td></tr>"#,
+            r##"<tr><td class="num" data-bytes="{}">{}</td><td>{}{}</td><td class="num"><a href="#layer-{}">{}</a></td><td class="num"><a href="#layer-{}">{}</a></td><td class="path">{}</td></tr>"##,
             x.bytes,
             human(x.bytes),
             x.cause.as_str(),
             if x.churn { " (churn)" } else { "" },
             x.added_by,
+            x.added_by,
+            x.hidden_by,
             x.hidden_by,
             h(&x.path)
         )?;
@@ -316,14 +501,15 @@ fn hidden<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
             a.hidden.len() - TOP
         )?;
     }
-    Ok(())
+    writeln!(w, "</section>")
 }
 
 fn duplicates<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     if a.duplicates.is_empty() {
         return Ok(());
     }
-    writeln!(w, "<h2>Duplicates</h2>")?;
+    writeln!(w, r#"<section id="sec-duplicates">"#)?;
+    heading(w, "sec-duplicates", "Duplicates")?;
     writeln!(
         w,
         r#"<table id="duplicates"><thead><tr><th class="num">wasted</th><th class="num">copies</th><th class="num">each</th><th>paths</th></tr></thead><tbody>"#
@@ -341,27 +527,31 @@ fn duplicates<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
         )?;
     }
     writeln!(w, "</tbody></table>")?;
-    Ok(())
+    writeln!(w, "</section>")
 }
 
-fn findings<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
-    writeln!(w, "<h2>Findings</h2>")?;
-    writeln!(w, r#"<section id="findings">"#)?;
-    if a.findings.is_empty() {
-        writeln!(w, "<p>No findings.</p>")?;
+/// The findings not among the top fixes, largest first.
+fn findings<W: Write + ?Sized>(rest: &[&Finding], w: &mut W) -> io::Result<()> {
+    if rest.is_empty() {
+        return Ok(());
     }
-    for f in &a.findings {
+    writeln!(w, r#"<section id="sec-findings">"#)?;
+    heading(w, "sec-findings", "More findings")?;
+    writeln!(w, r#"<div id="findings">"#)?;
+    for f in rest {
         writeln!(
             w,
-            r#"<div class="finding {}"><span class="sev">{}</span>{}<div class="fix">→ {}</div></div>"#,
+            r#"<div class="finding {}" data-rule="{}" data-bytes="{}"><span class="sev">{}</span>{}<div class="fix">→ {}</div></div>"#,
             f.severity.as_str(),
+            h(&f.rule),
+            f.bytes,
             f.severity.as_str(),
-            h(&f.message),
-            h(&f.remedy)
+            rich(&f.message),
+            rich(&f.remedy)
         )?;
     }
-    writeln!(w, "</section>")?;
-    Ok(())
+    writeln!(w, "</div>")?;
+    writeln!(w, "</section>")
 }
 
 fn footer<W: Write + ?Sized>(w: &mut W) -> io::Result<()> {
@@ -371,4 +561,25 @@ fn footer<W: Write + ?Sized>(w: &mut W) -> io::Result<()> {
         env!("CARGO_PKG_VERSION")
     )?;
     writeln!(w, "</body></html>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rich;
+
+    #[test]
+    fn code_spans_become_code_and_everything_is_escaped() {
+        assert_eq!(
+            rich("use `pip install --no-cache-dir`, or `a && b`"),
+            "use <code>pip install --no-cache-dir</code>, or <code>a &amp;&amp; b</code>"
+        );
+        assert_eq!(
+            rich("layer 2 (`RUN rm '<script>'`) removes"),
+            "layer 2 (<code>RUN rm &#39;&lt;script&gt;&#39;</code>) removes"
+        );
+        // Unpaired backticks stay text; control characters are shown.
+        assert_eq!(rich("a `b <i>"), "a `b &lt;i&gt;");
+        assert_eq!(rich("`\x1b[31m`"), "<code>\\x1b[31m</code>");
+        assert_eq!(rich("no spans"), "no spans");
+    }
 }
