@@ -45,6 +45,8 @@ struct Ino {
     /// Layer that hid it and how.
     gone: Option<(usize, Cause)>,
     path: String,
+    /// Every name: the path and the hardlinks its layer made to it.
+    names: Vec<String>,
     rule: Option<String>,
 }
 
@@ -85,16 +87,37 @@ pub fn plan(a: &Analysis, df: &Dockerfile, map: &Mapping) -> FixPlan {
             step_of.insert(i + 1, l.instruction);
         }
     }
+    // Hardlinks by (layer, target): an inode is gone only when every
+    // name is.
+    let mut links: std::collections::HashMap<(usize, &[u8]), Vec<String>> =
+        std::collections::HashMap::new();
+    for l in &a.image.layers {
+        for e in &l.changeset.entries {
+            if let (crate::layer::EntryKind::Hardlink, Some(t)) = (e.kind, &e.link) {
+                links
+                    .entry((l.index.number(), &t[..]))
+                    .or_default()
+                    .push(crate::layer::display_path(&e.path));
+            }
+        }
+    }
     let mut inos = Vec::new();
     for ((id, ino), class) in a.overlay.inode_ids().zip(&a.classes) {
         if ino.size == 0 {
             continue;
         }
+        let carrier = &a.carrier(id).path;
+        let path = crate::layer::display_path(carrier);
+        let mut names = vec![path.clone()];
+        if let Some(more) = links.get(&(ino.layer.number(), &carrier[..])) {
+            names.extend(more.iter().cloned());
+        }
         inos.push(Ino {
             layer: ino.layer.number(),
             size: ino.size,
             gone: ino.gone.map(|g| (g.layer.number(), g.cause)),
-            path: crate::layer::display_path(&a.carrier(id).path),
+            path,
+            names,
             rule: class.rule.map(|r| a.rules.rules[r as usize].name.clone()),
         });
     }
@@ -304,10 +327,17 @@ impl<'a> Planner<'a> {
                         kept += 1;
                         continue;
                     };
+                    let covers = |x: &Ino| {
+                        x.names
+                            .iter()
+                            .all(|n| ancestors(n).any(|p| glob.is_match(p)))
+                    };
                     let hit = |x: &Ino| {
                         x.gone.is_some_and(|(h, c)| h == lr && c == Cause::Removed)
                             && x.layer != lr
-                            && ancestors(&x.path).any(|p| glob.is_match(p))
+                            && x.names
+                                .iter()
+                                .any(|n| ancestors(n).any(|p| glob.is_match(p)))
                     };
                     let hits: Vec<usize> = (0..self.inos.len())
                         .filter(|&k| hit(&self.inos[k]))
@@ -339,20 +369,16 @@ impl<'a> Planner<'a> {
                                 && !self.rw.get(&ci).is_some_and(|x| x.delete)
                                 && (ci + 1..r).all(|m| !self.ins(m).args.contains(prefix.as_str()))
                         })
-                    }) && hits
-                        .iter()
-                        .all(|&k| self.inos[k].rule.as_deref() != Some("apt-lists"));
+                    }) && hits.iter().all(|&k| {
+                        self.inos[k].rule.as_deref() != Some("apt-lists") && covers(&self.inos[k])
+                    });
                     if !ok {
                         kept += 1;
                         continue;
                     }
                     for l in creators {
                         let ci = self.step_of[&l];
-                        let bytes = self.claim(|x| {
-                            x.layer == l
-                                && x.gone.is_some_and(|(h, c)| h == lr && c == Cause::Removed)
-                                && ancestors(&x.path).any(|p| glob.is_match(p))
-                        });
+                        let bytes = self.claim(|x| x.layer == l && hit(x));
                         let e = moves.entry(ci).or_default();
                         e.0.push(arg.clone());
                         e.1 += bytes;
