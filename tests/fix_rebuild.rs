@@ -26,7 +26,10 @@ fn root() -> PathBuf {
 
 fn can_build() -> bool {
     let have = Command::new("sh")
-        .args(["-c", "command -v buildah && [ \"$(id -u)\" = 0 ] && [ -x /bin/busybox ]"])
+        .args([
+            "-c",
+            "command -v buildah && [ \"$(id -u)\" = 0 ] && [ -x /bin/busybox ]",
+        ])
         .output()
         .is_ok_and(|o| o.status.success());
     if !have {
@@ -150,7 +153,10 @@ fn stage(ctx: &Path, payloads: &str, dir: &Path) {
         let sim = ctx.join("sim");
         std::fs::create_dir_all(sim.join("pip-artifacts")).unwrap();
         copy_dir(&root().join("testdata/images/common/sim"), &sim);
-        copy_dir(&root().join("testdata/images/common/pip"), &sim.join("pip-artifacts"));
+        copy_dir(
+            &root().join("testdata/images/common/pip"),
+            &sim.join("pip-artifacts"),
+        );
         copy_dir(&root().join("tests/fixtures/fix/sim"), &sim);
     }
     let st = Command::new("python3")
@@ -220,7 +226,11 @@ fn prove(dir: &str, payloads: &str, smoke: &[&str]) -> (u64, u64) {
         "json",
         patched.to_str().unwrap(),
     ]);
-    assert_eq!(again["edits"], Value::Array(vec![]), "{dir}: fix is idempotent");
+    assert_eq!(
+        again["edits"],
+        Value::Array(vec![]),
+        "{dir}: fix is idempotent"
+    );
     assert_eq!(again["dockerfile"].as_str().unwrap(), patched_text);
     let diff = ls(&[
         "fix",
@@ -309,7 +319,10 @@ fn compile_then_run_rebuilt() {
     let (p, m) = prove(
         "tests/fixtures/fix/compile-run",
         "antipatterns",
-        &["/usr/local/bin/app", "/usr/local/lib/python3.11/site-packages/six.py"],
+        &[
+            "/usr/local/bin/app",
+            "/usr/local/lib/python3.11/site-packages/six.py",
+        ],
     );
     assert!(p > 0 && m > 0);
 }

@@ -612,8 +612,8 @@ fn read_dockerfile(common: &Common) -> Result<Option<(String, String)>, Error> {
     };
     let name = p.display().to_string();
     let bytes = std::fs::read(p).map_err(|e| Error::io(&name, e))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Error::Usage(format!("{name}: not UTF-8 text")))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| Error::Usage(format!("{name}: not UTF-8 text")))?;
     // Parse now too: a broken file is an error before any image is read.
     layerscope_core::dockerfile::Dockerfile::parse(&text, &name)?;
     Ok(Some((name, text)))
@@ -765,9 +765,10 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<(), Failure> {
 fn run_fix(args: FixArgs, ctx: &Context) -> Result<(), Failure> {
     let config = load_config(&args.common)?;
     let a = analyse(&args.common, &config, ctx)?;
-    let info = a.dockerfile.as_ref().ok_or_else(|| {
-        Error::Usage("fix needs --dockerfile PATH".into())
-    })?;
+    let info = a
+        .dockerfile
+        .as_ref()
+        .ok_or_else(|| Error::Usage("fix needs --dockerfile PATH".into()))?;
     if let Some(m) = &info.mapping.mismatch {
         return Err(Error::Usage(format!(
             "{}: the image was not built from this file: {}",

@@ -227,6 +227,20 @@ impl Analysis {
         self.dockerfile.as_ref()?.layer_line(layer)
     }
 
+    /// The build step as the reports show it: `Dockerfile:12 RUN …` when
+    /// `--dockerfile` maps the layer to a line (the file's name, not its
+    /// whole path), else the step alone.
+    pub fn step_labeled(&self, layer: LayerIndex) -> String {
+        let step = self.step(layer).unwrap_or_default();
+        match self.dockerfile_line(layer) {
+            Some(r) => {
+                let name = r.path.rsplit('/').next().unwrap_or(&r.path).to_string();
+                format!("{name}:{} {step}", r.line)
+            }
+            None => step,
+        }
+    }
+
     /// The build step of a layer, Dockerfile-like, if known.
     pub fn step(&self, layer: LayerIndex) -> Option<String> {
         self.layers
