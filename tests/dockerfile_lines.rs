@@ -396,3 +396,72 @@ fn fix_diff_applies_with_patch_and_matches_output_file() {
         "fix json",
     );
 }
+
+/// A BuildKit-built image made in code: the mapping reads its history, and
+/// fix keeps the file's style (continuation lines with leading `&&`), uses
+/// a cache mount for pip (the file has `# syntax=`), removes /tmp leftovers
+/// in the RUN that made them and only suggests the multi-stage build.
+#[test]
+fn buildkit_history_style_kept_and_toolchain_suggested() {
+    use crate::support::layers::{image, LayerTar};
+    use layerscope_core::analysis::{Analysis, CacheRules};
+    use layerscope_core::source::HistoryEntry;
+    let l1 = LayerTar::new().file("etc/os-release", 100, 1).scan();
+    let l2 = LayerTar::new()
+        .file("usr/bin/gcc-12", 3000, 2)
+        .file("tmp/build/x.o", 500, 3)
+        .file("root/.cache/pip/wheels/w.whl", 700, 4)
+        .file("usr/local/bin/x", 40, 5)
+        .scan();
+    let mut img = image(vec![(l1, "base"), (l2, "run")]);
+    let h = |c: &str, empty: bool| HistoryEntry {
+        created_by: Some(c.into()),
+        empty_layer: empty,
+    };
+    img.history = vec![
+        h("# debian.sh --arch 'amd64' out/ 'bookworm' '@1'", false),
+        h("ARG V=1", true),
+        h("RUN |1 V=1 /bin/sh -c apt-get install -y gcc     && pip install x     && cc -o /tmp/build/x.o x.c # buildkit", false),
+        h("CMD [\"x\"]", true),
+    ];
+    let text = "# syntax=docker/dockerfile:1\nFROM debian:12\nARG V=1\nRUN apt-get install -y gcc \\\n    && pip install x \\\n    && cc -o /tmp/build/x.o x.c\nCMD [\"x\"]\n";
+    let mut a = Analysis::new(img, CacheRules::builtin());
+    a.attach_dockerfile("Dockerfile", text).unwrap();
+    let d = a.dockerfile.clone().unwrap();
+    assert_eq!(d.mapping.mismatch, None);
+    let lines: Vec<_> = a
+        .layers
+        .iter()
+        .map(|l| a.dockerfile_line(l.index).map(|r| (r.line, r.end_line)))
+        .collect();
+    assert_eq!(lines, [Some((2, 2)), Some((4, 6))]);
+    let plan = layerscope_core::dockerfile::plan(&a, &d.file, &d.mapping);
+    assert_eq!(
+        plan.patched,
+        "# syntax=docker/dockerfile:1\nFROM debian:12\nARG V=1\n\
+# layerscope: a build toolchain: gcc (3.00 kB live) ships in the final image.\n\
+# A multi-stage build keeps it out (a sketch, not applied):\n\
+#   FROM debian:12 AS build\n\
+#   RUN <install the toolchain and build>\n\
+#   FROM debian:12\n\
+#   COPY --from=build <what the build produced> <where it goes>\n\
+RUN --mount=type=cache,target=/root/.cache/pip apt-get install -y gcc \\\n    && pip install x \\\n    && cc -o /tmp/build/x.o x.c \\\n    && rm -rf /tmp/build\nCMD [\"x\"]\n"
+    );
+    // pip's 700 B and /tmp's 500 B; the toolchain is a suggestion (0 B).
+    assert_eq!(plan.predicted_saving_bytes, 1200);
+    let by: Vec<_> = plan
+        .edits
+        .iter()
+        .map(|e| (e.finding.as_str(), e.bytes))
+        .collect();
+    assert_eq!(by, [("pip", 700), ("tmp", 500), ("build-toolchain", 0)]);
+    // The suggestion is not made twice: fix's output, same image, mapped
+    // again (the history still matches), suggests nothing new.
+    let mut b = a;
+    b.dockerfile = None;
+    b.attach_dockerfile("Dockerfile", &plan.patched).unwrap();
+    let d2 = b.dockerfile.clone().unwrap();
+    let again = layerscope_core::dockerfile::plan(&b, &d2.file, &d2.mapping);
+    assert_eq!(again.edits, vec![]);
+    assert_eq!(again.patched, plan.patched);
+}

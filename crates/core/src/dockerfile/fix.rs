@@ -58,6 +58,8 @@ struct Rewrite {
     cuts: Vec<(usize, usize)>,
     /// (offset, text) insertions.
     inserts: Vec<(usize, String)>,
+    /// Comment lines put above the instruction (a suggestion, not applied).
+    comment_above: Vec<String>,
     /// Commands appended with `&&`.
     appends: Vec<String>,
     /// Instructions merged into this one (their commands appended, their
@@ -136,6 +138,7 @@ pub fn plan(a: &Analysis, df: &Dockerfile, map: &Mapping) -> FixPlan {
         p.later_cleanup();
         p.caches();
         p.tmp_left();
+        p.toolchain();
     }
     let patched = p.render();
     let predicted_saving_bytes = p.edits.iter().map(|e| e.bytes).sum();
@@ -474,6 +477,11 @@ impl<'a> Planner<'a> {
                                 })
                                 .unwrap_or_else(|| "/root/.cache/pip".into());
                             let flag = format!("--mount=type=cache,target={target}");
+                            if self.ins(i).flags.iter().any(|f| {
+                                f.starts_with("--mount=") && f.contains(&format!("target={target}"))
+                            }) {
+                                continue;
+                            }
                             let end = toks[0].end;
                             self.rewrite(i).inserts.push((end, format!(" {flag}")));
                             self.edit(
@@ -573,7 +581,8 @@ impl<'a> Planner<'a> {
                     && (i + 1..self.df.instructions.len())
                         .all(|m| !self.ins(m).args.contains(t.as_str()))
             });
-            if tops.is_empty() {
+            let cmd = format!("rm -rf {}", tops.join(" "));
+            if tops.is_empty() || self.ins(i).args.contains(&cmd) {
                 continue;
             }
             let bytes = self.claim(|x| {
@@ -583,14 +592,80 @@ impl<'a> Planner<'a> {
                         .iter()
                         .any(|t| x.path == *t || x.path.starts_with(&format!("{t}/")))
             });
-            self.rewrite(i)
-                .appends
-                .push(format!("rm -rf {}", tops.join(" ")));
+            self.rewrite(i).appends.push(cmd);
             self.edit(
                 i,
                 bytes,
                 "tmp",
                 format!("remove {} in the RUN that creates it", tops.join(" ")),
+            );
+        }
+    }
+
+    /// A build toolchain live in the final image: a multi-stage skeleton
+    /// as a comment above the RUN that installed it, never applied (0
+    /// bytes predicted: nothing changes in the build).
+    fn toolchain(&mut self) {
+        let layers: Vec<(usize, usize)> = self.step_of.iter().map(|(&l, &i)| (l, i)).collect();
+        for (l, i) in layers {
+            if self.ins(i).keyword != "RUN" || self.rw.get(&i).is_some_and(|x| x.delete) {
+                continue;
+            }
+            let mut tools: Vec<&str> = Vec::new();
+            let mut bytes = 0;
+            for x in self
+                .inos
+                .iter()
+                .filter(|x| x.layer == l && x.gone.is_none())
+            {
+                if let Some(t) = toolchain_of(&x.path) {
+                    bytes += x.size;
+                    if !tools.contains(&t) {
+                        tools.push(t);
+                    }
+                }
+            }
+            if tools.is_empty() {
+                continue;
+            }
+            // Already suggested (fix's own output): leave it.
+            let line = self.ins(i).line as usize;
+            if line >= 2
+                && self.lines[..line - 1]
+                    .iter()
+                    .rev()
+                    .take_while(|l| l.trim_start().starts_with('#'))
+                    .any(|l| l.contains(TOOLCHAIN_MARK))
+            {
+                continue;
+            }
+            let stage = self
+                .df
+                .stages
+                .last()
+                .map(|s| s.base.clone())
+                .unwrap_or_default();
+            let block = vec![
+                format!(
+                    "# {TOOLCHAIN_MARK}: {} ({} live) ships in the final image.",
+                    tools.join(", "),
+                    crate::units::human(bytes)
+                ),
+                "# A multi-stage build keeps it out (a sketch, not applied):".to_string(),
+                format!("#   FROM {stage} AS build"),
+                "#   RUN <install the toolchain and build>".to_string(),
+                format!("#   FROM {stage}"),
+                "#   COPY --from=build <what the build produced> <where it goes>".to_string(),
+            ];
+            self.rewrite(i).comment_above = block;
+            self.edit(
+                i,
+                0,
+                "build-toolchain",
+                format!(
+                    "suggest a multi-stage build: {} in the final image",
+                    tools.join(", ")
+                ),
             );
         }
     }
@@ -673,6 +748,11 @@ impl<'a> Planner<'a> {
             if let Some(&k) = start_of.get(&n) {
                 let r = &self.rw[&k];
                 let ins = self.ins(k);
+                let indent: String = self.lines[n - 1]
+                    .chars()
+                    .take_while(|c| *c == ' ' || *c == '\t')
+                    .collect();
+                pieces.extend(r.comment_above.iter().map(|c| format!("{indent}{c}")));
                 if !r.delete {
                     let mut raw = self.edited_raw(k);
                     let mut cmds: Vec<String> =
@@ -699,6 +779,45 @@ impl<'a> Planner<'a> {
         let _ = self.a;
         out
     }
+}
+
+/// The words that mark fix's own toolchain suggestion.
+const TOOLCHAIN_MARK: &str = "layerscope: a build toolchain";
+
+/// Which toolchain a live path belongs to, if any.
+fn toolchain_of(p: &str) -> Option<&'static str> {
+    let name = p.rsplit('/').next().unwrap_or("");
+    let bin = p.starts_with("/usr/bin/") || p.starts_with("/usr/local/bin/");
+    if p.starts_with("/usr/lib/gcc/")
+        || p.starts_with("/usr/libexec/gcc/")
+        || (bin
+            && (name.starts_with("gcc")
+                || name.starts_with("g++")
+                || name == "cc"
+                || name == "c++"
+                || name.starts_with("cc1")))
+    {
+        return Some("gcc");
+    }
+    if bin && (name.starts_with("clang") || name.starts_with("llvm-")) {
+        return Some("clang");
+    }
+    if bin && name == "make" {
+        return Some("make");
+    }
+    if p.starts_with("/usr/local/go/pkg/tool/") || p == "/usr/local/go/bin/go" {
+        return Some("go");
+    }
+    if p.starts_with("/usr/local/cargo/bin/")
+        || p.starts_with("/usr/local/rustup/toolchains/")
+        || (bin && name == "rustc")
+    {
+        return Some("rust");
+    }
+    if bin && name == "javac" {
+        return Some("javac");
+    }
+    None
 }
 
 /// The words of an `rm -r`/`rm -f` command that name absolute paths
@@ -814,6 +933,15 @@ mod tests {
         assert_eq!(tmp_top("/tmp/build/a.o").as_deref(), Some("/tmp/build"));
         assert_eq!(tmp_top("/var/tmp/x").as_deref(), Some("/var/tmp/x"));
         assert_eq!(tmp_top("/usr/tmp/x"), None);
+        assert_eq!(toolchain_of("/usr/bin/gcc-12"), Some("gcc"));
+        assert_eq!(
+            toolchain_of("/usr/lib/gcc/x86_64-linux-gnu/12/cc1"),
+            Some("gcc")
+        );
+        assert_eq!(toolchain_of("/usr/bin/make"), Some("make"));
+        assert_eq!(toolchain_of("/usr/local/go/bin/go"), Some("go"));
+        assert_eq!(toolchain_of("/usr/bin/python3"), None);
+        assert_eq!(toolchain_of("/usr/share/doc/gcc-12/README"), None);
     }
 
     #[test]
