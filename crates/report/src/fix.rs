@@ -28,6 +28,8 @@ pub struct FixJson {
 pub struct FixEditJson {
     /// The first line (1-based, original file) of the instruction changed.
     pub line: u32,
+    /// Its last line.
+    pub end_line: u32,
     /// Content bytes this remedy saves.
     pub bytes: u64,
     /// The finding it answers: removed-later, apt-lists, pip, npm, yarn,
@@ -46,6 +48,7 @@ impl FixJson {
                 .iter()
                 .map(|e| FixEditJson {
                     line: e.line,
+                    end_line: e.end_line,
                     bytes: e.bytes,
                     finding: e.finding.clone(),
                     description: e.description.clone(),
@@ -71,7 +74,7 @@ pub fn write_diff(path: &str, original: &str, p: &FixPlan, w: &mut dyn Write) ->
         let here: Vec<_> = p
             .edits
             .iter()
-            .filter(|e| e.line >= first.saturating_sub(1).max(1) && e.line <= last + 1)
+            .filter(|e| e.line <= last && e.end_line >= first)
             .collect();
         if here.is_empty() {
             return String::new();

@@ -20,6 +20,8 @@ use crate::overlay::Cause;
 pub struct FixEdit {
     /// The first line of the instruction it changes (in the original file).
     pub line: u32,
+    /// Its last line (continuations and heredocs included).
+    pub end_line: u32,
     /// Content bytes the patched build no longer writes.
     pub bytes: u64,
     /// The finding it answers (`removed-later`, `apt-lists`, `pip`, …).
@@ -193,6 +195,7 @@ impl<'a> Planner<'a> {
     fn edit(&mut self, i: usize, bytes: u64, finding: &str, description: String) {
         self.edits.push(FixEdit {
             line: self.ins(i).line,
+            end_line: self.ins(i).end_line,
             bytes,
             finding: finding.into(),
             description,
@@ -283,7 +286,8 @@ impl<'a> Planner<'a> {
                 within + lists + debs + logs,
                 "apt-lists",
                 format!(
-                    "one RUN for apt-get update and install (lines {}), ending in {}{}{}",
+                    "one RUN for apt-get update and install (line{} {}), ending in {}{}{}",
+                    if lines.len() == 1 { "" } else { "s" },
                     lines.join(", "),
                     if debs > 0 { "`apt-get clean`, " } else { "" },
                     if logs > 0 {
