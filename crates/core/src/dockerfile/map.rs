@@ -217,7 +217,7 @@ pub fn map_layers(df: &Dockerfile, history: &[HistoryEntry], layer_count: usize)
             }
             i -= 1;
             j -= 1;
-        } else if !ins.makes_layer() && !(kw == ins.keyword && h.empty_layer) {
+        } else if !ins.makes_layer() {
             // An instruction some builders record no history for (ARG in
             // buildah, ONBUILD, …).
             i -= 1;
