@@ -326,3 +326,53 @@ fn compile_then_run_rebuilt() {
     );
     assert!(p > 0 && m > 0);
 }
+
+/// buildah's own history forms (`|1 V=1 /bin/sh -c --mount=… cmd` for a RUN
+/// that sees a build arg, `#(nop)` ARG/WORKDIR/LABEL entries, COPY by
+/// content digest) map to the lines that made each layer. (buildah 1.28,
+/// Debian 12's, has no heredocs: the parser's heredoc tests are in code.)
+#[test]
+fn buildah_history_forms_map_to_their_lines() {
+    if !can_build() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let ctx = tmp.path().join("ctx");
+    std::fs::create_dir_all(ctx.join("bb")).unwrap();
+    std::fs::copy("/bin/busybox", ctx.join("bb/busybox")).unwrap();
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        "FROM scratch\nARG V=1\nRUN --mount=type=bind,source=bb/busybox,target=/bin/sh echo $V \\\n    && echo z > /z\nWORKDIR /w\nCOPY bb/ /opt/\nLABEL a=b\n",
+    )
+    .unwrap();
+    let b = Buildah {
+        root: tmp.path().join("storage"),
+        runroot: tmp.path().join("run"),
+    };
+    let (archive, _) = b.build(&ctx, "Dockerfile", tmp.path());
+    let r = json_of(&[
+        "report",
+        "-f",
+        "json",
+        "--dockerfile",
+        ctx.join("Dockerfile").to_str().unwrap(),
+        archive.to_str().unwrap(),
+    ]);
+    let lines: Vec<(u64, u64)> = r["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["dockerfile"]["line"].as_u64().unwrap(),
+                l["dockerfile"]["end_line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(lines, [(3, 4), (6, 6)]);
+    assert!(r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["rule"] != "dockerfile-mismatch"));
+}
