@@ -241,6 +241,12 @@ impl<'a> Planner<'a> {
                 if !(a.contains("apt-get install") || a.contains("apt install")) {
                     break;
                 }
+                // The merged RUN keeps the update's flags: only RUNs that
+                // need no other mount or network join it.
+                let uflags = &self.ins(u).flags;
+                if !self.ins(next).flags.iter().all(|f| uflags.contains(f)) {
+                    break;
+                }
                 match self.layer_of(next) {
                     Some(l) => group.push((l, next)),
                     None => break,
