@@ -15,6 +15,8 @@ mod ci_doc_jobs;
 mod cli_shell;
 mod container_image;
 mod dive_figures;
+mod dockerfile_lines;
+mod fix_rebuild;
 mod hostile_escapes;
 mod hostile_inputs;
 mod image_daemons;

@@ -53,6 +53,7 @@ fuzz_target!(|data: &[u8]| {
             source: Default::default(),
         },
         layers,
+        history: Vec::new(),
     };
     let a = Analysis::new(image, rules());
     render(&a);

@@ -45,6 +45,9 @@ pub enum Command {
     /// The CI gate: check size budgets; exit 0 pass, 1 budget exceeded, 2 error
     #[command(after_help = CHECK_EXAMPLES)]
     Check(Box<CheckArgs>),
+    /// Patch the Dockerfile with the measured remedies (a unified diff)
+    #[command(after_help = FIX_EXAMPLES)]
+    Fix(Box<FixArgs>),
     /// Print a shell completion script to stdout
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions {
@@ -85,6 +88,13 @@ Examples:
   layerscope check --dive-ci .dive-ci img.tar
   layerscope check -f github --emit md=summary.md --emit junit=junit.xml img.tar
   layerscope check -q --color never img.tar        failures only; the exit code says the rest";
+
+const FIX_EXAMPLES: &str = "\
+Examples:
+  layerscope fix --dockerfile Dockerfile img.tar            the diff, each hunk with its saving
+  layerscope fix --dockerfile Dockerfile -o Dockerfile.slim img.tar
+  layerscope fix --dockerfile Dockerfile --write img.tar    edit the Dockerfile in place
+  layerscope fix --dockerfile Dockerfile -f json img.tar";
 
 const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
@@ -162,6 +172,10 @@ pub struct Common {
     /// terminal and NO_COLOR is unset or empty), always or never
     #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto, env = "LAYERSCOPE_COLOR")]
     pub color: ColorWhen,
+    /// The Dockerfile the image was built from: each layer and finding gets
+    /// its line (a mismatch is reported, never guessed)
+    #[arg(long, value_name = "PATH")]
+    pub dockerfile: Option<PathBuf>,
 }
 
 /// `--color`.
@@ -339,6 +353,22 @@ pub struct CheckArgs {
     /// With --baseline: largest allowed growth of size_bytes, e.g. 5% or 20MB
     #[arg(long, value_name = "PERCENT|SIZE", requires = "baseline")]
     pub max_growth: Option<MaxGrowth>,
+}
+
+#[derive(Args, Debug)]
+#[command(mut_arg("image_path", |a| a.required(true)), mut_arg("dockerfile", |a| a.required(true)))]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Output format on stdout: diff (a unified diff) or json
+    #[arg(long, short = 'f', default_value = "diff", value_parser = ["diff", "json"])]
+    pub format: String,
+    /// Write the patched Dockerfile to FILE
+    #[arg(long, short = 'o', value_name = "FILE", conflicts_with = "write")]
+    pub output: Option<PathBuf>,
+    /// Edit the Dockerfile in place
+    #[arg(long)]
+    pub write: bool,
 }
 
 /// A value parser over one of the libraries' lists of names: the names
@@ -615,6 +645,7 @@ pub fn analyse_with(
     progress: bool,
 ) -> Result<Analysis, Error> {
     let arg = image_arg(common)?;
+    let dockerfile = read_dockerfile(common)?;
     let locator = layerscope_fetch::locate(arg, common.source)?;
     let rules = CacheRules::with_user_rules(&config.rules)?;
     let bar = progress.then(progress::Bar::for_stderr).flatten();
@@ -624,7 +655,26 @@ pub fn analyse_with(
     if let Some(b) = &bar {
         b.finish();
     }
-    Ok(Analysis::new(image?, rules))
+    let mut a = Analysis::new(image?, rules);
+    if let Some((path, text)) = dockerfile {
+        a.attach_dockerfile(&path, &text)?;
+    }
+    Ok(a)
+}
+
+/// `--dockerfile`: (the path as given, its text), read before the image so
+/// that a typo fails fast.
+fn read_dockerfile(common: &Common) -> Result<Option<(String, String)>, Error> {
+    let Some(p) = &common.dockerfile else {
+        return Ok(None);
+    };
+    let name = p.display().to_string();
+    let bytes = std::fs::read(p).map_err(|e| Error::io(&name, e))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| Error::Usage(format!("{name}: not UTF-8 text")))?;
+    // Parse now too: a broken file is an error before any image is read.
+    layerscope_core::dockerfile::Dockerfile::parse(&text, &name)?;
+    Ok(Some((name, text)))
 }
 
 /// The interactive explorer: the analysis runs on its loader thread and
@@ -637,13 +687,18 @@ fn explore(common: &Common, config: &Config, ctx: &Context) -> Result<(), Error>
     let reg = common.registry_options();
     let rules = CacheRules::with_user_rules(&config.rules)?;
     let opts = common.open_options(None);
+    let dockerfile = read_dockerfile(common)?;
     layerscope_tui::run(arg.clone(), move |progress| {
         let opts = OpenOptions {
             progress: Some(progress),
             ..opts
         };
         let image = layerscope_fetch::open(&locator, &daemons, &opts, &reg)?;
-        Ok(Analysis::new(image, rules))
+        let mut a = Analysis::new(image, rules);
+        if let Some((path, text)) = &dockerfile {
+            a.attach_dockerfile(path, text)?;
+        }
+        Ok(a)
     })
 }
 
@@ -745,6 +800,7 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<(), Failure> {
             Ok(())
         }
         Some(Command::Check(args)) => run_check(*args, ctx),
+        Some(Command::Fix(args)) => run_fix(*args, ctx),
         Some(Command::Completions { shell }) => {
             let mut cmd = Cli::command();
             // Into memory first: clap_complete panics on a write error, and
@@ -776,6 +832,41 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<(), Failure> {
             Ok(())
         }
     }
+}
+
+/// `layerscope fix`: the plan is the core's; this writes it out.
+fn run_fix(args: FixArgs, ctx: &Context) -> Result<(), Failure> {
+    let config = load_config(&args.common)?;
+    let a = analyse(&args.common, &config, ctx)?;
+    let info = a
+        .dockerfile
+        .as_ref()
+        .ok_or_else(|| Error::Usage("fix needs --dockerfile PATH".into()))?;
+    if let Some(m) = &info.mapping.mismatch {
+        return Err(Error::Usage(format!(
+            "{}: the image was not built from this file: {}",
+            info.path, m.why
+        ))
+        .into());
+    }
+    let plan = layerscope_core::dockerfile::plan(&a, &info.file, &info.mapping);
+    let json = args.format == "json";
+    emit(None, |w| {
+        if json {
+            report::fix::write_json(&plan, w)
+        } else {
+            report::fix::write_diff(&info.path, &info.file.text, &plan, w)
+        }
+    })?;
+    let target = match (&args.output, args.write) {
+        (Some(o), _) => Some(o.clone()),
+        (None, true) => args.common.dockerfile.clone(),
+        _ => None,
+    };
+    if let Some(t) = target {
+        emit(Some(&t), |w| w.write_all(plan.patched.as_bytes()))?;
+    }
+    Ok(())
 }
 
 fn run_check(args: CheckArgs, ctx: &Context) -> Result<(), Failure> {

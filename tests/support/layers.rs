@@ -142,6 +142,7 @@ pub fn image(layers: Vec<(Changeset, &str)>) -> layerscope_core::source::Image {
                 changeset: cs,
             })
             .collect(),
+        history: Vec::new(),
     }
 }
 

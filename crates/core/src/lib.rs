@@ -17,6 +17,7 @@ pub mod analysis;
 pub mod config;
 pub mod digest;
 pub mod dive;
+pub mod dockerfile;
 pub mod error;
 pub mod escape;
 pub mod layer;

@@ -130,7 +130,7 @@ fn chart<W: Write + ?Sized>(a: &Analysis, splits: &[LayerSplit], w: &mut W) -> i
     )?;
     for (i, (l, s)) in a.layers.iter().zip(splits).enumerate() {
         let y = (i * ROW) as f64 + 5.0;
-        let step = a.step(l.index).unwrap_or_default();
+        let step = a.step_labeled(l.index);
         writeln!(w, r#"<g class="layer" data-layer="{}">"#, l.index)?;
         writeln!(
             w,
@@ -427,7 +427,7 @@ fn layers<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
             human(l.hides_bytes),
             layer_list("of", &hides[i]),
             h(l.created_by.as_deref().unwrap_or("")),
-            h(&shorten(&a.step(l.index).unwrap_or_default(), 90))
+            h(&shorten(&a.step_labeled(l.index), 90))
         )?;
     }
     writeln!(w, "</tbody></table>")?;

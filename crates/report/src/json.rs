@@ -100,6 +100,25 @@ pub struct LayerJson {
     /// How the blob is compressed: none, gzip or zstd.
     #[serde(default)]
     pub compression: String,
+    /// With `--dockerfile`: the instruction that made the layer (the final
+    /// stage's FROM for base-image layers), null where no line made it or
+    /// the image does not match the file. Absent without `--dockerfile`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<Option<DockerfileLineJson>>,
+}
+
+/// `layers[].dockerfile`: where in the Dockerfile a layer was made.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct DockerfileLineJson {
+    /// The Dockerfile as given to `--dockerfile`.
+    pub path: String,
+    /// The instruction's first line (1-based).
+    pub line: u32,
+    /// Its last line (continuations and heredocs included).
+    pub end_line: u32,
+    /// The instruction on one line, flags left out (`RUN apt-get update`).
+    pub instruction: String,
 }
 
 /// `cache[]`: the bytes under one cache rule.
@@ -174,6 +193,10 @@ pub struct FindingJson {
     pub message: String,
     /// What to do about it.
     pub remedy: String,
+    /// With `--dockerfile`: the line to change (null where none); absent
+    /// without `--dockerfile`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dockerfile_line: Option<Option<u32>>,
 }
 
 /// dive's figures. dive's userWastedPercent is NaN for a one-layer image
@@ -238,6 +261,14 @@ impl Report {
                     cache_bytes: l.cache_bytes,
                     media_type: l.media_type.clone(),
                     compression: l.compression.to_string(),
+                    dockerfile: a.dockerfile.as_ref().map(|_| {
+                        a.dockerfile_line(l.index).map(|r| DockerfileLineJson {
+                            path: r.path,
+                            line: r.line,
+                            end_line: r.end_line,
+                            instruction: r.instruction,
+                        })
+                    }),
                 })
                 .collect(),
             cache: a
@@ -271,6 +302,7 @@ impl Report {
                     bytes: f.bytes,
                     message: f.message.clone(),
                     remedy: f.remedy.clone(),
+                    dockerfile_line: a.dockerfile.as_ref().map(|d| d.finding_line(f)),
                 })
                 .collect(),
             dive: Some(match &a.dive.refusal {

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod csv;
+pub mod fix;
 pub mod html;
 pub mod json;
 pub mod md;

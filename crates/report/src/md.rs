@@ -126,7 +126,7 @@ fn layers<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
             human(l.hidden_bytes_added),
             human(l.hides_bytes),
             human(l.cache_bytes),
-            escape(&shorten(&a.step(l.index).unwrap_or_default(), 80))
+            escape(&shorten(&a.step_labeled(l.index), 80))
         )?;
     }
     Ok(())

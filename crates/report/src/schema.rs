@@ -28,6 +28,7 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("report.schema.json", report()),
         ("check.schema.json", check()),
         ("config.schema.json", config()),
+        ("fix.schema.json", fix()),
     ]
     .into_iter()
     .map(|(name, schema)| {
@@ -58,6 +59,17 @@ pub fn check() -> Schema {
     titled(
         g.into_root_schema_for::<CheckOutput<'static>>(),
         "layerscope check --format json",
+    )
+}
+
+/// `fix --format json`.
+pub fn fix() -> Schema {
+    let g = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator();
+    titled(
+        g.into_root_schema_for::<crate::fix::FixJson>(),
+        "layerscope fix --format json",
     )
 }
 

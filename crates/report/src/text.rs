@@ -113,7 +113,7 @@ fn layers<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
         "#", "size", "stored", "hidden+", "hides", "entries"
     )?;
     for l in &a.layers {
-        let step = a.step(l.index).unwrap_or_default();
+        let step = a.step_labeled(l.index);
         writeln!(
             w,
             "  {:>3}  {:>10}  {:>10}  {:>10}  {:>10}  {:>7}  {}",

@@ -135,6 +135,8 @@ pub struct Analysis {
     /// dive 0.13's own figures, reproduced with their quirks (never mixed
     /// with ours; see docs/dive-compat.md).
     pub dive: crate::dive::DiveReport,
+    /// The Dockerfile given with `--dockerfile`, aligned with the layers.
+    pub dockerfile: Option<crate::dockerfile::DockerfileInfo>,
 }
 
 /// Our own figures, before findings.
@@ -189,6 +191,7 @@ impl Analysis {
             findings: Vec::new(),
             classes: f.classes,
             dive,
+            dockerfile: None,
         };
         a.findings = findings::derive(&a);
         a
@@ -199,6 +202,43 @@ impl Analysis {
     pub fn carrier(&self, inode: InodeId) -> &Entry {
         let ino = self.overlay.inode(inode);
         self.image.entry(ino.layer, ino.entry)
+    }
+
+    /// Align the image with a Dockerfile (`--dockerfile`): parse `text`,
+    /// map each layer to the final stage's instruction that made it, and
+    /// add the `dockerfile-mismatch` finding when they disagree.
+    pub fn attach_dockerfile(&mut self, path: &str, text: &str) -> crate::Result<()> {
+        let info = crate::dockerfile::DockerfileInfo::new(
+            path,
+            text,
+            &self.image.history,
+            self.layers.len(),
+        )?;
+        if let Some(f) = info.mismatch_finding() {
+            self.findings.insert(0, f);
+        }
+        self.dockerfile = Some(info);
+        Ok(())
+    }
+
+    /// The Dockerfile line of a layer's instruction, when `--dockerfile`
+    /// was given and the image matches it.
+    pub fn dockerfile_line(&self, layer: LayerIndex) -> Option<crate::dockerfile::LineRef> {
+        self.dockerfile.as_ref()?.layer_line(layer)
+    }
+
+    /// The build step as the reports show it: `Dockerfile:12 RUN …` when
+    /// `--dockerfile` maps the layer to a line (the file's name, not its
+    /// whole path), else the step alone.
+    pub fn step_labeled(&self, layer: LayerIndex) -> String {
+        let step = self.step(layer).unwrap_or_default();
+        match self.dockerfile_line(layer) {
+            Some(r) => {
+                let name = r.path.rsplit('/').next().unwrap_or(&r.path).to_string();
+                format!("{name}:{} {step}", r.line)
+            }
+            None => step,
+        }
     }
 
     /// The build step of a layer, Dockerfile-like, if known.

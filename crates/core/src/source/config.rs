@@ -46,6 +46,8 @@ pub(crate) struct ImageConfig {
     /// `created_by` of the history entries that made a layer
     /// (`empty_layer` not true), in order: entry i belongs to layer i+1.
     pub layer_history: Vec<Option<String>>,
+    /// Every history entry, empty layers included, in order.
+    pub history: Vec<super::HistoryEntry>,
 }
 
 impl ImageConfig {
@@ -57,17 +59,25 @@ impl ImageConfig {
             }
             _ => None,
         };
-        let layer_history = c
+        let history: Vec<super::HistoryEntry> = c
             .history
             .unwrap_or_default()
             .into_iter()
-            .filter(|h| h.empty_layer != Some(true))
-            .map(|h| h.created_by)
+            .map(|h| super::HistoryEntry {
+                created_by: h.created_by,
+                empty_layer: h.empty_layer == Some(true),
+            })
+            .collect();
+        let layer_history = history
+            .iter()
+            .filter(|h| !h.empty_layer)
+            .map(|h| h.created_by.clone())
             .collect();
         Ok(ImageConfig {
             platform,
             diff_ids: c.rootfs.diff_ids,
             layer_history,
+            history,
         })
     }
 

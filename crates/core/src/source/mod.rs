@@ -239,11 +239,22 @@ pub struct Layer {
     pub changeset: Changeset,
 }
 
+/// One entry of the config's `history`, empty layers included.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HistoryEntry {
+    pub created_by: Option<String>,
+    /// `empty_layer: true`: the step made no layer (ENV, CMD, …).
+    pub empty_layer: bool,
+}
+
 /// A fully scanned image.
 #[derive(Debug, Clone)]
 pub struct Image {
     pub info: ImageInfo,
     pub layers: Vec<Layer>,
+    /// The config's whole history (empty when it has none): what
+    /// `--dockerfile` aligns with the Dockerfile's instructions.
+    pub history: Vec<HistoryEntry>,
 }
 
 impl Image {

@@ -123,7 +123,11 @@ pub(crate) fn finish(
             changeset: cs,
         });
     }
-    Ok(Image { info, layers })
+    Ok(Image {
+        info,
+        layers,
+        history: config.history.clone(),
+    })
 }
 
 fn verify_layer(pl: &PlannedLayer, cs: &Changeset, diff_id: Option<&String>) -> Result<()> {

@@ -12,6 +12,7 @@
 //! charged figures are exactly the report's totals.
 
 pub mod baseline;
+pub mod codescan;
 pub mod dive;
 pub mod render;
 

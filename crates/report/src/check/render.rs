@@ -24,13 +24,25 @@ pub enum Format {
     Junit,
     Md,
     Github,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// GitLab's code-quality JSON.
+    Codeclimate,
 }
 
 impl Format {
     /// Every `check --format` name (interface.md), in the order `--help`
     /// lists them: the one list the CLI and [`FromStr`](std::str::FromStr)
     /// share.
-    pub const NAMES: &'static [&'static str] = &["text", "json", "junit", "md", "github"];
+    pub const NAMES: &'static [&'static str] = &[
+        "text",
+        "json",
+        "junit",
+        "md",
+        "github",
+        "sarif",
+        "codeclimate",
+    ];
 
     /// Other spellings accepted but not advertised: (alias, name).
     pub const ALIASES: &'static [(&'static str, &'static str)] = &[("markdown", "md")];
@@ -43,6 +55,8 @@ impl Format {
             Format::Junit => "junit",
             Format::Md => "md",
             Format::Github => "github",
+            Format::Sarif => "sarif",
+            Format::Codeclimate => "codeclimate",
         }
     }
 }
@@ -56,6 +70,8 @@ impl std::str::FromStr for Format {
             "junit" => Ok(Format::Junit),
             "md" | "markdown" => Ok(Format::Md),
             "github" => Ok(Format::Github),
+            "sarif" => Ok(Format::Sarif),
+            "codeclimate" => Ok(Format::Codeclimate),
             other => Err(format!(
                 "unknown check format {other:?} ({})",
                 Format::NAMES.join(", ")
@@ -99,6 +115,8 @@ pub fn write_with<W: Write + ?Sized>(
         Format::Junit => write_junit(a, b, results, w),
         Format::Md => write_md(a, b, results, w),
         Format::Github => write_github(a, b, results, w),
+        Format::Sarif => super::codescan::write_sarif(a, results, w),
+        Format::Codeclimate => super::codescan::write_codeclimate(a, results, w),
     }
 }
 
@@ -623,7 +641,8 @@ pub fn write_github<W: Write + ?Sized>(
                 let body: Vec<String> = detail_lines(r).iter().map(|l| t(l)).collect();
                 writeln!(
                     w,
-                    "::error title={}::{}",
+                    "::error {}title={}::{}",
+                    gh_location(a, r.offenders.iter().find_map(|o| o.layer)),
                     gh_property(&t(&title)),
                     gh_data(&body.join("\n"))
                 )?;
@@ -645,12 +664,44 @@ pub fn write_github<W: Write + ?Sized>(
             )?,
         }
     }
+    // With --dockerfile: each finding with a line, inline on the diff.
+    if let Some(d) = &a.dockerfile {
+        for f in &a.findings {
+            let Some(line) = d.finding_line(f) else {
+                continue;
+            };
+            let level = match f.severity {
+                layerscope_core::analysis::Severity::Warning => "warning",
+                layerscope_core::analysis::Severity::Info => "notice",
+            };
+            writeln!(
+                w,
+                "::{level} file={},line={line},title={}::{}",
+                gh_property(&t(&d.path)),
+                gh_property(&t(&format!("layerscope: {}", f.rule))),
+                gh_data(&format!("{}\n-> {}", t(&f.message), t(&f.remedy)))
+            )?;
+        }
+    }
     writeln!(
         w,
         "layerscope check {}: {}",
         t(image_name(a)),
         summary(results)
     )
+}
+
+/// `file=…,line=…,` of a layer's Dockerfile line, or nothing.
+fn gh_location(a: &Analysis, layer: Option<LayerIndex>) -> String {
+    match layer.and_then(|l| a.dockerfile_line(l)) {
+        Some(r) => format!(
+            "file={},line={},endLine={},",
+            gh_property(&esc(&r.path)),
+            r.line,
+            r.end_line
+        ),
+        None => String::new(),
+    }
 }
 
 #[cfg(test)]

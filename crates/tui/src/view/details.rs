@@ -12,7 +12,7 @@ use super::style::{esc, step_of, step_suffix, sz, REMOVED};
 use crate::model::{Explorer, Pane};
 use crate::node_details::{node_details, Hiding, NodeDetails, Shown, Touch};
 use crate::waste::WasteItem;
-use layerscope_core::analysis::{build_step, shorten, Analysis, HiddenFile};
+use layerscope_core::analysis::{shorten, Analysis, HiddenFile};
 use layerscope_core::escape::for_terminal;
 use layerscope_core::layer::EntryKind;
 use layerscope_core::overlay::Cause;
@@ -142,7 +142,8 @@ fn layer_lines(e: &Explorer) -> Vec<Line<'static>> {
     let Some(l) = e.a.layers.get(e.layers.sel) else {
         return vec![];
     };
-    let step = l.created_by.as_deref().map(build_step).unwrap_or_default();
+    // `Dockerfile:LINE RUN …` with --dockerfile.
+    let step = e.a.step_labeled(l.index);
     vec![
         Line::from(vec![
             Span::styled(
