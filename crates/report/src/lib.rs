@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod csv;
+pub mod diff;
 pub mod html;
 pub mod json;
 pub mod md;

@@ -271,6 +271,14 @@ impl FileChange {
     pub fn delta(&self) -> i64 {
         signed(self.new_bytes, self.old_bytes)
     }
+
+    /// A directory on each side where present: no bytes of its own, left
+    /// out of the groupings (the tree, the build steps).
+    pub fn is_dir(&self) -> bool {
+        [self.old_kind, self.new_kind]
+            .iter()
+            .all(|k| matches!(k, None | Some(FileKind::Dir)))
+    }
 }
 
 /// A mode or owner change of a path of the same kind in both.
@@ -290,7 +298,7 @@ pub struct DirDelta {
     pub path: String,
     /// Sum of the deltas of the changed paths under it.
     pub delta_bytes: i64,
-    /// Changed paths under it.
+    /// Changed paths under it (directories left out).
     pub files: u64,
     /// Largest absolute delta first, then by path.
     pub children: Vec<DirDelta>,
@@ -559,7 +567,7 @@ fn file_diff(old: &Side, o: &[FileFact], new: &Side, n: &[FileFact]) -> FileDiff
 fn dir_tree(d: &FileDiff) -> DirDelta {
     // path of a directory -> (delta, files)
     let mut dirs: BTreeMap<String, (i64, u64)> = BTreeMap::new();
-    for c in d.all() {
+    for c in d.all().filter(|c| !c.is_dir()) {
         let delta = c.delta();
         let mut p = c.path.as_str();
         while let Some(cut) = p.rfind('/') {
@@ -632,7 +640,7 @@ fn step_name(side: &Side, which: &str, layer: LayerIndex) -> String {
 
 fn by_step(old: &Side, new: &Side, d: &FileDiff) -> Vec<GroupDelta> {
     let mut map: BTreeMap<String, (i64, u64)> = BTreeMap::new();
-    for c in d.all() {
+    for c in d.all().filter(|c| !c.is_dir()) {
         let name = match (c.new_layer, c.old_layer) {
             (Some(l), _) => step_name(new, "NEW", l),
             (None, Some(l)) => step_name(old, "OLD", l),
