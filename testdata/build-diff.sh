@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the `layerscope diff` test pair: testdata/images/diff/Dockerfile with --build-arg V=1
 # and V=2, exported as docker-archive only, into testdata/diff/{v1,v2}.tar, then compute
-# testdata/diff/EXPECTED.json with tools/expected_diff.py (Python tarfile, independent of
+# testdata/diff/EXPECTED.json with tools/expected_diff.py (also for an image with
+# itself and the unrelated pair basic/antipatterns) (Python tarfile, independent of
 # layerscope). Same requirements and knobs as build.sh (root, buildah, python3, a STATIC
 # busybox at $BUSYBOX); same determinism (--timestamp 0, empty private store).
 set -euo pipefail
@@ -41,10 +42,15 @@ for v in 1 2; do
 done
 python3 "$TOOLS/verify_export.py" "$WORK/out/v1.tar" none >&2
 python3 "$TOOLS/verify_export.py" "$WORK/out/v2.tar" none >&2
-python3 "$TOOLS/expected_diff.py" "$WORK/out/v1.tar" "$WORK/out/v2.tar" > "$WORK/out/EXPECTED.json"
 find "$WORK/out" -exec touch -h -d @0 {} +
 rm -rf "$HERE/diff"
 mv "$WORK/out" "$HERE/diff"
+# the pair, the other way round, an image with itself, and an unrelated pair (no shared layer)
+cd "$HERE"
+python3 "$TOOLS/expected_diff.py" v1-v2=diff/v1.tar,diff/v2.tar v2-v1=diff/v2.tar,diff/v1.tar \
+  self=diff/v1.tar,diff/v1.tar unrelated=basic/docker-archive.tar,antipatterns/docker-archive.tar \
+  > diff/EXPECTED.json
+touch -h -d @0 diff/EXPECTED.json
 bah rmi --all --force >/dev/null 2>&1 || true
 du -sh "$HERE/diff" >&2
 say done

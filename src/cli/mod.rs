@@ -323,7 +323,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "OLD", requires = "against")]
     pub baseline: Option<PathBuf>,
     /// With --baseline: largest allowed growth of size_bytes, e.g. 5% or 20MB
-    #[arg(long, value_name = "PERCENT|SIZE", requires = "baseline", group = "against")]
+    #[arg(
+        long,
+        value_name = "PERCENT|SIZE",
+        requires = "baseline",
+        group = "against"
+    )]
     pub max_growth: Option<MaxGrowth>,
     /// With --baseline: largest allowed growth of wasted_bytes, e.g. 0 or 1MB
     #[arg(long, value_name = "SIZE", requires = "baseline", group = "against")]
@@ -650,7 +655,12 @@ pub fn open_compared(
     let locator = layerscope_fetch::locate(arg, common.source)?;
     let rules = CacheRules::with_user_rules(&config.rules)?;
     let opts = common.open_options(None);
-    let image = layerscope_fetch::open(&locator, &common.daemons(ctx), &opts, &common.registry_options())?;
+    let image = layerscope_fetch::open(
+        &locator,
+        &common.daemons(ctx),
+        &opts,
+        &common.registry_options(),
+    )?;
     let a = Analysis::new(image, rules);
     Ok(Compared {
         side: Side::from_analysis(&a),
@@ -698,7 +708,9 @@ fn run_diff(args: DiffArgs, ctx: &Context) -> Result<(), Failure> {
     let (o, n) = open_pair(&args.common, &old, &args.new, &config, ctx)?;
     let c = layerscope_core::diff::compare(o, n);
     let format = format.unwrap_or(report::diff::Format::Text);
-    emit(args.output.as_deref(), |w| report::diff::write(&c, format, w))?;
+    emit(args.output.as_deref(), |w| {
+        report::diff::write(&c, format, w)
+    })?;
     Ok(())
 }
 
@@ -857,7 +869,12 @@ fn run_check(args: CheckArgs, ctx: &Context) -> Result<(), Failure> {
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     let growth = match (&old, args.max_growth) {
-        (Some(Compared { report: Some(r), .. }), Some(max)) => Some(Growth {
+        (
+            Some(Compared {
+                report: Some(r), ..
+            }),
+            Some(max),
+        ) => Some(Growth {
             baseline: r.clone(),
             max,
             source: source.clone(),

@@ -735,7 +735,9 @@ pub fn finding_key(f: &SideFinding) -> (String, String) {
                 .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
                 .unwrap_or(rest.len());
             rest = &rest[n..];
-            for unit in [" B", " kB", " MB", " GB", " TB", " KiB", " MiB", " GiB", " TiB"] {
+            for unit in [
+                " B", " kB", " MB", " GB", " TB", " KiB", " MiB", " GiB", " TiB",
+            ] {
                 if let Some(t) = rest.strip_prefix(unit) {
                     if !t.starts_with(|c: char| c.is_alphanumeric()) {
                         rest = t;
@@ -780,8 +782,8 @@ fn findings_diff(old: &Side, new: &Side) -> FindingsDiff {
             d.fixed.push(f.clone());
         }
     }
-    d.new.sort_by(|x, y| y.bytes.cmp(&x.bytes));
-    d.fixed.sort_by(|x, y| y.bytes.cmp(&x.bytes));
+    d.new.sort_by_key(|f| std::cmp::Reverse(f.bytes));
+    d.fixed.sort_by_key(|f| std::cmp::Reverse(f.bytes));
     d
 }
 

@@ -34,7 +34,10 @@ fn file(path: &str, bytes: u64, hash: u8, layer: u32) -> FileFact {
 
 #[test]
 fn layers_shared_prefix_and_only() {
-    let c = compare(side(&["a", "b", "c"], vec![]), side(&["a", "x", "c", "d"], vec![]));
+    let c = compare(
+        side(&["a", "b", "c"], vec![]),
+        side(&["a", "x", "c", "d"], vec![]),
+    );
     assert_eq!(c.layers.shared, 2); // a, c
     assert_eq!(c.layers.only_old, 1); // b
     assert_eq!(c.layers.only_new, 2); // x, d
@@ -75,7 +78,12 @@ fn file_lists_and_sums() {
     // 15+30+0+5+7 - (10+20+30+40+5)
     assert_eq!(f.net_bytes(), 57 - 105);
     assert_eq!(f.by_directory.delta_bytes, -48);
-    let z = f.by_directory.children.iter().find(|d| d.path == "/z").unwrap();
+    let z = f
+        .by_directory
+        .children
+        .iter()
+        .find(|d| d.path == "/z")
+        .unwrap();
     assert_eq!((z.delta_bytes, z.files), (7, 1));
 }
 
@@ -100,9 +108,17 @@ fn findings_match_without_layer_numbers() {
         message: m.into(),
     };
     let mut old = side(&[], vec![]);
-    old.findings = vec![f("layer 3 (`RUN a`) leaves /tmp", 5), f("gone", 9), f("logs 3.10 kB (3 files)", 3100)];
+    old.findings = vec![
+        f("layer 3 (`RUN a`) leaves /tmp", 5),
+        f("gone", 9),
+        f("logs 3.10 kB (3 files)", 3100),
+    ];
     let mut new = side(&[], vec![]);
-    new.findings = vec![f("layer 4 (`RUN |1 V=2 a`) leaves /tmp", 5), f("fresh", 2), f("logs 1.2 MB (12 files)", 1_200_000)];
+    new.findings = vec![
+        f("layer 4 (`RUN |1 V=2 a`) leaves /tmp", 5),
+        f("fresh", 2),
+        f("logs 1.2 MB (12 files)", 1_200_000),
+    ];
     let c = compare(old, new);
     assert_eq!(c.findings.new.len(), 1);
     assert_eq!(c.findings.new[0].message, "fresh");

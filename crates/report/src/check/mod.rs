@@ -242,8 +242,7 @@ impl Budgets {
     /// Add the comparison-based baseline rules; a baseline is a budget, so
     /// the default budget is dropped when the baseline sets a limit.
     pub fn with_against(mut self, against: baseline::Against) -> Budgets {
-        if self.defaulted
-            && (against.max_new_waste.is_some() || against.max_new_packages.is_some())
+        if self.defaulted && (against.max_new_waste.is_some() || against.max_new_packages.is_some())
         {
             self.defaulted = false;
             self.budget.max_wasted_percent = None;

@@ -168,7 +168,10 @@ pub fn files(n: u64) -> String {
 
 /// The largest changes of every list (directories left out), largest absolute delta first, with
 /// the list's name: at most `n`.
-pub fn largest(c: &Comparison, n: usize) -> Vec<(&'static str, &layerscope_core::diff::FileChange)> {
+pub fn largest(
+    c: &Comparison,
+    n: usize,
+) -> Vec<(&'static str, &layerscope_core::diff::FileChange)> {
     let Some(f) = &c.files else {
         return Vec::new();
     };

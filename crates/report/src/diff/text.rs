@@ -39,9 +39,21 @@ pub fn write<W: Write + ?Sized>(c: &Comparison, w: &mut W) -> io::Result<()> {
         )
     };
     row(w, "size", o.size_bytes, n.size_bytes, c.delta.size_bytes)?;
-    row(w, "content", o.content_bytes, n.content_bytes, c.delta.content_bytes)?;
+    row(
+        w,
+        "content",
+        o.content_bytes,
+        n.content_bytes,
+        c.delta.content_bytes,
+    )?;
     row(w, "live", o.live_bytes, n.live_bytes, c.delta.live_bytes)?;
-    row(w, "wasted", o.wasted_bytes, n.wasted_bytes, c.delta.wasted_bytes)?;
+    row(
+        w,
+        "wasted",
+        o.wasted_bytes,
+        n.wasted_bytes,
+        c.delta.wasted_bytes,
+    )?;
     row(
         w,
         "recoverable",
