@@ -323,3 +323,61 @@ fn markdown_renders_as_a_pr_comment() {
     // the escaped names render as the names: `$V` and `[`
     assert!(html.contains("if [ &quot;$V&quot; = 2 ]"), "{html}");
 }
+
+fn pair() -> layerscope_core::diff::Comparison {
+    use layerscope_core::analysis::{Analysis, CacheRules};
+    use layerscope_core::diff::{compare, Side};
+    use layerscope_core::source::{self, Input, OpenOptions};
+    let side = |p: &str| {
+        let img = source::open(&Input::Path(testdata(p)), &OpenOptions::default()).unwrap();
+        Side::from_analysis(&Analysis::new(img, CacheRules::builtin()))
+    };
+    compare(side("diff/v1.tar"), side("diff/v2.tar"))
+}
+
+fn compare_screen(m: &layerscope_tui::compare::CompareModel) -> String {
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+    let (w, h) = m.size;
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| layerscope_tui::compare::view::compare_view(m, f))
+        .unwrap();
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        let line: String = (0..w).map(|x| buf[(x, y)].symbol()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn compare_view_snapshots() {
+    use layerscope_tui::compare::{compare_update, CompareModel, CompareMsg};
+    let c = pair();
+    let mut m = CompareModel::new(&c, (100, 30));
+    insta::assert_snapshot!("diff_tui_top", compare_screen(&m));
+    // changed only, every changed directory open
+    compare_update(&mut m, CompareMsg::char('c'));
+    compare_update(&mut m, CompareMsg::char('e'));
+    insta::assert_snapshot!("diff_tui_changed", compare_screen(&m));
+    // the first row is /etc (the only change under it: /etc/app.conf and
+    // the mode of /etc/motd); Enter on /etc/motd shows both sides
+    let rows = m.rows();
+    let motd = rows
+        .iter()
+        .position(|&i| m.nodes[i].path == "/etc/motd")
+        .unwrap();
+    for _ in 0..motd {
+        compare_update(&mut m, CompareMsg::char('j'));
+    }
+    compare_update(
+        &mut m,
+        CompareMsg::key(ratatui::crossterm::event::KeyCode::Enter),
+    );
+    let s = compare_screen(&m);
+    assert!(s.contains("mode 0644  owner 0:0"), "{s}");
+    assert!(s.contains("mode 0600  owner 0:0"), "{s}");
+    insta::assert_snapshot!("diff_tui_details", s);
+}

@@ -707,6 +707,10 @@ fn run_diff(args: DiffArgs, ctx: &Context) -> Result<(), Failure> {
         .ok_or_else(|| Error::Usage("no OLD given".into()))?;
     let (o, n) = open_pair(&args.common, &old, &args.new, &config, ctx)?;
     let c = layerscope_core::diff::compare(o, n);
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    if format.is_none() && to_terminal {
+        return Ok(layerscope_tui::run_compare(&c)?);
+    }
     let format = format.unwrap_or(report::diff::Format::Text);
     emit(args.output.as_deref(), |w| {
         report::diff::write(&c, format, w)
