@@ -381,3 +381,36 @@ fn compare_view_snapshots() {
     assert!(s.contains("mode 0600  owner 0:0"), "{s}");
     insta::assert_snapshot!("diff_tui_details", s);
 }
+
+#[test]
+fn every_diff_json_validates_against_its_schema() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/schema/diff.schema.json"),
+    )
+    .unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    let v = jsonschema::validator_for(&schema).unwrap();
+    for (name, old, new) in PAIRS {
+        let got = diff_json(&testdata(old), &testdata(new));
+        let errors: Vec<String> = v.iter_errors(&got).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+    }
+    // files: null (a saved report as OLD) validates too
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("old.json");
+    let o = run(&[
+        "report",
+        "-f",
+        "json",
+        "-o",
+        saved.to_str().unwrap(),
+        testdata("diff/v1.tar").to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let got = diff_json(&saved, &testdata("diff/v2.tar"));
+    assert!(v.is_valid(&got));
+    // and the schema is strict where it should be: files must be an object
+    let mut bad = got.clone();
+    bad["files"] = Value::from(3);
+    assert!(!v.is_valid(&bad));
+}

@@ -28,6 +28,7 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("report.schema.json", report()),
         ("check.schema.json", check()),
         ("config.schema.json", config()),
+        ("diff.schema.json", diff()),
     ]
     .into_iter()
     .map(|(name, schema)| {
@@ -46,6 +47,17 @@ pub fn report() -> Schema {
     titled(
         g.into_root_schema_for::<Report>(),
         "layerscope report --format json",
+    )
+}
+
+/// `diff --format json`.
+pub fn diff() -> Schema {
+    let g = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator();
+    titled(
+        g.into_root_schema_for::<crate::diff::json::DiffJson>(),
+        "layerscope diff --format json",
     )
 }
 

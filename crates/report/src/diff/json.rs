@@ -14,7 +14,9 @@ pub const DIFF_SCHEMA_VERSION: u32 = 1;
 /// How deep `files.by_directory` goes below `/`.
 pub const TREE_DEPTH: usize = 4;
 
+/// `diff --format json` (interface.md, "`layerscope diff OLD NEW`").
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DiffJson {
     pub schema_version: u32,
     pub old: SideJson,
@@ -28,7 +30,9 @@ pub struct DiffJson {
     pub packages: PackagesJson,
 }
 
+/// `old`, `new`: one side of the comparison.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SideJson {
     pub reference: Option<String>,
     /// file, stdin, docker, podman, registry, or report (a saved JSON report).
@@ -36,7 +40,9 @@ pub struct SideJson {
     pub totals: Totals,
 }
 
+/// `layers`: how the two layer lists relate.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LayersJson {
     pub shared: usize,
     pub only_old: usize,
@@ -46,7 +52,9 @@ pub struct LayersJson {
     pub new_step: Option<String>,
 }
 
+/// One path that differs.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FileJson {
     pub path: String,
     pub old_bytes: u64,
@@ -58,7 +66,9 @@ pub struct FileJson {
     pub layer: Option<LayerIndex>,
 }
 
+/// A mode or owner change.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MetaJson {
     pub path: String,
     pub kind: String,
@@ -71,7 +81,9 @@ pub struct MetaJson {
     pub new_gid: u32,
 }
 
+/// A directory of the tree of deltas.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DirJson {
     pub path: String,
     pub delta_bytes: i64,
@@ -79,14 +91,18 @@ pub struct DirJson {
     pub children: Vec<DirJson>,
 }
 
+/// The delta of one group of paths (a build step, a package).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GroupJson {
     pub name: String,
     pub delta_bytes: i64,
     pub files: u64,
 }
 
+/// `files`: the final filesystems compared.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FilesJson {
     pub added_bytes: u64,
     pub removed_bytes: u64,
@@ -105,7 +121,9 @@ pub struct FilesJson {
     pub by_step: Vec<GroupJson>,
 }
 
+/// `delta`: NEW's totals minus OLD's.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DeltaJson {
     pub size_bytes: i64,
     pub content_bytes: i64,
@@ -115,7 +133,9 @@ pub struct DeltaJson {
     pub efficiency: f64,
 }
 
+/// A cache rule's bytes (live + hidden) before and after.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CacheDeltaJson {
     pub rule: String,
     pub old_bytes: u64,
@@ -123,7 +143,9 @@ pub struct CacheDeltaJson {
     pub delta_bytes: i64,
 }
 
+/// A finding new in NEW or fixed since OLD.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FindingJson {
     pub rule: String,
     pub severity: String,
@@ -132,13 +154,17 @@ pub struct FindingJson {
     pub message: String,
 }
 
+/// `findings`: new in NEW, fixed since OLD.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FindingsJson {
     pub new: Vec<FindingJson>,
     pub fixed: Vec<FindingJson>,
 }
 
+/// `packages`: null until package attribution exists.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PackagesJson {
     /// Packages in NEW not in OLD; null until package data exists.
     pub new: Option<Vec<String>>,
