@@ -414,3 +414,41 @@ fn every_diff_json_validates_against_its_schema() {
     bad["files"] = Value::from(3);
     assert!(!v.is_valid(&bad));
 }
+
+#[test]
+fn hostile_names_are_escaped_in_every_format() {
+    use crate::support::images::{hostile, lean};
+    use layerscope_core::diff::{compare, Side};
+    use layerscope_report::diff::{write, Format};
+    // NEW's live files: /app/e\x1b[31mvil\nname (20 B, put by the layer
+    // `rm '/app/<script>alert(1)</script>'`); every name of lean's removed.
+    let c = compare(
+        Side::from_analysis(&lean()),
+        Side::from_analysis(&hostile()),
+    );
+    let f = c.files.as_ref().unwrap();
+    assert_eq!(f.added_bytes, 20);
+    assert_eq!(f.removed_bytes, 3_100); // bin/sh 1000, app/main 2000, app/old 100
+    let render = |fmt| {
+        let mut out = Vec::new();
+        write(&c, fmt, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    for fmt in [Format::Text, Format::Json, Format::Md, Format::Html] {
+        let out = render(fmt);
+        assert!(!out.contains('\x1b'), "{fmt:?}: raw ESC\n{out}");
+        assert!(!out.contains("vil\nname"), "{fmt:?}: raw newline\n{out}");
+    }
+    let text = render(Format::Text);
+    assert!(text.contains(r"/app/e\x1b[31mvil\x0aname"), "{text}");
+    let md = render(Format::Md);
+    assert!(!md.contains("<script>"), "{md}");
+    assert!(md.contains(r"\<script\>alert(1)\</script\>"), "{md}");
+    let html = render(Format::Html);
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+    assert!(html.contains("&lt;b&gt;x&lt;/b&gt;"), "{html}");
+}
