@@ -452,3 +452,21 @@ fn hostile_names_are_escaped_in_every_format() {
     );
     assert!(html.contains("&lt;b&gt;x&lt;/b&gt;"), "{html}");
 }
+
+#[test]
+fn one_side_from_stdin() {
+    let v1 = std::fs::File::open(testdata("diff/v1.tar")).unwrap();
+    let o = bin()
+        .args(["diff", "-f", "json", "-"])
+        .arg(testdata("diff/v2.tar"))
+        .stdin(v1)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let got: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let e = &expected()["v1-v2"];
+    assert_eq!(got["old"]["source"], "stdin");
+    assert_eq!(got["files"]["added_bytes"], e["files"]["added_bytes"]);
+    assert_eq!(got["files"]["grown_bytes"], e["files"]["grown_bytes"]);
+    assert_eq!(got["layers"]["shared"], e["layers"]["shared"]);
+}
