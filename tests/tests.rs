@@ -14,6 +14,7 @@ mod ci_action;
 mod ci_doc_jobs;
 mod cli_shell;
 mod container_image;
+mod diff_compare;
 mod dive_figures;
 mod dockerfile_lines;
 mod fix_rebuild;

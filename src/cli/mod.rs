@@ -15,6 +15,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use layerscope_cache::DiskCache;
 use layerscope_core::analysis::{Analysis, CacheRules};
 use layerscope_core::config::{Budget, Config, Size};
+use layerscope_core::diff::Side;
 use layerscope_core::escape::str_for_terminal;
 use layerscope_core::source::{LayerCache, OpenOptions, ProgressSink};
 use layerscope_core::Error;
@@ -48,6 +49,9 @@ pub enum Command {
     /// Patch the Dockerfile with the measured remedies (a unified diff)
     #[command(after_help = FIX_EXAMPLES)]
     Fix(Box<FixArgs>),
+    /// Compare two images (or saved JSON reports): layers, files, waste
+    #[command(after_help = DIFF_EXAMPLES)]
+    Diff(Box<DiffArgs>),
     /// Print a shell completion script to stdout
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions {
@@ -95,6 +99,12 @@ Examples:
   layerscope fix --dockerfile Dockerfile -o Dockerfile.slim img.tar
   layerscope fix --dockerfile Dockerfile --write img.tar    edit the Dockerfile in place
   layerscope fix --dockerfile Dockerfile -f json img.tar";
+const DIFF_EXAMPLES: &str = "\
+Examples:
+  layerscope diff app-main.tar app-pr.tar          on a terminal: the compare view; else text
+  layerscope diff -f md main.json app:pr           against main's saved report (totals, layers, findings)
+  layerscope diff -f json -o diff.json old.tar new.tar
+  docker save app:pr | layerscope diff -f html -o diff.html main.tar -";
 
 const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
@@ -293,6 +303,7 @@ pub struct ReportArgs {
 
 #[derive(Args, Debug)]
 #[command(mut_arg("image_path", |a| a.required(true)))]
+#[command(group(clap::ArgGroup::new("against").multiple(true)))]
 pub struct CheckArgs {
     #[command(flatten)]
     pub common: Common,
@@ -347,12 +358,46 @@ pub struct CheckArgs {
     /// Apply dive's .dive-ci rules (lowestEfficiency, highestWastedBytes, highestUserWastedPercent)
     #[arg(long, value_name = "FILE")]
     pub dive_ci: Option<PathBuf>,
-    /// A JSON report saved from the main branch (report or check --format json)
-    #[arg(long, value_name = "OLD.json", requires = "max_growth")]
+    /// The image before: a JSON report saved from the main branch (report
+    /// or check --format json), or anything IMAGE accepts
+    #[arg(long, value_name = "OLD", requires = "against")]
     pub baseline: Option<PathBuf>,
     /// With --baseline: largest allowed growth of size_bytes, e.g. 5% or 20MB
-    #[arg(long, value_name = "PERCENT|SIZE", requires = "baseline")]
+    #[arg(
+        long,
+        value_name = "PERCENT|SIZE",
+        requires = "baseline",
+        group = "against"
+    )]
     pub max_growth: Option<MaxGrowth>,
+    /// With --baseline: largest allowed growth of wasted_bytes, e.g. 0 or 1MB
+    #[arg(long, value_name = "SIZE", requires = "baseline", group = "against")]
+    pub max_new_waste: Option<Size>,
+    /// With --baseline: most packages the image may add (skipped until
+    /// package data exists)
+    #[arg(long, value_name = "N", requires = "baseline", group = "against")]
+    pub max_new_packages: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+#[command(mut_arg("image_path", |a| a
+    .required(true)
+    .index(1)
+    .value_name("OLD")
+    .help("The image before: anything IMAGE accepts, or a saved JSON report (report --format json)")))]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// The image after: anything IMAGE accepts, or a saved JSON report
+    #[arg(value_name = "NEW", index = 2)]
+    pub new: String,
+    /// Output format (default: the compare view on a terminal, else text)
+    #[arg(long, short = 'f',
+          value_parser = names(report::diff::Format::NAMES, report::diff::Format::ALIASES))]
+    pub format: Option<String>,
+    /// Write to FILE (atomically) instead of stdout; - is stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -677,6 +722,109 @@ fn read_dockerfile(common: &Common) -> Result<Option<(String, String)>, Error> {
     Ok(Some((name, text)))
 }
 
+/// One side of a comparison (`diff OLD NEW`, `check --baseline OLD`).
+pub struct Compared {
+    pub side: Side,
+    /// The saved report, or the report of the analysed image when asked for
+    /// (`check --baseline` measures `max_growth` against a report).
+    pub report: Option<report::Report>,
+}
+
+/// Open `arg` as one side of a comparison: a saved JSON report (a file
+/// whose first non-blank byte is `{`), else an image, opened as IMAGE is
+/// (no progress bar: both sides load at once).
+pub fn open_compared(
+    common: &Common,
+    arg: &str,
+    config: &Config,
+    ctx: &Context,
+    want_report: bool,
+) -> Result<Compared, Error> {
+    let path = Path::new(arg);
+    if arg != "-" && path.is_file() {
+        let mut head = [0u8; 64];
+        let n = std::fs::File::open(path)
+            .and_then(|mut f| io::Read::read(&mut f, &mut head))
+            .map_err(|e| Error::io(arg, e))?;
+        if report::diff::looks_like_json(&head[..n]) {
+            let r = baseline::load_baseline(path)?;
+            return Ok(Compared {
+                side: report::diff::side_from_report(&r),
+                report: Some(r),
+            });
+        }
+    }
+    if arg == "-" && io::stdin().is_terminal() {
+        return Err(Error::Usage(
+            "-: stdin is a terminal; - reads an image archive from a pipe".into(),
+        ));
+    }
+    let locator = layerscope_fetch::locate(arg, common.source)?;
+    let rules = CacheRules::with_user_rules(&config.rules)?;
+    let opts = common.open_options(None);
+    let image = layerscope_fetch::open(
+        &locator,
+        &common.daemons(ctx),
+        &opts,
+        &common.registry_options(),
+    )?;
+    let a = Analysis::new(image, rules);
+    Ok(Compared {
+        side: Side::from_analysis(&a),
+        report: want_report.then(|| report::Report::from_analysis(&a)),
+    })
+}
+
+/// OLD and NEW, analysed at the same time on two threads.
+fn open_pair(
+    common: &Common,
+    old: &str,
+    new: &str,
+    config: &Config,
+    ctx: &Context,
+) -> Result<(Side, Side), Error> {
+    if old == "-" && new == "-" {
+        return Err(Error::Usage(
+            "OLD and NEW are both -: only one of them can be read from stdin".into(),
+        ));
+    }
+    let (o, n) = std::thread::scope(|s| {
+        let o = s.spawn(|| open_compared(common, old, config, ctx, false));
+        let n = open_compared(common, new, config, ctx, false);
+        let o = o
+            .join()
+            .unwrap_or_else(|_| Err(Error::Internal(format!("{old}: the analysis panicked"))));
+        (o, n)
+    });
+    Ok((o?.side, n?.side))
+}
+
+fn run_diff(args: DiffArgs, ctx: &Context) -> Result<(), Failure> {
+    let config = load_config(&args.common)?;
+    let format: Option<report::diff::Format> = args
+        .format
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(Error::Usage)?;
+    let old = args
+        .common
+        .image_path
+        .clone()
+        .ok_or_else(|| Error::Usage("no OLD given".into()))?;
+    let (o, n) = open_pair(&args.common, &old, &args.new, &config, ctx)?;
+    let c = layerscope_core::diff::compare(o, n);
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    if format.is_none() && to_terminal {
+        return Ok(layerscope_tui::run_compare(&c)?);
+    }
+    let format = format.unwrap_or(report::diff::Format::Text);
+    emit(args.output.as_deref(), |w| {
+        report::diff::write(&c, format, w)
+    })?;
+    Ok(())
+}
+
 /// The interactive explorer: the analysis runs on its loader thread and
 /// reports progress to the screen; load errors come back here after the
 /// terminal is restored.
@@ -801,6 +949,7 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<(), Failure> {
         }
         Some(Command::Check(args)) => run_check(*args, ctx),
         Some(Command::Fix(args)) => run_fix(*args, ctx),
+        Some(Command::Diff(args)) => run_diff(*args, ctx),
         Some(Command::Completions { shell }) => {
             let mut cmd = Cli::command();
             // Into memory first: clap_complete panics on a write error, and
@@ -874,15 +1023,6 @@ fn run_check(args: CheckArgs, ctx: &Context) -> Result<(), Failure> {
     let format: check::Format = args.format.parse().map_err(Error::Usage)?;
     // Every input is read before the image, so a typo fails fast.
     let dive = args.dive_ci.as_deref().map(DiveCi::load).transpose()?;
-    let growth = match (&args.baseline, args.max_growth) {
-        (Some(path), Some(max)) => Some(Growth {
-            baseline: baseline::load_baseline(path)?,
-            max,
-            source: path.display().to_string(),
-        }),
-        _ => None,
-    };
-    let budgets = Budgets::new(&config.budget, &args.budget(), dive, growth)?;
     let targets = outputs::plan(
         format,
         args.output.as_deref(),
@@ -890,6 +1030,40 @@ fn run_check(args: CheckArgs, ctx: &Context) -> Result<(), Failure> {
         &args.emit,
         |f| f.parse(),
     )?;
+    // The baseline: a saved report (as before) or an image, compared with
+    // the image file by file.
+    let old = args
+        .baseline
+        .as_deref()
+        .map(|p| open_compared(&args.common, &p.to_string_lossy(), &config, ctx, true))
+        .transpose()?;
+    let source = args
+        .baseline
+        .as_deref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let growth = match (&old, args.max_growth) {
+        (
+            Some(Compared {
+                report: Some(r), ..
+            }),
+            Some(max),
+        ) => Some(Growth {
+            baseline: r.clone(),
+            max,
+            source: source.clone(),
+        }),
+        _ => None,
+    };
+    let mut budgets = Budgets::new(&config.budget, &args.budget(), dive, growth)?;
+    if let Some(o) = old {
+        budgets = budgets.with_against(baseline::Against {
+            old: o.side,
+            source,
+            max_new_waste: args.max_new_waste.map(|s| s.0),
+            max_new_packages: args.max_new_packages,
+        });
+    }
     let a = analyse(&args.common, &config, ctx)?;
     budgets.validate(&a)?;
     // Evaluated once: every output says the same verdict as the exit code.

@@ -15,6 +15,7 @@
 
 pub mod analysis;
 pub mod config;
+pub mod diff;
 pub mod digest;
 pub mod dive;
 pub mod dockerfile;

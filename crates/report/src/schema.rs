@@ -29,6 +29,7 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("check.schema.json", check()),
         ("config.schema.json", config()),
         ("fix.schema.json", fix()),
+        ("diff.schema.json", diff()),
     ]
     .into_iter()
     .map(|(name, schema)| {
@@ -47,6 +48,17 @@ pub fn report() -> Schema {
     titled(
         g.into_root_schema_for::<Report>(),
         "layerscope report --format json",
+    )
+}
+
+/// `diff --format json`.
+pub fn diff() -> Schema {
+    let g = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator();
+    titled(
+        g.into_root_schema_for::<crate::diff::json::DiffJson>(),
+        "layerscope diff --format json",
     )
 }
 

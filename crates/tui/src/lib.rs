@@ -14,6 +14,7 @@
 //! `model` uses `layout` and the `keys` table; `node_details` reads the
 //! model; `view/` (one file per pane) reads all of them and is read by none.
 
+pub mod compare;
 mod ids;
 pub mod keys;
 mod layout;
@@ -225,6 +226,40 @@ where
                         dirty = true;
                     }
                 }
+            }
+        }
+    }
+    drop(guard);
+    Ok(())
+}
+
+/// Run the compare view (`diff OLD NEW` on a terminal) until q.
+pub fn run_compare(c: &layerscope_core::diff::Comparison) -> Result<()> {
+    use compare::{compare_update, view::compare_view, CompareModel, CompareMsg};
+    let mut guard = Guard::enter().map_err(term_err)?;
+    let size = guard.terminal.size().map_err(term_err)?;
+    let mut m = CompareModel::new(c, (size.width, size.height));
+    let mut dirty = true;
+    loop {
+        if dirty {
+            guard
+                .terminal
+                .draw(|f| compare_view(&m, f))
+                .map_err(term_err)?;
+            dirty = false;
+        }
+        if m.quit {
+            break;
+        }
+        if event::poll(Duration::from_millis(100)).map_err(term_err)? {
+            let msg = match event::read().map_err(term_err)? {
+                Event::Key(k) if k.kind != event::KeyEventKind::Release => Some(CompareMsg::Key(k)),
+                Event::Resize(w, h) => Some(CompareMsg::Resize(w, h)),
+                _ => None,
+            };
+            if let Some(msg) = msg {
+                compare_update(&mut m, msg);
+                dirty = true;
             }
         }
     }

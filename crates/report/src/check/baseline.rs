@@ -11,6 +11,7 @@ use crate::json::SCHEMA_VERSION;
 use crate::Report;
 use layerscope_core::analysis::{build_step, shorten, Analysis};
 use layerscope_core::config::parse_size;
+use layerscope_core::diff::{compare, Comparison, Side};
 use layerscope_core::error::{Error, Result};
 use layerscope_core::units::human;
 
@@ -216,6 +217,134 @@ pub fn evaluate(a: &Analysis, g: &Growth) -> CheckResult {
         message,
         offenders: if fail {
             grew.into_iter().map(|x| x.1).collect()
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+/// The comparison-based baseline rules (`--baseline OLD` with
+/// `--max-new-waste`, `--max-new-packages`; `max_growth` also names the
+/// files that grew most when OLD lists its files): OLD as a comparison side,
+/// from an image or a saved report.
+#[derive(Debug, Clone)]
+pub struct Against {
+    pub old: Side,
+    /// Where OLD came from, for messages.
+    pub source: String,
+    /// `max_new_waste`: largest allowed growth of wasted_bytes.
+    pub max_new_waste: Option<u64>,
+    /// `max_new_packages`: most packages NEW may add (inert until package
+    /// data exists: the rule is skipped).
+    pub max_new_packages: Option<u64>,
+}
+
+impl Against {
+    /// Compare OLD with the analysed image.
+    pub fn compare(&self, a: &Analysis) -> Comparison {
+        compare(self.old.clone(), Side::from_analysis(a))
+    }
+}
+
+/// The largest file changes that added bytes, as offenders (at most `n`).
+pub fn growing_files(c: &Comparison, n: usize) -> Vec<Offender> {
+    crate::diff::largest(c, usize::MAX)
+        .into_iter()
+        .filter(|(_, x)| x.delta() > 0)
+        .take(n)
+        .map(|(what, x)| Offender {
+            what: format!(
+                "{} {what} ({} -> {})",
+                x.path,
+                human(x.old_bytes),
+                human(x.new_bytes)
+            ),
+            bytes: x.delta() as u64,
+            layer: x.new_layer,
+            remedy: None,
+        })
+        .collect()
+}
+
+/// `max_new_waste`: wasted_bytes of the image minus OLD's; on failure the
+/// findings new since OLD and the caches that grew, largest first.
+pub fn new_waste(c: &Comparison, limit: u64, source: &str) -> CheckResult {
+    let d = c.delta.wasted_bytes;
+    let fail = d > 0 && d as u64 > limit;
+    let mut offenders: Vec<Offender> = c
+        .findings
+        .new
+        .iter()
+        .filter(|f| f.bytes > 0)
+        .map(|f| Offender {
+            what: f.message.clone(),
+            bytes: f.bytes,
+            layer: f.layer,
+            remedy: None,
+        })
+        .collect();
+    for x in &c.cache {
+        if x.new_bytes > x.old_bytes {
+            offenders.push(Offender {
+                what: format!(
+                    "{} cache grew {} -> {}",
+                    x.rule,
+                    human(x.old_bytes),
+                    human(x.new_bytes)
+                ),
+                bytes: x.new_bytes - x.old_bytes,
+                layer: None,
+                remedy: None,
+            });
+        }
+    }
+    offenders.sort_by_key(|o| std::cmp::Reverse(o.bytes));
+    CheckResult {
+        rule: "max_new_waste".into(),
+        status: if fail { Status::Fail } else { Status::Pass },
+        value: Some(Measure::Delta(d)),
+        limit: Some(Measure::Bytes(limit)),
+        message: format!(
+            "wasted {} -> {} ({}) against the baseline {source}; allowed +{}",
+            human(c.old.totals.wasted_bytes),
+            human(c.new.totals.wasted_bytes),
+            Measure::Delta(d).display(),
+            human(limit)
+        ),
+        offenders: if fail { offenders } else { Vec::new() },
+    }
+}
+
+/// `max_new_packages`: packages in the image that OLD does not have;
+/// skipped while either side has no package data.
+pub fn new_packages(c: &Comparison, limit: u64, source: &str) -> CheckResult {
+    let Some(p) = &c.new_packages else {
+        return CheckResult {
+            rule: "max_new_packages".into(),
+            status: Status::Skip,
+            value: None,
+            limit: Some(Measure::Count(limit)),
+            message: "no package data for the image or the baseline: not checked".into(),
+            offenders: Vec::new(),
+        };
+    };
+    let n = p.len() as u64;
+    let fail = n > limit;
+    CheckResult {
+        rule: "max_new_packages".into(),
+        status: if fail { Status::Fail } else { Status::Pass },
+        value: Some(Measure::Count(n)),
+        limit: Some(Measure::Count(limit)),
+        message: format!("{n} new packages against the baseline {source}; allowed {limit}"),
+        offenders: if fail {
+            p.iter()
+                .map(|name| Offender {
+                    what: format!("new package {name}"),
+                    bytes: 0,
+                    layer: None,
+                    remedy: None,
+                })
+                .collect()
         } else {
             Vec::new()
         },

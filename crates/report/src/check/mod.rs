@@ -153,6 +153,9 @@ pub struct Budgets {
     pub dive: Option<DiveCi>,
     /// `--baseline OLD.json --max-growth ...`.
     pub growth: Option<Growth>,
+    /// `--baseline OLD` compared file by file (`max_new_waste`,
+    /// `max_new_packages`, and `max_growth`'s contributors).
+    pub against: Option<baseline::Against>,
     /// Nothing was given: the default budget is in `budget`.
     pub defaulted: bool,
     ignore: Option<GlobSet>,
@@ -231,9 +234,23 @@ impl Budgets {
             budget,
             dive,
             growth,
+            against: None,
             defaulted,
             ignore,
         })
+    }
+
+    /// Add the comparison-based baseline rules; a baseline is a budget, so
+    /// the default budget is dropped when the baseline sets a limit.
+    pub fn with_against(mut self, against: baseline::Against) -> Budgets {
+        if self.defaulted && (against.max_new_waste.is_some() || against.max_new_packages.is_some())
+        {
+            self.defaulted = false;
+            self.budget.max_wasted_percent = None;
+            self.budget.min_efficiency = None;
+        }
+        self.against = Some(against);
+        self
     }
 
     /// Budgets from a `[budget]` table alone (tests, library users).
@@ -378,9 +395,17 @@ struct Ctx<'a> {
     charged: Charged,
     /// The waste rules' offenders, shared by the three of them.
     waste_offenders: OnceCell<Vec<Offender>>,
+    /// The comparison with `--baseline OLD`, made once for its rules.
+    comparison: OnceCell<Option<layerscope_core::diff::Comparison>>,
 }
 
 impl Ctx<'_> {
+    fn comparison(&self) -> Option<&layerscope_core::diff::Comparison> {
+        self.comparison
+            .get_or_init(|| self.b.against.as_ref().map(|g| g.compare(self.a)))
+            .as_ref()
+    }
+
     fn waste_offenders(&self) -> Vec<Offender> {
         self.waste_offenders
             .get_or_init(|| waste_offenders(self.a, self.b))
@@ -406,6 +431,8 @@ const RULES: &[Rule] = &[
     Rule::Many(cache_rules),
     Rule::Many(dive_rules),
     Rule::One(max_growth),
+    Rule::One(max_new_waste),
+    Rule::One(max_new_packages),
 ];
 
 /// Measure every budget in force against the analysis, in a fixed order:
@@ -416,6 +443,7 @@ pub fn evaluate(a: &Analysis, b: &Budgets) -> Vec<CheckResult> {
         b,
         charged: charged(a, b),
         waste_offenders: OnceCell::new(),
+        comparison: OnceCell::new(),
     };
     let mut out = Vec::new();
     for rule in RULES {
@@ -638,7 +666,28 @@ fn dive_rules(ctx: &Ctx) -> Vec<CheckResult> {
 /// `max_growth`: the size against a baseline report.
 fn max_growth(ctx: &Ctx) -> Option<CheckResult> {
     let g = ctx.b.growth.as_ref()?;
-    Some(baseline::evaluate(ctx.a, g))
+    let mut r = baseline::evaluate(ctx.a, g);
+    if r.status == Status::Fail {
+        // The files that grew most, when the baseline lists its files.
+        if let Some(c) = ctx.comparison().filter(|c| c.files.is_some()) {
+            r.offenders.extend(baseline::growing_files(c, 5));
+        }
+    }
+    Some(r)
+}
+
+/// `max_new_waste`: wasted bytes against the baseline.
+fn max_new_waste(ctx: &Ctx) -> Option<CheckResult> {
+    let g = ctx.b.against.as_ref()?;
+    let limit = g.max_new_waste?;
+    Some(baseline::new_waste(ctx.comparison()?, limit, &g.source))
+}
+
+/// `max_new_packages`: packages added since the baseline.
+fn max_new_packages(ctx: &Ctx) -> Option<CheckResult> {
+    let g = ctx.b.against.as_ref()?;
+    let limit = g.max_new_packages?;
+    Some(baseline::new_packages(ctx.comparison()?, limit, &g.source))
 }
 
 /// `, not charged: base layer 1, /usr/share/doc/**, churn (1.10 kB)`.
