@@ -182,7 +182,7 @@ fn usage_errors_are_one_line_and_exit_2_before_the_image_is_read() {
     let cases: &[(&[&str], &str)] = &[
         (
             &["check", "absent.tar", "--emit", "html=r.html"],
-            "layerscope: invalid value 'html=r.html' for '--emit <FORMAT=PATH>': unknown check format \"html\" (text, json, junit, md, github)",
+            "layerscope: invalid value 'html=r.html' for '--emit <FORMAT=PATH>': unknown check format \"html\" (text, json, junit, md, github, sarif, codeclimate)",
         ),
         (
             &["report", "absent.tar", "--emit", "junit=j.xml"],
