@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use layerscope_cache::codec::{self, Reject};
 use layerscope_cache::DiskCache;
 use layerscope_core::layer::{Changeset, Compression, ContentHash, Entry, EntryKind};
-use layerscope_core::source::{self, Input, LayerCache, OpenOptions};
+use layerscope_core::source::{self, Input, LayerCache, OpenOptions, VerifyLayers};
 use layerscope_core::Digest;
 use serde_json::Value;
 
@@ -388,6 +388,7 @@ fn the_core_asks_only_with_verified_digests() {
     let spy = Arc::new(Spy::default());
     let opts = OpenOptions {
         verify: true,
+        verify_layers: VerifyLayers::Blob,
         cache: Some(spy.clone()),
         ..OpenOptions::default()
     };
@@ -395,21 +396,25 @@ fn the_core_asks_only_with_verified_digests() {
     assert_eq!(spy.gets.lock().unwrap().len(), layers);
     assert_eq!(*spy.puts.lock().unwrap(), *spy.gets.lock().unwrap());
 
-    // Without verification the cache is neither asked nor filled.
-    let spy = Arc::new(Spy::default());
-    let opts = OpenOptions {
-        verify: false,
-        cache: Some(spy.clone()),
-        ..OpenOptions::default()
-    };
-    source::open(&Input::Path(layout), &opts).unwrap();
-    assert!(spy.gets.lock().unwrap().is_empty());
-    assert!(spy.puts.lock().unwrap().is_empty());
+    // Without layer verification (--no-verify, or the default that checks
+    // metadata only) the cache is neither asked nor filled.
+    for verify in [false, true] {
+        let spy = Arc::new(Spy::default());
+        let opts = OpenOptions {
+            verify,
+            cache: Some(spy.clone()),
+            ..OpenOptions::default()
+        };
+        source::open(&Input::Path(layout.clone()), &opts).unwrap();
+        assert!(spy.gets.lock().unwrap().is_empty());
+        assert!(spy.puts.lock().unwrap().is_empty());
+    }
 
     // A stream can only fill it: a legacy save, keyed by its diff_ids.
     let spy = Arc::new(Spy::default());
     let opts = OpenOptions {
         verify: true,
+        verify_layers: VerifyLayers::Blob,
         cache: Some(spy.clone()),
         ..OpenOptions::default()
     };

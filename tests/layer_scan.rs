@@ -87,6 +87,7 @@ fn gzip_and_zstd_layers_give_the_same_changeset() {
     ] {
         let opts = ScanOptions {
             blob_digest: true,
+            diff_id: true,
             ..Default::default()
         };
         let cs = scan(&blob[..], &opts).unwrap();
@@ -214,9 +215,8 @@ fn progress_reports_every_stored_byte() {
         seen.fetch_add(n, Ordering::Relaxed);
     };
     let opts = ScanOptions {
-        blob_digest: false,
-        blob_algorithm: None,
         progress: Some(&f),
+        ..Default::default()
     };
     scan(&blob[..], &opts).unwrap();
     assert_eq!(seen.load(Ordering::Relaxed), blob.len() as u64);

@@ -100,6 +100,20 @@ pub struct LayerJson {
     /// How the blob is compressed: none, gzip or zstd.
     #[serde(default)]
     pub compression: String,
+    /// Which of the layer's digests were checked against its bytes in this
+    /// run: none (the default for files and stdin), blob (the stored blob
+    /// against its descriptor digest), diff_id (the uncompressed tar
+    /// against the config's diff_id), or both.
+    #[serde(default = "not_verified")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::layer_verified")
+    )]
+    pub verified: String,
+}
+
+fn not_verified() -> String {
+    "none".to_string()
 }
 
 /// `cache[]`: the bytes under one cache rule.
@@ -238,6 +252,7 @@ impl Report {
                     cache_bytes: l.cache_bytes,
                     media_type: l.media_type.clone(),
                     compression: l.compression.to_string(),
+                    verified: l.verified.as_str().to_string(),
                 })
                 .collect(),
             cache: a

@@ -48,6 +48,7 @@ fn summary<W: Write + ?Sized>(a: &Analysis, color: bool, w: &mut W) -> io::Resul
             .map(|p| format!(", {}", esc(p)))
             .unwrap_or_default()
     )?;
+    writeln!(w, "  {}", a.verification_line())?;
     writeln!(
         w,
         "  size         {}  in {} layer{}, {} entries ({} stored)",
