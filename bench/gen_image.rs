@@ -4,6 +4,8 @@
 //!
 //! cargo run --release --example gen_image -- OUT_DIR TOTAL_MB ENTRIES LAYERS [DELETES]
 //!
+//! GEN_PLAIN_ONLY=1 writes the docker-archive only.
+//!
 //! DELETES > 0 adds one more layer that deletes that many lower files one
 //! by one, as `RUN find / -name '*.pyc' -delete` does: one `.wh.` entry per
 //! file. Real images have such layers, and they are what makes dive slow
@@ -250,6 +252,13 @@ fn main() -> io::Result<()> {
         h.set_size(manifest.len() as u64);
         b.append_data(&mut h, "manifest.json", &manifest[..])?;
         b.into_inner()?.flush()?;
+    }
+
+    // GEN_PLAIN_ONLY=1: the docker-archive alone (a multi-GB image whose
+    // compressed variants would take the bench minutes to write).
+    if std::env::var_os("GEN_PLAIN_ONLY").is_some() {
+        fs::remove_dir_all(&tmp)?;
+        return Ok(());
     }
 
     // OCI layouts with gzip and zstd layers; the gzip layer blobs' names are

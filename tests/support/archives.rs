@@ -686,14 +686,6 @@ pub fn opts() -> OpenOptions {
     }
 }
 
-/// The default of the command line: no hash of layer content.
-pub fn default_opts() -> OpenOptions {
-    OpenOptions {
-        verify: true,
-        ..OpenOptions::default()
-    }
-}
-
 pub fn with_image(name: &str) -> OpenOptions {
     OpenOptions {
         image: Some(name.into()),

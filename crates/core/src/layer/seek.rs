@@ -183,11 +183,10 @@ pub fn scan_seek(
             if content {
                 let end = at.saturating_add(entry.size);
                 if end > len {
-                    let has = len.saturating_sub(at);
+                    // Worded as the streaming pass words it.
                     return Err(ScanError(format!(
-                        "{}: unexpected end of data (truncated?): file declares {} bytes, stream has {has}",
-                        context(),
-                        entry.size
+                        "{}: unexpected end of data (truncated?)",
+                        context()
                     )));
                 }
                 offsets.push((entries.len(), at));
