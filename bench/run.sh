@@ -62,7 +62,7 @@ want largefiles && gen largefiles 1000 2000 4
 
 # A real registry on loopback for the registry rows, stopped on exit.
 REG_ADDR=""
-if command -v docker-registry >/dev/null 2>&1 && command -v skopeo >/dev/null 2>&1; then
+if [ "${SKIP_REGISTRY:-}" != 1 ] && command -v docker-registry >/dev/null 2>&1 && command -v skopeo >/dev/null 2>&1; then
   REG=$(mktemp -d)
   printf 'version: 0.1\nlog: {level: info}\nstorage:\n  filesystem: {rootdirectory: %s/storage}\nhttp:\n  addr: 127.0.0.1:0\n' "$REG" > "$REG/config.yml"
   docker-registry serve "$REG/config.yml" > "$REG/log" 2>&1 &

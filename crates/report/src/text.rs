@@ -48,7 +48,6 @@ fn summary<W: Write + ?Sized>(a: &Analysis, color: bool, w: &mut W) -> io::Resul
             .map(|p| format!(", {}", esc(p)))
             .unwrap_or_default()
     )?;
-    writeln!(w, "  {}", a.verification_line())?;
     writeln!(
         w,
         "  size         {}  in {} layer{}, {} entries ({} stored)",
@@ -85,6 +84,7 @@ fn summary<W: Write + ?Sized>(a: &Analysis, color: bool, w: &mut W) -> io::Resul
         human(t.cache_live_bytes),
         human(t.duplicate_bytes)
     )?;
+    writeln!(w, "  {}", a.verification_line())?;
     Ok(())
 }
 

@@ -4,9 +4,11 @@
 //! What it still checks is what reading checks: every header's checksum
 //! (the `tar` crate), the guard's bound on header bytes, and that every
 //! file's declared content lies inside the blob (a truncated layer). File
-//! contents are not read here; their offsets are returned so that the
-//! files a figure needs (duplicate candidates: a size shared with another
-//! file) can be hashed afterwards by [`hash_ranges`], in offset order.
+//! contents larger than [`SMALL`] are not read here; their offsets are
+//! returned so that the files a figure needs (duplicate candidates: a size
+//! shared with another file) can be hashed afterwards by [`hash_ranges`], in
+//! offset order. Smaller files come in with the headers' reads and are
+//! hashed on the way.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -22,6 +24,12 @@ use super::Changeset;
 /// Reads of headers: one buffer serves many small entries, so skipping a
 /// small file costs no system call.
 const BUF: usize = 64 * 1024;
+
+/// Files up to this size are hashed as the headers are walked: their bytes
+/// come in with the headers' reads anyway (seeking past them saves no
+/// read), and hashing them there spares a second read of a layer of small
+/// files. Larger ones are seeked past.
+const SMALL: u64 = BUF as u64;
 
 /// A byte range of a file as a reader that seeks: reads never go past
 /// `len`; seeks are free (positioned reads).
@@ -98,7 +106,14 @@ impl Read for SkipReader {
 
 impl Seek for SkipReader {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        if let SeekFrom::Current(d) = to {
+        let forward = match to {
+            SeekFrom::Current(d) => Some(d),
+            SeekFrom::Start(p) => p
+                .checked_sub(self.position())
+                .and_then(|d| i64::try_from(d).ok()),
+            SeekFrom::End(_) => None,
+        };
+        if let Some(d) = forward {
             if let Ok(d) = usize::try_from(d) {
                 if d <= self.filled - self.pos {
                     self.pos += d;
@@ -178,9 +193,22 @@ pub fn scan_seek(
             let context = || format!("tar entry {}", i + 1);
             let mut e = item.map_err(|e| ScanError::io(&context(), e))?;
             guard.entry(&mut e);
-            let (entry, content) = entry_meta(&mut e).map_err(|e| ScanError::io(&context(), e))?;
+            let (mut entry, content) =
+                entry_meta(&mut e).map_err(|e| ScanError::io(&context(), e))?;
             let at = e.raw_file_position();
-            if content {
+            if content && entry.size <= SMALL {
+                let mut h = Xxh3::new();
+                let n = io::copy(&mut (&mut e).take(entry.size), &mut XxhSink(&mut h))
+                    .map_err(|e| ScanError::io(&context(), e))?;
+                if n != entry.size {
+                    // Worded as the streaming pass words it.
+                    return Err(ScanError(format!(
+                        "{}: unexpected end of data (truncated?)",
+                        context()
+                    )));
+                }
+                entry.hash = Some(ContentHash::from(h.digest128()));
+            } else if content {
                 let end = at.saturating_add(entry.size);
                 if end > len {
                     // Worded as the streaming pass words it.
@@ -220,6 +248,19 @@ pub fn scan_seek(
     ))
 }
 
+/// Feeds what is written to it to an xxh3 hasher.
+struct XxhSink<'a>(&'a mut Xxh3);
+
+impl io::Write for XxhSink<'_> {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.0.update(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Hash the content of the chosen files of a blob scanned by [`scan_seek`]:
 /// `(entry index, offset)` pairs, hashed in offset order.
 pub fn hash_ranges(
@@ -230,7 +271,13 @@ pub fn hash_ranges(
     ranges: &mut [(usize, u64)],
 ) -> io::Result<()> {
     ranges.sort_unstable_by_key(|r| r.1);
-    let mut w = window(path, start, len)?;
+    // Small files lie side by side: one buffered read serves several.
+    let mut w = SkipReader {
+        inner: window(path, start, len)?,
+        buf: vec![0u8; 4 * BUF].into_boxed_slice(),
+        pos: 0,
+        filled: 0,
+    };
     let mut buf = vec![0u8; 256 * 1024];
     for &(i, at) in ranges.iter() {
         let size = cs.entries[i].size;
