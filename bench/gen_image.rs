@@ -4,6 +4,8 @@
 //!
 //! cargo run --release --example gen_image -- OUT_DIR TOTAL_MB ENTRIES LAYERS [DELETES]
 //!
+//! GEN_PLAIN_ONLY=1 writes the docker-archive only.
+//!
 //! DELETES > 0 adds one more layer that deletes that many lower files one
 //! by one, as `RUN find / -name '*.pyc' -delete` does: one `.wh.` entry per
 //! file. Real images have such layers, and they are what makes dive slow
@@ -18,6 +20,16 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
+
+/// A GNU header with numeric owner and time fields (an all-NUL uid field is
+/// refused by some readers, diving-rs 0.12 among them).
+fn gnu_header() -> tar::Header {
+    let mut h = tar::Header::new_gnu();
+    h.set_uid(0);
+    h.set_gid(0);
+    h.set_mtime(1_704_067_200);
+    h
+}
 
 struct Rng(u64);
 impl Rng {
@@ -88,7 +100,7 @@ fn write_layer(
     let per_dir = 200;
     for i in 0..files {
         if i % per_dir == 0 {
-            let mut h = tar::Header::new_gnu();
+            let mut h = gnu_header();
             h.set_entry_type(tar::EntryType::Directory);
             h.set_mode(0o755);
             h.set_size(0);
@@ -105,7 +117,7 @@ fn write_layer(
             bytes_per_file / 2 + (rng.next() as usize % bytes_per_file.max(1))
         };
         fill(rng, &mut buf, size);
-        let mut h = tar::Header::new_gnu();
+        let mut h = gnu_header();
         h.set_entry_type(tar::EntryType::Regular);
         h.set_mode(0o644);
         h.set_size(size as u64);
@@ -117,7 +129,7 @@ fn write_layer(
     }
     if layer > 0 {
         // Delete a lower package and overwrite a lower file.
-        let mut h = tar::Header::new_gnu();
+        let mut h = gnu_header();
         h.set_entry_type(tar::EntryType::Regular);
         h.set_mode(0o644);
         h.set_size(0);
@@ -158,7 +170,7 @@ fn write_cleanup_layer(
     {
         let mut b = tar::Builder::new(&mut buf);
         for &(l, i) in candidates.iter().step_by(step).take(deletes) {
-            let mut h = tar::Header::new_gnu();
+            let mut h = gnu_header();
             h.set_entry_type(tar::EntryType::Regular);
             h.set_mode(0o644);
             h.set_size(0);
@@ -219,10 +231,11 @@ fn main() -> io::Result<()> {
         eprintln!("cleanup layer: {deletes} whiteouts, {len} bytes");
         diff_ids.push((sha, len, p));
     }
+    // `created`: optional in the image spec, required by diving-rs 0.12.
     let config = serde_json::json!({
-        "architecture": "amd64", "os": "linux",
+        "architecture": "amd64", "os": "linux", "created": "2024-01-01T00:00:00Z",
         "rootfs": {"type": "layers", "diff_ids": diff_ids.iter().map(|d| format!("sha256:{}", d.0)).collect::<Vec<_>>()},
-        "history": (0..diff_ids.len()).map(|l| serde_json::json!({"created_by": if l < layers {
+        "history": (0..diff_ids.len()).map(|l| serde_json::json!({"created": "2024-01-01T00:00:00Z", "created_by": if l < layers {
             format!("/bin/sh -c generate layer {l}")
         } else {
             "/bin/sh -c find /usr/lib -name 'mod*.py' -delete # some of them".to_string()
@@ -238,7 +251,7 @@ fn main() -> io::Result<()> {
         for (sha, _, p) in &diff_ids {
             b.append_path_with_name(p, format!("{sha}/layer.tar"))?;
         }
-        let mut h = tar::Header::new_gnu();
+        let mut h = gnu_header();
         h.set_mode(0o644);
         h.set_size(config_bytes.len() as u64);
         b.append_data(&mut h, format!("{config_hex}.json"), &config_bytes[..])?;
@@ -250,6 +263,13 @@ fn main() -> io::Result<()> {
         h.set_size(manifest.len() as u64);
         b.append_data(&mut h, "manifest.json", &manifest[..])?;
         b.into_inner()?.flush()?;
+    }
+
+    // GEN_PLAIN_ONLY=1: the docker-archive alone (a multi-GB image whose
+    // compressed variants would take the bench minutes to write).
+    if std::env::var_os("GEN_PLAIN_ONLY").is_some() {
+        fs::remove_dir_all(&tmp)?;
+        return Ok(());
     }
 
     // OCI layouts with gzip and zstd layers; the gzip layer blobs' names are
@@ -321,7 +341,7 @@ fn main() -> io::Result<()> {
         }
         b.append_path_with_name(dir.join("oci-layout"), "oci-layout")?;
         b.append_path_with_name(dir.join("index.json"), "index.json")?;
-        let mut h = tar::Header::new_gnu();
+        let mut h = gnu_header();
         h.set_mode(0o644);
         h.set_size(docker_manifest.len() as u64);
         b.append_data(&mut h, "manifest.json", &docker_manifest[..])?;

@@ -7,10 +7,17 @@
 #   bench/run.sh [BENCH_DIR]      (default /tmp/layerscope-bench)
 #
 # Each timing is the best of 3 runs (page cache warm; --no-cache: the layer
-# cache would turn runs 2 and 3 into cache hits). Targets (issue 6):
-#   plain  <= 1.0x openssl dgst -sha256 of the archive
+# cache would turn runs 2 and 3 into cache hits). Targets (issue 13; the
+# default verifies no layer digest, --verify hashes every stored byte once):
+#   diving-rs 0.12 (cold: a fresh HOME) <= 0.5x its wall (one big layer,
+#          plain archive, 55k small files), <= 0.85x (gzip layers)
+#          (cargo install --root /work/tools/diving diving; DIVING=path)
+#   plain --verify <= 1.0x openssl dgst -sha256 of the archive
 #   gzip   <= 0.5x gzip -dc of the layer blobs
-#   zstd   <= 1.0x zstd -dc of the layer blobs
+#   zstd   <= 0.8x zstd -dc of the layer blobs
+#   stdin  default <= 1.5x `cat FILE | cat >/dev/null`; --verify <= 1.1x
+#          `cat FILE | openssl dgst -sha256`
+# and, from issue 6:
 #   dive   >= 20x faster (many small files), >= 5x (large files), <= 1/4 RSS
 #   RSS    <= 64 MiB + 400 B per tar entry
 #   stdin  <= 1.5x the same file by path
@@ -18,7 +25,9 @@
 #          docker-registry on loopback, started and stopped here, seeded by
 #          skopeo from the oci-gzip layout (skipped if either is missing)
 #
-# IMAGES="smallfiles largefiles" picks some of the inputs (default: all).
+# IMAGES="smallfiles largefiles" picks some of the inputs (default: all);
+# "bigone" is a docker-archive of one big plain layer (BIGONE_MB, default
+# 2500 MB), written plain only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=${1:-/tmp/layerscope-bench}
@@ -32,8 +41,18 @@ GEN=$PWD/target/release/examples/gen_image
 gen() { # name total_mb entries layers [deletes]
   [ -f "$DIR/$1/docker25-gzip.tar" ] || { echo "generating $1 ($2 MB, $3 entries, $4 layers${5:+, a layer deleting $5 files one by one})"; rm -rf "${DIR:?}/$1"; "$GEN" "$DIR/$1" "${@:2}" 2>/dev/null; }
 }
-IMAGES=${IMAGES:-big smallfiles largefiles}
+IMAGES=${IMAGES:-big smallfiles largefiles bigone}
 want() { case " $IMAGES " in *" $1 "*) return 0;; *) return 1;; esac; }
+if want bigone && [ ! -f "$DIR/bigone/docker-archive.tar" ]; then
+  echo "generating bigone (${BIGONE_MB:-2500} MB in one plain layer)"
+  rm -rf "${DIR:?}/bigone"
+  GEN_PLAIN_ONLY=1 "$GEN" "$DIR/bigone" "${BIGONE_MB:-2500}" 30000 1 2>/dev/null
+fi
+DIVING=${DIVING:-$(command -v diving || echo /work/tools/diving/bin/diving)}
+# diving keeps an analysis cache under HOME: each run gets a fresh one (cold)
+# (a command, not a function: /usr/bin/time runs it; the HOME's removal is
+# inside the timing, a few ms)
+DIVING_COLD=(sh -c 'h=$(mktemp -d); HOME="$h" CI=true "$0" "$@"; rc=$?; rm -rf "$h"; exit $rc' "$DIVING")
 want big && gen big 1000 200000 8
 # Many small files, like a Python app image, with a layer that deletes
 # 500 of them one by one (`find -name '*.pyc' -delete`): dive re-stacks the
@@ -43,7 +62,7 @@ want largefiles && gen largefiles 1000 2000 4
 
 # A real registry on loopback for the registry rows, stopped on exit.
 REG_ADDR=""
-if command -v docker-registry >/dev/null 2>&1 && command -v skopeo >/dev/null 2>&1; then
+if [ "${SKIP_REGISTRY:-}" != 1 ] && command -v docker-registry >/dev/null 2>&1 && command -v skopeo >/dev/null 2>&1; then
   REG=$(mktemp -d)
   printf 'version: 0.1\nlog: {level: info}\nstorage:\n  filesystem: {rootdirectory: %s/storage}\nhttp:\n  addr: 127.0.0.1:0\n' "$REG" > "$REG/config.yml"
   docker-registry serve "$REG/config.yml" > "$REG/log" 2>&1 &
@@ -100,9 +119,33 @@ for img in $IMAGES; do
   read -r t r < <(measure "$LS" report --no-cache --format json "$A")
   row "layerscope plain (docker-archive)" "$t" "$r" "$bytes" "$n" "$t_ssl"
   t_path=$t
+  read -r t r < <(measure "$LS" report --no-cache --format json --verify "$A")
+  row "layerscope plain --verify" "$t" "$r" "$bytes" "$n" "$t_ssl"
   # a pipe, as `docker save img | layerscope -` gives it: not seekable
+  read -r t_cat _ < <(measure sh -c "cat '$A' | cat >/dev/null")
+  row "cat FILE | cat (pipe)" "$t_cat" 0 "$bytes" 0 0
   read -r t r < <(measure sh -c "cat '$A' | '$LS' report --no-cache --format json -")
-  row "layerscope plain on stdin (pipe)" "$t" "$r" "$bytes" "$n" "$t_path"
+  row "layerscope plain on stdin (pipe)" "$t" "$r" "$bytes" "$n" "$t_cat"
+  read -r t_sslp _ < <(measure sh -c "cat '$A' | openssl dgst -sha256")
+  row "cat FILE | openssl dgst -sha256" "$t_sslp" 0 "$bytes" 0 0
+  read -r t r < <(measure sh -c "cat '$A' | '$LS' report --no-cache --format json --verify -")
+  row "layerscope stdin --verify" "$t" "$r" "$bytes" "$n" "$t_sslp"
+
+  if [ -x "$DIVING" ]; then
+    read -r t_dv r_dv < <(measure "${DIVING_COLD[@]}" "file://$A")
+    row "diving-rs 0.12 cold (docker-archive)" "$t_dv" "$r_dv" "$bytes" "$n" 0
+    row "layerscope plain vs diving-rs" "$t_path" 0 "$bytes" "$n" "$t_dv"
+    if [ -f "$DIR/$img/docker25-gzip.tar" ]; then
+      D25=$DIR/$img/docker25-gzip.tar
+      read -r t_dv r_dv < <(measure "${DIVING_COLD[@]}" "file://$D25")
+      row "diving-rs 0.12 cold (docker 25+ gz)" "$t_dv" "$r_dv" "$bytes" "$n" 0
+      read -r t r < <(measure "$LS" report --no-cache --format json "$D25")
+      row "layerscope (docker 25+ gz) vs diving" "$t" "$r" "$bytes" "$n" "$t_dv"
+    fi
+  else
+    echo "(diving-rs not found: cargo install --root /work/tools/diving diving, or DIVING=path)"
+  fi
+  [ -d "$DIR/$img/oci-gzip" ] || continue
 
   mapfile -t gz < <(layer_blobs "$DIR/$img/oci-gzip")
   # the blobs as arguments: no pipe in the reference's time

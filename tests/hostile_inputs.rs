@@ -234,7 +234,12 @@ fn wrong_diff_id() {
     c["rootfs"]["diff_ids"][2] = json!(bogus);
     let img = img.with_config(c);
     let a = oci_layout(&[(&img, Some("app"))]);
-    let out = report(&Input::dir(&a), &[]);
+    // Layer content is hashed on request (issue 13): the default reads it,
+    // with the config's claim as the diff_id.
+    let r = report(&Input::dir(&a), &[]).json();
+    assert_eq!(r["layers"][2]["diff_id"], json!(bogus));
+    assert_eq!(r["layers"][2]["verified"], "none");
+    let out = report(&Input::dir(&a), &["--verify"]);
     out.fails(&format!(
         "{} diff_id: digest mismatch: expected {bogus}, found {}",
         label(&img.layers[2], 3),
@@ -255,7 +260,7 @@ fn wrong_blob_digest() {
     let i = other.len() - 1;
     other[i] ^= 1;
     a.replace(&name, other.clone());
-    let out = report(&Input::dir(&a), &[]);
+    let out = report(&Input::dir(&a), &["--verify"]);
     out.fails(&format!(
         "{}: digest mismatch: expected {}, found {}",
         label(&img.layers[0], 1),

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use layerscope_cache::codec::{self, Reject};
 use layerscope_cache::DiskCache;
 use layerscope_core::layer::{Changeset, Compression, ContentHash, Entry, EntryKind};
-use layerscope_core::source::{self, Input, LayerCache, OpenOptions};
+use layerscope_core::source::{self, Input, LayerCache, OpenOptions, VerifyLayers};
 use layerscope_core::Digest;
 use serde_json::Value;
 
@@ -388,6 +388,7 @@ fn the_core_asks_only_with_verified_digests() {
     let spy = Arc::new(Spy::default());
     let opts = OpenOptions {
         verify: true,
+        verify_layers: VerifyLayers::Blob,
         cache: Some(spy.clone()),
         ..OpenOptions::default()
     };
@@ -395,21 +396,25 @@ fn the_core_asks_only_with_verified_digests() {
     assert_eq!(spy.gets.lock().unwrap().len(), layers);
     assert_eq!(*spy.puts.lock().unwrap(), *spy.gets.lock().unwrap());
 
-    // Without verification the cache is neither asked nor filled.
-    let spy = Arc::new(Spy::default());
-    let opts = OpenOptions {
-        verify: false,
-        cache: Some(spy.clone()),
-        ..OpenOptions::default()
-    };
-    source::open(&Input::Path(layout), &opts).unwrap();
-    assert!(spy.gets.lock().unwrap().is_empty());
-    assert!(spy.puts.lock().unwrap().is_empty());
+    // Without layer verification (--no-verify, or the default that checks
+    // metadata only) the cache is neither asked nor filled.
+    for verify in [false, true] {
+        let spy = Arc::new(Spy::default());
+        let opts = OpenOptions {
+            verify,
+            cache: Some(spy.clone()),
+            ..OpenOptions::default()
+        };
+        source::open(&Input::Path(layout.clone()), &opts).unwrap();
+        assert!(spy.gets.lock().unwrap().is_empty());
+        assert!(spy.puts.lock().unwrap().is_empty());
+    }
 
     // A stream can only fill it: a legacy save, keyed by its diff_ids.
     let spy = Arc::new(Spy::default());
     let opts = OpenOptions {
         verify: true,
+        verify_layers: VerifyLayers::Blob,
         cache: Some(spy.clone()),
         ..OpenOptions::default()
     };
@@ -431,8 +436,9 @@ fn run(args: &[&str]) -> Output {
     crate::support::bin().args(args).output().unwrap()
 }
 
+/// A JSON report with `--verify`: only then is the cache used (issue 13).
 fn json(args: &[&str]) -> Vec<u8> {
-    let o = run(&[&["report", "--format", "json"], args].concat());
+    let o = run(&[&["report", "--format", "json", "--verify"], args].concat());
     assert!(
         o.status.success(),
         "{args:?}: {}",
@@ -460,12 +466,13 @@ fn a_warm_cache_reads_no_layer_blob_and_changes_nothing() {
     assert_eq!(first, second, "a warm cache changed the report");
 
     // Without verification the cache is not used: the garbage is read.
-    assert_eq!(
-        run(&["report", img, "--cache-dir", dir, "--no-verify"])
-            .status
-            .code(),
-        Some(2)
-    );
+    for no in ["--no-verify", "--color=never"] {
+        assert_eq!(
+            run(&["report", img, "--cache-dir", dir, no]).status.code(),
+            Some(2),
+            "{no}"
+        );
+    }
 }
 
 #[test]
@@ -495,16 +502,25 @@ fn no_cache_writes_nothing() {
     let home = tmp.path().join("home");
     let img = testdata("basic/oci-gzip");
     let o = crate::support::bin()
-        .args(["report", "--no-cache"])
+        .args(["report", "--verify", "--no-cache"])
         .arg(&img)
         .env("XDG_CACHE_HOME", &home)
         .output()
         .unwrap();
     assert!(o.status.success());
     assert!(!home.exists(), "--no-cache wrote {:?}", cache_files(&home));
-    // The default place, when nothing says otherwise.
+    // Without --verify nothing is verified, so nothing is kept.
     let o = crate::support::bin()
         .arg("report")
+        .arg(&img)
+        .env("XDG_CACHE_HOME", &home)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(!home.exists(), "no --verify wrote {:?}", cache_files(&home));
+    // The default place, when nothing says otherwise.
+    let o = crate::support::bin()
+        .args(["report", "--verify"])
         .arg(&img)
         .env("XDG_CACHE_HOME", &home)
         .output()
@@ -523,7 +539,7 @@ fn concurrent_runs_share_a_cache_directory() {
     let img = testdata("antipatterns/oci-gzip");
     let spawn = || {
         crate::support::bin()
-            .args(["report", "--format", "json", "--cache-dir"])
+            .args(["report", "--format", "json", "--verify", "--cache-dir"])
             .arg(&cache)
             .arg(&img)
             .stdout(std::process::Stdio::piped())
@@ -556,6 +572,7 @@ fn legacy_saves_are_kept_under_their_diff_ids_and_hit_on_the_next_run() {
     let first = spy(DiskCache::new(dir.path(), 1 << 30));
     let opts = OpenOptions {
         verify: true,
+        verify_layers: VerifyLayers::Blob,
         cache: Some(first.clone()),
         ..OpenOptions::default()
     };

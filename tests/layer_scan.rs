@@ -38,7 +38,7 @@ fn sample() -> Vec<u8> {
 #[test]
 fn plain_layer_sizes_digest_and_entries() {
     let tar = sample();
-    let cs = scan(&tar[..], &ScanOptions::default()).unwrap();
+    let cs = scan(&tar[..], &hashing()).unwrap();
     assert_eq!(cs.size_bytes, tar.len() as u64);
     assert_eq!(cs.stored_bytes, tar.len() as u64);
     assert_eq!(cs.diff_id, sha(&tar));
@@ -80,13 +80,14 @@ fn plain_layer_sizes_digest_and_entries() {
 #[test]
 fn gzip_and_zstd_layers_give_the_same_changeset() {
     let tar = sample();
-    let plain = scan(&tar[..], &ScanOptions::default()).unwrap();
+    let plain = scan(&tar[..], &hashing()).unwrap();
     for (blob, kind) in [
         (gzip(&tar), Compression::Gzip),
         (zstd(&tar), Compression::Zstd),
     ] {
         let opts = ScanOptions {
             blob_digest: true,
+            diff_id: true,
             ..Default::default()
         };
         let cs = scan(&blob[..], &opts).unwrap();
@@ -106,7 +107,7 @@ fn multi_member_gzip_is_decoded_whole() {
     let (a, b) = tar.split_at(1024);
     let mut blob = gzip(a);
     blob.extend(gzip(b));
-    let cs = scan(&blob[..], &ScanOptions::default()).unwrap();
+    let cs = scan(&blob[..], &hashing()).unwrap();
     assert_eq!(cs.size_bytes, tar.len() as u64);
     assert_eq!(cs.diff_id, sha(&tar));
     assert_eq!(cs.entries.len(), 6);
@@ -117,7 +118,7 @@ fn bytes_after_the_end_of_archive_count_in_size_and_diff_id() {
     let mut tar = sample();
     tar.extend(std::iter::repeat_n(0u8, 10 * 512));
     tar.extend(b"trailing garbage after the zero blocks");
-    let cs = scan(&tar[..], &ScanOptions::default()).unwrap();
+    let cs = scan(&tar[..], &hashing()).unwrap();
     assert_eq!(cs.size_bytes, tar.len() as u64);
     assert_eq!(cs.diff_id, sha(&tar));
     assert_eq!(cs.entries.len(), 6);
@@ -161,11 +162,11 @@ fn pax_and_gnu_long_names_and_non_utf8_names() {
 
 #[test]
 fn empty_blob_and_empty_tar_are_empty_layers() {
-    let cs = scan(&[][..], &ScanOptions::default()).unwrap();
+    let cs = scan(&[][..], &hashing()).unwrap();
     assert_eq!((cs.size_bytes, cs.entries.len()), (0, 0));
     assert_eq!(cs.diff_id, sha(b""));
     let empty = LayerTar::new().bytes();
-    let cs = scan(&empty[..], &ScanOptions::default()).unwrap();
+    let cs = scan(&empty[..], &hashing()).unwrap();
     assert_eq!(cs.size_bytes, empty.len() as u64);
     assert_eq!(cs.entries.len(), 0);
 }
@@ -214,10 +215,40 @@ fn progress_reports_every_stored_byte() {
         seen.fetch_add(n, Ordering::Relaxed);
     };
     let opts = ScanOptions {
-        blob_digest: false,
-        blob_algorithm: None,
         progress: Some(&f),
+        ..Default::default()
     };
     scan(&blob[..], &opts).unwrap();
     assert_eq!(seen.load(Ordering::Relaxed), blob.len() as u64);
+}
+
+/// The diff_id asked for (`--verify` on a legacy layer, `--verify=full`).
+fn hashing() -> ScanOptions<'static> {
+    ScanOptions {
+        diff_id: true,
+        ..ScanOptions::default()
+    }
+}
+
+#[test]
+fn nothing_is_hashed_unless_asked() {
+    let tar = sample();
+    for blob in [tar.clone(), gzip(&tar), zstd(&tar)] {
+        let plain = scan(&blob[..], &ScanOptions::default()).unwrap();
+        let full = scan(
+            &blob[..],
+            &ScanOptions {
+                blob_digest: true,
+                ..hashing()
+            },
+        )
+        .unwrap();
+        assert_eq!(plain.diff_id, "");
+        assert_eq!(plain.blob_digest, None);
+        assert_eq!(full.diff_id, sha(&tar));
+        assert_eq!(full.blob_digest.as_deref(), Some(sha(&blob).as_str()));
+        assert_eq!(plain.entries, full.entries);
+        assert_eq!(plain.size_bytes, full.size_bytes);
+        assert_eq!(plain.stored_bytes, full.stored_bytes);
+    }
 }

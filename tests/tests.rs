@@ -38,6 +38,7 @@ mod source_errors;
 mod source_formats;
 mod source_go_nulls;
 mod source_select;
+mod source_verify;
 mod testdata_images;
 mod tui_e2e;
 mod tui_snapshots;

@@ -28,6 +28,7 @@ fuzz_target!(|data: &[u8]| {
     let opts = ScanOptions {
         blob_digest: true,
         blob_algorithm: None,
+        diff_id: true,
         progress: None,
     };
     let mut layers = Vec::new();

@@ -17,7 +17,7 @@ use layerscope_core::analysis::{Analysis, CacheRules};
 use layerscope_core::config::{Budget, Config, Size};
 use layerscope_core::diff::Side;
 use layerscope_core::escape::str_for_terminal;
-use layerscope_core::source::{LayerCache, OpenOptions, ProgressSink};
+use layerscope_core::source::{LayerCache, OpenOptions, ProgressSink, VerifyLayers};
 use layerscope_core::Error;
 use layerscope_fetch::{Daemons, RegistryOptions, SourceKind};
 use layerscope_report as report;
@@ -140,9 +140,23 @@ pub struct Common {
     /// Config file (default: .layerscope.toml in the working directory, if present)
     #[arg(long, value_name = "FILE", env = "LAYERSCOPE_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Skip diff_id and blob digest verification
-    #[arg(long, env = "LAYERSCOPE_NO_VERIFY")]
+    /// Skip every digest check, metadata and registry blobs included
+    #[arg(long, env = "LAYERSCOPE_NO_VERIFY", conflicts_with = "verify")]
     pub no_verify: bool,
+    /// Hash layer content against its digests: blob (the default of
+    /// --verify) checks every stored byte against the digest that names it,
+    /// full also the diff_ids of compressed layers (default without it: no
+    /// layer hashing for files and stdin; registry blobs are always checked)
+    #[arg(
+        long,
+        value_name = "WHAT",
+        value_enum,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "blob",
+        env = "LAYERSCOPE_VERIFY"
+    )]
+    pub verify: Option<VerifyWhat>,
     /// Where to look IMAGE up: file, docker, podman or registry (default: a
     /// file or directory if one exists, else the Docker daemon, then Podman)
     #[arg(long, value_name = "SOURCE", value_parser = source_kind, env = "LAYERSCOPE_SOURCE")]
@@ -186,6 +200,15 @@ pub struct Common {
     /// its line (a mismatch is reported, never guessed)
     #[arg(long, value_name = "PATH")]
     pub dockerfile: Option<PathBuf>,
+}
+
+/// `--verify=WHAT`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyWhat {
+    /// Every stored byte against the digest that names it
+    Blob,
+    /// Blob, and the diff_ids of compressed layers too
+    Full,
 }
 
 /// `--color`.
@@ -240,12 +263,19 @@ impl Common {
     /// The options every reader gets from these flags.
     fn open_options(&self, progress: Option<Arc<dyn ProgressSink>>) -> OpenOptions {
         let verify = !self.no_verify;
+        let verify_layers = match self.verify {
+            None => VerifyLayers::None,
+            Some(VerifyWhat::Blob) => VerifyLayers::Blob,
+            Some(VerifyWhat::Full) => VerifyLayers::Full,
+        };
         OpenOptions {
             image: self.image.clone(),
             platform: self.platform.clone(),
             verify,
+            verify_layers,
             progress,
-            // Keys are verified digests: without verification, no cache.
+            // Keys are verified digests: the core asks the cache only when
+            // layer digests are verified (`--verify`, or a registry).
             cache: if verify { self.layer_cache() } else { None },
         }
     }

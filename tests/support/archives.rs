@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use layerscope_core::source::{self, Image, Input, OpenOptions, ProgressSink};
+use layerscope_core::source::{self, Image, Input, OpenOptions, ProgressSink, VerifyLayers};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -676,9 +676,12 @@ pub fn containerd(img: &TImage, tag: &str) -> Archive {
 
 // ---------------------------------------------------------------- opening
 
+/// Every check there is (`--verify=full`): what these tests of the
+/// formats read, they also verify.
 pub fn opts() -> OpenOptions {
     OpenOptions {
         verify: true,
+        verify_layers: VerifyLayers::Full,
         ..OpenOptions::default()
     }
 }

@@ -104,7 +104,11 @@ impl LayerTar {
 }
 
 pub fn scan_bytes(tar: &[u8]) -> Changeset {
-    layer::scan(tar, &ScanOptions::default()).expect("scan")
+    let opts = ScanOptions {
+        diff_id: true,
+        ..ScanOptions::default()
+    };
+    layer::scan(tar, &opts).expect("scan")
 }
 
 /// Deterministic content: `size` bytes, different for each seed.
@@ -139,6 +143,7 @@ pub fn image(layers: Vec<(Changeset, &str)>) -> layerscope_core::source::Image {
                 digest: cs.diff_id.clone(),
                 media_type: None,
                 created_by: Some(step.to_string()),
+                verified: Default::default(),
                 changeset: cs,
             })
             .collect(),

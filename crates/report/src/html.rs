@@ -338,6 +338,7 @@ fn head<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
         facts.push(format!("config {}", h(d.as_str())));
     }
     writeln!(w, r#"<div class="sub">{}</div>"#, facts.join(" · "))?;
+    writeln!(w, r#"<div class="sub">{}</div>"#, h(&a.verification_line()))?;
     Ok(())
 }
 

@@ -105,6 +105,20 @@ pub struct LayerJson {
     /// the image does not match the file. Absent without `--dockerfile`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dockerfile: Option<Option<DockerfileLineJson>>,
+    /// Which of the layer's digests were checked against its bytes in this
+    /// run: none (the default for files and stdin), blob (the stored blob
+    /// against its descriptor digest), diff_id (the uncompressed tar
+    /// against the config's diff_id), or both.
+    #[serde(default = "not_verified")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::layer_verified")
+    )]
+    pub verified: String,
+}
+
+fn not_verified() -> String {
+    "none".to_string()
 }
 
 /// `layers[].dockerfile`: where in the Dockerfile a layer was made.
@@ -269,6 +283,7 @@ impl Report {
                             instruction: r.instruction,
                         })
                     }),
+                    verified: l.verified.as_str().to_string(),
                 })
                 .collect(),
             cache: a

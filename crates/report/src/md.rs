@@ -59,6 +59,8 @@ fn title<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     }
     writeln!(w, "{}", facts.join(", "))?;
     writeln!(w)?;
+    writeln!(w, "{}", escape(&a.verification_line()))?;
+    writeln!(w)?;
     Ok(())
 }
 

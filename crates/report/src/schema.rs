@@ -17,7 +17,7 @@ use crate::Report;
 use layerscope_core::analysis::Severity;
 use layerscope_core::config::Config;
 use layerscope_core::overlay::Cause;
-use layerscope_core::source::{Format, Origin};
+use layerscope_core::source::{Format, Origin, Verified};
 
 /// Where the schemas live, relative to the repository root.
 pub const DIR: &str = "docs/schema";
@@ -143,6 +143,19 @@ pub(crate) fn image_source(_: &mut SchemaGenerator) -> Schema {
         Origin::File | Origin::Stdin | Origin::Docker | Origin::Podman | Origin::Registry => (),
     };
     one_of(&all.map(Origin::as_str), true)
+}
+
+pub(crate) fn layer_verified(_: &mut SchemaGenerator) -> Schema {
+    let all = [
+        Verified::None,
+        Verified::Blob,
+        Verified::DiffId,
+        Verified::Both,
+    ];
+    let _ = |v: Verified| match v {
+        Verified::None | Verified::Blob | Verified::DiffId | Verified::Both => (),
+    };
+    one_of(&all.map(Verified::as_str), false)
 }
 
 pub(crate) fn hidden_cause(_: &mut SchemaGenerator) -> Schema {

@@ -84,6 +84,7 @@ fn summary<W: Write + ?Sized>(a: &Analysis, color: bool, w: &mut W) -> io::Resul
         human(t.cache_live_bytes),
         human(t.duplicate_bytes)
     )?;
+    writeln!(w, "  {}", a.verification_line())?;
     Ok(())
 }
 

@@ -63,6 +63,8 @@ pub struct LayerFigures {
     pub created_by: Option<String>,
     pub media_type: Option<String>,
     pub compression: &'static str,
+    /// Which of the layer's digests were checked against its bytes.
+    pub verified: crate::source::Verified,
     pub size_bytes: u64,
     pub stored_bytes: u64,
     pub content_bytes: u64,
@@ -150,6 +152,37 @@ struct Figures {
 }
 
 impl Analysis {
+    /// One line on what was verified of the layers' content, the same in
+    /// every front end: `layer digests not verified: --verify` when no
+    /// layer digest was checked against its bytes, else how many layers
+    /// had which digests checked (docs/formats.md, "Verification").
+    pub fn verification_line(&self) -> String {
+        use crate::source::Verified;
+        let n = self.layers.len();
+        let count = |v: Verified| self.layers.iter().filter(|l| l.verified == v).count();
+        let none = count(Verified::None);
+        if none == n {
+            return "layer digests not verified: --verify".to_string();
+        }
+        let parts: Vec<String> = [Verified::Blob, Verified::DiffId, Verified::Both]
+            .into_iter()
+            .filter_map(|v| match count(v) {
+                0 => None,
+                k => Some(format!("{} {k}", v.as_str())),
+            })
+            .collect();
+        let mut line = format!(
+            "layer digests verified: {} of {n} layer{} ({})",
+            n - none,
+            if n == 1 { "" } else { "s" },
+            parts.join(", ")
+        );
+        if none > 0 {
+            line.push_str(&format!(", {none} not"));
+        }
+        line
+    }
+
     /// Apply the layers and compute every figure. dive's figures are
     /// computed on a second thread meanwhile: they share nothing with ours.
     pub fn new(image: Image, rules: CacheRules) -> Analysis {
@@ -263,6 +296,7 @@ fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules) -> Figures {
             created_by: l.created_by.clone(),
             media_type: l.media_type.clone(),
             compression: l.changeset.compression.as_str(),
+            verified: l.verified,
             size_bytes: l.changeset.size_bytes,
             stored_bytes: l.changeset.stored_bytes,
             content_bytes: l.changeset.content_bytes(),

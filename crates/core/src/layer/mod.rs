@@ -9,11 +9,13 @@ mod entry;
 mod guard;
 mod path;
 mod scan;
+mod seek;
 
 pub use entry::{ContentHash, Entry, EntryKind};
 pub(crate) use guard::HeaderGuard;
 pub use path::{display_path, normalize};
 pub use scan::{scan, Compression, ScanError, ScanOptions};
+pub(crate) use seek::{hash_ranges, is_plain, scan_seek, ContentOffsets};
 
 /// Everything the layer pass learned about one layer.
 #[derive(Debug, Clone, Default)]
@@ -22,7 +24,10 @@ pub struct Changeset {
     pub size_bytes: u64,
     /// Length of the blob as stored (compressed or not).
     pub stored_bytes: u64,
-    /// `sha256:<hex>` of the uncompressed stream.
+    /// `sha256:<hex>` of the uncompressed stream. The layer pass leaves it
+    /// empty when it was not asked to hash the stream; an image's layer
+    /// then carries the config's (unchecked) diff_id, and `Layer::verified`
+    /// says which digests were checked.
     pub diff_id: String,
     /// `sha256:<hex>` of the stored blob, when it was computed (always for
     /// plain blobs, where it equals the diff_id; for compressed blobs only

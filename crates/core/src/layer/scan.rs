@@ -49,11 +49,14 @@ impl Compression {
 /// Options of one layer pass.
 #[derive(Default)]
 pub struct ScanOptions<'a> {
-    /// Also hash the stored (compressed) bytes, to check a blob digest.
+    /// Hash the stored (compressed) bytes, to check a blob digest.
     pub blob_digest: bool,
     /// With `blob_digest`: the algorithm of the digest that names the blob
-    /// (`None`: sha256, which the diff_id needs anyway).
+    /// (`None`: sha256).
     pub blob_algorithm: Option<Algorithm>,
+    /// Hash the uncompressed tar stream (the diff_id). For a plain blob the
+    /// stored bytes are that stream: one sha256 serves both.
+    pub diff_id: bool,
     /// Called with the number of stored bytes consumed since the last call.
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
 }
@@ -64,7 +67,7 @@ pub struct ScanOptions<'a> {
 pub struct ScanError(pub String);
 
 impl ScanError {
-    fn io(context: &str, e: io::Error) -> ScanError {
+    pub(super) fn io(context: &str, e: io::Error) -> ScanError {
         let why = match e.kind() {
             io::ErrorKind::UnexpectedEof => "unexpected end of data (truncated?)".to_string(),
             _ => e.to_string(),
@@ -141,7 +144,7 @@ pub fn scan<R: Read>(blob: R, opts: &ScanOptions<'_>) -> Result<Changeset, ScanE
             f: opts.progress,
         },
         count: 0,
-        sha: Some(Sha256::new()),
+        sha: (opts.blob_digest || opts.diff_id).then(Sha256::new),
         other: None,
     };
     let other_algorithm = opts
@@ -161,7 +164,7 @@ pub fn scan<R: Read>(blob: R, opts: &ScanOptions<'_>) -> Result<Changeset, ScanE
         got += n;
     }
     let compression = Compression::sniff(&head[..got]);
-    if compression != Compression::None && !opts.blob_digest {
+    if compression != Compression::None && (!opts.blob_digest || other_algorithm.is_some()) {
         tap.sha = None;
     }
     let stored = io::Cursor::new(head[..got].to_vec()).chain(tap);
@@ -169,7 +172,8 @@ pub fn scan<R: Read>(blob: R, opts: &ScanOptions<'_>) -> Result<Changeset, ScanE
     std::thread::scope(|s| {
         let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT);
         let (back_tx, back_rx) = mpsc::channel::<Vec<u8>>();
-        let hash_in_walker = compression != Compression::None;
+        let compressed = compression != Compression::None;
+        let hash_in_walker = compressed && opts.diff_id;
         let walker = s.spawn(move || {
             let mut tar = Tap {
                 inner: ChanReader {
@@ -194,14 +198,17 @@ pub fn scan<R: Read>(blob: R, opts: &ScanOptions<'_>) -> Result<Changeset, ScanE
         // walker's view of it, so it comes first.
         let (mut tap, tar_len) = produced?;
         let (entries, walked_len, walked_sha) = walked?;
-        let (size_bytes, diff_id) = match walked_sha {
-            Some(sha) => (walked_len, hex_digest(sha)),
-            None => (tar_len, hex_digest(tap.sha.take().expect("stored sha"))),
+        let size_bytes = if compressed { walked_len } else { tar_len };
+        // Empty when not computed (the caller fills in the config's claim).
+        let diff_id = match walked_sha {
+            Some(sha) => hex_digest(sha),
+            None if !compressed => tap.sha.take().map(hex_digest).unwrap_or_default(),
+            None => String::new(),
         };
         let blob_digest = if let (Some(a), Some(h)) = (other_algorithm, tap.other.take()) {
             Some(a.finish(h).to_string())
-        } else if compression == Compression::None {
-            Some(diff_id.clone())
+        } else if !compressed {
+            (!diff_id.is_empty()).then(|| diff_id.clone())
         } else {
             tap.sha.take().map(hex_digest)
         };
@@ -354,6 +361,33 @@ fn walk<R: Read>(stream: &mut R) -> Result<Vec<Entry>, ScanError> {
 }
 
 fn read_entry<R: Read>(e: &mut tar::Entry<'_, R>, buf: &mut [u8]) -> io::Result<Entry> {
+    let (mut entry, content) = entry_meta(e)?;
+    if content {
+        let size = entry.size;
+        let mut h = Xxh3::new();
+        let mut read = 0u64;
+        loop {
+            let n = e.read(buf)?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+            read += n as u64;
+        }
+        if read != size {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("file declares {size} bytes, stream has {read}"),
+            ));
+        }
+        entry.hash = Some(ContentHash::from(h.digest128()));
+    }
+    Ok(entry)
+}
+
+/// An entry's metadata, without reading its content; `true` when it has
+/// content to hash (a regular file that is not GNU sparse).
+pub(super) fn entry_meta<R: Read>(e: &mut tar::Entry<'_, R>) -> io::Result<(Entry, bool)> {
     let header = e.header();
     let mode = header.mode().unwrap_or(0);
     let uid = u32::try_from(header.uid().unwrap_or(0)).unwrap_or(u32::MAX);
@@ -388,45 +422,26 @@ fn read_entry<R: Read>(e: &mut tar::Entry<'_, R>, buf: &mut [u8]) -> io::Result<
             .map(|l| normalize(&l).into_owned().into_boxed_slice()),
         _ => None,
     };
-    let (size, hash) = if kind == EntryKind::File && et.is_gnu_sparse() {
-        // A GNU sparse file reads back expanded, holes as zeros: 1 KiB
-        // stored can claim 2^60 bytes, days of hashing zeros. Its size is
-        // the expanded one; its content is not hashed (never a duplicate).
-        (e.size(), None)
-    } else if kind == EntryKind::File {
-        let size = e.size();
-        let mut h = Xxh3::new();
-        let mut read = 0u64;
-        loop {
-            let n = e.read(buf)?;
-            if n == 0 {
-                break;
-            }
-            h.update(&buf[..n]);
-            read += n as u64;
-        }
-        if read != size {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!("file declares {size} bytes, stream has {read}"),
-            ));
-        }
-        (size, Some(ContentHash::from(h.digest128())))
-    } else {
-        (0, None)
-    };
-    Ok(Entry {
-        path,
-        kind,
-        size,
-        header_size,
-        typeflag,
-        mode,
-        uid,
-        gid,
-        link,
-        hash,
-    })
+    // A GNU sparse file reads back expanded, holes as zeros: 1 KiB stored
+    // can claim 2^60 bytes, days of hashing zeros. Its size is the
+    // expanded one; its content is not hashed (never a duplicate).
+    let content = kind == EntryKind::File && !et.is_gnu_sparse();
+    let size = if kind == EntryKind::File { e.size() } else { 0 };
+    Ok((
+        Entry {
+            path,
+            kind,
+            size,
+            header_size,
+            typeflag,
+            mode,
+            uid,
+            gid,
+            link,
+            hash: None,
+        },
+        content,
+    ))
 }
 
 /// Recognise `.wh.` names (OCI image-spec layer.md, "Whiteouts"):

@@ -90,4 +90,8 @@ impl BlobStore for DirStore {
             .map_err(|e| Error::io(format!("{} ({})", self.label, blob.key), e))?;
         Ok(Box::new(f))
     }
+
+    fn local_file(&self, blob: &Blob) -> Option<PathBuf> {
+        Some(self.file(&blob.key))
+    }
 }

@@ -137,21 +137,89 @@ pub struct OpenOptions {
     pub image: Option<String>,
     /// `--platform os/arch[/variant]`: pick one manifest of an index.
     pub platform: Option<String>,
-    /// Verify diff_ids and blob digests (on unless `--no-verify`).
+    /// The checks that cost (next to) nothing: metadata blob digests
+    /// (index, manifest, config), the diff_id count, media types against
+    /// magic bytes, and whatever sha256 `verify_layers` computes (off only
+    /// with `--no-verify`). Gzip CRCs, zstd checksums, tar header checksums
+    /// and declared sizes are checked whatever this says: reading needs them.
     pub verify: bool,
+    /// Which layer digests are computed and checked (`--verify`): none by
+    /// default. Ignored without `verify`.
+    pub verify_layers: VerifyLayers,
     pub progress: Option<Arc<dyn ProgressSink>>,
-    /// The layer cache (`--cache-dir`, `--no-cache`). Used only when
-    /// `verify` is on: a digest nobody checked is never a key.
+    /// The layer cache (`--cache-dir`, `--no-cache`). Used only when layer
+    /// digests are verified: a digest nobody checked is never a key.
     pub cache: Option<Arc<dyn LayerCache>>,
 }
 
 impl OpenOptions {
-    /// The cache, when this run may use it (verification on).
-    pub(crate) fn layer_cache(&self) -> Option<&dyn LayerCache> {
+    /// The layer digests this run verifies (none with `--no-verify`).
+    pub fn layer_mode(&self) -> VerifyLayers {
         if self.verify {
+            self.verify_layers
+        } else {
+            VerifyLayers::None
+        }
+    }
+
+    /// The cache, when this run may use it (layer digests verified).
+    pub(crate) fn layer_cache(&self) -> Option<&dyn LayerCache> {
+        if self.layer_mode() != VerifyLayers::None {
             self.cache.as_deref()
         } else {
             None
+        }
+    }
+}
+
+/// `--verify[=blob|full]`: which layer digests are computed and checked
+/// (docs/formats.md, "Verification").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum VerifyLayers {
+    /// No sha256 of layer content (the default for files, directories and
+    /// stdin): the checks of reading only.
+    #[default]
+    None,
+    /// Every stored byte hashed once against the digest that names it: the
+    /// blob digest where blobs are addressed by digest, the config's diff_id
+    /// for a legacy `docker save` layer (stored as the uncompressed tar).
+    /// An uncompressed blob's diff_id is the same hash, so it is checked too.
+    Blob,
+    /// `Blob`, and the diff_id of every compressed layer too.
+    Full,
+}
+
+/// Which digests of a layer were checked against its bytes in this run
+/// (`layers[].verified`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Verified {
+    #[default]
+    None,
+    /// The stored blob hashes to its descriptor digest.
+    Blob,
+    /// The uncompressed tar hashes to the config's diff_id.
+    DiffId,
+    /// Both.
+    Both,
+}
+
+impl Verified {
+    pub fn new(blob: bool, diff_id: bool) -> Verified {
+        match (blob, diff_id) {
+            (false, false) => Verified::None,
+            (true, false) => Verified::Blob,
+            (false, true) => Verified::DiffId,
+            (true, true) => Verified::Both,
+        }
+    }
+
+    /// The JSON name: `none`, `blob`, `diff_id`, `both`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verified::None => "none",
+            Verified::Blob => "blob",
+            Verified::DiffId => "diff_id",
+            Verified::Both => "both",
         }
     }
 }
@@ -236,6 +304,8 @@ pub struct Layer {
     /// The build step (history `created_by` of the n-th non-empty history
     /// entry), if the config has history.
     pub created_by: Option<String>,
+    /// Which of its digests were checked against its bytes in this run.
+    pub verified: Verified,
     pub changeset: Changeset,
 }
 

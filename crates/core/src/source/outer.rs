@@ -243,6 +243,10 @@ impl BlobStore for TarStore {
             .map_err(|e| Error::io(format!("{} ({})", self.label, blob.key), e))?;
         Ok(Box::new(r))
     }
+
+    fn local_file(&self, _blob: &Blob) -> Option<PathBuf> {
+        Some(self.path.clone())
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use std::thread;
 
 use crate::digest::{Algorithm, Digest};
 use crate::error::{Error, Result};
-use crate::layer::{self, Changeset, ScanOptions};
+use crate::layer::{self, Changeset, ContentOffsets, EntryKind, ScanOptions};
 
 use super::plan::Plan;
 use super::store::{Blob, BlobStore};
@@ -23,6 +23,7 @@ use super::OpenOptions;
 struct Job {
     blob: Blob,
     blob_digest: bool,
+    diff_id: bool,
     /// The algorithm of the digest that names the blob (sha256 if none).
     blob_algorithm: Option<Algorithm>,
     label: String,
@@ -52,6 +53,7 @@ pub(crate) fn scan_layers(
 ) -> Result<Scanned> {
     let sink = opts.progress.as_deref();
     let cache = opts.layer_cache();
+    let mode = opts.layer_mode();
     let mut hits: Vec<Changeset> = Vec::new();
     let mut hit_of_key: HashMap<Digest, usize> = HashMap::new();
     let mut jobs: Vec<Job> = Vec::new();
@@ -60,12 +62,15 @@ pub(crate) fn scan_layers(
     for l in &plan.layers {
         if let Some(cache) = cache {
             let diff_id = plan.config.diff_ids.get(l.index.index());
-            if let Some(key) = l.cache_key(diff_id, opts.verify) {
+            if let Some(key) = l.cache_key(diff_id, mode) {
                 if let Some(&h) = hit_of_key.get(&key) {
                     source_of_layer.push(Source::Hit(h));
                     continue;
                 }
-                if let Some(cs) = cache.get(&key) {
+                // An entry written without the diff_id computed cannot
+                // stand in for a pass that must check it.
+                let usable = |cs: &Changeset| !(l.wants_diff_id(mode) && cs.diff_id.is_empty());
+                if let Some(cs) = cache.get(&key).filter(usable) {
                     if let Some(p) = sink {
                         p.layer_scanned(&super::ScannedLayer::new(&l.label, &cs));
                     }
@@ -85,10 +90,12 @@ pub(crate) fn scan_layers(
                     .as_ref()
                     .map_or_else(|| l.path.clone(), |d| d.to_string()),
             })?;
-        let want = l.wants_blob_digest(opts.verify);
+        let want = l.wants_blob_digest(mode);
+        let want_diff = l.wants_diff_id(mode);
         let j = match by_key.get(&blob.key) {
             Some(&j) => {
                 jobs[j].blob_digest |= want;
+                jobs[j].diff_id |= want_diff;
                 j
             }
             None => {
@@ -96,6 +103,7 @@ pub(crate) fn scan_layers(
                 jobs.push(Job {
                     blob,
                     blob_digest: want,
+                    diff_id: want_diff,
                     blob_algorithm: l.digest.as_ref().and_then(|d| d.known_algorithm()),
                     label: l.label.clone(),
                 });
@@ -120,8 +128,7 @@ pub(crate) fn scan_layers(
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let results: Vec<Mutex<Option<Result<Changeset>>>> =
-        jobs.iter().map(|_| Mutex::new(None)).collect();
+    let results: Vec<Mutex<Option<Result<Scan>>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
     thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| loop {
@@ -142,8 +149,8 @@ pub(crate) fn scan_layers(
                 }
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if let Some(p) = sink {
-                    if let Some(Some(Ok(cs))) = results[i].lock().ok().as_deref() {
-                        p.layer_scanned(&super::ScannedLayer::new(&job.label, cs));
+                    if let Some(Some(Ok(scan))) = results[i].lock().ok().as_deref() {
+                        p.layer_scanned(&super::ScannedLayer::new(&job.label, &scan.0));
                     }
                     p.layer_done(n, Some(jobs.len()));
                 }
@@ -151,13 +158,14 @@ pub(crate) fn scan_layers(
         }
     });
 
-    let mut results: Vec<Option<Result<Changeset>>> = results
+    let results: Vec<Option<Result<Scan>>> = results
         .into_iter()
         .map(|m| {
             m.into_inner()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
         })
         .collect();
+    let mut results = hash_candidates(store, &jobs, results, &hits, threads)?;
     let mut refs = vec![0usize; jobs.len()];
     let mut hit_refs = vec![0usize; hits.len()];
     for &src in &source_of_layer {
@@ -202,12 +210,113 @@ fn not_read(label: &str) -> Error {
     Error::layer(label, "not read: an earlier layer failed")
 }
 
-fn scan_one(store: &dyn BlobStore, job: &Job, advance: &(dyn Fn(u64) + Sync)) -> Result<Changeset> {
+/// A job's changeset and, when it was scanned by seeking, where its files'
+/// contents are (their hashes still to be taken).
+type Scan = (Changeset, Option<ContentOffsets>);
+
+fn scan_one(store: &dyn BlobStore, job: &Job, advance: &(dyn Fn(u64) + Sync)) -> Result<Scan> {
+    let named = |e: layer::ScanError| Error::layer(&job.label, e.0);
+    if !job.blob_digest && !job.diff_id {
+        // Nothing hashes the blob: a plain one in a local file is walked by
+        // its headers, its contents seeked past.
+        if let Some(path) = store.local_file(&job.blob) {
+            let (start, len) = (job.blob.offset, job.blob.size);
+            let io = |e| Error::io(format!("{} ({})", store.input(), job.blob.key), e);
+            if layer::is_plain(&path, start, len).map_err(io)? {
+                let (cs, offsets) =
+                    layer::scan_seek(&path, start, len, Some(advance)).map_err(named)?;
+                return Ok((cs, Some(offsets)));
+            }
+        }
+    }
     let reader = store.open(&job.blob)?;
     let opts = ScanOptions {
         blob_digest: job.blob_digest,
         blob_algorithm: job.blob_algorithm,
+        diff_id: job.diff_id,
         progress: Some(advance),
     };
-    layer::scan(reader, &opts).map_err(|e| Error::layer(&job.label, e.0))
+    let cs = layer::scan(reader, &opts).map_err(named)?;
+    Ok((cs, None))
+}
+
+/// The content hashes the figures need of the layers scanned by seeking:
+/// a file can only be a duplicate of a file of the same size, so only the
+/// files whose size (non-zero) another file of the image shares are read
+/// and hashed. The others keep no hash, which is exact for every figure
+/// (duplicates are groups of equal size and content). Each blob is read
+/// once more, by offset, only where those files lie.
+fn hash_candidates(
+    store: &dyn BlobStore,
+    jobs: &[Job],
+    mut results: Vec<Option<Result<Scan>>>,
+    hits: &[Changeset],
+    threads: usize,
+) -> Result<Vec<Option<Result<Changeset>>>> {
+    let seeked = results.iter().any(|r| matches!(r, Some(Ok((_, Some(_))))));
+    if seeked {
+        let mut count: HashMap<u64, u32> = HashMap::new();
+        let scanned = results.iter().filter_map(|r| match r {
+            Some(Ok((cs, _))) => Some(cs),
+            _ => None,
+        });
+        for cs in scanned.chain(hits) {
+            for e in cs
+                .entries
+                .iter()
+                .filter(|e| e.kind == EntryKind::File && e.size > 0)
+            {
+                let n = count.entry(e.size).or_default();
+                *n = n.saturating_add(1);
+            }
+        }
+        let todo: Vec<Mutex<(usize, &mut Scan)>> = results
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, r)| match r {
+                Some(Ok(scan @ (_, Some(_)))) => Some(Mutex::new((i, scan))),
+                _ => None,
+            })
+            .collect();
+        let next = AtomicUsize::new(0);
+        let failed: Mutex<Option<Error>> = Mutex::new(None);
+        thread::scope(|s| {
+            for _ in 0..threads.min(todo.len()) {
+                s.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(slot) = todo.get(i) else { break };
+                    let Ok(mut slot) = slot.lock() else { break };
+                    let (j, (cs, offsets)) = &mut *slot;
+                    let job = &jobs[*j];
+                    let mut want: Vec<(usize, u64)> = offsets
+                        .take()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|&(e, _)| count.get(&cs.entries[e].size).is_some_and(|&n| n > 1))
+                        .collect();
+                    if want.is_empty() {
+                        continue;
+                    }
+                    let Some(path) = store.local_file(&job.blob) else {
+                        continue;
+                    };
+                    if let Err(e) =
+                        layer::hash_ranges(&path, job.blob.offset, job.blob.size, cs, &mut want)
+                    {
+                        let e = Error::io(format!("{} ({})", store.input(), job.blob.key), e);
+                        if let Ok(mut f) = failed.lock() {
+                            f.get_or_insert(e);
+                        }
+                    }
+                });
+            }
+        });
+        if let Some(e) = failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            return Err(e);
+        }
+    }
+    Ok(results
+        .into_iter()
+        .map(|r| r.map(|r| r.map(|(cs, _)| cs)))
+        .collect())
 }

@@ -14,7 +14,7 @@ use crate::LayerIndex;
 
 use super::config::ImageConfig;
 use super::verify::check_compression;
-use super::{Image, ImageInfo, Layer, OpenOptions};
+use super::{Image, ImageInfo, Layer, OpenOptions, Verified, VerifyLayers};
 
 /// A resolved image, before any layer is read.
 #[derive(Debug)]
@@ -43,10 +43,28 @@ pub(crate) struct PlannedLayer {
 }
 
 impl PlannedLayer {
-    /// Does the layer pass need to hash the stored bytes? For verification,
-    /// or because the stored blob's hash is the only digest we will have.
-    pub fn wants_blob_digest(&self, verify: bool) -> bool {
-        self.digest.is_none() || (verify && self.blob_addressed)
+    /// Does the layer pass hash the stored bytes? To check the digest that
+    /// names them (`--verify`), where blobs are addressed by digest and we
+    /// compute its algorithm.
+    pub fn wants_blob_digest(&self, mode: VerifyLayers) -> bool {
+        mode >= VerifyLayers::Blob
+            && self.blob_addressed
+            && self
+                .digest
+                .as_ref()
+                .is_some_and(|d| d.known_algorithm().is_some())
+    }
+
+    /// Does the layer pass hash the uncompressed stream? Where the diff_id
+    /// is the only digest that names the layer (a legacy `docker save`
+    /// member) with `--verify`, and for every layer with `--verify=full`.
+    /// (A plain blob's stored bytes are its tar: one hash serves both.)
+    pub fn wants_diff_id(&self, mode: VerifyLayers) -> bool {
+        match mode {
+            VerifyLayers::None => false,
+            VerifyLayers::Blob => !self.blob_addressed,
+            VerifyLayers::Full => true,
+        }
     }
 
     /// The layer cache's key for this layer, when the run verifies one: the
@@ -56,9 +74,10 @@ impl PlannedLayer {
     /// sha256 when the layer is stored uncompressed (as `docker save`
     /// writes it; [`finish`] writes an entry only when the scan's own hash
     /// of the stored bytes equals the key, so a compressed legacy layer is
-    /// never kept under its diff_id). `None` without verification.
-    pub fn cache_key(&self, diff_id: Option<&String>, verify: bool) -> Option<Digest> {
-        if !verify {
+    /// never kept under its diff_id). `None` unless layer digests are
+    /// verified.
+    pub fn cache_key(&self, diff_id: Option<&String>, mode: VerifyLayers) -> Option<Digest> {
+        if mode == VerifyLayers::None {
             return None;
         }
         let key = if self.blob_addressed {
@@ -94,20 +113,27 @@ pub(crate) fn finish(
     } = plan;
     let cache = opts.layer_cache();
     let mut layers = Vec::with_capacity(planned.len());
+    let mode = opts.layer_mode();
     for (i, (pl, result)) in planned.into_iter().zip(scanned).enumerate() {
-        let cs = result?;
+        let mut cs = result?;
         let diff_id = config.diff_ids.get(pl.index.index());
-        if opts.verify {
-            verify_layer(&pl, &cs, diff_id)?;
-        }
+        let verified = if opts.verify {
+            verify_layer(&pl, &cs, diff_id)?
+        } else {
+            Verified::None
+        };
         if let Some(cache) = cache.filter(|_| !cached.get(i).copied().unwrap_or(false)) {
             // Kept only under the sha256 this very scan computed of the
             // stored bytes, and that verification just matched.
-            if let Some(key) = pl.cache_key(diff_id, opts.verify) {
+            if let Some(key) = pl.cache_key(diff_id, mode) {
                 if cs.blob_digest.as_deref() == Some(key.as_str()) {
                     cache.put(&key, &cs);
                 }
             }
+        }
+        // Not computed (no `--verify`): the diff_id the config claims.
+        if cs.diff_id.is_empty() {
+            cs.diff_id = diff_id.cloned().unwrap_or_default();
         }
         let digest = pl
             .digest
@@ -120,6 +146,7 @@ pub(crate) fn finish(
             digest,
             media_type: pl.media_type,
             created_by: config.created_by(pl.index),
+            verified,
             changeset: cs,
         });
     }
@@ -130,37 +157,46 @@ pub(crate) fn finish(
     })
 }
 
-fn verify_layer(pl: &PlannedLayer, cs: &Changeset, diff_id: Option<&String>) -> Result<()> {
+/// Check what the layer pass computed against what the metadata claims;
+/// say which digests were checked. A digest the pass did not compute (no
+/// `--verify`, or another algorithm on a one-pass stream) is not checked.
+fn verify_layer(pl: &PlannedLayer, cs: &Changeset, diff_id: Option<&String>) -> Result<Verified> {
     if let Some(mt) = &pl.media_type {
         check_compression(&pl.label, mt, cs.compression)?;
     }
+    let mut blob = false;
     if let (true, Some(expected)) = (pl.blob_addressed, &pl.digest) {
         // Checked when the pass hashed the blob with the digest's own
-        // algorithm: always on a seekable input; on a one-pass stream the
-        // blobs go by before the manifest, and only sha256 is computed.
-        let comparable = match cs.blob_digest.as_deref() {
-            Some(found) => found.split_once(':').map(|f| f.0) == Some(expected.algorithm()),
-            None => expected.is_sha256(),
-        };
-        if expected.known_algorithm().is_some() && comparable {
-            let found = cs.blob_digest.clone().unwrap_or_default();
-            if !expected.eq(found.as_str()) {
+        // algorithm: on a seekable input with `--verify`; on a one-pass
+        // stream the blobs go by before the manifest, and only sha256 is
+        // computed.
+        let found = cs
+            .blob_digest
+            .as_deref()
+            .filter(|f| f.split_once(':').map(|f| f.0) == Some(expected.algorithm()));
+        if let (Some(found), Some(_)) = (found, expected.known_algorithm()) {
+            if !expected.eq(found) {
                 return Err(Error::DigestMismatch {
                     layer: pl.label.clone(),
                     expected: expected.to_string(),
-                    found,
+                    found: found.to_string(),
                 });
             }
+            blob = true;
         }
     }
+    let mut diff = false;
     if let Some(expected) = diff_id {
-        if expected.starts_with("sha256:") && expected != &cs.diff_id {
-            return Err(Error::DigestMismatch {
-                layer: format!("{} diff_id", pl.label),
-                expected: expected.clone(),
-                found: cs.diff_id.clone(),
-            });
+        if expected.starts_with("sha256:") && !cs.diff_id.is_empty() {
+            if expected != &cs.diff_id {
+                return Err(Error::DigestMismatch {
+                    layer: format!("{} diff_id", pl.label),
+                    expected: expected.clone(),
+                    found: cs.diff_id.clone(),
+                });
+            }
+            diff = true;
         }
     }
-    Ok(())
+    Ok(Verified::new(blob, diff))
 }

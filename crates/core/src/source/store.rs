@@ -6,6 +6,7 @@
 //! differ (parallel by offset for seekable inputs, inline for streams).
 
 use std::io::Read;
+use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 
@@ -55,6 +56,12 @@ pub trait BlobStore: Store + Sync {
     fn locate(&self, path: &str, what: &str) -> Result<Option<Blob>>;
     /// A fresh reader over exactly the blob's bytes.
     fn open(&self, blob: &Blob) -> Result<Box<dyn Read + '_>>;
+    /// The local file that holds the blob's bytes at `blob.offset`, if
+    /// there is one: a pass that hashes nothing can then seek past file
+    /// contents. `None` (the default): only [`BlobStore::open`] reads it.
+    fn local_file(&self, _blob: &Blob) -> Option<PathBuf> {
+        None
+    }
 }
 
 /// Check a member path taken from a manifest (`manifest.json` `Config`,

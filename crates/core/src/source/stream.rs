@@ -27,7 +27,7 @@ use super::detect::read_head;
 use super::outer::{classify, member_name, Member, MemberTable};
 use super::store::{too_large, Store, META_CAP};
 use super::{layout, plan};
-use super::{Image, OpenOptions};
+use super::{Image, OpenOptions, VerifyLayers};
 
 /// All buffered metadata together: enough for hundreds of images' configs
 /// and manifests, bounded so that a stream of JSON cannot exhaust memory.
@@ -168,12 +168,16 @@ pub(crate) fn run<R: Read>(
             p.advance(n)
         }
     };
+    let mode = opts.layer_mode();
     let scan_opts = ScanOptions {
-        // We learn which digests to check only at the end: hash always.
-        blob_digest: true,
+        // We learn which digests to check only at the end: with `--verify`
+        // every member's stored bytes are hashed (a plain member's hash is
+        // also its diff_id, which names a legacy `docker save` layer).
+        blob_digest: mode >= VerifyLayers::Blob,
         // The manifest, which names the algorithm, may come after the
         // blobs: sha256 (verify_layer skips another algorithm's check).
         blob_algorithm: None,
+        diff_id: mode == VerifyLayers::Full,
         progress: Some(&advance),
     };
     let mut scanned = 0usize;

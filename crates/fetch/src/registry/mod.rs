@@ -12,7 +12,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::reference::ImageRef as Reference;
-use layerscope_core::source::{self, Format, Image, OpenOptions, Origin};
+use layerscope_core::source::{self, Format, Image, OpenOptions, Origin, VerifyLayers};
 use layerscope_core::{Error, Result};
 
 use client::Client;
@@ -128,8 +128,16 @@ fn open_inner(
         .or(reference.tag())
         .unwrap_or("latest")
         .to_string();
-    let store = RegistryStore::connect(client, label, &wanted, &reference.whole(), !opts.verify)?;
-    let mut image = source::open_store(&store, opts)?;
+    // Registry blobs are always verified as they stream (the network, not
+    // sha256, bounds a pull), unless `--no-verify`: the core hashes them
+    // (`--verify` by default), and the layer cache serves the layers it
+    // verified.
+    let mut opts = opts.clone();
+    if opts.verify {
+        opts.verify_layers = opts.verify_layers.max(VerifyLayers::Blob);
+    }
+    let store = RegistryStore::connect(client, label, &wanted, &reference.whole(), false)?;
+    let mut image = source::open_store(&store, &opts)?;
     // The store serves the registry as an OCI layout; say what it really is.
     image.info.format = Format::Registry;
     image.info.source = Origin::Registry;

@@ -53,10 +53,11 @@ pub(crate) struct RegistryStore {
     sizes: Mutex<HashMap<String, u64>>,
     /// Config digests (fetched from `/blobs/`, not `/manifests/`).
     configs: Mutex<HashSet<String>>,
-    /// Hash layer blobs here. Registry blobs are always verified; when the
-    /// core verifies them (without `--no-verify`) it hashes the very same
-    /// stored bytes against the very same descriptor digest, so hashing
-    /// here too would only cost a second sha256 of every byte.
+    /// Hash layer blobs here too. `registry::open` passes false: registry
+    /// blobs are verified by the core (it raises `--verify` to at least
+    /// `blob` for a registry), which hashes the very same stored bytes
+    /// against the very same descriptor digest; `--no-verify` turns every
+    /// check off, this one included (interface.md, "Verification").
     hash_blobs: bool,
 }
 

@@ -16,6 +16,7 @@ use layerscope_core::analysis::{shorten, Analysis, HiddenFile};
 use layerscope_core::escape::for_terminal;
 use layerscope_core::layer::EntryKind;
 use layerscope_core::overlay::Cause;
+use layerscope_core::source::Verified;
 
 pub fn draw(e: &Explorer, f: &mut Frame, area: Rect) {
     let lines = match e.focus {
@@ -164,6 +165,10 @@ fn layer_lines(e: &Explorer) -> Vec<Line<'static>> {
             sz(l.cache_bytes)
         )),
         Line::raw(format!("digest {}  diff_id {}", esc(&l.digest), esc(&l.diff_id))),
+        Line::raw(match l.verified {
+            Verified::None => "layer digests not verified: --verify".to_string(),
+            v => format!("verified: {}", v.as_str()),
+        }),
     ]
 }
 
