@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 use super::keys::{self, Action};
 use super::layout::{layout, Areas};
 pub use super::pane::Pane;
-use super::tree::{Filter, Mode, Row, Sort, Tree, EXPANDED_GHOST, EXPANDED_LIVE};
+use super::tree::{Filter, Mode, Row, SearchHits, Sort, Tree, EXPANDED_GHOST, EXPANDED_LIVE};
 use super::waste::{self, WasteItem};
 use layerscope_core::analysis::Analysis;
 use layerscope_core::overlay::NodeId;
@@ -82,17 +82,18 @@ impl ListState {
 }
 
 /// Incremental search on paths.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Search {
     /// Typing the query.
     pub editing: bool,
     pub query: String,
-    /// (node, ghost) of every matching row, in display order; None when
-    /// stale (layer, mode, sort or filter changed).
-    pub matches: Option<Vec<(NodeId, bool)>>,
+    /// The matching rows, counted per subtree (numbered and found in
+    /// display order without listing them); None when stale (layer, mode,
+    /// sort or filter changed).
+    pub matches: Option<SearchHits>,
     /// The query `matches` are for.
     pub matched: String,
-    /// Index into matches of the current one.
+    /// The number of the current match (0-based, display order).
     pub current: usize,
 }
 
@@ -113,9 +114,6 @@ pub struct Explorer {
     pub waste: Vec<WasteItem>,
     pub waste_list: ListState,
     pub search: Search,
-    /// Every row of the tree in display order (for search), computed on
-    /// the first search after a layer, mode, sort or filter change.
-    order: Option<Vec<Row>>,
     /// Put the selected tree row mid-screen at the next fit (after a jump).
     center: bool,
     /// The expansion before a filter opened everything, restored on `all`.
@@ -200,7 +198,6 @@ impl Explorer {
             waste_list: ListState::default(),
             search: Search::default(),
             saved_expanded: None,
-            order: None,
             center: true,
         };
         // Open where the waste is: the paths of the biggest hidden files.
@@ -394,36 +391,18 @@ impl Explorer {
     /// The tree's shape changed: search results and order are stale.
     fn invalidate(&mut self) {
         self.search.matches = None;
-        self.order = None;
     }
 
-    /// The matches of the current query: narrowed from the previous ones
-    /// when the query only grew, else one scan of every row (whose order
-    /// is computed once per tree shape).
-    fn search_matches(&mut self) -> &Vec<(NodeId, bool)> {
+    /// The matches of the current query: one pass over the nodes per
+    /// query (no list of every row, whatever the tree's size).
+    fn search_matches(&mut self) -> &SearchHits {
         let q = self.search.query.to_lowercase();
         let fresh = self.search.matches.is_some() && self.search.matched == q;
         if !fresh {
-            let o = &self.a.overlay;
-            let needle = q.as_bytes();
-            let narrowed = match &self.search.matches {
-                Some(prev)
-                    if !self.search.matched.is_empty() && q.starts_with(&self.search.matched) =>
-                {
-                    Some(self.tree.refine(o, prev, needle))
-                }
-                _ => None,
-            };
-            let m = match narrowed {
-                Some(m) => m,
-                None => {
-                    let order = self
-                        .order
-                        .get_or_insert_with(|| self.tree.flatten(o, None, self.sort, self.filter));
-                    self.tree.search(o, order, needle)
-                }
-            };
-            self.search.matches = Some(m);
+            let hits = self
+                .tree
+                .search_hits(&self.a.overlay, q.as_bytes(), self.filter);
+            self.search.matches = Some(hits);
             self.search.matched = q;
             self.search.current = 0;
         }
@@ -434,21 +413,28 @@ impl Explorer {
     /// or the next / previous one.
     fn goto_match(&mut self, step: isize) -> Option<String> {
         let sel = self.selected_row();
-        let matches = self.search_matches().clone();
-        if matches.is_empty() {
+        let total = self.search_matches().total;
+        if total == 0 {
             return Some(format!("no match for {}", self.search.query));
         }
-        let cur = self.search.current.min(matches.len() - 1);
+        let hits = self.search.matches.as_ref().expect("computed above");
+        let o = &self.a.overlay;
+        let cur = self.search.current.min(total - 1);
         let idx = if step == 0 {
-            // From the selected row on: the row's own position among
-            // matches, if it is one, else the first match.
-            sel.and_then(|r| matches.iter().position(|&m| m == (r.node, r.ghost)))
-                .unwrap_or(0)
+            // The selected row's own number among matches, if it is one,
+            // else the first match.
+            sel.filter(|r| hits.is_hit(r.node))
+                .map_or(0, |r| {
+                    hits.rank(&self.tree, o, r.node, r.ghost, self.sort, self.filter)
+                })
+                .min(total - 1)
         } else {
-            (cur as isize + step).rem_euclid(matches.len() as isize) as usize
+            (cur as isize + step).rem_euclid(total as isize) as usize
+        };
+        let Some((node, ghost)) = hits.nth(&self.tree, o, idx, self.sort, self.filter) else {
+            return Some(format!("no match for {}", self.search.query));
         };
         self.search.current = idx;
-        let (node, ghost) = matches[idx];
         self.select_node(node, ghost);
         None
     }
