@@ -73,7 +73,11 @@ fn main() {
         for c in q.chars() {
             key(&mut m, "search step (a key of the query)", k(c));
         }
-        key(&mut m, "search step (a key of the query)", Msg::key(KeyCode::Enter));
+        key(
+            &mut m,
+            "search step (a key of the query)",
+            Msg::key(KeyCode::Enter),
+        );
         for _ in 0..5 {
             key(&mut m, "next/previous match (n/N)", k('n'));
         }

@@ -528,13 +528,27 @@ fn counted_search_numbers_the_matches_a_scan_of_every_row_finds() {
                 (Sort::Name, Filter::Removed),
             ] {
                 let order = t.flatten(o, None, sort, filter);
-                for q in ["a", "ap", "/var", "/var/lib/d", "s", "status", "pip/", "zz", "/"] {
+                for q in [
+                    "a",
+                    "ap",
+                    "/var",
+                    "/var/lib/d",
+                    "s",
+                    "status",
+                    "pip/",
+                    "zz",
+                    "/",
+                ] {
                     let want = t.search(o, &order, q.as_bytes());
                     let hits = t.search_hits(o, q.as_bytes(), filter);
                     let ctx = format!("layer {k} {mode:?} {sort:?} {filter:?} {q:?}");
                     assert_eq!(hits.total, want.len(), "{ctx}");
                     for (i, &(node, ghost)) in want.iter().enumerate() {
-                        assert_eq!(hits.nth(&t, o, i, sort, filter), Some((node, ghost)), "{ctx} #{i}");
+                        assert_eq!(
+                            hits.nth(&t, o, i, sort, filter),
+                            Some((node, ghost)),
+                            "{ctx} #{i}"
+                        );
                         assert_eq!(hits.rank(&t, o, node, ghost, sort, filter), i, "{ctx} #{i}");
                     }
                     assert_eq!(hits.nth(&t, o, want.len(), sort, filter), None, "{ctx}");

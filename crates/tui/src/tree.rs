@@ -494,8 +494,18 @@ impl Tree {
         for id in (1..n).rev() {
             let node = NodeId::new(id);
             let own = hit[id] as u32;
-            let live = own + if self.has_kids(node, false) { acc_live[id] } else { 0 };
-            let ghost = own + if self.has_kids(node, true) { acc_ghost[id] } else { 0 };
+            let live = own
+                + if self.has_kids(node, false) {
+                    acc_live[id]
+                } else {
+                    0
+                };
+            let ghost = own
+                + if self.has_kids(node, true) {
+                    acc_ghost[id]
+                } else {
+                    0
+                };
             acc_live[id] = live;
             acc_ghost[id] = ghost;
             let f = &self.figs[id];

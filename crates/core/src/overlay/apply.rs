@@ -127,10 +127,11 @@ impl Overlay {
         });
         self.node_mut(parent).first_child = Some(id);
         let nodes = &self.nodes;
-        self.edges.insert_unique(super::edge_hash(parent, sym), id, |&c| {
-            let n = &nodes[c.index()];
-            super::edge_hash(n.parent.unwrap_or(NodeId::ROOT), n.name)
-        });
+        self.edges
+            .insert_unique(super::edge_hash(parent, sym), id, |&c| {
+                let n = &nodes[c.index()];
+                super::edge_hash(n.parent.unwrap_or(NodeId::ROOT), n.name)
+            });
         id
     }
 
