@@ -16,6 +16,9 @@ use layerscope_core::overlay::NodeId;
 use layerscope_core::source::Origin;
 use layerscope_core::LayerIndex;
 
+/// How many rows a filter opens at most (breadth first).
+pub const FILTER_ROWS: usize = 5_000;
+
 /// Everything that can happen to the explorer.
 #[derive(Debug)]
 pub enum Msg {
@@ -356,16 +359,48 @@ impl Explorer {
                 self.expanded = saved;
             }
         } else {
-            // Show every match: open the rows that hold some.
+            // Show the matches: open the rows that hold some, level by
+            // level, up to FILTER_ROWS rows (a filter of a big image can
+            // match a million files; the rest opens on demand).
             if self.saved_expanded.is_none() {
                 self.saved_expanded = Some(self.expanded.clone());
             }
-            self.expanded
-                .iter_mut()
-                .for_each(|b| *b = EXPANDED_LIVE | EXPANDED_GHOST);
+            self.open_matches(f);
         }
         self.invalidate();
         self.rebuild();
+    }
+
+    /// Open the rows that pass `filter`, breadth first, until the tree
+    /// shows about `FILTER_ROWS` rows.
+    fn open_matches(&mut self, filter: Filter) {
+        self.expanded.iter_mut().for_each(|b| *b = 0);
+        let o = &self.a.overlay;
+        let mut kids = Vec::new();
+        self.tree
+            .child_rows(o, NodeId::ROOT, false, self.sort, filter, &mut kids);
+        let mut shown = kids.len();
+        let mut level: Vec<(NodeId, bool)> = kids.clone();
+        while !level.is_empty() && shown < FILTER_ROWS {
+            let mut next = Vec::new();
+            for &(node, ghost) in &level {
+                if !self.tree.has_kids(node, ghost) {
+                    continue;
+                }
+                self.tree
+                    .child_rows(o, node, ghost, self.sort, filter, &mut kids);
+                if kids.is_empty() {
+                    continue;
+                }
+                self.expanded[node.index()] |= if ghost { EXPANDED_GHOST } else { EXPANDED_LIVE };
+                shown += kids.len();
+                next.extend_from_slice(&kids);
+                if shown >= FILTER_ROWS {
+                    break;
+                }
+            }
+            level = next;
+        }
     }
 
     /// Select a (node, prefer ghost) row, opening what is above it.
