@@ -199,11 +199,10 @@ pub fn antipatterns_image() -> layerscope_core::source::Image {
         .file("var/lib/dpkg/status", 120, 9)
         .file("usr/lib/py/copy.py", 400, 6)
         .scan();
-    let img = image(vec![
+    image(vec![
         (l1, "/bin/sh -c #(nop) ADD file:base in /"),
         (l2, "/bin/sh -c apt-get update"),
         (l3, "/bin/sh -c pip install requests"),
         (l4, "/bin/sh -c rm -rf /var/lib/apt/lists/* /tmp/*"),
-    ]);
-    img
+    ])
 }
