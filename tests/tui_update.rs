@@ -513,30 +513,60 @@ fn resizing_keeps_the_selection_on_screen() {
 }
 
 #[test]
-fn narrowing_a_search_finds_what_a_fresh_scan_finds() {
+fn counted_search_numbers_the_matches_a_scan_of_every_row_finds() {
+    // The explorer counts matches per subtree; the reference is a scan of
+    // every row in display order (`flatten(None)`), path by path.
     let a = tui_image::analysis();
-    let t = Tree::compute(&a, LayerIndex::new(3), Mode::Aggregate);
     let o = &a.overlay;
-    let order = t.flatten(o, None, Sort::Size, Filter::All);
-    for (short, long) in [
-        ("a", "ap"),
-        ("/var", "/var/lib/d"),
-        ("s", "status"),
-        ("p", "pip/"),
-    ] {
-        let prev = t.search(o, &order, short.as_bytes());
-        assert_eq!(
-            t.refine(o, &prev, long.as_bytes()),
-            t.search(o, &order, long.as_bytes()),
-            "{short} -> {long}"
-        );
+    for k in 0..a.layers.len() {
+        for mode in [Mode::Aggregate, Mode::LayerOnly] {
+            let t = Tree::compute(&a, LayerIndex::from_index(k), mode);
+            for (sort, filter) in [
+                (Sort::Size, Filter::All),
+                (Sort::Name, Filter::All),
+                (Sort::Size, Filter::Hidden),
+                (Sort::Name, Filter::Removed),
+            ] {
+                let order = t.flatten(o, None, sort, filter);
+                for q in [
+                    "a",
+                    "ap",
+                    "/var",
+                    "/var/lib/d",
+                    "s",
+                    "status",
+                    "pip/",
+                    "zz",
+                    "/",
+                ] {
+                    let want = t.search(o, &order, q.as_bytes());
+                    let hits = t.search_hits(o, q.as_bytes(), filter);
+                    let ctx = format!("layer {k} {mode:?} {sort:?} {filter:?} {q:?}");
+                    assert_eq!(hits.total, want.len(), "{ctx}");
+                    for (i, &(node, ghost)) in want.iter().enumerate() {
+                        assert_eq!(
+                            hits.nth(&t, o, i, sort, filter),
+                            Some((node, ghost)),
+                            "{ctx} #{i}"
+                        );
+                        assert_eq!(hits.rank(&t, o, node, ghost, sort, filter), i, "{ctx} #{i}");
+                    }
+                    assert_eq!(hits.nth(&t, o, want.len(), sort, filter), None, "{ctx}");
+                }
+            }
+        }
     }
     // Typing then deleting gives the same as typing the short query.
+    let t = Tree::compute(&a, LayerIndex::new(3), Mode::Aggregate);
+    let order = t.flatten(o, None, Sort::Size, Filter::All);
+    let want = t.search(o, &order, b"pip");
     let mut m = model();
     keys(&mut m, "/pipx");
     update(&mut m, Msg::key(KeyCode::Backspace));
-    let after = m.explorer().unwrap().search.matches.clone().unwrap();
-    assert_eq!(after, t.search(o, &order, b"pip"));
+    let e = m.explorer().unwrap();
+    assert_eq!(e.search.matches.as_ref().unwrap().total, want.len());
+    let sel = e.selected_row().unwrap();
+    assert!(want.contains(&(sel.node, sel.ghost)));
 }
 
 fn edge_cases() -> layerscope_core::analysis::Analysis {

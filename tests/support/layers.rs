@@ -173,6 +173,14 @@ pub fn image(layers: Vec<(Changeset, &str)>) -> layerscope_core::source::Image {
 /// L4: 5*512 + (512+512) + (512+512) + 1024                         =  5_632
 /// size_bytes = 28_160
 pub fn antipatterns() -> layerscope_core::analysis::Analysis {
+    layerscope_core::analysis::Analysis::new(
+        antipatterns_image(),
+        layerscope_core::analysis::CacheRules::builtin(),
+    )
+}
+
+/// The image of [`antipatterns`], not analysed yet.
+pub fn antipatterns_image() -> layerscope_core::source::Image {
     let l1 = LayerTar::new().dir("bin").file("bin/sh", 1000, 1).scan();
     let l2 = LayerTar::new()
         .dir("var/lib/apt/lists")
@@ -197,11 +205,10 @@ pub fn antipatterns() -> layerscope_core::analysis::Analysis {
         .file("var/lib/dpkg/status", 120, 9)
         .file("usr/lib/py/copy.py", 400, 6)
         .scan();
-    let img = image(vec![
+    image(vec![
         (l1, "/bin/sh -c #(nop) ADD file:base in /"),
         (l2, "/bin/sh -c apt-get update"),
         (l3, "/bin/sh -c pip install requests"),
         (l4, "/bin/sh -c rm -rf /var/lib/apt/lists/* /tmp/*"),
-    ]);
-    layerscope_core::analysis::Analysis::new(img, layerscope_core::analysis::CacheRules::builtin())
+    ])
 }

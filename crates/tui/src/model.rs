@@ -9,12 +9,15 @@ use ratatui::layout::Rect;
 use super::keys::{self, Action};
 use super::layout::{layout, Areas};
 pub use super::pane::Pane;
-use super::tree::{Filter, Mode, Row, Sort, Tree, EXPANDED_GHOST, EXPANDED_LIVE};
+use super::tree::{Filter, Mode, Row, SearchHits, Sort, Tree, EXPANDED_GHOST, EXPANDED_LIVE};
 use super::waste::{self, WasteItem};
 use layerscope_core::analysis::Analysis;
 use layerscope_core::overlay::NodeId;
 use layerscope_core::source::Origin;
 use layerscope_core::LayerIndex;
+
+/// How many rows a filter opens at most (breadth first).
+pub const FILTER_ROWS: usize = 5_000;
 
 /// Everything that can happen to the explorer.
 #[derive(Debug)]
@@ -82,17 +85,18 @@ impl ListState {
 }
 
 /// Incremental search on paths.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Search {
     /// Typing the query.
     pub editing: bool,
     pub query: String,
-    /// (node, ghost) of every matching row, in display order; None when
-    /// stale (layer, mode, sort or filter changed).
-    pub matches: Option<Vec<(NodeId, bool)>>,
+    /// The matching rows, counted per subtree (numbered and found in
+    /// display order without listing them); None when stale (layer, mode,
+    /// sort or filter changed).
+    pub matches: Option<SearchHits>,
     /// The query `matches` are for.
     pub matched: String,
-    /// Index into matches of the current one.
+    /// The number of the current match (0-based, display order).
     pub current: usize,
 }
 
@@ -113,9 +117,6 @@ pub struct Explorer {
     pub waste: Vec<WasteItem>,
     pub waste_list: ListState,
     pub search: Search,
-    /// Every row of the tree in display order (for search), computed on
-    /// the first search after a layer, mode, sort or filter change.
-    order: Option<Vec<Row>>,
     /// Put the selected tree row mid-screen at the next fit (after a jump).
     center: bool,
     /// The expansion before a filter opened everything, restored on `all`.
@@ -200,7 +201,6 @@ impl Explorer {
             waste_list: ListState::default(),
             search: Search::default(),
             saved_expanded: None,
-            order: None,
             center: true,
         };
         // Open where the waste is: the paths of the biggest hidden files.
@@ -359,16 +359,48 @@ impl Explorer {
                 self.expanded = saved;
             }
         } else {
-            // Show every match: open the rows that hold some.
+            // Show the matches: open the rows that hold some, level by
+            // level, up to FILTER_ROWS rows (a filter of a big image can
+            // match a million files; the rest opens on demand).
             if self.saved_expanded.is_none() {
                 self.saved_expanded = Some(self.expanded.clone());
             }
-            self.expanded
-                .iter_mut()
-                .for_each(|b| *b = EXPANDED_LIVE | EXPANDED_GHOST);
+            self.open_matches(f);
         }
         self.invalidate();
         self.rebuild();
+    }
+
+    /// Open the rows that pass `filter`, breadth first, until the tree
+    /// shows about `FILTER_ROWS` rows.
+    fn open_matches(&mut self, filter: Filter) {
+        self.expanded.iter_mut().for_each(|b| *b = 0);
+        let o = &self.a.overlay;
+        let mut kids = Vec::new();
+        self.tree
+            .child_rows(o, NodeId::ROOT, false, self.sort, filter, &mut kids);
+        let mut shown = kids.len();
+        let mut level: Vec<(NodeId, bool)> = kids.clone();
+        while !level.is_empty() && shown < FILTER_ROWS {
+            let mut next = Vec::new();
+            for &(node, ghost) in &level {
+                if !self.tree.has_kids(node, ghost) {
+                    continue;
+                }
+                self.tree
+                    .child_rows(o, node, ghost, self.sort, filter, &mut kids);
+                if kids.is_empty() {
+                    continue;
+                }
+                self.expanded[node.index()] |= if ghost { EXPANDED_GHOST } else { EXPANDED_LIVE };
+                shown += kids.len();
+                next.extend_from_slice(&kids);
+                if shown >= FILTER_ROWS {
+                    break;
+                }
+            }
+            level = next;
+        }
     }
 
     /// Select a (node, prefer ghost) row, opening what is above it.
@@ -394,36 +426,18 @@ impl Explorer {
     /// The tree's shape changed: search results and order are stale.
     fn invalidate(&mut self) {
         self.search.matches = None;
-        self.order = None;
     }
 
-    /// The matches of the current query: narrowed from the previous ones
-    /// when the query only grew, else one scan of every row (whose order
-    /// is computed once per tree shape).
-    fn search_matches(&mut self) -> &Vec<(NodeId, bool)> {
+    /// The matches of the current query: one pass over the nodes per
+    /// query (no list of every row, whatever the tree's size).
+    fn search_matches(&mut self) -> &SearchHits {
         let q = self.search.query.to_lowercase();
         let fresh = self.search.matches.is_some() && self.search.matched == q;
         if !fresh {
-            let o = &self.a.overlay;
-            let needle = q.as_bytes();
-            let narrowed = match &self.search.matches {
-                Some(prev)
-                    if !self.search.matched.is_empty() && q.starts_with(&self.search.matched) =>
-                {
-                    Some(self.tree.refine(o, prev, needle))
-                }
-                _ => None,
-            };
-            let m = match narrowed {
-                Some(m) => m,
-                None => {
-                    let order = self
-                        .order
-                        .get_or_insert_with(|| self.tree.flatten(o, None, self.sort, self.filter));
-                    self.tree.search(o, order, needle)
-                }
-            };
-            self.search.matches = Some(m);
+            let hits = self
+                .tree
+                .search_hits(&self.a.overlay, q.as_bytes(), self.filter);
+            self.search.matches = Some(hits);
             self.search.matched = q;
             self.search.current = 0;
         }
@@ -434,21 +448,28 @@ impl Explorer {
     /// or the next / previous one.
     fn goto_match(&mut self, step: isize) -> Option<String> {
         let sel = self.selected_row();
-        let matches = self.search_matches().clone();
-        if matches.is_empty() {
+        let total = self.search_matches().total;
+        if total == 0 {
             return Some(format!("no match for {}", self.search.query));
         }
-        let cur = self.search.current.min(matches.len() - 1);
+        let hits = self.search.matches.as_ref().expect("computed above");
+        let o = &self.a.overlay;
+        let cur = self.search.current.min(total - 1);
         let idx = if step == 0 {
-            // From the selected row on: the row's own position among
-            // matches, if it is one, else the first match.
-            sel.and_then(|r| matches.iter().position(|&m| m == (r.node, r.ghost)))
-                .unwrap_or(0)
+            // The selected row's own number among matches, if it is one,
+            // else the first match.
+            sel.filter(|r| hits.is_hit(r.node))
+                .map_or(0, |r| {
+                    hits.rank(&self.tree, o, r.node, r.ghost, self.sort, self.filter)
+                })
+                .min(total - 1)
         } else {
-            (cur as isize + step).rem_euclid(matches.len() as isize) as usize
+            (cur as isize + step).rem_euclid(total as isize) as usize
+        };
+        let Some((node, ghost)) = hits.nth(&self.tree, o, idx, self.sort, self.filter) else {
+            return Some(format!("no match for {}", self.search.query));
         };
         self.search.current = idx;
-        let (node, ghost) = matches[idx];
         self.select_node(node, ghost);
         None
     }

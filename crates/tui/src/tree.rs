@@ -447,24 +447,100 @@ impl Tree {
         out
     }
 
-    /// Keep only the matches whose path contains `needle` (a longer query
-    /// than the one they matched: typing narrows, no rescan).
-    pub fn refine(
-        &self,
-        o: &Overlay,
-        matches: &[(NodeId, bool)],
-        needle: &[u8],
-    ) -> Vec<(NodeId, bool)> {
-        matches
-            .iter()
-            .copied()
-            .filter(|&(n, _)| {
-                let mut p = o.path(n);
-                p.make_ascii_lowercase();
-                p.insert(0, b'/');
-                contains(&p, needle)
-            })
-            .collect()
+    /// Which rows of the tree (as `flatten(None, sort, filter)` lists
+    /// them) have a path containing `needle` (lowercase), counted per
+    /// subtree: O(nodes + name bytes), with no list of rows. The matches
+    /// are then numbered in display order ([`SearchHits::rank`]) and found
+    /// by number ([`SearchHits::nth`]) walking only the rows above them.
+    pub fn search_hits(&self, o: &Overlay, needle: &[u8], filter: Filter) -> SearchHits {
+        let n = o.nodes.len();
+        let mut hit = vec![false; n];
+        let mut acc_live = vec![0u32; n];
+        let mut acc_ghost = vec![0u32; n];
+        if needle.is_empty() {
+            return SearchHits {
+                hit,
+                live: acc_live,
+                ghost: acc_ghost,
+                total: 0,
+            };
+        }
+        // Knuth-Morris-Pratt: each node's state is its parent's, fed `/`
+        // and its lowercase name (a parent's id is below its children's).
+        let fail = kmp_table(needle);
+        let mut state = vec![0u32; n];
+        for id in 1..n {
+            let node = &o.nodes[id];
+            let p = node.parent.map_or(0, |p| p.index());
+            let (mut st, mut h) = (state[p] as usize, hit[p]);
+            let name = o.names.resolve(node.name);
+            for b in std::iter::once(b'/').chain(name.iter().map(u8::to_ascii_lowercase)) {
+                while st > 0 && needle[st] != b {
+                    st = fail[st - 1];
+                }
+                if needle[st] == b {
+                    st += 1;
+                }
+                if st == needle.len() {
+                    h = true;
+                    st = fail[st - 1];
+                }
+            }
+            state[id] = st as u32;
+            hit[id] = h;
+        }
+        drop(state);
+        // Bottom-up: each row's count is its own hit plus its child rows'.
+        for id in (1..n).rev() {
+            let node = NodeId::new(id);
+            let own = hit[id] as u32;
+            let live = own
+                + if self.has_kids(node, false) {
+                    acc_live[id]
+                } else {
+                    0
+                };
+            let ghost = own
+                + if self.has_kids(node, true) {
+                    acc_ghost[id]
+                } else {
+                    0
+                };
+            acc_live[id] = live;
+            acc_ghost[id] = ghost;
+            let f = &self.figs[id];
+            let as_live = f.live.is_some() && self.passes(node, false, filter);
+            let as_ghost = f.ghost_row && self.passes(node, true, filter);
+            if let Some(p) = o.nodes[id].parent {
+                let p = p.index();
+                if as_live {
+                    acc_live[p] += live;
+                }
+                if as_ghost {
+                    acc_live[p] += ghost;
+                    acc_ghost[p] += ghost;
+                }
+            }
+        }
+        let total = if self.has_kids(NodeId::ROOT, false) {
+            acc_live[0] as usize
+        } else {
+            0
+        };
+        SearchHits {
+            hit,
+            live: acc_live,
+            ghost: acc_ghost,
+            total,
+        }
+    }
+
+    /// The row above `(node, ghost)`: `None` for a row at the top.
+    fn parent_row(&self, o: &Overlay, node: NodeId) -> Option<(NodeId, bool)> {
+        let p = o.node(node).parent.filter(|&p| p != NodeId::ROOT)?;
+        // A node's child rows are all under its live row, or all under its
+        // ghost row (`roll_up`).
+        Some((p, !self.has_kids(p, false)))
     }
 
     /// Open every row above `node` so that it is on screen; returns which
@@ -501,6 +577,130 @@ impl Tree {
             changed,
         )
     }
+}
+
+/// Search results counted per subtree ([`Tree::search_hits`]).
+pub struct SearchHits {
+    /// Per node: its path contains the query.
+    hit: Vec<bool>,
+    /// Per node: matching rows at and under its live row / its ghost row.
+    live: Vec<u32>,
+    ghost: Vec<u32>,
+    /// Matching rows in the whole tree.
+    pub total: usize,
+}
+
+impl std::fmt::Debug for SearchHits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchHits")
+            .field("total", &self.total)
+            .finish()
+    }
+}
+
+impl SearchHits {
+    /// Does the path of `node` contain the query.
+    pub fn is_hit(&self, node: NodeId) -> bool {
+        self.hit[node.index()]
+    }
+
+    fn count(&self, node: NodeId, ghost: bool) -> usize {
+        if ghost {
+            self.ghost[node.index()] as usize
+        } else {
+            self.live[node.index()] as usize
+        }
+    }
+
+    /// How many matching rows come before the row `(node, ghost)` in
+    /// display order (its number among the matches, if it is one).
+    #[allow(clippy::too_many_arguments)]
+    pub fn rank(
+        &self,
+        tree: &Tree,
+        o: &Overlay,
+        node: NodeId,
+        ghost: bool,
+        sort: Sort,
+        filter: Filter,
+    ) -> usize {
+        // The rows from the top down to this one.
+        let mut chain = vec![(node, ghost)];
+        let mut n = node;
+        while let Some(r) = tree.parent_row(o, n) {
+            chain.push(r);
+            n = r.0;
+        }
+        chain.reverse();
+        let mut before = 0;
+        let mut parent = (NodeId::ROOT, false);
+        let mut kids = Vec::new();
+        for (i, &row) in chain.iter().enumerate() {
+            tree.child_rows(o, parent.0, parent.1, sort, filter, &mut kids);
+            for &k in &kids {
+                if k == row {
+                    break;
+                }
+                before += self.count(k.0, k.1);
+            }
+            if i + 1 < chain.len() && self.is_hit(row.0) {
+                before += 1;
+            }
+            parent = row;
+        }
+        before
+    }
+
+    /// The `i`-th matching row in display order (0-based).
+    pub fn nth(
+        &self,
+        tree: &Tree,
+        o: &Overlay,
+        mut i: usize,
+        sort: Sort,
+        filter: Filter,
+    ) -> Option<(NodeId, bool)> {
+        if i >= self.total {
+            return None;
+        }
+        let mut parent = (NodeId::ROOT, false);
+        let mut kids = Vec::new();
+        'down: loop {
+            tree.child_rows(o, parent.0, parent.1, sort, filter, &mut kids);
+            for &k in &kids {
+                let c = self.count(k.0, k.1);
+                if i < c {
+                    if self.is_hit(k.0) {
+                        if i == 0 {
+                            return Some(k);
+                        }
+                        i -= 1;
+                    }
+                    parent = k;
+                    continue 'down;
+                }
+                i -= c;
+            }
+            return None;
+        }
+    }
+}
+
+/// KMP failure function: `t[i]` is the length of the longest proper
+/// prefix of `needle[..=i]` that is also its suffix.
+fn kmp_table(needle: &[u8]) -> Vec<usize> {
+    let mut t = vec![0; needle.len()];
+    let mut k = 0;
+    for i in 1..needle.len() {
+        while k > 0 && needle[i] != needle[k] {
+            k = t[k - 1];
+        }
+        if needle[i] == needle[k] {
+            k += 1;
+        }
+        t[i] = k;
+    }
+    t
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {

@@ -186,12 +186,30 @@ impl Analysis {
     /// Apply the layers and compute every figure. dive's figures are
     /// computed on a second thread meanwhile: they share nothing with ours.
     pub fn new(image: Image, rules: CacheRules) -> Analysis {
+        if entries(&image) >= SEQUENTIAL_DIVE_ENTRIES {
+            return Analysis::lean(image, rules);
+        }
         let (overlay, figures, dive) = std::thread::scope(|s| {
             let dive = s.spawn(|| dive_report(&image));
             let overlay = Overlay::build(image.layers.iter().map(|l| &l.changeset));
             let figures = figures(&image, &overlay, &rules);
             (overlay, figures, dive.join().expect("dive thread"))
         });
+        Analysis::assemble(image, overlay, rules, figures, dive)
+    }
+
+    /// The same analysis in less memory and more time (what [`Analysis::new`]
+    /// does for big images): dive's figures first, one layer tree at a
+    /// time, then the overlay and our figures, on this thread alone. dive's
+    /// trees are freed before the overlay is built, so the two never sit in
+    /// memory together.
+    pub fn lean(image: Image, rules: CacheRules) -> Analysis {
+        let changesets: Vec<&crate::layer::Changeset> =
+            image.layers.iter().map(|l| &l.changeset).collect();
+        let dive = crate::dive::report_lean(&changesets);
+        drop(changesets);
+        let overlay = Overlay::build(image.layers.iter().map(|l| &l.changeset));
+        let figures = figures(&image, &overlay, &rules);
         Analysis::assemble(image, overlay, rules, figures, dive)
     }
 
@@ -282,6 +300,16 @@ impl Analysis {
             .as_deref()
             .map(build_step)
     }
+}
+
+/// From this many tar entries on, dive's figures are computed before the
+/// overlay is built rather than beside it: slower by dive's pass, but its
+/// per-layer trees (~150 bytes an entry) and the overlay (~120) no longer
+/// add up at the peak (docs/performance.md, "Memory").
+pub const SEQUENTIAL_DIVE_ENTRIES: usize = 1 << 19;
+
+fn entries(image: &Image) -> usize {
+    image.layers.iter().map(|l| l.changeset.entries.len()).sum()
 }
 
 fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules) -> Figures {
@@ -442,45 +470,57 @@ fn duplicates(
             *slot = Some(v.node);
         }
     }
-    // Sort (size, hash, inode) triples and walk runs of equal content: 32
-    // bytes per live file, where a map of groups took ~90.
-    let mut keyed: Vec<(u64, [u8; 16], InodeId)> = overlay
+    // Sort (hash, inode) pairs and walk runs of equal content: 20 bytes
+    // per live file (a (size, hash, inode) triple took 32, a map of groups
+    // ~90). Equal content has equal size; a run of one hash with several
+    // sizes (a collision) is split by size, so the groups are those of
+    // (size, hash).
+    let mut keyed: Vec<([u8; 16], InodeId)> = overlay
         .inode_ids()
         .filter(|(_, ino)| ino.is_live() && ino.size > 0)
         .filter_map(|(id, ino)| {
             let e = image.entry(ino.layer, ino.entry);
-            e.hash.map(|h| (ino.size, h.0, id))
+            e.hash.map(|h| (h.0, id))
         })
         .collect();
     keyed.sort_unstable();
     let mut out = Vec::new();
     let mut not_cache = 0u64;
-    for run in keyed.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+    let mut run_inodes: Vec<(u64, InodeId)> = Vec::new();
+    for run in keyed.chunk_by(|a, b| a.0 == b.0) {
         if run.len() < 2 {
             continue;
         }
-        let size = run[0].0;
-        let inodes: Vec<InodeId> = run.iter().map(|k| k.2).collect();
-        let k = inodes.len() as u64;
-        let plain = inodes
-            .iter()
-            .filter(|&&i| classes[i.index()].rule.is_none())
-            .count() as u64;
-        not_cache += plain.saturating_sub(1) * size;
-        let mut paths: Vec<(String, InodeId)> = inodes
-            .iter()
-            .map(|&i| {
-                let node = live_node[i.index()].expect("a live inode has a live name");
-                (display_path(&overlay.path(node)), i)
-            })
-            .collect();
-        paths.sort();
-        out.push(DuplicateGroup {
-            bytes_each: size,
-            wasted_bytes: (k - 1) * size,
-            inodes: paths.iter().map(|p| p.1).collect(),
-            paths: paths.into_iter().map(|p| p.0).collect(),
-        });
+        run_inodes.clear();
+        run_inodes.extend(run.iter().map(|k| (overlay.inode(k.1).size, k.1)));
+        run_inodes.sort_unstable();
+        for same in run_inodes.chunk_by(|a, b| a.0 == b.0) {
+            if same.len() < 2 {
+                continue;
+            }
+            let size = same[0].0;
+            let inodes: Vec<InodeId> = same.iter().map(|k| k.1).collect();
+            let k = inodes.len() as u64;
+            let plain = inodes
+                .iter()
+                .filter(|&&i| classes[i.index()].rule.is_none())
+                .count() as u64;
+            not_cache += plain.saturating_sub(1) * size;
+            let mut paths: Vec<(String, InodeId)> = inodes
+                .iter()
+                .map(|&i| {
+                    let node = live_node[i.index()].expect("a live inode has a live name");
+                    (display_path(&overlay.path(node)), i)
+                })
+                .collect();
+            paths.sort();
+            out.push(DuplicateGroup {
+                bytes_each: size,
+                wasted_bytes: (k - 1) * size,
+                inodes: paths.iter().map(|p| p.1).collect(),
+                paths: paths.into_iter().map(|p| p.0).collect(),
+            });
+        }
     }
     out.sort_by(|a, b| {
         b.wasted_bytes

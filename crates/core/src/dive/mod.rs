@@ -120,13 +120,27 @@ pub fn figures<C: std::borrow::Borrow<Changeset> + Sync>(layers: &[C]) -> DiveFi
 /// * sizes are tar size fields of every entry kind, and layer sizes sum
 ///   them over all entries (whiteouts and directories included).
 pub fn report<C: std::borrow::Borrow<Changeset> + Sync>(layers: &[C]) -> DiveReport {
+    report_with(layers, true)
+}
+
+/// [`report`], building each layer's tree only once the previous one is
+/// visited (`prefetch: false`): one tree fewer in memory at a time, at the
+/// cost of the second thread. The figures are the same.
+pub fn report_lean<C: std::borrow::Borrow<Changeset> + Sync>(layers: &[C]) -> DiveReport {
+    report_with(layers, false)
+}
+
+fn report_with<C: std::borrow::Borrow<Changeset> + Sync>(
+    layers: &[C],
+    prefetch: bool,
+) -> DiveReport {
     let Pass {
         paths,
         matches,
         aborts,
         layer_sizes,
         refusal,
-    } = efficiency_pass(layers);
+    } = efficiency_pass(layers, prefetch);
 
     let mut min_sum: i64 = 0;
     let mut cumulative_sum: i64 = 0;
@@ -331,7 +345,7 @@ const WHITEOUT_NAME: &[u8] = b".wh.";
 /// onto the running `StackTreeRange` copy if a later whiteout can need it,
 /// and dropped. Stacking eagerly gives the same copy dive builds on demand:
 /// at a whiteout of layer n it holds layer 0, then layers 0..n-1, stacked.
-fn efficiency_pass<C: std::borrow::Borrow<Changeset> + Sync>(layers: &[C]) -> Pass {
+fn efficiency_pass<C: std::borrow::Borrow<Changeset> + Sync>(layers: &[C], prefetch: bool) -> Pass {
     let whiteouts: Vec<bool> = layers.iter().map(|l| may_whiteout(l.borrow())).collect();
     let needed_below: Vec<bool> = (0..layers.len())
         .map(|k| whiteouts[k + 1..].iter().any(|&w| w))
@@ -370,14 +384,13 @@ fn efficiency_pass<C: std::borrow::Borrow<Changeset> + Sync>(layers: &[C]) -> Pa
         (tree, size, refusal)
     };
     std::thread::scope(|s| {
-        let mut next = (!layers.is_empty()).then(|| s.spawn(move || build(0)));
+        let mut next = (prefetch && !layers.is_empty()).then(|| s.spawn(move || build(0)));
         for (idx, &keep) in needed_below.iter().enumerate() {
-            let (tree, size, refusal) = next
-                .take()
-                .expect("the next tree is being built")
-                .join()
-                .expect("dive tree thread");
-            if idx + 1 < layers.len() {
+            let (tree, size, refusal) = match next.take() {
+                Some(t) => t.join().expect("dive tree thread"),
+                None => build(idx),
+            };
+            if prefetch && idx + 1 < layers.len() {
                 next = Some(s.spawn(move || build(idx + 1)));
             }
             pass.layer_sizes.push(size);

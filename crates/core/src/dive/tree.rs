@@ -8,7 +8,10 @@
 //! names per node took ~150: dive builds one tree per layer plus a stacked
 //! copy, so this is most of its memory.)
 
-use rustc_hash::FxHashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
 
 use crate::overlay::{Interner, Sym};
 
@@ -39,8 +42,11 @@ struct Node {
     next_sibling: u32,
     /// Children still linked (so `is_leaf` is O(1)).
     live_children: u32,
+    /// The payload, flattened (`Info` inline would pad the node to 40
+    /// bytes; this way it takes 32).
+    size: i64,
+    is_dir: bool,
     linked: bool,
-    info: Info,
 }
 
 const NIL: u32 = u32::MAX;
@@ -53,10 +59,19 @@ const NIL: u32 = u32::MAX;
 pub(crate) struct Tree {
     nodes: Vec<Node>,
     names: Interner,
-    edges: FxHashMap<(u32, Sym), u32>,
+    /// `(parent, name) -> child`, holding only the child's id: the key is
+    /// read back from the child's node.
+    edges: HashTable<u32>,
+}
+
+fn edge_hash(parent: u32, name: Sym) -> u64 {
+    FxBuildHasher.hash_one((parent, name))
 }
 
 pub(crate) const ROOT: usize = 0;
+
+// dive keeps a tree per layer: its node size is most of this pass's memory.
+const _: () = assert!(std::mem::size_of::<Node>() == 32);
 
 pub(crate) fn is_whiteout_name(name: &[u8]) -> bool {
     name.starts_with(WHITEOUT_PREFIX)
@@ -73,16 +88,21 @@ impl Tree {
                 first_child: NIL,
                 next_sibling: NIL,
                 live_children: 0,
+                size: 0,
+                is_dir: false,
                 linked: true,
-                info: Info::default(),
             }],
             names,
-            edges: FxHashMap::default(),
+            edges: HashTable::new(),
         }
     }
 
     pub fn info(&self, id: usize) -> Info {
-        self.nodes[id].info
+        let n = &self.nodes[id];
+        Info {
+            size: n.size,
+            is_dir: n.is_dir,
+        }
     }
 
     pub fn name(&self, id: usize) -> &[u8] {
@@ -95,7 +115,13 @@ impl Tree {
 
     fn child(&self, node: usize, name: &[u8]) -> Option<usize> {
         let sym = self.names.get(name)?;
-        self.edges.get(&(node as u32, sym)).map(|&c| c as usize)
+        let parent = node as u32;
+        self.edges
+            .find(edge_hash(parent, sym), |&c| {
+                let n = &self.nodes[c as usize];
+                n.parent == parent && n.name == sym
+            })
+            .map(|&c| c as usize)
     }
 
     /// Linked children of a node, in bytewise name order.
@@ -142,15 +168,23 @@ impl Tree {
                         first_child: NIL,
                         next_sibling,
                         live_children: 0,
+                        size: 0,
+                        is_dir: false,
                         linked: true,
-                        info: Info::default(),
                     });
-                    self.edges.insert((node as u32, sym), id);
+                    let nodes = &self.nodes;
+                    self.edges
+                        .insert_unique(edge_hash(node as u32, sym), id, |&c| {
+                            let n = &nodes[c as usize];
+                            edge_hash(n.parent, n.name)
+                        });
                     id as usize
                 }
             };
             if i + 1 == comps.len() {
-                self.nodes[node].info = info;
+                let n = &mut self.nodes[node];
+                n.size = info.size;
+                n.is_dir = info.is_dir;
             }
         }
     }
@@ -169,7 +203,13 @@ impl Tree {
         let (parent, name) = (self.nodes[id].parent, self.nodes[id].name);
         self.nodes[id].linked = false;
         self.nodes[parent as usize].live_children -= 1;
-        self.edges.remove(&(parent, name));
+        let nodes = &self.nodes;
+        if let Ok(e) = self.edges.find_entry(edge_hash(parent, name), |&c| {
+            let n = &nodes[c as usize];
+            n.parent == parent && n.name == name
+        }) {
+            e.remove();
+        }
     }
 
     /// Sum of the payload sizes of a node and everything under it (dive's
@@ -179,7 +219,7 @@ impl Tree {
         let mut stack = vec![id as u32];
         while let Some(n) = stack.pop() {
             let node = &self.nodes[n as usize];
-            total = total.wrapping_add(node.info.size);
+            total = total.wrapping_add(node.size);
             let mut c = node.first_child;
             while c != NIL {
                 if self.nodes[c as usize].linked {

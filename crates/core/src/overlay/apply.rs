@@ -111,7 +111,7 @@ impl Overlay {
     /// The child node `name` of `parent`, created if this path is new.
     fn child_or_create(&mut self, parent: NodeId, name: &[u8]) -> NodeId {
         let sym = self.names.intern(name);
-        if let Some(&n) = self.edges.get(&(parent, sym)) {
+        if let Some(n) = self.edge(parent, sym) {
             return n;
         }
         let id = NodeId::new(self.nodes.len());
@@ -126,7 +126,12 @@ impl Overlay {
             live_children: 0,
         });
         self.node_mut(parent).first_child = Some(id);
-        self.edges.insert((parent, sym), id);
+        let nodes = &self.nodes;
+        self.edges
+            .insert_unique(super::edge_hash(parent, sym), id, |&c| {
+                let n = &nodes[c.index()];
+                super::edge_hash(n.parent.unwrap_or(NodeId::ROOT), n.name)
+            });
         id
     }
 

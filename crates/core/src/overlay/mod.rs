@@ -17,7 +17,10 @@ mod interner;
 pub use id::{EntryId, InodeId, NodeId, VersionId};
 pub use interner::{Interner, Sym};
 
-use rustc_hash::FxHashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
 
 use crate::layer::EntryKind;
 use crate::LayerIndex;
@@ -156,8 +159,15 @@ pub struct Overlay {
     pub versions: Vec<Version>,
     pub inodes: Vec<Inode>,
     pub notes: Vec<Note>,
-    edges: FxHashMap<(NodeId, Sym), NodeId>,
+    /// `(parent, name) -> child`, holding only the child's id (4 bytes a
+    /// slot): the key is read back from the child's node.
+    edges: HashTable<NodeId>,
     layers: u32,
+}
+
+/// The hash of an edge `(parent, name)`.
+fn edge_hash(parent: NodeId, name: Sym) -> u64 {
+    FxBuildHasher.hash_one((parent, name))
 }
 
 impl Default for Overlay {
@@ -185,7 +195,7 @@ impl Overlay {
             versions: Vec::new(),
             inodes: Vec::new(),
             notes: Vec::new(),
-            edges: FxHashMap::default(),
+            edges: HashTable::new(),
             layers: 0,
         }
     }
@@ -214,7 +224,11 @@ impl Overlay {
         self.nodes.reserve(entries);
         self.versions.reserve(entries);
         self.inodes.reserve(files);
-        self.edges.reserve(entries);
+        let nodes = &self.nodes;
+        self.edges.reserve(entries, |&c| {
+            let n = &nodes[c.index()];
+            edge_hash(n.parent.unwrap_or(NodeId::ROOT), n.name)
+        });
     }
 
     /// Number of layers applied so far.
@@ -256,7 +270,17 @@ impl Overlay {
     /// The child of `node` called `name`, if that path was ever seen.
     pub fn child(&self, node: NodeId, name: &[u8]) -> Option<NodeId> {
         let sym = self.names.get(name)?;
-        self.edges.get(&(node, sym)).copied()
+        self.edge(node, sym)
+    }
+
+    /// The child of `parent` whose name is `sym`.
+    fn edge(&self, parent: NodeId, sym: Sym) -> Option<NodeId> {
+        self.edges
+            .find(edge_hash(parent, sym), |&c| {
+                let n = self.node(c);
+                n.parent == Some(parent) && n.name == sym
+            })
+            .copied()
     }
 
     /// The node of a normalised path, if it was ever seen.

@@ -63,8 +63,8 @@ fn totals_line(m: &Model, e: &Explorer, area: Rect) -> Line<'static> {
 /// the key table).
 fn search_line(e: &Explorer) -> Line<'static> {
     let count = match &e.search.matches {
-        Some(ms) if ms.is_empty() => " (no match)".to_string(),
-        Some(ms) => format!(" ({}/{})", e.search.current + 1, ms.len()),
+        Some(ms) if ms.total == 0 => " (no match)".to_string(),
+        Some(ms) => format!(" ({}/{})", e.search.current + 1, ms.total),
         None => String::new(),
     };
     let hint = if e.search.editing {
