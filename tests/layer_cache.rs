@@ -88,6 +88,16 @@ fn every_kind() -> Changeset {
         diff_id: format!("sha256:{}", "d".repeat(64)),
         blob_digest: Some(format!("sha256:{}", "b".repeat(64))),
         compression: Compression::Zstd,
+        captured: vec![
+            layerscope_core::layer::Captured {
+                entry: 0,
+                content: Some(Box::from(&b"Package: a\n"[..])),
+            },
+            layerscope_core::layer::Captured {
+                entry: 2,
+                content: None,
+            },
+        ],
         entries,
     }
 }
@@ -100,6 +110,7 @@ fn assert_same(a: &Changeset, b: &Changeset) {
     assert_eq!(a.blob_digest, b.blob_digest);
     assert_eq!(a.compression, b.compression);
     assert_eq!(a.entries, b.entries);
+    assert_eq!(a.captured, b.captured);
 }
 
 #[test]

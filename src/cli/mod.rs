@@ -303,6 +303,9 @@ pub struct CheckArgs {
     /// Limit for one cache rule, live + hidden bytes: RULE=SIZE (repeatable; *=SIZE for every other rule)
     #[arg(long, value_name = "RULE=SIZE", value_parser = parse_cache_limit)]
     pub max_cache: Vec<(String, Size)>,
+    /// Limit for each package whose name matches NAME (a glob), live bytes: NAME=SIZE (repeatable)
+    #[arg(long, value_name = "NAME=SIZE", value_parser = parse_cache_limit)]
+    pub max_package: Vec<(String, Size)>,
     /// Apply dive's .dive-ci rules (lowestEfficiency, highestWastedBytes, highestUserWastedPercent)
     #[arg(long, value_name = "FILE")]
     pub dive_ci: Option<PathBuf>,
@@ -351,6 +354,10 @@ impl CheckArgs {
             ignore_paths: self.ignore_paths.clone(),
             ignore_churn: self.ignore_churn.then_some(true),
             cache: self.max_cache.iter().cloned().collect(),
+            packages: layerscope_core::config::PackageBudget {
+                max_toolchain: None,
+                limits: self.max_package.iter().cloned().collect(),
+            },
         }
     }
 }
@@ -558,7 +565,7 @@ fn image_arg(common: &Common) -> Result<&str, Error> {
 pub fn analyse(common: &Common, config: &Config, ctx: &Context) -> Result<Analysis, Error> {
     let arg = image_arg(common)?;
     let locator = layerscope_fetch::locate(arg, common.source)?;
-    let rules = CacheRules::with_user_rules(&config.rules)?;
+    let rules = CacheRules::with_user_rules(&config.rules)?.with_packages(&config.packages)?;
     let bar = progress::Bar::for_stderr();
     let opts = common.open_options(bar.clone().map(|b| b as Arc<dyn ProgressSink>));
     let reg = common.registry_options();
@@ -577,7 +584,7 @@ fn explore(common: &Common, config: &Config, ctx: &Context) -> Result<(), Error>
     let locator = layerscope_fetch::locate(&arg, common.source)?;
     let daemons = common.daemons(ctx);
     let reg = common.registry_options();
-    let rules = CacheRules::with_user_rules(&config.rules)?;
+    let rules = CacheRules::with_user_rules(&config.rules)?.with_packages(&config.packages)?;
     let opts = common.open_options(None);
     layerscope_tui::run(arg.clone(), move |progress| {
         let opts = OpenOptions {

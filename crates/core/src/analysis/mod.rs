@@ -30,6 +30,13 @@ pub struct Totals {
     pub content_bytes: u64,
     /// Regular-file bytes visible in the final filesystem.
     pub live_bytes: u64,
+    /// Live bytes of inodes some package database lists (docs/packages.md).
+    #[serde(default)]
+    pub package_live_bytes: u64,
+    /// live_bytes - package_live_bytes: the user's own files, downloads,
+    /// caches.
+    #[serde(default)]
+    pub unowned_live_bytes: u64,
     /// removed_bytes + overwritten_bytes: bytes of hidden inodes.
     pub wasted_bytes: u64,
     /// Hidden bytes removed by a whiteout or a type change.
@@ -135,6 +142,8 @@ pub struct Analysis {
     /// dive 0.13's own figures, reproduced with their quirks (never mixed
     /// with ours; see docs/dive-compat.md).
     pub dive: crate::dive::DiveReport,
+    /// Every byte attributed to the package that installed it.
+    pub packages: crate::packages::Packages,
 }
 
 /// Our own figures, before findings.
@@ -145,6 +154,7 @@ struct Figures {
     hidden: Vec<HiddenFile>,
     duplicates: Vec<DuplicateGroup>,
     classes: Vec<InodeClass>,
+    packages: crate::packages::Packages,
 }
 
 impl Analysis {
@@ -189,6 +199,7 @@ impl Analysis {
             findings: Vec::new(),
             classes: f.classes,
             dive,
+            packages: f.packages,
         };
         a.findings = findings::derive(&a);
         a
@@ -199,6 +210,13 @@ impl Analysis {
     pub fn carrier(&self, inode: InodeId) -> &Entry {
         let ino = self.overlay.inode(inode);
         self.image.entry(ino.layer, ino.entry)
+    }
+
+    /// The package changes of every layer (all zero without databases).
+    pub fn packages_per_layer(&self) -> Vec<crate::packages::LayerPackages> {
+        let mut v = self.packages.layers.clone();
+        v.resize(self.layers.len(), Default::default());
+        v
     }
 
     /// The build step of a layer, Dockerfile-like, if known.
@@ -331,7 +349,11 @@ fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules) -> Figures {
     // No byte twice: hidden bytes are all in wasted; live cache bytes are
     // live; a duplicate that is also live cache counts as cache.
     totals.recoverable_bytes = totals.wasted_bytes + totals.cache_live_bytes + dup_not_cache;
+    let packages = crate::packages::Packages::build(image, overlay, &rules.packages);
+    totals.package_live_bytes = packages.live_bytes;
+    totals.unowned_live_bytes = totals.live_bytes - packages.live_bytes;
     Figures {
+        packages,
         totals,
         layers,
         cache,
