@@ -23,6 +23,7 @@ mod layer_cache;
 mod layer_scan;
 mod overlay_model;
 mod overlay_rules;
+mod packages_figures;
 mod registry_faults;
 mod release_packaging;
 mod report_formats;
