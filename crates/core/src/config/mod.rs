@@ -211,6 +211,36 @@ remedy = "run `bundle clean --force` in the same RUN"
     }
 
     #[test]
+    fn package_budgets_and_groups() {
+        let c = Config::parse(
+            r#"
+[budget.packages]
+max_toolchain = "10MB"
+"gcc-*" = 0
+"python3*" = "40MB"
+
+[packages]
+docs_threshold = "2MB"
+[packages.groups]
+toolchain = ["gcc*", "!gcc-*-base"]
+python = ["python3*"]
+"#,
+            "t.toml",
+        )
+        .unwrap();
+        let p = &c.budget.packages;
+        assert_eq!(p.max_toolchain, Some(Size(10_000_000)));
+        assert_eq!(p.limits.len(), 2);
+        assert_eq!(p.limits["gcc-*"], Size(0));
+        assert_eq!(p.limits["python3*"], Size(40_000_000));
+        assert!(!c.budget.is_empty());
+        assert_eq!(c.packages.docs_threshold, Some(Size(2_000_000)));
+        assert_eq!(c.packages.groups["python"], ["python3*"]);
+        let e = Config::parse("[packages]\ngroupz = {}\n", "x.toml").unwrap_err();
+        assert!(e.to_string().contains("unknown field `groupz`"), "{e}");
+    }
+
+    #[test]
     fn typos_are_errors_with_a_line() {
         let e = Config::parse("[budget]\nmax_wastd = \"1MB\"\n", "x.toml").unwrap_err();
         let msg = e.to_string();

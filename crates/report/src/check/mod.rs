@@ -223,7 +223,7 @@ impl Budgets {
         let names: Vec<String> = budget.packages.limits.keys().cloned().collect();
         let packages = names
             .iter()
-            .map(|n| Ok(glob_set(std::slice::from_ref(n), "[budget.packages]")?))
+            .map(|n| glob_set(std::slice::from_ref(n), "[budget.packages]"))
             .collect::<Result<Vec<GlobSet>>>()?;
         let ignore = if budget.ignore_paths.is_empty() {
             None
