@@ -190,3 +190,14 @@ done
 if [ "${SKIP_RSS:-}" != 1 ]; then
   RUNS=$RUNS SKIP_DIVE=${SKIP_DIVE:-} bench/rss.sh "$DIR"
 fi
+
+# The packages step (issue 14): its share of the analysis, per image; and,
+# if PACKAGES_IMAGE names one (testdata/packages/build.sh writes a real
+# Debian image), the same there. Target: at most 10%.
+cargo build --release --quiet --example phases
+for img in $IMAGES; do
+  echo "$img: $("$PWD/target/release/examples/phases" "$DIR/$img/docker-archive.tar" | grep '^packages')"
+done
+if [ -n "${PACKAGES_IMAGE:-}" ]; then
+  echo "packages image: $("$PWD/target/release/examples/phases" "$PACKAGES_IMAGE" | grep '^packages')"
+fi

@@ -173,7 +173,7 @@ fn remedies_show_no_waste_and_no_findings() {
         .dir("var/lib/apt/lists")
         .dir("var/lib/apt/lists/partial")
         .file("usr/lib/py/mod.py", 400, 6)
-        .file("var/lib/dpkg/status", 120, 9)
+        .dpkg_status("var/lib/dpkg/status", 120)
         .scan();
     let a = Analysis::new(
         image(vec![

@@ -88,6 +88,16 @@ fn every_kind() -> Changeset {
         diff_id: format!("sha256:{}", "d".repeat(64)),
         blob_digest: Some(format!("sha256:{}", "b".repeat(64))),
         compression: Compression::Zstd,
+        captured: vec![
+            layerscope_core::layer::Captured {
+                entry: 0,
+                content: Some(Box::from(&b"Package: a\n"[..])),
+            },
+            layerscope_core::layer::Captured {
+                entry: 2,
+                content: None,
+            },
+        ],
         entries,
     }
 }
@@ -100,6 +110,7 @@ fn assert_same(a: &Changeset, b: &Changeset) {
     assert_eq!(a.blob_digest, b.blob_digest);
     assert_eq!(a.compression, b.compression);
     assert_eq!(a.entries, b.entries);
+    assert_eq!(a.captured, b.captured);
 }
 
 #[test]
@@ -190,8 +201,9 @@ fn hostile_counts_and_lengths_are_refused_without_allocating() {
     let k = key(4);
     let good = codec::encode(&k, &Changeset::default());
     // The payload of an empty changeset: size, stored, diff_id length 0,
-    // no blob digest, compression, entry count; the count is its last byte.
-    let header = good.len() - 8 - 6;
+    // no blob digest, compression, entry count, captured count (0); the
+    // entry count is the byte before the last.
+    let header = good.len() - 8 - 7;
     for (tail, why) in [
         // 2^63 entries.
         (

@@ -385,6 +385,9 @@ pub struct CheckArgs {
     /// Limit for one cache rule, live + hidden bytes: RULE=SIZE (repeatable; *=SIZE for every other rule)
     #[arg(long, value_name = "RULE=SIZE", value_parser = parse_cache_limit)]
     pub max_cache: Vec<(String, Size)>,
+    /// Limit for each package whose name matches NAME (a glob), live bytes: NAME=SIZE (repeatable)
+    #[arg(long, value_name = "NAME=SIZE", value_parser = parse_cache_limit)]
+    pub max_package: Vec<(String, Size)>,
     /// Apply dive's .dive-ci rules (lowestEfficiency, highestWastedBytes, highestUserWastedPercent)
     #[arg(long, value_name = "FILE")]
     pub dive_ci: Option<PathBuf>,
@@ -483,6 +486,10 @@ impl CheckArgs {
             ignore_paths: self.ignore_paths.clone(),
             ignore_churn: self.ignore_churn.then_some(true),
             cache: self.max_cache.iter().cloned().collect(),
+            packages: layerscope_core::config::PackageBudget {
+                max_toolchain: None,
+                limits: self.max_package.iter().cloned().collect(),
+            },
         }
     }
 }
@@ -722,7 +729,7 @@ pub fn analyse_with(
     let arg = image_arg(common)?;
     let dockerfile = read_dockerfile(common)?;
     let locator = layerscope_fetch::locate(arg, common.source)?;
-    let rules = CacheRules::with_user_rules(&config.rules)?;
+    let rules = CacheRules::with_user_rules(&config.rules)?.with_packages(&config.packages)?;
     let bar = progress.then(progress::Bar::for_stderr).flatten();
     let opts = common.open_options(bar.clone().map(|b| b as Arc<dyn ProgressSink>));
     let reg = common.registry_options();
@@ -863,7 +870,7 @@ fn explore(common: &Common, config: &Config, ctx: &Context) -> Result<(), Error>
     let locator = layerscope_fetch::locate(&arg, common.source)?;
     let daemons = common.daemons(ctx);
     let reg = common.registry_options();
-    let rules = CacheRules::with_user_rules(&config.rules)?;
+    let rules = CacheRules::with_user_rules(&config.rules)?.with_packages(&config.packages)?;
     let opts = common.open_options(None);
     let dockerfile = read_dockerfile(common)?;
     layerscope_tui::run(arg.clone(), move |progress| {

@@ -57,6 +57,15 @@ impl LayerTar {
         self
     }
 
+    /// A well-formed dpkg status file of exactly `size` bytes (at least
+    /// 34): one stanza whose Description pads it.
+    pub fn dpkg_status(mut self, path: &str, size: usize) -> Self {
+        let head = "Package: p\nVersion: 1\nDescription: ";
+        let data = format!("{head}{}\n", "x".repeat(size - head.len() - 1));
+        self.file_bytes(path, data.as_bytes());
+        self
+    }
+
     pub fn dir(mut self, path: &str) -> Self {
         let mut h = Self::header(tar::EntryType::Directory, 0);
         self.b.append_data(&mut h, path, &[][..]).unwrap();
@@ -194,7 +203,7 @@ pub fn antipatterns_image() -> layerscope_core::source::Image {
         .file("root/.cache/pip/wheels/y.whl", 3000, 5)
         .file("usr/lib/py/mod.py", 400, 6)
         .file("tmp/build.log", 50, 7)
-        .file("var/lib/dpkg/status", 100, 8)
+        .dpkg_status("var/lib/dpkg/status", 100)
         .scan();
     let l4 = LayerTar::new()
         .whiteout("var/lib/apt/lists/a_Packages")
@@ -202,7 +211,7 @@ pub fn antipatterns_image() -> layerscope_core::source::Image {
         .whiteout("var/lib/apt/lists/lock")
         .whiteout("var/lib/apt/lists/partial")
         .whiteout("tmp/build.log")
-        .file("var/lib/dpkg/status", 120, 9)
+        .dpkg_status("var/lib/dpkg/status", 120)
         .file("usr/lib/py/copy.py", 400, 6)
         .scan();
     image(vec![

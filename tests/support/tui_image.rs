@@ -30,7 +30,7 @@ pub fn analysis() -> Analysis {
         .file("root/.cache/pip/wheels/y.whl", 3000, 10)
         .file("usr/lib/py/mod.py", 400, 11)
         .file("tmp/build.log", 50, 12)
-        .file("var/lib/dpkg/status", 100, 13)
+        .dpkg_status("var/lib/dpkg/status", 100)
         .file("opt/model/weights.bin", 8000, 14)
         .file("opt/model/config.json", 20, 15)
         .scan();
@@ -41,7 +41,7 @@ pub fn analysis() -> Analysis {
         .whiteout("var/lib/apt/lists/partial")
         .whiteout("tmp/build.log")
         .whiteout("opt/model")
-        .file("var/lib/dpkg/status", 120, 16)
+        .dpkg_status("var/lib/dpkg/status", 120)
         .file("usr/lib/py/copy.py", 400, 11)
         .scan();
     let img = image(vec![

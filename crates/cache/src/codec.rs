@@ -18,18 +18,20 @@
 //! previous entry's path), `suffix` (v length + bytes), `kind u8`,
 //! `typeflag u8`, `flags u8` (1 = link, 2 = hash), `size v`,
 //! `header_size v`, `mode v`, `uid v`, `gid v`, then the link (v length +
-//! bytes) and the 16 hash bytes when flagged.
+//! bytes) and the 16 hash bytes when flagged. Then `captured v` (package
+//! database contents, `Changeset::captured`), each: `entry v`, a flag byte
+//! (0 = over the bound, 1 = content), the content (v length + bytes).
 //!
 //! Every read is bounds-checked against the buffer, every count and length
 //! against the bytes left, so a truncated, corrupt or hostile file is a
 //! [`Reject`], never a panic nor an allocation larger than the file.
 
-use layerscope_core::layer::{Changeset, Compression, ContentHash, Entry, EntryKind};
+use layerscope_core::layer::{Captured, Changeset, Compression, ContentHash, Entry, EntryKind};
 use layerscope_core::Digest;
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Bumped whenever the layout above, or what a [`Changeset`] means, changes.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 const MAGIC: &[u8; 8] = b"LSCACHE\0";
 /// The writer's version: entries written by another build are not read (a
@@ -110,6 +112,17 @@ pub fn encode(key: &Digest, cs: &Changeset) -> Vec<u8> {
             p.extend_from_slice(&h.0);
         }
         prev = &e.path;
+    }
+    varint(&mut p, cs.captured.len() as u64);
+    for c in &cs.captured {
+        varint(&mut p, c.entry as u64);
+        match &c.content {
+            Some(b) => {
+                p.push(1);
+                bytes(&mut p, b);
+            }
+            None => p.push(0),
+        }
     }
 
     let mut out = Vec::with_capacity(p.len() + 128);
@@ -224,6 +237,23 @@ fn payload(r: &mut Reader<'_>) -> Result<Changeset, Reject> {
             hash,
         });
     }
+    let count = r.len()?;
+    if count > r.0.len() / 2 {
+        return Err(Reject("more captured files than bytes"));
+    }
+    let mut captured = Vec::with_capacity(count);
+    for _ in 0..count {
+        let entry = r.len()?;
+        if entry >= entries.len() || captured.last().is_some_and(|c: &Captured| c.entry >= entry) {
+            return Err(Reject("bad captured entry"));
+        }
+        let content = match r.u8()? {
+            0 => None,
+            1 => Some(Box::from(r.bytes()?)),
+            _ => return Err(Reject("bad flag")),
+        };
+        captured.push(Captured { entry, content });
+    }
     Ok(Changeset {
         size_bytes,
         stored_bytes,
@@ -231,6 +261,7 @@ fn payload(r: &mut Reader<'_>) -> Result<Changeset, Reject> {
         blob_digest,
         compression,
         entries,
+        captured,
     })
 }
 

@@ -24,6 +24,7 @@ pub mod escape;
 pub mod layer;
 pub mod layer_index;
 pub mod overlay;
+pub mod packages;
 pub mod source;
 pub mod units;
 

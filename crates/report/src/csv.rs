@@ -21,12 +21,19 @@ pub enum CsvTable {
     Cache,
     Duplicates,
     Findings,
+    Packages,
 }
 
 impl CsvTable {
     /// Every `--csv-table` name, in the order `--help` lists them.
-    pub const NAMES: &'static [&'static str] =
-        &["layers", "hidden", "cache", "duplicates", "findings"];
+    pub const NAMES: &'static [&'static str] = &[
+        "layers",
+        "hidden",
+        "cache",
+        "duplicates",
+        "findings",
+        "packages",
+    ];
 
     /// The table's name in [`CsvTable::NAMES`].
     pub fn as_str(self) -> &'static str {
@@ -36,6 +43,7 @@ impl CsvTable {
             CsvTable::Cache => "cache",
             CsvTable::Duplicates => "duplicates",
             CsvTable::Findings => "findings",
+            CsvTable::Packages => "packages",
         }
     }
 }
@@ -49,6 +57,7 @@ impl std::str::FromStr for CsvTable {
             "cache" => Ok(CsvTable::Cache),
             "duplicates" => Ok(CsvTable::Duplicates),
             "findings" => Ok(CsvTable::Findings),
+            "packages" => Ok(CsvTable::Packages),
             other => Err(format!(
                 "unknown CSV table {other:?} ({})",
                 CsvTable::NAMES.join(", ")
@@ -105,6 +114,7 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, table: CsvTable, w: &mut W) -> io:
         CsvTable::Hidden => hidden(a, w),
         CsvTable::Cache => cache(a, w),
         CsvTable::Duplicates => duplicates(a, w),
+        CsvTable::Packages => packages(a, w),
         CsvTable::Findings => findings(a, w),
     }
 }
@@ -220,6 +230,48 @@ fn duplicates<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
                 ],
             )?;
         }
+    }
+    Ok(())
+}
+
+/// `packages`: one row per package, largest first (docs/packages.md).
+fn packages<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+    use Cell::*;
+    header(
+        w,
+        &[
+            "manager",
+            "name",
+            "version",
+            "location",
+            "live_bytes",
+            "hidden_bytes",
+            "files",
+            "installed_by",
+            "removed_by",
+            "group",
+        ],
+    )?;
+    for p in &a.packages.list {
+        let layer = |l: Option<layerscope_core::LayerIndex>| match l {
+            Some(l) => Num(l.number() as u64),
+            None => Empty,
+        };
+        row(
+            w,
+            &[
+                Text(p.manager.as_str()),
+                Text(&p.name),
+                Text(&p.version),
+                Text(&p.location),
+                Num(p.live_bytes),
+                Num(p.hidden_bytes),
+                Num(p.files),
+                layer(p.installed_by),
+                layer(p.removed_by),
+                p.group.as_deref().map_or(Empty, Text),
+            ],
+        )?;
     }
     Ok(())
 }

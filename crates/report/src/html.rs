@@ -186,6 +186,7 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     cache(a, w)?;
     hidden(a, w)?;
     duplicates(a, w)?;
+    packages(a, w)?;
     findings(&rest, w)?;
     footer(w)
 }
@@ -263,6 +264,12 @@ fn contents<W: Write + ?Sized>(a: &Analysis, rest: &[&Finding], w: &mut W) -> io
             ),
         ));
     }
+    if !a.packages.list.is_empty() {
+        items.push((
+            "sec-packages",
+            format!("Packages ({})", a.packages.list.len()),
+        ));
+    }
     if !rest.is_empty() {
         items.push(("sec-findings", format!("More findings ({})", rest.len())));
     }
@@ -308,6 +315,47 @@ fn layer_list(word: &str, list: &[(usize, u64)]) -> String {
         .map(|(l, b)| format!(r##"<a href="#layer-{l}">layer {l}</a>: {}"##, human(*b)))
         .collect();
     format!(r#"<div class="of">{word} {}</div>"#, items.join(", "))
+}
+
+/// Packages, largest first (docs/packages.md).
+fn packages<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+    if a.packages.list.is_empty() {
+        return Ok(());
+    }
+    writeln!(w, r#"<section id="sec-packages">"#)?;
+    heading(w, "sec-packages", "Packages")?;
+    writeln!(
+        w,
+        "<p>{} live in packages, {} owned by none.</p>",
+        human(a.totals.package_live_bytes),
+        human(a.totals.unowned_live_bytes)
+    )?;
+    writeln!(
+        w,
+        r#"<table id="packages"><thead><tr><th class="num">live</th><th class="num">hidden</th><th class="num">files</th><th>manager</th><th>package</th><th>version</th><th>layers</th><th>group</th></tr></thead><tbody>"#
+    )?;
+    for p in a.packages.list.iter().take(TOP) {
+        writeln!(
+            w,
+            r#"<tr><td class="num" data-bytes="{}">{}</td><td class="num" data-bytes="{}">{}</td><td class="num">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+            p.live_bytes,
+            human(p.live_bytes),
+            p.hidden_bytes,
+            human(p.hidden_bytes),
+            p.files,
+            p.manager.as_str(),
+            h(&p.name),
+            h(&p.version),
+            match (p.installed_by, p.removed_by) {
+                (Some(i), Some(r)) => format!("{i}–{r}"),
+                (Some(i), None) => i.to_string(),
+                _ => String::new(),
+            },
+            h(p.group.as_deref().unwrap_or(""))
+        )?;
+    }
+    writeln!(w, "</tbody></table>")?;
+    writeln!(w, "</section>")
 }
 
 /// The page head, the image's name and what it is.

@@ -30,6 +30,10 @@ pub struct Report {
     pub duplicates: Vec<DuplicateJson>,
     /// What to change, with the bytes it would save.
     pub findings: Vec<FindingJson>,
+    /// Every package any layer's databases list, largest first
+    /// (docs/packages.md).
+    #[serde(default)]
+    pub packages: Vec<PackageJson>,
     /// dive's figures for the same image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dive: Option<DiveJson>,
@@ -115,6 +119,15 @@ pub struct LayerJson {
         schemars(schema_with = "crate::schema::layer_verified")
     )]
     pub verified: String,
+    /// Packages this layer's databases list that the layer below's did not.
+    #[serde(default)]
+    pub packages_installed: u64,
+    /// Packages the layer below's databases list that this layer's do not.
+    #[serde(default)]
+    pub packages_removed: u64,
+    /// Packages listed by both with a different version.
+    #[serde(default)]
+    pub packages_upgraded: u64,
 }
 
 fn not_verified() -> String {
@@ -133,6 +146,59 @@ pub struct DockerfileLineJson {
     pub end_line: u32,
     /// The instruction on one line, flags left out (`RUN apt-get update`).
     pub instruction: String,
+}
+
+/// `packages[]`: one package and its bytes (docs/packages.md).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PackageJson {
+    /// dpkg, apk, python, conda or npm.
+    pub manager: String,
+    pub name: String,
+    /// The version in the final databases (a removed package: its last).
+    pub version: String,
+    /// Where it is installed: `/` (dpkg, apk), the site directory
+    /// (python), the prefix (conda), the package directory (npm).
+    pub location: String,
+    /// Bytes of live regular-file inodes the final databases list for it.
+    pub live_bytes: u64,
+    /// Bytes of hidden inodes it owned in the databases of the layer that
+    /// added them.
+    pub hidden_bytes: u64,
+    /// Live regular-file inodes it owns.
+    pub files: u64,
+    /// The layer whose databases first list it (1-based).
+    pub installed_by: Option<LayerIndex>,
+    /// The layer whose databases no longer list it.
+    pub removed_by: Option<LayerIndex>,
+    /// Its group (toolchain, docs, locales, or a configured one).
+    pub group: Option<String>,
+    /// apt marked it automatically installed.
+    #[serde(default)]
+    pub auto_installed: bool,
+    /// Auto-installed, recommended by an installed package, depended on by
+    /// none.
+    #[serde(default)]
+    pub recommended_only: bool,
+}
+
+impl From<&layerscope_core::packages::Package> for PackageJson {
+    fn from(p: &layerscope_core::packages::Package) -> PackageJson {
+        PackageJson {
+            manager: p.manager.as_str().to_string(),
+            name: p.name.clone(),
+            version: p.version.clone(),
+            location: p.location.clone(),
+            live_bytes: p.live_bytes,
+            hidden_bytes: p.hidden_bytes,
+            files: p.files,
+            installed_by: p.installed_by,
+            removed_by: p.removed_by,
+            group: p.group.clone(),
+            auto_installed: p.auto_installed,
+            recommended_only: p.recommended_only,
+        }
+    }
 }
 
 /// `cache[]`: the bytes under one cache rule.
@@ -261,7 +327,8 @@ impl Report {
             layers: a
                 .layers
                 .iter()
-                .map(|l| LayerJson {
+                .zip(&a.packages_per_layer())
+                .map(|(l, p)| LayerJson {
                     index: l.index,
                     digest: l.digest.clone(),
                     diff_id: l.diff_id.clone(),
@@ -284,6 +351,9 @@ impl Report {
                         })
                     }),
                     verified: l.verified.as_str().to_string(),
+                    packages_installed: p.installed,
+                    packages_removed: p.removed,
+                    packages_upgraded: p.upgraded,
                 })
                 .collect(),
             cache: a
@@ -320,6 +390,7 @@ impl Report {
                     dockerfile_line: a.dockerfile.as_ref().map(|d| d.finding_line(f)),
                 })
                 .collect(),
+            packages: a.packages.list.iter().map(PackageJson::from).collect(),
             dive: Some(match &a.dive.refusal {
                 Some(why) => DiveJson {
                     efficiency: None,
@@ -400,7 +471,7 @@ impl Serialize for HiddenSeq<'_> {
 impl Serialize for ReportView<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let r = &self.report;
-        let mut m = s.serialize_struct("Report", 9)?;
+        let mut m = s.serialize_struct("Report", 10)?;
         m.serialize_field("schema_version", &r.schema_version)?;
         m.serialize_field("image", &r.image)?;
         m.serialize_field("totals", &r.totals)?;
@@ -409,6 +480,7 @@ impl Serialize for ReportView<'_> {
         m.serialize_field("hidden", &HiddenSeq(self.hidden))?;
         m.serialize_field("duplicates", &r.duplicates)?;
         m.serialize_field("findings", &r.findings)?;
+        m.serialize_field("packages", &r.packages)?;
         match &r.dive {
             Some(d) => m.serialize_field("dive", d)?,
             None => m.skip_field("dive")?,

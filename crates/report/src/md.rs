@@ -38,7 +38,49 @@ pub fn write<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     cache(a, w)?;
     hidden(a, w)?;
     duplicates(a, w)?;
+    packages(a, w)?;
     findings(a, w)
+}
+
+/// Packages, largest first (docs/packages.md).
+fn packages<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+    if a.packages.list.is_empty() {
+        return Ok(());
+    }
+    writeln!(w)?;
+    writeln!(w, "## Packages")?;
+    writeln!(w)?;
+    writeln!(
+        w,
+        "{} live in packages, {} owned by none.",
+        human(a.totals.package_live_bytes),
+        human(a.totals.unowned_live_bytes)
+    )?;
+    writeln!(w)?;
+    writeln!(
+        w,
+        "| Live | Hidden | Files | Manager | Package | Version | Layers | Group |"
+    )?;
+    writeln!(w, "|---:|---:|---:|---|---|---|---|---|")?;
+    for p in a.packages.list.iter().take(TOP) {
+        writeln!(
+            w,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            human(p.live_bytes),
+            human(p.hidden_bytes),
+            p.files,
+            p.manager.as_str(),
+            escape(&p.name),
+            escape(&p.version),
+            match (p.installed_by, p.removed_by) {
+                (Some(i), Some(r)) => format!("{i}–{r}"),
+                (Some(i), None) => i.to_string(),
+                _ => String::new(),
+            },
+            escape(p.group.as_deref().unwrap_or(""))
+        )?;
+    }
+    Ok(())
 }
 
 /// The image and what it is.

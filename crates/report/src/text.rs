@@ -26,7 +26,73 @@ fn write_with<W: Write + ?Sized>(a: &Analysis, color: bool, w: &mut W) -> io::Re
     cache(a, w)?;
     hidden(a, w)?;
     duplicates(a, w)?;
+    packages(a, w)?;
     findings(a, w)
+}
+
+/// Packages, largest first (docs/packages.md).
+fn packages<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
+    let p = &a.packages;
+    if p.list.is_empty() {
+        return Ok(());
+    }
+    let t = &a.totals;
+    let live = p.list.iter().filter(|x| x.removed_by.is_none()).count();
+    writeln!(w)?;
+    writeln!(
+        w,
+        "Packages  {} installed, {} live in packages, {} owned by none",
+        live,
+        human(t.package_live_bytes),
+        human(t.unowned_live_bytes)
+    )?;
+    writeln!(
+        w,
+        "  {:>10}  {:>10}  {:>6}  {:<7}  {:<9}  {:<9}  name version",
+        "live", "hidden", "files", "manager", "layers", "group"
+    )?;
+    for x in p.list.iter().take(TOP) {
+        let layers = match (x.installed_by, x.removed_by) {
+            (Some(i), Some(r)) => format!("{i}-{r}"),
+            (Some(i), None) => format!("{i}"),
+            _ => String::new(),
+        };
+        writeln!(
+            w,
+            "  {:>10}  {:>10}  {:>6}  {:<7}  {:<9}  {:<9}  {} {}{}",
+            human(x.live_bytes),
+            human(x.hidden_bytes),
+            x.files,
+            x.manager.as_str(),
+            layers,
+            x.group.as_deref().unwrap_or("-"),
+            esc(&x.name),
+            esc(&x.version),
+            match (x.recommended_only, x.manager.as_str()) {
+                (true, _) => "  (recommended only)".to_string(),
+                (false, "dpkg" | "apk") => String::new(),
+                _ => format!("  {}", esc(&x.location)),
+            }
+        )?;
+    }
+    if p.list.len() > TOP {
+        writeln!(w, "  … and {} more (see --format json)", p.list.len() - TOP)?;
+    }
+    let changed: Vec<String> = a
+        .packages_per_layer()
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.installed + l.removed + l.upgraded > 0)
+        .map(|(i, l)| format!("{}: +{} -{} ~{}", i + 1, l.installed, l.removed, l.upgraded))
+        .collect();
+    if !changed.is_empty() {
+        writeln!(
+            w,
+            "  per layer (installed, removed, upgraded)  {}",
+            changed.join("  ")
+        )?;
+    }
+    Ok(())
 }
 
 /// The image, then one line per headline figure.
@@ -201,7 +267,15 @@ fn findings<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
         writeln!(w, "Findings")?;
         for f in a.findings.iter().take(TOP) {
             writeln!(w, "  [{}] {}", f.severity.as_str(), esc(&f.message))?;
-            writeln!(w, "      -> {}", esc(&f.remedy))?;
+            // Multi-line remedies (Dockerfile snippets) stay pasteable.
+            for (i, line) in f.remedy.lines().enumerate() {
+                writeln!(
+                    w,
+                    "      {} {}",
+                    if i == 0 { "->" } else { "  " },
+                    esc(line)
+                )?;
+            }
         }
         if a.findings.len() > TOP {
             writeln!(

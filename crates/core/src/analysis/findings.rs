@@ -72,6 +72,7 @@ const KINDS: &[Kind] = &[
     cache_left_in_image,
     duplicate_files,
     integrity_notes,
+    packages,
 ];
 
 pub(super) fn derive(a: &Analysis) -> Vec<Finding> {
@@ -305,4 +306,361 @@ fn plural_y(n: u64) -> &'static str {
     } else {
         "ies"
     }
+}
+
+/// The package findings (docs/packages.md): toolchain left in, packages
+/// only recommended, docs and locales, development artifacts, the same
+/// Python distribution twice, packages removed in a later RUN, and
+/// unreadable package databases.
+fn packages(a: &Analysis) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let list = &a.packages.list;
+    // Live bytes of a set of packages, each inode once; the layer that
+    // installed the largest.
+    let union = |ps: &[&crate::packages::Package]| -> u64 {
+        let mut inodes: Vec<_> = ps.iter().flat_map(|p| p.inodes.iter().copied()).collect();
+        inodes.sort_unstable();
+        inodes.dedup();
+        inodes.iter().map(|&i| a.overlay.inode(i).size).sum()
+    };
+    let names = |ps: &[&crate::packages::Package]| -> String {
+        let mut s: Vec<String> = ps
+            .iter()
+            .take(5)
+            .map(|p| format!("{} ({})", p.name, human(p.live_bytes)))
+            .collect();
+        if ps.len() > 5 {
+            s.push(format!("and {} more", ps.len() - 5));
+        }
+        s.join(", ")
+    };
+
+    let tools: Vec<_> = list
+        .iter()
+        .filter(|p| p.group.as_deref() == Some("toolchain") && p.live_bytes > 0)
+        .collect();
+    if !tools.is_empty() {
+        let bytes = union(&tools);
+        let layer = tools[0].installed_by;
+        let install: Vec<&str> = tools
+            .iter()
+            .filter(|p| p.manager == crate::packages::Manager::Dpkg && !p.auto_installed)
+            .map(|p| p.name.as_str())
+            .collect();
+        out.push(Finding {
+            rule: "toolchain-in-image".to_string(),
+            severity: severity(a, bytes),
+            layer,
+            bytes,
+            message: format!(
+                "build toolchain in the final image: {} package{}, {} live, installed by {}: {}",
+                tools.len(),
+                plural_s(tools.len() as u64),
+                human(bytes),
+                layer.map_or("the base".to_string(), |l| layer_name(a, l)),
+                names(&tools)
+            ),
+            remedy: format!(
+                "use a multi-stage build: build in one stage, COPY only the artifacts into a slim final stage:\n\
+                 FROM debian:bookworm AS build\n\
+                 RUN apt-get update && apt-get install -y --no-install-recommends {} && rm -rf /var/lib/apt/lists/*\n\
+                 COPY . /src\n\
+                 RUN make -C /src && make -C /src install DESTDIR=/out\n\
+                 FROM debian:bookworm-slim\n\
+                 COPY --from=build /out/ /",
+                if install.is_empty() { "build-essential".to_string() } else { install.join(" ") }
+            ),
+        });
+    }
+
+    let recommended: Vec<_> = list
+        .iter()
+        .filter(|p| p.recommended_only && p.live_bytes > 0)
+        .collect();
+    if !recommended.is_empty() {
+        let bytes = union(&recommended);
+        let layer = recommended[0].installed_by;
+        out.push(Finding {
+            rule: "recommended-only-packages".to_string(),
+            severity: severity(a, bytes),
+            layer,
+            bytes,
+            message: format!(
+                "{} package{} ({} live) installed only because another recommends {}: {}",
+                recommended.len(),
+                plural_s(recommended.len() as u64),
+                human(bytes),
+                if recommended.len() == 1 { "it" } else { "them" },
+                names(&recommended)
+            ),
+            remedy: "apt-get install -y --no-install-recommends PACKAGES (or set APT::Install-Recommends \"false\"; in /etc/apt/apt.conf.d/)".to_string(),
+        });
+    }
+
+    out.extend(path_findings(a));
+
+    // The same Python distribution twice.
+    let mut by_project: BTreeMap<String, Vec<&crate::packages::Package>> = BTreeMap::new();
+    for p in list
+        .iter()
+        .filter(|p| p.manager == crate::packages::Manager::Python && p.removed_by.is_none())
+    {
+        by_project
+            .entry(crate::packages::normalize_project(&p.name))
+            .or_default()
+            .push(p);
+    }
+    for (project, copies) in &by_project {
+        let distro_dirs: Vec<&(String, String, String)> = a
+            .packages
+            .distro_python
+            .iter()
+            .filter(|(n, _, _)| n == project)
+            .collect();
+        // A RECORD the distro package itself ships is that install, not a
+        // second one.
+        let copies: Vec<_> = copies
+            .iter()
+            .copied()
+            .filter(|p| {
+                let dir = format!("{}/{}-{}.dist-info", p.location, p.name, p.version);
+                !distro_dirs.iter().any(|d| d.2 == dir)
+            })
+            .collect();
+        if copies.is_empty() {
+            continue;
+        }
+        let mut distro: Vec<&str> = distro_dirs.iter().map(|d| d.1.as_str()).collect();
+        distro.dedup();
+        if copies.len() + distro.len() < 2 {
+            continue;
+        }
+        // What keeping one saves: every pip copy but the largest when pip
+        // installed it twice; every pip copy next to a distro package.
+        let mut sizes: Vec<u64> = copies.iter().map(|p| p.live_bytes).collect();
+        sizes.sort_unstable();
+        let bytes: u64 = if distro.is_empty() {
+            sizes[..sizes.len() - 1].iter().sum()
+        } else {
+            sizes.iter().sum()
+        };
+        let mut wheres: Vec<String> = copies
+            .iter()
+            .map(|p| format!("{} in {} ({})", p.version, p.location, human(p.live_bytes)))
+            .collect();
+        wheres.extend(distro.iter().map(|d| format!("the distro package {d}")));
+        out.push(Finding {
+            rule: "python-installed-twice".to_string(),
+            severity: severity(a, bytes),
+            layer: copies.iter().filter_map(|p| p.installed_by).max(),
+            bytes,
+            message: format!(
+                "Python distribution {project} is installed {} times: {}",
+                copies.len() + distro.len(),
+                wheres.join("; ")
+            ),
+            remedy: if distro.is_empty() {
+                "keep one: install into one environment (one site-packages)".to_string()
+            } else {
+                format!(
+                    "keep one: either the distro package ({}) or the pip install, not both",
+                    distro.join(", ")
+                )
+            },
+        });
+    }
+
+    // Installed in one RUN, removed in a later one: the bytes still ship.
+    let mut removed: BTreeMap<(LayerIndex, LayerIndex), Vec<&crate::packages::Package>> =
+        BTreeMap::new();
+    for p in list.iter().filter(|p| p.hidden_bytes > 0) {
+        if let (Some(i), Some(r)) = (p.installed_by, p.removed_by) {
+            if r > i {
+                removed.entry((i, r)).or_default().push(p);
+            }
+        }
+    }
+    for ((inst, rem), ps) in removed {
+        let bytes: u64 = ps.iter().map(|p| p.hidden_bytes).sum();
+        let mut named: Vec<String> = ps
+            .iter()
+            .take(5)
+            .map(|p| format!("{} ({})", p.name, human(p.hidden_bytes)))
+            .collect();
+        if ps.len() > 5 {
+            named.push(format!("and {} more", ps.len() - 5));
+        }
+        out.push(Finding {
+            rule: "package-removed-later".to_string(),
+            severity: severity(a, bytes),
+            layer: Some(inst),
+            bytes,
+            message: format!(
+                "{} removes {} package{} installed by {}; their {} still ship: {}",
+                layer_name(a, rem),
+                ps.len(),
+                plural_s(ps.len() as u64),
+                layer_name(a, inst),
+                human(bytes),
+                named.join(", ")
+            ),
+            remedy: format!(
+                "install, use and purge in the same RUN (layer {inst}): apt-get install -y P && … && apt-get purge -y --auto-remove P, or use a build stage"
+            ),
+        });
+    }
+
+    for p in &a.packages.problems {
+        out.push(Finding {
+            rule: "package-database-unreadable".to_string(),
+            severity: Severity::Warning,
+            layer: Some(p.layer),
+            bytes: 0,
+            message: format!("layer {}: {}: {}", p.layer, p.path, p.message),
+            remedy: "the package figures leave this database out; check the file in the image"
+                .to_string(),
+        });
+    }
+    out
+}
+
+/// Where a live path falls among the path findings.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum PathKind {
+    Docs,
+    Headers,
+    StaticLibs,
+    PythonTests,
+    BuildToolBytecode,
+}
+
+fn path_kind(p: &[u8]) -> Option<PathKind> {
+    const DOCS: &[&[u8]] = &[
+        b"usr/share/doc/",
+        b"usr/share/man/",
+        b"usr/share/info/",
+        b"usr/share/locale/",
+        b"usr/share/i18n/",
+        b"usr/lib/locale/",
+    ];
+    if DOCS.iter().any(|d| p.starts_with(d)) {
+        return Some(PathKind::Docs);
+    }
+    if p.starts_with(b"usr/include/") || p.starts_with(b"usr/local/include/") {
+        return Some(PathKind::Headers);
+    }
+    if p.ends_with(b".a") && p.starts_with(b"usr/") {
+        return Some(PathKind::StaticLibs);
+    }
+    // Both markers have the same length.
+    let site = find(p, b"/site-packages/").or_else(|| find(p, b"/dist-packages/"))?;
+    let rest = &p[site + b"/site-packages/".len()..];
+    let comps: Vec<&[u8]> = rest.split(|&b| b == b'/').collect();
+    if comps.len() > 1
+        && comps[..comps.len() - 1]
+            .iter()
+            .any(|c| *c == b"tests" || *c == b"test")
+    {
+        return Some(PathKind::PythonTests);
+    }
+    const TOOLS: &[&[u8]] = &[
+        b"pip",
+        b"setuptools",
+        b"wheel",
+        b"pkg_resources",
+        b"_distutils_hack",
+    ];
+    if TOOLS.contains(&comps[0]) && comps.contains(&&b"__pycache__"[..]) {
+        return Some(PathKind::BuildToolBytecode);
+    }
+    None
+}
+
+fn find(h: &[u8], n: &[u8]) -> Option<usize> {
+    h.windows(n.len()).position(|w| w == n)
+}
+
+/// `docs-in-image` (over the configured threshold) and
+/// `dev-artifacts-in-image`: live bytes by path, with the layer that added
+/// most of them.
+fn path_findings(a: &Analysis) -> Vec<Finding> {
+    let mut by: BTreeMap<PathKind, (u64, u64, BTreeMap<LayerIndex, u64>)> = BTreeMap::new();
+    for ino in a
+        .overlay
+        .inodes
+        .iter()
+        .filter(|i| i.is_live() && i.size > 0)
+    {
+        let e = a.image.entry(ino.layer, ino.entry);
+        if let Some(k) = path_kind(&e.path) {
+            let g = by.entry(k).or_default();
+            g.0 += ino.size;
+            g.1 += 1;
+            *g.2.entry(ino.layer).or_default() += ino.size;
+        }
+    }
+    let top = |layers: &BTreeMap<LayerIndex, u64>| {
+        layers
+            .iter()
+            .max_by_key(|(l, b)| (**b, std::cmp::Reverse(**l)))
+            .map(|(l, _)| *l)
+    };
+    let mut out = Vec::new();
+    if let Some((bytes, files, layers)) = by.get(&PathKind::Docs) {
+        if *bytes > a.rules.packages.docs_threshold {
+            let layer = top(layers);
+            out.push(Finding {
+                rule: "docs-in-image".to_string(),
+                severity: severity(a, *bytes),
+                layer,
+                bytes: *bytes,
+                message: format!(
+                    "{} of docs, man pages and locales live ({files} files; most added by {})",
+                    human(*bytes),
+                    layer.map_or("?".to_string(), |l| layer_name(a, l))
+                ),
+                remedy: "before installing packages, tell dpkg to skip them (or start from a -slim base image):\n\
+                         RUN for d in doc man info locale; do echo \"path-exclude=/usr/share/$d/*\"; done > /etc/dpkg/dpkg.cfg.d/01-nodoc && echo 'path-include=/usr/share/doc/*/copyright' >> /etc/dpkg/dpkg.cfg.d/01-nodoc"
+                    .to_string(),
+            });
+        }
+    }
+    let dev: Vec<(PathKind, &str, u64, u64)> = [
+        (PathKind::Headers, "headers"),
+        (PathKind::StaticLibs, "static libraries (*.a)"),
+        (PathKind::PythonTests, "Python test suites"),
+        (
+            PathKind::BuildToolBytecode,
+            "__pycache__ of pip/setuptools/wheel",
+        ),
+    ]
+    .iter()
+    .filter_map(|(k, what)| by.get(k).map(|g| (*k, *what, g.0, g.1)))
+    .collect();
+    if !dev.is_empty() {
+        let bytes: u64 = dev.iter().map(|d| d.2).sum();
+        let mut layers: BTreeMap<LayerIndex, u64> = BTreeMap::new();
+        for d in &dev {
+            for (l, b) in &by[&d.0].2 {
+                *layers.entry(*l).or_default() += b;
+            }
+        }
+        let layer = top(&layers);
+        out.push(Finding {
+            rule: "dev-artifacts-in-image".to_string(),
+            severity: severity(a, bytes),
+            layer,
+            bytes,
+            message: format!(
+                "{} of development artifacts live: {}",
+                human(bytes),
+                dev.iter()
+                    .map(|d| format!("{} {} ({} files)", d.1, human(d.2), d.3))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            remedy: "build in one stage and COPY only the run-time files into the final one; leave out *-dev packages, and delete tests/ and __pycache__ of build tools in the RUN that installs them".to_string(),
+        });
+    }
+    out
 }

@@ -30,6 +30,13 @@ pub struct Totals {
     pub content_bytes: u64,
     /// Regular-file bytes visible in the final filesystem.
     pub live_bytes: u64,
+    /// Live bytes of inodes some package database lists (docs/packages.md).
+    #[serde(default)]
+    pub package_live_bytes: u64,
+    /// live_bytes - package_live_bytes: the user's own files, downloads,
+    /// caches.
+    #[serde(default)]
+    pub unowned_live_bytes: u64,
     /// removed_bytes + overwritten_bytes: bytes of hidden inodes.
     pub wasted_bytes: u64,
     /// Hidden bytes removed by a whiteout or a type change.
@@ -139,6 +146,8 @@ pub struct Analysis {
     pub dive: crate::dive::DiveReport,
     /// The Dockerfile given with `--dockerfile`, aligned with the layers.
     pub dockerfile: Option<crate::dockerfile::DockerfileInfo>,
+    /// Every byte attributed to the package that installed it.
+    pub packages: crate::packages::Packages,
 }
 
 /// Our own figures, before findings.
@@ -149,6 +158,7 @@ struct Figures {
     hidden: Vec<HiddenFile>,
     duplicates: Vec<DuplicateGroup>,
     classes: Vec<InodeClass>,
+    packages: crate::packages::Packages,
 }
 
 impl Analysis {
@@ -243,6 +253,7 @@ impl Analysis {
             classes: f.classes,
             dive,
             dockerfile: None,
+            packages: f.packages,
         };
         a.findings = findings::derive(&a);
         a
@@ -290,6 +301,13 @@ impl Analysis {
             }
             None => step,
         }
+    }
+
+    /// The package changes of every layer (all zero without databases).
+    pub fn packages_per_layer(&self) -> Vec<crate::packages::LayerPackages> {
+        let mut v = self.packages.layers.clone();
+        v.resize(self.layers.len(), Default::default());
+        v
     }
 
     /// The build step of a layer, Dockerfile-like, if known.
@@ -433,7 +451,11 @@ fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules) -> Figures {
     // No byte twice: hidden bytes are all in wasted; live cache bytes are
     // live; a duplicate that is also live cache counts as cache.
     totals.recoverable_bytes = totals.wasted_bytes + totals.cache_live_bytes + dup_not_cache;
+    let packages = crate::packages::Packages::build(image, overlay, &rules.packages);
+    totals.package_live_bytes = packages.live_bytes;
+    totals.unowned_live_bytes = totals.live_bytes - packages.live_bytes;
     Figures {
+        packages,
         totals,
         layers,
         cache,

@@ -185,6 +185,9 @@ pub struct CacheRules {
     /// glob match each.
     rule_prefixes: Vec<Vec<u8>>,
     churn_prefixes: Vec<Vec<u8>>,
+    /// Package groups and the package findings' settings
+    /// (`[packages]`, docs/packages.md).
+    pub packages: crate::packages::PackageRules,
 }
 
 /// The part of a glob before its first metacharacter.
@@ -278,7 +281,15 @@ impl CacheRules {
             churn: set(CHURN, "churn")?,
             rule_prefixes,
             churn_prefixes: prefixes(CHURN.iter().copied()),
+            packages: crate::packages::PackageRules::default(),
         })
+    }
+
+    /// The same rules with the package groups and settings of the config's
+    /// `[packages]`.
+    pub fn with_packages(mut self, cfg: &crate::config::PackagesConfig) -> Result<CacheRules> {
+        self.packages = crate::packages::PackageRules::new(&cfg.groups, cfg.docs_threshold)?;
+        Ok(self)
     }
 
     /// The rule an absolute path falls under, if any (first match wins).

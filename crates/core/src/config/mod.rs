@@ -27,6 +27,24 @@ pub struct Config {
     /// name replaces it; `enabled = false` disables a rule.
     #[serde(default)]
     pub rules: Vec<RuleConfig>,
+    /// `[packages]`: package groups and the package findings' settings.
+    #[serde(default)]
+    pub packages: PackagesConfig,
+}
+
+/// `[packages]` (docs/packages.md).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PackagesConfig {
+    /// `[packages.groups]`: group name to globs of package names. A built-in
+    /// group's name (`toolchain`, `docs`, `locales`) replaces its globs (an
+    /// empty list disables it); other names add groups.
+    #[serde(default)]
+    pub groups: BTreeMap<String, Vec<String>>,
+    /// Live bytes of docs, man pages and locales above which the
+    /// `docs-in-image` finding is made (default 1MB).
+    pub docs_threshold: Option<Size>,
 }
 
 /// `[budget]`: only the keys given are checked.
@@ -57,6 +75,28 @@ pub struct Budget {
     /// default for every other rule.
     #[serde(default)]
     pub cache: BTreeMap<String, Size>,
+    /// `[budget.packages]`: per package name or glob (`"gcc-*" = 0`), the
+    /// most live bytes a matching package may have; `max_toolchain` is the
+    /// most live bytes of the toolchain group.
+    #[serde(default)]
+    pub packages: PackageBudget,
+}
+
+/// `[budget.packages]`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PackageBudget {
+    /// Most live bytes of the packages in the `toolchain` group together.
+    pub max_toolchain: Option<Size>,
+    /// Package name or glob → most live bytes of each matching package.
+    #[serde(flatten)]
+    pub limits: BTreeMap<String, Size>,
+}
+
+impl PackageBudget {
+    pub fn is_empty(&self) -> bool {
+        self.max_toolchain.is_none() && self.limits.is_empty()
+    }
 }
 
 impl Budget {
@@ -69,6 +109,7 @@ impl Budget {
             && self.max_layer_size.is_none()
             && self.max_layers.is_none()
             && self.cache.is_empty()
+            && self.packages.is_empty()
     }
 }
 
@@ -167,6 +208,36 @@ remedy = "run `bundle clean --force` in the same RUN"
         assert_eq!(c.budget.cache["*"], Size(5_000_000));
         assert_eq!(c.rules[0].name, "bundler");
         assert!(c.rules[0].enabled);
+    }
+
+    #[test]
+    fn package_budgets_and_groups() {
+        let c = Config::parse(
+            r#"
+[budget.packages]
+max_toolchain = "10MB"
+"gcc-*" = 0
+"python3*" = "40MB"
+
+[packages]
+docs_threshold = "2MB"
+[packages.groups]
+toolchain = ["gcc*", "!gcc-*-base"]
+python = ["python3*"]
+"#,
+            "t.toml",
+        )
+        .unwrap();
+        let p = &c.budget.packages;
+        assert_eq!(p.max_toolchain, Some(Size(10_000_000)));
+        assert_eq!(p.limits.len(), 2);
+        assert_eq!(p.limits["gcc-*"], Size(0));
+        assert_eq!(p.limits["python3*"], Size(40_000_000));
+        assert!(!c.budget.is_empty());
+        assert_eq!(c.packages.docs_threshold, Some(Size(2_000_000)));
+        assert_eq!(c.packages.groups["python"], ["python3*"]);
+        let e = Config::parse("[packages]\ngroupz = {}\n", "x.toml").unwrap_err();
+        assert!(e.to_string().contains("unknown field `groupz`"), "{e}");
     }
 
     #[test]

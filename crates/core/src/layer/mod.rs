@@ -3,7 +3,8 @@
 //! `scan` decompresses (gzip, zstd or plain, by magic bytes), counts and
 //! hashes the uncompressed stream (its sha256 is the diff_id), walks the tar
 //! entries and records each entry's metadata and a content hash. Nothing is
-//! extracted and no file content is held in memory.
+//! extracted and no file content is held in memory, except the package
+//! databases (`Changeset::captured`, see `crate::packages`).
 
 mod entry;
 mod guard;
@@ -36,6 +37,19 @@ pub struct Changeset {
     pub compression: Compression,
     /// Tar entries in stream order (PAX/GNU extension headers are not entries).
     pub entries: Vec<Entry>,
+    /// The content of the package database files among the entries
+    /// (`packages::capture::wants_content`), in entry order.
+    pub captured: Vec<Captured>,
+}
+
+/// A package database file's content, kept by the layer pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Captured {
+    /// Index into `Changeset::entries`.
+    pub entry: usize,
+    /// The bytes; `None` when the file is larger than
+    /// `packages::capture::MAX_CAPTURE` (a finding, never read).
+    pub content: Option<Box<[u8]>>,
 }
 
 impl Changeset {

@@ -11,7 +11,8 @@ use xxhash_rust::xxh3::Xxh3;
 use super::entry::{ContentHash, Entry, EntryKind};
 use super::guard::HeaderGuard;
 use super::path::normalize;
-use super::Changeset;
+use super::{Captured, Changeset};
+use crate::packages::capture::{wants_content, MAX_CAPTURE};
 
 /// Large reads: decompressors and hashers run best on big chunks.
 const READ_BUF: usize = 256 * 1024;
@@ -186,8 +187,8 @@ pub fn scan<R: Read>(blob: R, opts: &ScanOptions<'_>) -> Result<Changeset, ScanE
                 sha: hash_in_walker.then(Sha256::new),
                 other: None,
             };
-            let entries = walk(&mut tar)?;
-            Ok::<_, ScanError>((entries, tar.count, tar.sha))
+            let (entries, captured) = walk(&mut tar)?;
+            Ok::<_, ScanError>((entries, captured, tar.count, tar.sha))
         });
         let produced = produce(stored, compression, &tx, &back_rx);
         drop(tx); // end of stream for the walker
@@ -197,7 +198,7 @@ pub fn scan<R: Read>(blob: R, opts: &ScanOptions<'_>) -> Result<Changeset, ScanE
         // A read/decompress error explains a truncated tar better than the
         // walker's view of it, so it comes first.
         let (mut tap, tar_len) = produced?;
-        let (entries, walked_len, walked_sha) = walked?;
+        let (entries, captured, walked_len, walked_sha) = walked?;
         let size_bytes = if compressed { walked_len } else { tar_len };
         // Empty when not computed (the caller fills in the config's claim).
         let diff_id = match walked_sha {
@@ -219,6 +220,7 @@ pub fn scan<R: Read>(blob: R, opts: &ScanOptions<'_>) -> Result<Changeset, ScanE
             blob_digest,
             compression,
             entries,
+            captured,
         })
     })
 }
@@ -331,12 +333,13 @@ fn read_retry<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 /// Walk the tar entries, then drain the rest of the stream.
-fn walk<R: Read>(stream: &mut R) -> Result<Vec<Entry>, ScanError> {
+fn walk<R: Read>(stream: &mut R) -> Result<(Vec<Entry>, Vec<Captured>), ScanError> {
     // The guard bounds what the tar reader buffers per entry (long names,
     // PAX headers): see `guard`.
     let (guarded, guard) = HeaderGuard::new(&mut *stream);
     let mut archive = tar::Archive::new(guarded);
     let mut entries = Vec::new();
+    let mut captured = Vec::new();
     let mut buf = vec![0u8; READ_BUF];
     {
         let mut iter = archive
@@ -347,8 +350,14 @@ fn walk<R: Read>(stream: &mut R) -> Result<Vec<Entry>, ScanError> {
             let Some(item) = iter.next() else { break };
             let mut e = item.map_err(|e| ScanError::io(&format!("tar entry {}", i + 1), e))?;
             guard.entry(&mut e);
-            let entry = read_entry(&mut e, &mut buf)
+            let (entry, content) = read_entry(&mut e, &mut buf)
                 .map_err(|err| ScanError::io(&format!("tar entry {}", i + 1), err))?;
+            if let Some(content) = content {
+                captured.push(Captured {
+                    entry: entries.len(),
+                    content,
+                });
+            }
             entries.push(entry);
         }
     }
@@ -357,22 +366,39 @@ fn walk<R: Read>(stream: &mut R) -> Result<Vec<Entry>, ScanError> {
     entries.shrink_to_fit();
     // Past the end-of-archive marker: the rest still belongs to the stream.
     io::copy(stream, &mut io::sink()).map_err(|e| ScanError::io("reading tar padding", e))?;
-    Ok(entries)
+    Ok((entries, captured))
 }
 
-fn read_entry<R: Read>(e: &mut tar::Entry<'_, R>, buf: &mut [u8]) -> io::Result<Entry> {
+/// What `read_entry` kept of a package database file: its bytes, or `None`
+/// when it is larger than [`MAX_CAPTURE`].
+type Kept = Option<Option<Box<[u8]>>>;
+
+fn read_entry<R: Read>(e: &mut tar::Entry<'_, R>, buf: &mut [u8]) -> io::Result<(Entry, Kept)> {
     let (mut entry, content) = entry_meta(e)?;
+    let mut kept: Kept = None;
     if content {
         let size = entry.size;
         let mut h = Xxh3::new();
         let mut read = 0u64;
+        // Package databases (packages::capture): their bytes are kept.
+        let wanted = wants_content(&entry.path);
+        let mut keep = (wanted && size <= MAX_CAPTURE).then(|| Vec::with_capacity(size as usize));
+        if wanted {
+            kept = Some(None);
+        }
         loop {
             let n = e.read(buf)?;
             if n == 0 {
                 break;
             }
             h.update(&buf[..n]);
+            if let Some(k) = &mut keep {
+                k.extend_from_slice(&buf[..n]);
+            }
             read += n as u64;
+        }
+        if let Some(k) = keep {
+            kept = Some(Some(k.into_boxed_slice()));
         }
         if read != size {
             return Err(io::Error::new(
@@ -382,7 +408,7 @@ fn read_entry<R: Read>(e: &mut tar::Entry<'_, R>, buf: &mut [u8]) -> io::Result<
         }
         entry.hash = Some(ContentHash::from(h.digest128()));
     }
-    Ok(entry)
+    Ok((entry, kept))
 }
 
 /// An entry's metadata, without reading its content; `true` when it has

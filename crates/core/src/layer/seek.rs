@@ -19,7 +19,8 @@ use xxhash_rust::xxh3::Xxh3;
 use super::entry::ContentHash;
 use super::guard::HeaderGuard;
 use super::scan::{entry_meta, Compression, ScanError};
-use super::Changeset;
+use super::{Captured, Changeset};
+use crate::packages::capture::{wants_content, MAX_CAPTURE};
 
 /// Reads of headers: one buffer serves many small entries, so skipping a
 /// small file costs no system call.
@@ -182,6 +183,7 @@ pub fn scan_seek(
     let mut archive = tar::Archive::new(guarded);
     let mut entries = Vec::new();
     let mut offsets = Vec::new();
+    let mut captured = Vec::new();
     let mut reported = 0u64;
     {
         let mut iter = archive
@@ -196,7 +198,28 @@ pub fn scan_seek(
             let (mut entry, content) =
                 entry_meta(&mut e).map_err(|e| ScanError::io(&context(), e))?;
             let at = e.raw_file_position();
-            if content && entry.size <= SMALL {
+            // Package databases (packages::capture): their bytes are kept,
+            // and hashed on the way like a small file.
+            let wanted = content && wants_content(&entry.path);
+            if wanted && entry.size <= MAX_CAPTURE {
+                let mut k = Vec::with_capacity(entry.size as usize);
+                let n = io::copy(&mut (&mut e).take(entry.size), &mut k)
+                    .map_err(|e| ScanError::io(&context(), e))?;
+                if n != entry.size {
+                    // Worded as the streaming pass words it.
+                    return Err(ScanError(format!(
+                        "{}: unexpected end of data (truncated?)",
+                        context()
+                    )));
+                }
+                let mut h = Xxh3::new();
+                h.update(&k);
+                entry.hash = Some(ContentHash::from(h.digest128()));
+                captured.push(Captured {
+                    entry: entries.len(),
+                    content: Some(k.into_boxed_slice()),
+                });
+            } else if content && entry.size <= SMALL {
                 let mut h = Xxh3::new();
                 let n = io::copy(&mut (&mut e).take(entry.size), &mut XxhSink(&mut h))
                     .map_err(|e| ScanError::io(&context(), e))?;
@@ -209,6 +232,14 @@ pub fn scan_seek(
                 }
                 entry.hash = Some(ContentHash::from(h.digest128()));
             } else if content {
+                if wanted {
+                    // Over the bound: never read (a finding), hashed like any
+                    // large file if its size collides.
+                    captured.push(Captured {
+                        entry: entries.len(),
+                        content: None,
+                    });
+                }
                 let end = at.saturating_add(entry.size);
                 if end > len {
                     // Worded as the streaming pass words it.
@@ -243,6 +274,7 @@ pub fn scan_seek(
             blob_digest: None,
             compression: Compression::None,
             entries,
+            captured,
         },
         offsets,
     ))

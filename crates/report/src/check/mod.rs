@@ -159,6 +159,8 @@ pub struct Budgets {
     /// Nothing was given: the default budget is in `budget`.
     pub defaulted: bool,
     ignore: Option<GlobSet>,
+    /// `[budget.packages]` names compiled, in the map's order.
+    packages: Vec<GlobSet>,
 }
 
 /// Lay `flags` over `file`: a key given as a flag wins; `ignore_paths` from
@@ -166,6 +168,11 @@ pub struct Budgets {
 pub fn merge(file: &Budget, flags: &Budget) -> Budget {
     let mut cache = file.cache.clone();
     cache.extend(flags.cache.iter().map(|(k, v)| (k.clone(), *v)));
+    let mut packages = file.packages.clone();
+    packages.max_toolchain = flags.packages.max_toolchain.or(packages.max_toolchain);
+    packages
+        .limits
+        .extend(flags.packages.limits.iter().map(|(k, v)| (k.clone(), *v)));
     let mut ignore_paths = file.ignore_paths.clone();
     for p in &flags.ignore_paths {
         if !ignore_paths.contains(p) {
@@ -183,6 +190,7 @@ pub fn merge(file: &Budget, flags: &Budget) -> Budget {
         ignore_paths,
         ignore_churn: flags.ignore_churn.or(file.ignore_churn),
         cache,
+        packages,
     }
 }
 
@@ -216,6 +224,11 @@ impl Budgets {
                 )));
             }
         }
+        let names: Vec<String> = budget.packages.limits.keys().cloned().collect();
+        let packages = names
+            .iter()
+            .map(|n| glob_set(std::slice::from_ref(n), "[budget.packages]"))
+            .collect::<Result<Vec<GlobSet>>>()?;
         let ignore = if budget.ignore_paths.is_empty() {
             None
         } else {
@@ -237,6 +250,7 @@ impl Budgets {
             against: None,
             defaulted,
             ignore,
+            packages,
         })
     }
 
@@ -429,11 +443,91 @@ const RULES: &[Rule] = &[
     Rule::One(max_wasted_percent),
     Rule::One(min_efficiency),
     Rule::Many(cache_rules),
+    Rule::Many(package_rules),
     Rule::Many(dive_rules),
     Rule::One(max_growth),
     Rule::One(max_new_waste),
     Rule::One(max_new_packages),
 ];
+
+/// `packages.max_toolchain` and one `packages.NAME` per `[budget.packages]`
+/// name: live bytes of the toolchain group together (each inode once), and
+/// of each package whose name matches (the largest is the value).
+fn package_rules(c: &Ctx) -> Vec<CheckResult> {
+    let a = c.a;
+    let pb = &c.b.budget.packages;
+    let mut out = Vec::new();
+    let offender = |p: &layerscope_core::packages::Package, remedy: &str| Offender {
+        what: format!("{} {} {}", p.manager.as_str(), p.name, p.version),
+        bytes: p.live_bytes,
+        layer: p.installed_by,
+        remedy: Some(remedy.to_string()),
+    };
+    if let Some(limit) = pb.max_toolchain {
+        let tools: Vec<_> = a
+            .packages
+            .list
+            .iter()
+            .filter(|p| p.group.as_deref() == Some("toolchain") && p.live_bytes > 0)
+            .collect();
+        let mut inodes: Vec<InodeId> = tools
+            .iter()
+            .flat_map(|p| p.inodes.iter().copied())
+            .collect();
+        inodes.sort_unstable();
+        inodes.dedup();
+        let value: u64 = inodes.iter().map(|&i| a.overlay.inode(i).size).sum();
+        out.push(result(
+            "packages.max_toolchain",
+            value > limit.0,
+            Measure::Bytes(value),
+            Measure::Bytes(limit.0),
+            format!(
+                "build toolchain {} live ({} package{}), limit {}",
+                human(value),
+                tools.len(),
+                if tools.len() == 1 { "" } else { "s" },
+                human(limit.0)
+            ),
+            tools
+                .iter()
+                .take(TOP)
+                .map(|p| offender(p, "build in one stage and COPY --from it the artifacts into a slim final stage"))
+                .collect(),
+        ));
+    }
+    for ((name, limit), set) in pb.limits.iter().zip(&c.b.packages) {
+        let matching: Vec<_> = a
+            .packages
+            .list
+            .iter()
+            .filter(|p| p.live_bytes > 0 && set.is_match(&p.name))
+            .collect();
+        let value = matching.iter().map(|p| p.live_bytes).max().unwrap_or(0);
+        let over: Vec<_> = matching.iter().filter(|p| p.live_bytes > limit.0).collect();
+        out.push(result(
+            &format!("packages.{name}"),
+            !over.is_empty(),
+            Measure::Bytes(value),
+            Measure::Bytes(limit.0),
+            match matching.first() {
+                Some(p) => format!(
+                    "{} package{} match {name:?}; largest {} {}",
+                    matching.len(),
+                    if matching.len() == 1 { "" } else { "s" },
+                    p.name,
+                    human(p.live_bytes)
+                ),
+                None => format!("no live package matches {name:?}"),
+            },
+            over.iter()
+                .take(TOP)
+                .map(|p| offender(p, "leave the package out of the final stage (or purge it in the RUN that installed it)"))
+                .collect(),
+        ));
+    }
+    out
+}
 
 /// Measure every budget in force against the analysis, in a fixed order:
 /// size, layers, waste, efficiency, cache rules, dive rules, growth.

@@ -1,0 +1,213 @@
+//! Package groups (toolchain, docs, locales, and the user's own), matched
+//! on package names; defaults overridable in `.layerscope.toml`
+//! (`[packages.groups]`). A glob starting with `!` excludes names.
+
+use std::collections::BTreeMap;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use crate::config::Size;
+use crate::error::{Error, Result};
+
+/// The built-in groups, in matching order (the first match wins).
+pub const BUILTIN_GROUPS: &[(&str, &[&str])] = &[
+    (
+        "toolchain",
+        &[
+            "gcc",
+            "gcc-*",
+            "g++",
+            "g++-*",
+            "cpp",
+            "cpp-*",
+            "clang",
+            "clang-*",
+            "llvm",
+            "llvm-*",
+            "lld",
+            "lld-*",
+            "binutils",
+            "binutils-*",
+            "libbinutils",
+            "libctf*",
+            "libgprofng*",
+            "libsframe*",
+            "make",
+            "cmake",
+            "cmake-data",
+            "ninja-build",
+            "build-essential",
+            "dpkg-dev",
+            "autoconf",
+            "automake",
+            "libtool",
+            "pkg-config",
+            "pkgconf",
+            "rustc",
+            "cargo",
+            "golang",
+            "golang-*",
+            "libgcc-*-dev",
+            "libstdc++-*-dev",
+            "libc-dev-bin",
+            "linux-libc-dev",
+            "libcc1-*",
+            "libisl*",
+            "libmpc*",
+            "libmpfr*",
+            "libasan*",
+            "liblsan*",
+            "libtsan*",
+            "libubsan*",
+            "libhwasan*",
+            "libitm*",
+            "libquadmath*",
+            "*-dev",
+            "*-devel",
+            "!gcc-*-base",
+            "!cpp-*-base",
+        ],
+    ),
+    (
+        "docs",
+        &[
+            "*-doc",
+            "*-docs",
+            "man-db",
+            "manpages",
+            "manpages-*",
+            "info",
+            "install-info",
+            "groff-base",
+        ],
+    ),
+    (
+        "locales",
+        &[
+            "locales",
+            "locales-all",
+            "*-l10n",
+            "*-l10n-*",
+            "language-pack-*",
+            "glibc-locale*",
+        ],
+    ),
+];
+
+/// Default threshold of the docs/man/locales finding (bytes).
+pub const DOCS_THRESHOLD: u64 = 1_000_000;
+
+/// The groups in force and the package findings' settings.
+#[derive(Debug, Clone)]
+pub struct PackageRules {
+    /// (name, globs, compiled globs, compiled `!` exclusions), in matching
+    /// order.
+    pub groups: Vec<(String, Vec<String>, GlobSet, GlobSet)>,
+    /// Live bytes of docs, man pages and locales above which a finding is
+    /// made.
+    pub docs_threshold: u64,
+}
+
+impl Default for PackageRules {
+    fn default() -> Self {
+        PackageRules::new(&BTreeMap::new(), None).expect("built-in groups compile")
+    }
+}
+
+/// The globs of a group (`!GLOB` excludes) as (include, exclude) sets.
+fn compile(name: &str, globs: &[String]) -> Result<(GlobSet, GlobSet)> {
+    let inc: Vec<String> = globs
+        .iter()
+        .filter(|g| !g.starts_with('!'))
+        .cloned()
+        .collect();
+    let exc: Vec<String> = globs
+        .iter()
+        .filter_map(|g| g.strip_prefix('!'))
+        .map(str::to_string)
+        .collect();
+    Ok((compile_set(name, &inc)?, compile_set(name, &exc)?))
+}
+
+fn compile_set(name: &str, globs: &[String]) -> Result<GlobSet> {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        b.add(GlobBuilder::new(g).build().map_err(|e| {
+            Error::metadata(
+                "config",
+                format!("packages group {name:?}: bad glob {g:?}: {e}"),
+            )
+        })?);
+    }
+    b.build()
+        .map_err(|e| Error::metadata("config", format!("packages group {name:?}: {e}")))
+}
+
+impl PackageRules {
+    /// The built-in groups, each replaced by a user group of the same name
+    /// (an empty list disables it); other user groups come after them.
+    pub fn new(
+        user: &BTreeMap<String, Vec<String>>,
+        docs_threshold: Option<Size>,
+    ) -> Result<PackageRules> {
+        let mut groups = Vec::new();
+        for (name, globs) in BUILTIN_GROUPS {
+            let globs: Vec<String> = match user.get(*name) {
+                Some(u) => u.clone(),
+                None => globs.iter().map(|g| g.to_string()).collect(),
+            };
+            let (inc, exc) = compile(name, &globs)?;
+            groups.push((name.to_string(), globs, inc, exc));
+        }
+        for (name, globs) in user {
+            if BUILTIN_GROUPS.iter().any(|b| b.0 == name) {
+                continue;
+            }
+            let (inc, exc) = compile(name, globs)?;
+            groups.push((name.clone(), globs.clone(), inc, exc));
+        }
+        Ok(PackageRules {
+            groups,
+            docs_threshold: docs_threshold.map_or(DOCS_THRESHOLD, |s| s.0),
+        })
+    }
+
+    /// The first group whose globs match a package name.
+    pub fn group_of(&self, name: &str) -> Option<&str> {
+        self.groups
+            .iter()
+            .find(|(_, _, inc, exc)| inc.is_match(name) && !exc.is_match(name))
+            .map(|(n, _, _, _)| n.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_groups_and_overrides() {
+        let r = PackageRules::default();
+        assert_eq!(r.group_of("gcc-12"), Some("toolchain"));
+        assert_eq!(r.group_of("libc6-dev"), Some("toolchain"));
+        assert_eq!(r.group_of("binutils-x86-64-linux-gnu"), Some("toolchain"));
+        assert_eq!(r.group_of("manpages"), Some("docs"));
+        assert_eq!(r.group_of("locales"), Some("locales"));
+        assert_eq!(r.group_of("libc6"), None);
+        assert_eq!(
+            r.group_of("gcc-12-base"),
+            None,
+            "a run-time package, excluded"
+        );
+        let mut user = BTreeMap::new();
+        user.insert("toolchain".to_string(), vec![]);
+        user.insert("python".to_string(), vec!["python3*".to_string()]);
+        let r = PackageRules::new(&user, Some(Size(5))).unwrap();
+        assert_eq!(r.group_of("gcc-12"), None);
+        assert_eq!(r.group_of("python3.11-minimal"), Some("python"));
+        assert_eq!(r.docs_threshold, 5);
+        user.insert("bad".to_string(), vec!["[".to_string()]);
+        let e = PackageRules::new(&user, None).unwrap_err().to_string();
+        assert!(e.contains("packages group \"bad\": bad glob"), "{e}");
+    }
+}

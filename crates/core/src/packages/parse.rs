@@ -1,0 +1,566 @@
+//! Readers of the package databases the layer pass keeps
+//! ([`super::capture`]). Each reads one file's bytes and returns what it
+//! lists, or a one-line reason why the file cannot be read. Paths come out
+//! normalised like layer paths (no leading `/`).
+
+use super::capture::split_last;
+use super::Manager;
+
+/// One dpkg (or apk) stanza of interest.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Stanza {
+    pub name: String,
+    pub version: String,
+    /// `install ok installed` (or no Status field, as distroless writes
+    /// `status.d/*`).
+    pub installed: bool,
+    /// Names in Depends and Pre-Depends (alternatives included, versions and
+    /// architecture qualifiers dropped).
+    pub depends: Vec<String>,
+    /// Names in Recommends (dpkg).
+    pub recommends: Vec<String>,
+    /// apk only: the files its `F:`/`R:` lines list.
+    pub files: Vec<Box<[u8]>>,
+}
+
+/// What one database file says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parsed {
+    /// dpkg `status` or `status.d/*`.
+    DpkgStatus(Vec<Stanza>),
+    /// dpkg `info/NAME[:ARCH].list`: the package name and its paths.
+    DpkgList(String, Vec<Box<[u8]>>),
+    /// apt `extended_states`: names marked `Auto-Installed: 1`.
+    AptAuto(Vec<String>),
+    /// apk `installed`.
+    Apk(Vec<Stanza>),
+    /// A Python distribution (RECORD or installed-files.txt), a conda
+    /// package or an npm package: one package with its files (npm: none,
+    /// it owns its directory).
+    One(OnePackage),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnePackage {
+    pub manager: Manager,
+    pub name: String,
+    pub version: String,
+    /// Where it is installed: the site directory (Python), the prefix
+    /// (conda), the package directory (npm).
+    pub scope: Box<[u8]>,
+    pub files: Vec<Box<[u8]>>,
+}
+
+/// Read one database file found at `path` (normalised).
+pub fn parse(path: &[u8], bytes: &[u8]) -> Result<Parsed, String> {
+    let (dir, base) = split_last(path);
+    let (parent, dir_name) = split_last(dir);
+    if path == b"var/lib/dpkg/status" || dir == b"var/lib/dpkg/status.d" {
+        return dpkg_status(bytes).map(Parsed::DpkgStatus);
+    }
+    if dir == b"var/lib/dpkg/info" {
+        let stem = &base[..base.len() - b".list".len()];
+        let name = text(stem, "package name")?;
+        let name = name.split(':').next().unwrap_or_default().to_string();
+        return dpkg_list(bytes).map(|files| Parsed::DpkgList(name, files));
+    }
+    if path == b"var/lib/apt/extended_states" {
+        return apt_auto(bytes).map(Parsed::AptAuto);
+    }
+    if base == b"installed" {
+        return apk(bytes).map(Parsed::Apk);
+    }
+    if base == b"RECORD" {
+        let (name, version) = dist_name(dir_name, ".dist-info")?;
+        let files = python_record(parent, bytes)?;
+        return Ok(Parsed::One(OnePackage {
+            manager: Manager::Python,
+            name,
+            version,
+            scope: parent.into(),
+            files,
+        }));
+    }
+    if base == b"installed-files.txt" {
+        let (name, version) = dist_name(dir_name, ".egg-info")?;
+        let files = egg_files(dir, bytes)?;
+        return Ok(Parsed::One(OnePackage {
+            manager: Manager::Python,
+            name,
+            version,
+            scope: parent.into(),
+            files,
+        }));
+    }
+    if base == b"package.json" {
+        return npm(dir, bytes).map(Parsed::One);
+    }
+    conda(parent, bytes).map(Parsed::One)
+}
+
+fn text<'a>(b: &'a [u8], what: &str) -> Result<&'a str, String> {
+    std::str::from_utf8(b).map_err(|e| format!("{what} is not UTF-8 (byte {})", e.valid_up_to()))
+}
+
+/// RFC 822-like stanzas (dpkg, apt): `Field: value`, continuation lines
+/// start with a space or tab, stanzas are separated by blank lines.
+fn stanzas(bytes: &[u8]) -> Result<Vec<Vec<(String, String)>>, String> {
+    let t = text(bytes, "content")?;
+    let mut out = Vec::new();
+    let mut cur: Vec<(String, String)> = Vec::new();
+    for (i, line) in t.lines().enumerate() {
+        if line.trim().is_empty() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        if line.starts_with([' ', '\t']) {
+            match cur.last_mut() {
+                Some(f) => {
+                    f.1.push('\n');
+                    f.1.push_str(line.trim());
+                }
+                None => return Err(format!("line {}: continuation without a field", i + 1)),
+            }
+            continue;
+        }
+        match line.split_once(':') {
+            Some((k, v)) if !k.is_empty() && !k.contains(' ') => {
+                cur.push((k.to_string(), v.trim().to_string()))
+            }
+            _ => return Err(format!("line {}: not a `Field: value` line", i + 1)),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    Ok(out)
+}
+
+fn field<'a>(s: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    s.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Package names of a Depends-like field: `a (>= 1) | b:any, c`.
+fn relation_names(v: &str) -> impl Iterator<Item = String> + '_ {
+    v.split([',', '|']).filter_map(|alt| {
+        let name = alt.split_whitespace().next()?;
+        let name = name.split(':').next()?;
+        (!name.is_empty()).then(|| name.to_string())
+    })
+}
+
+fn dpkg_status(bytes: &[u8]) -> Result<Vec<Stanza>, String> {
+    let mut out = Vec::new();
+    for (i, s) in stanzas(bytes)?.iter().enumerate() {
+        let name =
+            field(s, "Package").ok_or_else(|| format!("stanza {} has no Package field", i + 1))?;
+        let installed =
+            field(s, "Status").is_none_or(|st| st.split_whitespace().nth(2) == Some("installed"));
+        let mut depends = Vec::new();
+        for f in ["Depends", "Pre-Depends"] {
+            if let Some(v) = field(s, f) {
+                depends.extend(relation_names(v));
+            }
+        }
+        // A virtual package a package provides satisfies others' Depends.
+        out.push(Stanza {
+            name: name.to_string(),
+            version: field(s, "Version").unwrap_or_default().to_string(),
+            installed,
+            depends,
+            recommends: field(s, "Recommends")
+                .map(|v| relation_names(v).collect())
+                .unwrap_or_default(),
+            files: Vec::new(),
+        });
+        if let Some(p) = field(s, "Provides") {
+            let provides: Vec<String> = relation_names(p).collect();
+            if let Some(last) = out.last_mut() {
+                // Kept in `files` would be wrong; `Provides` rides along as
+                // pseudo-dependencies prefixed with '=' (see `provides`).
+                last.depends
+                    .extend(provides.into_iter().map(|p| format!("={p}")));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The names a stanza provides (its own and its `Provides`).
+pub fn provides(s: &Stanza) -> impl Iterator<Item = &str> {
+    std::iter::once(s.name.as_str()).chain(s.depends.iter().filter_map(|d| d.strip_prefix('=')))
+}
+
+/// The real dependencies of a stanza (Depends and Pre-Depends).
+pub fn depends(s: &Stanza) -> impl Iterator<Item = &str> {
+    s.depends
+        .iter()
+        .filter(|d| !d.starts_with('='))
+        .map(String::as_str)
+}
+
+fn dpkg_list(bytes: &[u8]) -> Result<Vec<Box<[u8]>>, String> {
+    let mut out = Vec::new();
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        if line[0] != b'/' {
+            return Err(format!("line {}: not an absolute path", i + 1));
+        }
+        let p = normal(line);
+        if !p.is_empty() {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+fn apt_auto(bytes: &[u8]) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for (i, s) in stanzas(bytes)?.iter().enumerate() {
+        let name =
+            field(s, "Package").ok_or_else(|| format!("stanza {} has no Package field", i + 1))?;
+        if field(s, "Auto-Installed") == Some("1") {
+            out.push(name.to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// apk's installed database (apk-tools, "Apk spec", the `installed` file):
+/// blank-line separated packages, `P:` name, `V:` version, `F:` a
+/// directory, `R:` a file in the last `F:` directory.
+fn apk(bytes: &[u8]) -> Result<Vec<Stanza>, String> {
+    let t = text(bytes, "content")?;
+    let mut out = Vec::new();
+    let mut cur: Option<Stanza> = None;
+    let mut dir = String::new();
+    for (i, line) in t.lines().enumerate() {
+        if line.is_empty() {
+            if let Some(s) = cur.take() {
+                out.push(s);
+            }
+            continue;
+        }
+        let (k, v) = line
+            .split_once(':')
+            .filter(|(k, _)| k.len() == 1)
+            .ok_or_else(|| format!("line {}: not a `K:value` line", i + 1))?;
+        let s = cur.get_or_insert_with(|| Stanza {
+            installed: true,
+            ..Stanza::default()
+        });
+        match k {
+            "P" => s.name = v.to_string(),
+            "V" => s.version = v.to_string(),
+            "D" => s.depends.extend(v.split_whitespace().map(|d| {
+                d.split(['<', '>', '=', '~'])
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            })),
+            "F" => dir = v.to_string(),
+            "R" => {
+                if dir.is_empty() {
+                    return Err(format!("line {}: R: before any F:", i + 1));
+                }
+                s.files.push(normal(format!("{dir}/{v}").as_bytes()));
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = cur.take() {
+        out.push(s);
+    }
+    if let Some((i, _)) = out.iter().enumerate().find(|(_, s)| s.name.is_empty()) {
+        return Err(format!("package {} has no P: line", i + 1));
+    }
+    Ok(out)
+}
+
+/// `NAME-VERSION.dist-info` / `NAME-VERSION[-pyX.Y].egg-info`.
+fn dist_name(dir_name: &[u8], suffix: &str) -> Result<(String, String), String> {
+    let t = text(dir_name, "directory name")?;
+    let stem = t.strip_suffix(suffix).unwrap_or(t);
+    let mut parts = stem.splitn(3, '-');
+    let name = parts.next().unwrap_or_default();
+    let version = parts.next().unwrap_or_default();
+    if name.is_empty() {
+        return Err(format!("{t}: no distribution name"));
+    }
+    Ok((name.to_string(), version.to_string()))
+}
+
+/// pip's RECORD (PEP 376 / the wheel spec): CSV `path,hash,size`, paths
+/// relative to the site directory (`../../../bin/x` for scripts).
+fn python_record(site: &[u8], bytes: &[u8]) -> Result<Vec<Box<[u8]>>, String> {
+    let mut out = Vec::new();
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        let path = csv_first(line).ok_or_else(|| format!("line {}: bad CSV quoting", i + 1))?;
+        if path.is_empty() {
+            return Err(format!("line {}: empty path", i + 1));
+        }
+        out.push(join(site, &path));
+    }
+    Ok(out)
+}
+
+/// The first field of a CSV line (RFC 4180 quoting).
+fn csv_first(line: &[u8]) -> Option<Vec<u8>> {
+    if line.first() != Some(&b'"') {
+        let end = line.iter().position(|&b| b == b',').unwrap_or(line.len());
+        return Some(line[..end].to_vec());
+    }
+    let mut out = Vec::new();
+    let mut i = 1;
+    while i < line.len() {
+        if line[i] == b'"' {
+            if line.get(i + 1) == Some(&b'"') {
+                out.push(b'"');
+                i += 2;
+                continue;
+            }
+            return matches!(line.get(i + 1), None | Some(b',')).then_some(out);
+        }
+        out.push(line[i]);
+        i += 1;
+    }
+    None
+}
+
+/// setuptools' installed-files.txt: one path a line, relative to the
+/// `.egg-info` directory.
+fn egg_files(egg_dir: &[u8], bytes: &[u8]) -> Result<Vec<Box<[u8]>>, String> {
+    text(bytes, "content")?;
+    Ok(bytes
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.is_empty())
+        .map(|l| join(egg_dir, l))
+        .collect())
+}
+
+fn json(bytes: &[u8]) -> Result<serde_json::Value, String> {
+    serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))
+}
+
+fn string_key(v: &serde_json::Value, key: &str) -> Result<String, String> {
+    v.get(key)
+        .and_then(|x| x.as_str())
+        .map(str::to_string)
+        .ok_or_else(|| format!("no string {key:?}"))
+}
+
+/// npm: `node_modules/NAME/package.json` owns `node_modules/NAME/`.
+fn npm(dir: &[u8], bytes: &[u8]) -> Result<OnePackage, String> {
+    let v = json(bytes)?;
+    Ok(OnePackage {
+        manager: Manager::Npm,
+        name: string_key(&v, "name")?,
+        version: v
+            .get("version")
+            .and_then(|x| x.as_str())
+            .unwrap_or_default()
+            .to_string(),
+        scope: dir.into(),
+        files: Vec::new(),
+    })
+}
+
+/// conda: `PREFIX/conda-meta/NAME-VERSION-BUILD.json` with `name`,
+/// `version` and `files` (paths relative to PREFIX).
+fn conda(prefix: &[u8], bytes: &[u8]) -> Result<OnePackage, String> {
+    let v = json(bytes)?;
+    let files = v
+        .get("files")
+        .and_then(|f| f.as_array())
+        .ok_or("no \"files\" array")?;
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        let f = f.as_str().ok_or("a \"files\" item is not a string")?;
+        out.push(join(prefix, f.as_bytes()));
+    }
+    Ok(OnePackage {
+        manager: Manager::Conda,
+        name: string_key(&v, "name")?,
+        version: string_key(&v, "version")?,
+        scope: prefix.into(),
+        files: out,
+    })
+}
+
+/// `base/rel` with `.` and `..` resolved lexically (never above the root),
+/// normalised like layer paths.
+pub fn join(base: &[u8], rel: &[u8]) -> Box<[u8]> {
+    let mut full = Vec::with_capacity(base.len() + rel.len() + 1);
+    if rel.first() != Some(&b'/') {
+        full.extend_from_slice(base);
+        full.push(b'/');
+    }
+    full.extend_from_slice(rel);
+    normal(&full)
+}
+
+/// Normalise an absolute or relative path: no leading `/`, no empty, `.`
+/// or `..` components (`..` pops).
+pub fn normal(p: &[u8]) -> Box<[u8]> {
+    let mut comps: Vec<&[u8]> = Vec::new();
+    for c in p.split(|&b| b == b'/') {
+        match c {
+            b"" | b"." => {}
+            b".." => {
+                comps.pop();
+            }
+            _ => comps.push(c),
+        }
+    }
+    comps.join(&b'/').into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(v: &[Box<[u8]>]) -> Vec<String> {
+        v.iter()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn dpkg_status_stanzas() {
+        let s = b"Package: a\nStatus: install ok installed\nVersion: 1.0-1\nDepends: b (>= 2), c | d:any\nPre-Depends: e\nDescription: x\n long text\n .\n\nPackage: gone\nStatus: deinstall ok config-files\nVersion: 2\n\nPackage: f\nVersion: 3\nProvides: awk\n";
+        let Parsed::DpkgStatus(v) = parse(b"var/lib/dpkg/status", s).unwrap() else {
+            panic!()
+        };
+        assert_eq!(v.len(), 3);
+        assert_eq!(
+            (v[0].name.as_str(), v[0].version.as_str(), v[0].installed),
+            ("a", "1.0-1", true)
+        );
+        assert_eq!(depends(&v[0]).collect::<Vec<_>>(), ["b", "c", "d", "e"]);
+        assert!(!v[1].installed);
+        assert!(v[2].installed, "no Status field: distroless status.d");
+        assert_eq!(provides(&v[2]).collect::<Vec<_>>(), ["f", "awk"]);
+    }
+
+    #[test]
+    fn malformed_databases_say_where() {
+        assert_eq!(
+            parse(b"var/lib/dpkg/status", b"Package: a\nthis is no field\n").unwrap_err(),
+            "line 2: not a `Field: value` line"
+        );
+        assert_eq!(
+            parse(b"var/lib/dpkg/status", b"Version: 1\n").unwrap_err(),
+            "stanza 1 has no Package field"
+        );
+        assert_eq!(
+            parse(b"var/lib/dpkg/info/a.list", b"/usr\nusr/bin\n").unwrap_err(),
+            "line 2: not an absolute path"
+        );
+        assert_eq!(
+            parse(b"lib/apk/db/installed", b"P:a\nR:x\n").unwrap_err(),
+            "line 2: R: before any F:"
+        );
+        assert_eq!(
+            parse(b"lib/apk/db/installed", b"V:1\nwhat\n").unwrap_err(),
+            "line 2: not a `K:value` line"
+        );
+        assert!(parse(b"o/conda-meta/z.json", b"{\"name\":\"z\"}")
+            .unwrap_err()
+            .contains("files"));
+        assert!(parse(b"a/node_modules/x/package.json", b"{")
+            .unwrap_err()
+            .starts_with("not JSON"));
+        assert_eq!(
+            parse(b"s/site-packages/a-1.dist-info/RECORD", b"\"a,b\n").unwrap_err(),
+            "line 1: bad CSV quoting"
+        );
+    }
+
+    #[test]
+    fn apk_installed_as_documented() {
+        // The format of apk-tools' `lib/apk/db/installed` (one block per
+        // package; F: sets the directory of the R: lines after it).
+        let db = b"C:Q1abc=\nP:musl\nV:1.2.4-r2\nA:x86_64\nS:383152\nI:622592\nD:so:libc.musl\nF:lib\nR:ld-musl-x86_64.so.1\nZ:Q1zz=\nR:libc.musl-x86_64.so.1\n\nP:busybox\nV:1.36.1-r5\nF:bin\nR:busybox\nF:etc\nR:securetty\n";
+        let Parsed::Apk(v) = parse(b"lib/apk/db/installed", db).unwrap() else {
+            panic!()
+        };
+        assert_eq!(v.len(), 2);
+        assert_eq!(
+            (v[0].name.as_str(), v[0].version.as_str()),
+            ("musl", "1.2.4-r2")
+        );
+        assert_eq!(
+            paths(&v[0].files),
+            ["lib/ld-musl-x86_64.so.1", "lib/libc.musl-x86_64.so.1"]
+        );
+        assert_eq!(paths(&v[1].files), ["bin/busybox", "etc/securetty"]);
+    }
+
+    #[test]
+    fn python_conda_npm() {
+        let rec = b"six.py,sha256=x,34549\nsix-1.16.0.dist-info/RECORD,,\n\"odd,name.py\",,1\n../../../bin/tool,sha256=y,200\n";
+        let Parsed::One(p) = parse(
+            b"usr/local/lib/python3.11/site-packages/six-1.16.0.dist-info/RECORD",
+            rec,
+        )
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!((p.name.as_str(), p.version.as_str()), ("six", "1.16.0"));
+        assert_eq!(
+            paths(&p.files),
+            [
+                "usr/local/lib/python3.11/site-packages/six.py",
+                "usr/local/lib/python3.11/site-packages/six-1.16.0.dist-info/RECORD",
+                "usr/local/lib/python3.11/site-packages/odd,name.py",
+                "usr/local/bin/tool"
+            ]
+        );
+        let Parsed::One(e) = parse(
+            b"usr/lib/python3/dist-packages/foo-2.0-py3.11.egg-info/installed-files.txt",
+            b"../foo/__init__.py\nPKG-INFO\n",
+        )
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!((e.name.as_str(), e.version.as_str()), ("foo", "2.0"));
+        assert_eq!(
+            paths(&e.files),
+            [
+                "usr/lib/python3/dist-packages/foo/__init__.py",
+                "usr/lib/python3/dist-packages/foo-2.0-py3.11.egg-info/PKG-INFO"
+            ]
+        );
+        let Parsed::One(c) = parse(
+            b"opt/conda/conda-meta/zlib-1.2.13-h5eee18b_0.json",
+            br#"{"name":"zlib","version":"1.2.13","build":"h5eee18b_0","files":["lib/libz.so.1.2.13","include/zlib.h"]}"#,
+        )
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            paths(&c.files),
+            ["opt/conda/lib/libz.so.1.2.13", "opt/conda/include/zlib.h"]
+        );
+        let Parsed::One(n) = parse(
+            b"app/node_modules/@scope/left-pad/package.json",
+            br#"{"name":"@scope/left-pad","version":"1.3.0"}"#,
+        )
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(&*n.scope, b"app/node_modules/@scope/left-pad");
+        assert_eq!(n.version, "1.3.0");
+    }
+}

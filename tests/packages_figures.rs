@@ -1,0 +1,249 @@
+//! Package attribution (docs/packages.md) on layers built in code: every
+//! figure below is worked out by hand from the files each layer writes.
+
+use crate::support::layers::{image, LayerTar};
+use layerscope_core::analysis::{Analysis, CacheRules};
+use layerscope_core::packages::{Manager, Package};
+use layerscope_core::LayerIndex;
+
+const STATUS_1: &str = "Package: a\nStatus: install ok installed\nVersion: 1.0\nDepends: b (>= 1)\nRecommends: rec\n\nPackage: b\nStatus: install ok installed\nVersion: 1\n\nPackage: rec\nStatus: install ok installed\nVersion: 0.1\n";
+const STATUS_2: &str = "Package: a\nStatus: install ok installed\nVersion: 1.0\nDepends: b (>= 1)\nRecommends: rec\n\nPackage: b\nStatus: install ok installed\nVersion: 2\n\nPackage: rec\nStatus: install ok installed\nVersion: 0.1\n\nPackage: c\nStatus: install ok installed\nVersion: 3\n";
+const RECORD: &str = "six.py,sha256=x,80\nsix-1.16.0.dist-info/RECORD,,\n";
+const X_JSON: &str = r#"{"name":"x","version":"1.2.3"}"#;
+const Y_JSON: &str = r#"{"name":"y","version":"0.0.1"}"#;
+
+fn analysis() -> Analysis {
+    let mut l1 = LayerTar::new()
+        .dir("usr")
+        .dir("usr/bin")
+        .symlink("bin", "usr/bin")
+        .file("usr/bin/tool", 1000, 1)
+        .hardlink("usr/bin/tool2", "usr/bin/tool")
+        .file("usr/lib/libshared.so", 300, 2)
+        .file("usr/lib/b.dat", 200, 3)
+        .file("usr/share/rec.txt", 50, 4)
+        .file("data/user.bin", 700, 5);
+    l1.file_bytes("var/lib/dpkg/status", STATUS_1.as_bytes());
+    // a lists /bin/tool through the usrmerge symlink, and both names of
+    // one inode.
+    l1.file_bytes(
+        "var/lib/dpkg/info/a.list",
+        b"/usr\n/bin/tool\n/usr/bin/tool2\n/usr/lib/libshared.so\n",
+    );
+    l1.file_bytes(
+        "var/lib/dpkg/info/b:amd64.list",
+        b"/usr/lib/libshared.so\n/usr/lib/b.dat\n",
+    );
+    l1.file_bytes("var/lib/dpkg/info/rec.list", b"/usr/share/rec.txt\n");
+    l1.file_bytes(
+        "var/lib/apt/extended_states",
+        b"Package: rec\nArchitecture: amd64\nAuto-Installed: 1\n\nPackage: b\nArchitecture: amd64\nAuto-Installed: 1\n",
+    );
+    // Layer 2: c installed, b upgraded (its b.dat rewritten).
+    let mut l2 = LayerTar::new()
+        .file("opt/c.bin", 400, 6)
+        .file("usr/lib/b.dat", 250, 7);
+    l2.file_bytes(
+        "var/lib/dpkg/status",
+        STATUS_1.replace("Version: 1\n", "Version: 2\n").as_bytes(),
+    );
+    l2.file_bytes("var/lib/dpkg/status", STATUS_2.as_bytes());
+    l2.file_bytes("var/lib/dpkg/info/c.list", b"/opt\n/opt/c.bin\n");
+    // Layer 3: c purged; a pip install, npm packages, a broken conda db.
+    let mut l3 = LayerTar::new()
+        .whiteout("opt/c.bin")
+        .whiteout("var/lib/dpkg/info/c.list")
+        .file("usr/local/lib/python3.11/site-packages/six.py", 80, 8)
+        .file("app/node_modules/x/index.js", 30, 9)
+        .file("app/node_modules/x/node_modules/y/y.js", 20, 10)
+        .file("app/node_modules/.bin/x", 5, 11);
+    l3.file_bytes(
+        "var/lib/dpkg/status",
+        STATUS_1.replace("Version: 1\n", "Version: 2\n").as_bytes(),
+    );
+    l3.file_bytes(
+        "usr/local/lib/python3.11/site-packages/six-1.16.0.dist-info/RECORD",
+        RECORD.as_bytes(),
+    );
+    l3.file_bytes("app/node_modules/x/package.json", X_JSON.as_bytes());
+    l3.file_bytes(
+        "app/node_modules/x/node_modules/y/package.json",
+        Y_JSON.as_bytes(),
+    );
+    l3.file_bytes("opt/conda/conda-meta/bad-1-0.json", b"{");
+    let img = image(vec![
+        (l1.scan(), "/bin/sh -c apt-get install a"),
+        (l2.scan(), "/bin/sh -c apt-get install c"),
+        (l3.scan(), "/bin/sh -c apt-get purge c && pip install six"),
+    ]);
+    Analysis::new(img, CacheRules::builtin())
+}
+
+fn find<'a>(a: &'a Analysis, manager: Manager, name: &str) -> &'a Package {
+    a.packages
+        .list
+        .iter()
+        .find(|p| p.manager == manager && p.name == name)
+        .unwrap_or_else(|| panic!("no package {name}"))
+}
+
+fn l(n: usize) -> Option<LayerIndex> {
+    Some(LayerIndex::from_number(n))
+}
+
+#[test]
+fn live_hidden_and_layers_by_hand() {
+    let a = analysis();
+    let p = find(&a, Manager::Dpkg, "a");
+    // tool (1000, listed under two names and through /bin, once) + the
+    // shared library (300, also b's: it counts for each).
+    assert_eq!((p.live_bytes, p.files, p.hidden_bytes), (1300, 2, 0));
+    assert_eq!(
+        (p.version.as_str(), p.installed_by, p.removed_by),
+        ("1.0", l(1), None)
+    );
+    let b = find(&a, Manager::Dpkg, "b");
+    // shared 300 + the upgrade's b.dat 250 live; the old b.dat (200) was
+    // b's in layer 1's databases.
+    assert_eq!((b.live_bytes, b.files, b.hidden_bytes), (550, 2, 200));
+    assert_eq!(b.version, "2");
+    assert!(b.auto_installed && !b.recommended_only, "a depends on b");
+    let rec = find(&a, Manager::Dpkg, "rec");
+    assert_eq!(rec.live_bytes, 50);
+    assert!(rec.auto_installed && rec.recommended_only);
+    let c = find(&a, Manager::Dpkg, "c");
+    assert_eq!((c.live_bytes, c.hidden_bytes), (0, 400));
+    assert_eq!((c.installed_by, c.removed_by), (l(2), l(3)));
+    let six = find(&a, Manager::Python, "six");
+    assert_eq!(six.live_bytes, 80 + RECORD.len() as u64);
+    assert_eq!(six.location, "/usr/local/lib/python3.11/site-packages");
+    // x owns its directory but not node_modules/ below it (y's, and .bin).
+    let x = find(&a, Manager::Npm, "x");
+    assert_eq!(
+        (x.live_bytes, x.files, x.version.as_str()),
+        (30 + X_JSON.len() as u64, 2, "1.2.3")
+    );
+    let y = find(&a, Manager::Npm, "y");
+    assert_eq!(y.live_bytes, 20 + Y_JSON.len() as u64);
+
+    let owned = 1000 + 300 + 250 + 50 + six.live_bytes + x.live_bytes + y.live_bytes;
+    assert_eq!(a.totals.package_live_bytes, owned);
+    assert_eq!(a.totals.unowned_live_bytes, a.totals.live_bytes - owned);
+    // Unowned: data/user.bin, app/node_modules/.bin/x, the databases
+    // themselves, the broken conda file.
+    assert_eq!(
+        a.totals.unowned_live_bytes,
+        700 + 5
+            + STATUS_1.replace("Version: 1\n", "Version: 2\n").len() as u64
+            + b"/usr\n/bin/tool\n/usr/bin/tool2\n/usr/lib/libshared.so\n".len() as u64
+            + b"/usr/lib/libshared.so\n/usr/lib/b.dat\n".len() as u64
+            + b"/usr/share/rec.txt\n".len() as u64
+            + b"Package: rec\nArchitecture: amd64\nAuto-Installed: 1\n\nPackage: b\nArchitecture: amd64\nAuto-Installed: 1\n".len() as u64
+            + 1
+    );
+
+    let per: Vec<(u64, u64, u64)> = a
+        .packages_per_layer()
+        .iter()
+        .map(|p| (p.installed, p.removed, p.upgraded))
+        .collect();
+    assert_eq!(per, [(3, 0, 0), (1, 0, 1), (3, 1, 0)]);
+    // Largest first.
+    let sizes: Vec<u64> = a
+        .packages
+        .list
+        .iter()
+        .map(|p| p.live_bytes + p.hidden_bytes)
+        .collect();
+    assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
+    assert_eq!(a.packages.list[0].name, "a");
+}
+
+#[test]
+fn findings_name_bytes_and_steps() {
+    let a = analysis();
+    let removed = a
+        .findings
+        .iter()
+        .find(|f| f.rule == "package-removed-later")
+        .unwrap();
+    assert_eq!((removed.bytes, removed.layer), (400, l(2)));
+    assert!(removed.message.contains("c (400 B)"), "{}", removed.message);
+    let rec = a
+        .findings
+        .iter()
+        .find(|f| f.rule == "recommended-only-packages")
+        .unwrap();
+    assert_eq!((rec.bytes, rec.layer), (50, l(1)));
+    assert!(rec.remedy.contains("--no-install-recommends"));
+    let bad = a
+        .findings
+        .iter()
+        .find(|f| f.rule == "package-database-unreadable")
+        .unwrap();
+    assert_eq!(bad.layer, l(3));
+    assert!(
+        bad.message
+            .starts_with("layer 3: /opt/conda/conda-meta/bad-1-0.json: not JSON"),
+        "{}",
+        bad.message
+    );
+    assert!(!a.findings.iter().any(|f| f.rule == "toolchain-in-image"));
+}
+
+#[test]
+fn toolchain_and_dev_artifacts() {
+    let mut l1 = LayerTar::new()
+        .file("usr/bin/x86_64-linux-gnu-gcc-12", 5000, 1)
+        .file("usr/include/stdio.h", 700, 2)
+        .file("usr/lib/libfoo.a", 900, 3);
+    l1.file_bytes(
+        "var/lib/dpkg/status",
+        b"Package: gcc-12\nStatus: install ok installed\nVersion: 12.2\n\nPackage: libc6-dev\nStatus: install ok installed\nVersion: 2.36\n",
+    );
+    l1.file_bytes(
+        "var/lib/dpkg/info/gcc-12.list",
+        b"/usr/bin/x86_64-linux-gnu-gcc-12\n",
+    );
+    l1.file_bytes(
+        "var/lib/dpkg/info/libc6-dev:amd64.list",
+        b"/usr/include/stdio.h\n/usr/lib/libfoo.a\n",
+    );
+    let a = Analysis::new(
+        image(vec![(l1.scan(), "/bin/sh -c apt-get install gcc-12")]),
+        CacheRules::builtin(),
+    );
+    let t = a
+        .findings
+        .iter()
+        .find(|f| f.rule == "toolchain-in-image")
+        .unwrap();
+    assert_eq!(t.bytes, 5000 + 700 + 900);
+    assert!(t.remedy.contains("COPY --from=build"));
+    assert!(
+        t.remedy
+            .contains("install -y --no-install-recommends gcc-12 libc6-dev"),
+        "{}",
+        t.remedy
+    );
+    let d = a
+        .findings
+        .iter()
+        .find(|f| f.rule == "dev-artifacts-in-image")
+        .unwrap();
+    assert_eq!(d.bytes, 700 + 900);
+    assert_eq!(
+        find(&a, Manager::Dpkg, "libc6-dev").group.as_deref(),
+        Some("toolchain")
+    );
+}
+
+/// The databases reach the analysis through the layer cache too.
+#[test]
+fn captured_databases_survive_the_cache_codec() {
+    let mut l1 = LayerTar::new();
+    l1.file_bytes("var/lib/dpkg/status", STATUS_1.as_bytes());
+    let cs = l1.scan();
+    assert_eq!(cs.captured.len(), 1);
+    assert_eq!(cs.captured[0].content.as_deref(), Some(STATUS_1.as_bytes()));
+}
