@@ -308,6 +308,8 @@ fn html_leads_with_the_top_fixes_then_the_contents() {
             "#sec-cache",
             "#sec-hidden",
             "#sec-duplicates",
+            // The fixture's dpkg status lists one package (`p`).
+            "#sec-packages",
         ]
     );
     for t in &targets {
