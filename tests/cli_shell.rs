@@ -27,7 +27,15 @@ fn err(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-const SUBCOMMANDS: &[&str] = &["report", "check", "fix", "diff", "completions", "man", "mcp"];
+const SUBCOMMANDS: &[&str] = &[
+    "report",
+    "check",
+    "fix",
+    "diff",
+    "completions",
+    "man",
+    "mcp",
+];
 
 #[test]
 fn bash_completion_defines_the_function_and_lists_the_subcommands() {

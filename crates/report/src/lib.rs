@@ -3,8 +3,8 @@
 
 pub mod check;
 pub mod csv;
-pub mod fix;
 pub mod diff;
+pub mod fix;
 pub mod html;
 pub mod json;
 pub mod md;
