@@ -2,7 +2,9 @@
 //! Protocol (newline-delimited JSON-RPC 2.0) to the binary over its
 //! stdin/stdout: initialize, notifications/initialized, tools/list,
 //! tools/call. Figures are checked against testdata/EXPECTED.json (Python's
-//! tarfile, testdata/tools/expected.py), not against the code under test.
+//! tarfile, testdata/tools/expected.py) and testdata/diff/EXPECTED.json
+//! (testdata/tools/expected_diff.py), and fix's prediction against the
+//! buildah rebuild of tests/fix_rebuild.rs, not against the code under test.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -141,7 +143,12 @@ fn handshake(c: &mut Client) -> Vec<String> {
     let tools = list["result"]["tools"].as_array().unwrap().clone();
     for t in &tools {
         assert_eq!(t["inputSchema"]["type"], "object", "{t}");
-        assert_eq!(t["inputSchema"]["required"], json!(["image"]), "{t}");
+        let required = match t["name"].as_str().unwrap() {
+            "diff" => json!(["old", "new"]),
+            "fix" => json!(["image", "dockerfile"]),
+            _ => json!(["image"]),
+        };
+        assert_eq!(t["inputSchema"]["required"], required, "{t}");
         assert!(t["description"].as_str().unwrap().len() > 40, "{t}");
     }
     tools
@@ -162,7 +169,7 @@ fn report_and_check_over_the_protocol() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = Client::start(dir.path());
     let names = handshake(&mut c);
-    assert_eq!(names, ["report", "check"]);
+    assert_eq!(names, ["report", "check", "diff", "fix"]);
 
     // report: the JSON report, its figures those of EXPECTED.json.
     let image = testdata("basic/docker-archive.tar");
@@ -284,5 +291,143 @@ fn report_and_check_over_the_protocol() {
     // Still serving after all that.
     let r = c.call("report", json!({"image": img}));
     assert_ne!(r["isError"], true);
+    c.close();
+}
+
+/// diff and fix over the protocol: the figures of the independent oracles,
+/// byte for byte what the commands print, and errors as tool errors.
+#[test]
+fn diff_and_fix_over_the_protocol() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Client::start(dir.path());
+    let names = handshake(&mut c);
+    assert_eq!(names, ["report", "check", "diff", "fix"]);
+
+    // diff v1 -> v2: testdata/diff/EXPECTED.json's "v1-v2" (Python's tarfile).
+    let v1 = testdata("diff/v1.tar");
+    let v2 = testdata("diff/v2.tar");
+    let (v1, v2) = (v1.to_str().unwrap(), v2.to_str().unwrap());
+    let r = c.call("diff", json!({"old": v1, "new": v2}));
+    assert_ne!(r["isError"], true, "{r}");
+    let got: Value = serde_json::from_str(text_of(&r)).unwrap();
+    let text = std::fs::read_to_string(testdata("diff/EXPECTED.json")).unwrap();
+    let want: Value = serde_json::from_str(&text).unwrap();
+    let want = &want["v1-v2"];
+    // The oracle's figures, spelled out: added 54,047 B, removed 11 B,
+    // grown 6,120 B, changed 10 B; live +60,156 B, wasted -5,696 B.
+    assert_eq!(want["files"]["added_bytes"], 54047);
+    assert_eq!(want["delta"]["live_bytes"], 60156);
+    for key in [
+        "added_bytes",
+        "removed_bytes",
+        "grown_bytes",
+        "shrunk_bytes",
+        "changed_bytes",
+    ] {
+        assert_eq!(got["files"][key], want["files"][key], "files.{key}");
+    }
+    for key in ["content_bytes", "live_bytes", "wasted_bytes"] {
+        assert_eq!(got["delta"][key], want["delta"][key], "delta.{key}");
+    }
+    for key in ["shared", "only_old", "only_new", "first_difference"] {
+        assert_eq!(got["layers"][key], want["layers"][key], "layers.{key}");
+    }
+    let cli = bin().args(["diff", "-f", "json", v1, v2]).output().unwrap();
+    assert_eq!(cli.status.code(), Some(0));
+    assert_eq!(text_of(&r).as_bytes(), cli.stdout.as_slice());
+
+    // fix: the saving the buildah rebuild of tests/fix_rebuild.rs measured.
+    let image = testdata("antipatterns/docker-archive.tar");
+    let img = image.to_str().unwrap();
+    let df = testdata("images/antipatterns/Dockerfile");
+    let df = df.to_str().unwrap();
+    let before = std::fs::read(df).unwrap();
+    let r = c.call("fix", json!({"image": img, "dockerfile": df}));
+    assert_ne!(r["isError"], true, "{r}");
+    let plan: Value = serde_json::from_str(text_of(&r)).unwrap();
+    assert_eq!(plan["predicted_saving_bytes"], 197_862);
+    let cli = bin()
+        .args(["fix", "-f", "json", "--dockerfile", df, img])
+        .output()
+        .unwrap();
+    assert_eq!(cli.status.code(), Some(0));
+    assert_eq!(text_of(&r).as_bytes(), cli.stdout.as_slice());
+    // format diff: the unified diff `fix` prints by default.
+    let r = c.call(
+        "fix",
+        json!({"image": img, "dockerfile": df, "format": "diff"}),
+    );
+    let cli = bin()
+        .args(["fix", "--dockerfile", df, img])
+        .output()
+        .unwrap();
+    assert_eq!(text_of(&r).as_bytes(), cli.stdout.as_slice());
+    assert!(
+        text_of(&r).contains("antipatterns/Dockerfile\n+++ b/"),
+        "{}",
+        text_of(&r)
+    );
+    // The Dockerfile is never written.
+    assert_eq!(std::fs::read(df).unwrap(), before);
+
+    // Errors: one-line tool errors; the session goes on.
+    let basic_df = testdata("images/basic/Dockerfile");
+    let basic_df = basic_df.to_str().unwrap();
+    let absent = dir.path().join("Dockerfile.absent");
+    let errors = [
+        (
+            json!({"image": img, "dockerfile": absent}),
+            "fix",
+            format!(
+                "layerscope: {}: No such file or directory",
+                absent.display()
+            ),
+        ),
+        (
+            json!({"image": img}),
+            "fix",
+            "layerscope: argument dockerfile is required".to_string(),
+        ),
+        (
+            json!({"image": img, "dockerfile": basic_df}),
+            "fix",
+            format!("layerscope: {basic_df}: the image was not built from this file: line 22"),
+        ),
+        (
+            json!({"image": img, "dockerfile": df, "write": true}),
+            "fix",
+            "layerscope: unknown argument \"write\" (expected image, dockerfile, format, platform)"
+                .to_string(),
+        ),
+        (
+            json!({"old": v1}),
+            "diff",
+            "layerscope: argument new is required".to_string(),
+        ),
+        (
+            json!({"old": v1, "new": dir.path().join("absent.tar")}),
+            "diff",
+            format!(
+                "layerscope: {}: No such file or directory",
+                dir.path().join("absent.tar").display()
+            ),
+        ),
+        (
+            json!({"old": v1, "new": v2, "format": "csv"}),
+            "diff",
+            "layerscope: unknown diff format \"csv\"".to_string(),
+        ),
+    ];
+    for (args, tool, message) in errors {
+        let r = c.call(tool, args.clone());
+        assert_eq!(r["isError"], true, "{args}: {r}");
+        let text = text_of(&r);
+        assert!(text.starts_with(&message), "{args}: {text}");
+        assert!(!text.contains('\n'), "one line: {text}");
+    }
+
+    // Still serving after all that.
+    let r = c.call("diff", json!({"old": v2, "new": v1}));
+    assert_ne!(r["isError"], true, "{r}");
     c.close();
 }

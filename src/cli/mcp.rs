@@ -8,8 +8,9 @@
 //! `--format FORMAT` would print (JSON by default) as text content. A
 //! failure (unreadable image, bad budget, bad argument) is a tool error
 //! (`isError: true`) holding the one-line message the command would print;
-//! the server never exits on one. `diff` and `fix` are added to the table
-//! when those commands exist: one entry each, nothing else changes.
+//! the server never exits on one. The tools are `report`, `check`, `diff`
+//! (two images or saved reports compared) and `fix` (the Dockerfile edits as
+//! `fix --format json` prints them; the Dockerfile is never written).
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -42,9 +43,9 @@ pub struct ToolSpec {
     pub call: fn(&JsonObject, &Context) -> Result<String, Error>,
 }
 
-/// Every tool the server offers, in `tools/list` order. To add `diff` or
-/// `fix`: one `ToolSpec` whose `call` runs the command's library function
-/// and renders its JSON (see [`report_tool`]).
+/// Every tool the server offers, in `tools/list` order. A new tool is one
+/// `ToolSpec` whose `call` runs the command's library functions and renders
+/// its JSON (see [`report_tool`]).
 pub const TOOLS: &[ToolSpec] = &[
     ToolSpec {
         name: "report",
@@ -68,6 +69,29 @@ pub const TOOLS: &[ToolSpec] = &[
             offenders). A failed budget is a result with passed=false, not an error.",
         schema: check_schema,
         call: check_tool,
+    },
+    ToolSpec {
+        name: "diff",
+        description: "Compares two images (or saved JSON reports): layers shared and only in \
+            each, files added, removed, grown, shrunk and changed with their bytes, and the \
+            change in content, live and wasted bytes. `old` and `new` are each anything \
+            `image` accepts in report, or the path of a JSON report saved by \
+            `layerscope report --format json`. The result is `layerscope diff --format FORMAT \
+            OLD NEW` (default json, documented in docs/interface.md).",
+        schema: diff_schema,
+        call: diff_tool,
+    },
+    ToolSpec {
+        name: "fix",
+        description: "The measured remedies as edits of the Dockerfile the image was built \
+            from: each edit with the bytes it is predicted to save, and the patched file. \
+            `image` as in report; `dockerfile` is the path of that Dockerfile (an error if \
+            the image was not built from it). The result is `layerscope fix --format FORMAT` \
+            (json, the default: predicted_saving_bytes, edits[], dockerfile; or diff: a \
+            unified diff). The Dockerfile is never written: apply the edits yourself or run \
+            `layerscope fix --write`.",
+        schema: fix_schema,
+        call: fix_tool,
     },
 ];
 
@@ -136,6 +160,54 @@ fn check_schema() -> Value {
     })
 }
 
+fn diff_schema() -> Value {
+    let side = |what: &str| {
+        json!({
+            "type": "string",
+            "description": format!("The image {what}: a docker save tarball, oci-archive, OCI \
+                layout directory or image reference, or a saved JSON report")
+        })
+    };
+    json!({
+        "type": "object",
+        "properties": {
+            "old": side("before"),
+            "new": side("after"),
+            "format": {
+                "type": "string",
+                "enum": report::diff::Format::NAMES,
+                "default": "json",
+                "description": "What to return: the comparison's JSON (default) or another diff format"
+            },
+            "platform": platform_property()
+        },
+        "required": ["old", "new"],
+        "additionalProperties": false
+    })
+}
+
+fn fix_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "image": image_property(),
+            "dockerfile": {
+                "type": "string",
+                "description": "The Dockerfile the image was built from (read, never written)"
+            },
+            "format": {
+                "type": "string",
+                "enum": ["json", "diff"],
+                "default": "json",
+                "description": "json (default): the plan; diff: a unified diff of the Dockerfile"
+            },
+            "platform": platform_property()
+        },
+        "required": ["image", "dockerfile"],
+        "additionalProperties": false
+    })
+}
+
 /// A string argument: absent is `None`; any other type is an error.
 fn string_arg<'a>(args: &'a JsonObject, key: &str) -> Result<Option<&'a str>, Error> {
     match args.get(key) {
@@ -162,17 +234,30 @@ fn known_args(args: &JsonObject, known: &[&str]) -> Result<(), Error> {
 /// parse them (so the `LAYERSCOPE_*` variables apply here too). stdin is
 /// the protocol's: `-` is refused.
 fn common(args: &JsonObject) -> Result<Common, Error> {
-    let image = string_arg(args, "image")?
-        .ok_or_else(|| Error::Usage("argument image is required".into()))?;
-    if image == "-" {
+    common_on(args, "image", &[])
+}
+
+/// A path or reference argument that is required and is not `-`.
+fn input_arg<'a>(args: &'a JsonObject, key: &str) -> Result<&'a str, Error> {
+    let v = string_arg(args, key)?
+        .ok_or_else(|| Error::Usage(format!("argument {key} is required")))?;
+    if v == "-" {
         return Err(Error::Usage(
             "-: stdin carries the MCP session; name a file, a directory or a reference".into(),
         ));
     }
+    Ok(v)
+}
+
+/// [`common`] with the image taken from argument `key` and `extra` options
+/// given before it (as on the command line).
+fn common_on(args: &JsonObject, key: &str, extra: &[&str]) -> Result<Common, Error> {
+    let image = input_arg(args, key)?;
     let mut argv: Vec<String> = vec!["layerscope".into(), "report".into()];
     if let Some(p) = string_arg(args, "platform")? {
         argv.extend(["--platform".into(), p.into()]);
     }
+    argv.extend(extra.iter().map(|s| s.to_string()));
     argv.extend(["--".into(), image.into()]);
     match Cli::try_parse_from(&argv) {
         Ok(Cli {
@@ -244,6 +329,43 @@ pub fn check_tool(args: &JsonObject, ctx: &Context) -> Result<String, Error> {
     render(|w| check::render::write(&a, &budgets, &results, format, w))
 }
 
+/// `diff`: `layerscope diff --format FORMAT OLD NEW`.
+pub fn diff_tool(args: &JsonObject, ctx: &Context) -> Result<String, Error> {
+    known_args(args, &["old", "new", "format", "platform"])?;
+    let format: report::diff::Format = string_arg(args, "format")?
+        .unwrap_or("json")
+        .parse()
+        .map_err(Error::Usage)?;
+    let common = common_on(args, "old", &[])?;
+    let new = input_arg(args, "new")?;
+    let old = input_arg(args, "old")?;
+    let config = super::load_config(&common)?;
+    let (o, n) = super::open_pair(&common, old, new, &config, ctx)?;
+    let c = layerscope_core::diff::compare(o, n);
+    render(|w| report::diff::write(&c, format, w))
+}
+
+/// `fix`: `layerscope fix --format FORMAT --dockerfile PATH IMAGE`, without
+/// `--write` or `--output`: the Dockerfile is only read.
+pub fn fix_tool(args: &JsonObject, ctx: &Context) -> Result<String, Error> {
+    known_args(args, &["image", "dockerfile", "format", "platform"])?;
+    let json = match string_arg(args, "format")?.unwrap_or("json") {
+        "json" => true,
+        "diff" => false,
+        other => {
+            return Err(Error::Usage(format!(
+                "unknown fix format {other:?} (json, diff)"
+            )))
+        }
+    };
+    let dockerfile = input_arg(args, "dockerfile")?;
+    let common = common_on(args, "image", &["--dockerfile", dockerfile])?;
+    let config = super::load_config(&common)?;
+    let a = super::analyse_with(&common, &config, ctx, false)?;
+    let (info, plan) = super::fix_plan(&a)?;
+    render(|w| super::write_fix(info, &plan, json, w))
+}
+
 /// The handler: [`TOOLS`] over rmcp.
 struct Server {
     ctx: Arc<Context>,
@@ -256,7 +378,8 @@ impl ServerHandler for Server {
         info.instructions = Some(
             "Exact figures on where the bytes of a container image go (live, hidden by later \
              layers, caches, duplicates) and how to get them back: call report on an image \
-             (a docker save / OCI archive path or a reference), or check it against a budget."
+             (a docker save / OCI archive path or a reference), check it against a budget, \
+             diff two images, or get the Dockerfile edits that fix it."
                 .into(),
         );
         info

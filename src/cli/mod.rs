@@ -16,6 +16,7 @@ use layerscope_cache::DiskCache;
 use layerscope_core::analysis::{Analysis, CacheRules};
 use layerscope_core::config::{Budget, Config, Size};
 use layerscope_core::diff::Side;
+use layerscope_core::dockerfile::FixPlan;
 use layerscope_core::escape::str_for_terminal;
 use layerscope_core::source::{LayerCache, OpenOptions, ProgressSink, VerifyLayers};
 use layerscope_core::Error;
@@ -62,7 +63,7 @@ pub enum Command {
     /// Print the man page (roff) to stdout
     #[command(after_help = MAN_EXAMPLES)]
     Man,
-    /// Serve the Model Context Protocol on stdio (tools: report, check)
+    /// Serve the Model Context Protocol on stdio (tools: report, check, diff, fix)
     #[command(after_help = MCP_EXAMPLES)]
     Mcp,
 }
@@ -1020,10 +1021,12 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<(), Failure> {
     }
 }
 
-/// `layerscope fix`: the plan is the core's; this writes it out.
-fn run_fix(args: FixArgs, ctx: &Context) -> Result<(), Failure> {
-    let config = load_config(&args.common)?;
-    let a = analyse(&args.common, &config, ctx)?;
+/// The fix plan of an analysis made with `--dockerfile`, with the
+/// Dockerfile it patches; an error if there is none or the image was not
+/// built from it. Shared by `fix` and the MCP `fix` tool.
+pub fn fix_plan(
+    a: &Analysis,
+) -> Result<(&layerscope_core::dockerfile::DockerfileInfo, FixPlan), Error> {
     let info = a
         .dockerfile
         .as_ref()
@@ -1032,18 +1035,35 @@ fn run_fix(args: FixArgs, ctx: &Context) -> Result<(), Failure> {
         return Err(Error::Usage(format!(
             "{}: the image was not built from this file: {}",
             info.path, m.why
-        ))
-        .into());
+        )));
     }
-    let plan = layerscope_core::dockerfile::plan(&a, &info.file, &info.mapping);
+    Ok((
+        info,
+        layerscope_core::dockerfile::plan(a, &info.file, &info.mapping),
+    ))
+}
+
+/// What `fix --format json|diff` prints for a plan.
+pub fn write_fix(
+    info: &layerscope_core::dockerfile::DockerfileInfo,
+    plan: &FixPlan,
+    json: bool,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    if json {
+        report::fix::write_json(plan, w)
+    } else {
+        report::fix::write_diff(&info.path, &info.file.text, plan, w)
+    }
+}
+
+/// `layerscope fix`: the plan is the core's; this writes it out.
+fn run_fix(args: FixArgs, ctx: &Context) -> Result<(), Failure> {
+    let config = load_config(&args.common)?;
+    let a = analyse(&args.common, &config, ctx)?;
+    let (info, plan) = fix_plan(&a)?;
     let json = args.format == "json";
-    emit(None, |w| {
-        if json {
-            report::fix::write_json(&plan, w)
-        } else {
-            report::fix::write_diff(&info.path, &info.file.text, &plan, w)
-        }
-    })?;
+    emit(None, |w| write_fix(info, &plan, json, w))?;
     let target = match (&args.output, args.write) {
         (Some(o), _) => Some(o.clone()),
         (None, true) => args.common.dockerfile.clone(),
