@@ -154,7 +154,116 @@ fn the_pair_by_hand() {
     assert_eq!(f["by_directory"]["path"], "/");
     assert_eq!(f["by_directory"]["delta_bytes"], net);
     assert_eq!(got["delta"]["live_bytes"], net);
-    assert!(got["packages"]["new"].is_null());
+    // the sim apt-get rewrote dpkg's status: curl in, python3-minimal out
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}/{}",
+                    p["manager"].as_str().unwrap(),
+                    p["name"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(names(&got["packages"]["new"]), vec!["dpkg/curl"]);
+    assert_eq!(
+        names(&got["packages"]["removed"]),
+        vec!["dpkg/python3-minimal"]
+    );
+}
+
+/// (manager, name, version) of each package of a list.
+fn package_list(v: &Value) -> Vec<(String, String, String)> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not a list: {v}"))
+        .iter()
+        .map(|p| {
+            (
+                p["manager"].as_str().unwrap().to_string(),
+                p["name"].as_str().unwrap().to_string(),
+                p["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn check_packages(name: &str, got: &Value, exp: &Value) {
+    let (g, e) = (&got["packages"], &exp["packages"]);
+    assert_eq!(
+        package_list(&g["new"]),
+        package_list(&e["new"]),
+        "{name} new"
+    );
+    assert_eq!(
+        package_list(&g["removed"]),
+        package_list(&e["removed"]),
+        "{name} removed"
+    );
+    assert_eq!(g["upgraded"], e["upgraded"], "{name} upgraded");
+    // every new package has its live bytes in NEW in by_package, removed
+    // ones theirs in OLD; by_package is sorted by |delta|
+    let by = g["by_package"].as_array().unwrap();
+    let find = |m: &str, n: &str| {
+        by.iter()
+            .find(|d| d["manager"] == m && d["name"] == n)
+            .unwrap_or_else(|| panic!("{name}: {m}/{n} not in by_package"))
+    };
+    for p in g["new"].as_array().unwrap() {
+        let d = find(p["manager"].as_str().unwrap(), p["name"].as_str().unwrap());
+        assert_eq!(d["old_bytes"], 0, "{name}");
+        assert_eq!(d["new_bytes"], p["bytes"], "{name}");
+    }
+    for p in g["removed"].as_array().unwrap() {
+        let d = find(p["manager"].as_str().unwrap(), p["name"].as_str().unwrap());
+        assert_eq!(d["new_bytes"], 0, "{name}");
+        assert_eq!(d["old_bytes"], p["bytes"], "{name}");
+    }
+    let deltas: Vec<u64> = by
+        .iter()
+        .map(|d| d["delta_bytes"].as_i64().unwrap().unsigned_abs())
+        .collect();
+    assert!(
+        deltas.windows(2).all(|w| w[0] >= w[1]),
+        "{name}: {deltas:?}"
+    );
+    for d in by {
+        assert_eq!(
+            d["delta_bytes"].as_i64().unwrap(),
+            d["new_bytes"].as_i64().unwrap() - d["old_bytes"].as_i64().unwrap()
+        );
+    }
+}
+
+#[test]
+fn packages_match_the_python_oracle() {
+    let all = expected();
+    for (name, old, new) in PAIRS {
+        let got = diff_json(&testdata(old), &testdata(new));
+        check_packages(name, &got, &all[name]);
+    }
+    // a saved report's packages[] gives the same answer
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("v1.json");
+    let o = run(&[
+        "report",
+        "-f",
+        "json",
+        "-o",
+        saved.to_str().unwrap(),
+        testdata("diff/v1.tar").to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let got = diff_json(&saved, &testdata("diff/v2.tar"));
+    check_packages("report-v2", &got, &all["v1-v2"]);
+    let text = diff(&saved, &testdata("diff/v2.tar"), "text");
+    assert!(
+        text.contains("Packages: 1 new, 1 removed, 0 upgraded"),
+        "{text}"
+    );
+    assert!(text.contains("dpkg/curl 7.88.1-10+deb12u8"), "{text}");
 }
 
 #[test]
@@ -221,16 +330,50 @@ fn check_against_an_image_baseline() {
         args.push(new.to_str().unwrap());
         run(&args)
     };
-    // v2 wastes 5696 B less than v1: passes a zero budget
+    // v2 wastes 5696 B less than v1: passes a zero budget; it adds one
+    // package (curl, EXPECTED.json): a limit of 5 passes
     let o = check(
         &v1,
         &v2,
-        &["--max-new-waste", "0", "--max-new-packages", "0"],
+        &["--max-new-waste", "0", "--max-new-packages", "5"],
     );
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(out.contains("max_new_waste"), "{out}");
-    assert!(out.contains("SKIP"), "max_new_packages is inert: {out}");
+    assert!(!out.contains("SKIP"), "{out}");
+    assert!(out.contains("1 new packages against the baseline"), "{out}");
+    // a limit of 0 fails and names it
+    let o = check(&v1, &v2, &["--max-new-packages", "0"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("allowed 0: dpkg/curl"), "{out}");
+    // the same against a saved report of v1, in the JSON check output
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("v1.json");
+    let o = run(&[
+        "report",
+        "-f",
+        "json",
+        "-o",
+        saved.to_str().unwrap(),
+        v1.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let o = check(&saved, &v2, &["--max-new-packages", "0", "-f", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = j["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "max_new_packages")
+        .unwrap();
+    assert_eq!(r["status"], "fail");
+    assert_eq!(r["value"], 1);
+    assert!(r["offenders"][0]["what"]
+        .as_str()
+        .unwrap()
+        .contains("dpkg/curl"));
     // the other way round: +5696 B, and the message names the finding
     let o = check(&v2, &v1, &["--max-new-waste", "1kB"]);
     let out = String::from_utf8_lossy(&o.stdout);

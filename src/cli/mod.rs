@@ -407,8 +407,8 @@ pub struct CheckArgs {
     /// With --baseline: largest allowed growth of wasted_bytes, e.g. 0 or 1MB
     #[arg(long, value_name = "SIZE", requires = "baseline", group = "against")]
     pub max_new_waste: Option<Size>,
-    /// With --baseline: most packages the image may add (skipped until
-    /// package data exists)
+    /// With --baseline: most packages the image may add that the baseline
+    /// does not have (by manager and name)
     #[arg(long, value_name = "N", requires = "baseline", group = "against")]
     pub max_new_packages: Option<u64>,
 }

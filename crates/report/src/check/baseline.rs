@@ -234,8 +234,8 @@ pub struct Against {
     pub source: String,
     /// `max_new_waste`: largest allowed growth of wasted_bytes.
     pub max_new_waste: Option<u64>,
-    /// `max_new_packages`: most packages NEW may add (inert until package
-    /// data exists: the rule is skipped).
+    /// `max_new_packages`: most packages NEW may add (matched by manager
+    /// and name; skipped when a side has no package data).
     pub max_new_packages: Option<u64>,
 }
 
@@ -318,7 +318,7 @@ pub fn new_waste(c: &Comparison, limit: u64, source: &str) -> CheckResult {
 /// `max_new_packages`: packages in the image that OLD does not have;
 /// skipped while either side has no package data.
 pub fn new_packages(c: &Comparison, limit: u64, source: &str) -> CheckResult {
-    let Some(p) = &c.new_packages else {
+    let Some(p) = c.packages.as_ref().map(|p| &p.new) else {
         return CheckResult {
             rule: "max_new_packages".into(),
             status: Status::Skip,
@@ -330,23 +330,39 @@ pub fn new_packages(c: &Comparison, limit: u64, source: &str) -> CheckResult {
     };
     let n = p.len() as u64;
     let fail = n > limit;
+    let mut message = format!("{n} new packages against the baseline {source}; allowed {limit}");
+    if fail {
+        const NAMED: usize = 10;
+        let names: Vec<String> = p
+            .iter()
+            .take(NAMED)
+            .map(|x| format!("{}/{}", x.manager, x.name))
+            .collect();
+        message.push_str(": ");
+        message.push_str(&names.join(", "));
+        if p.len() > NAMED {
+            message.push_str(&format!(", and {} more", p.len() - NAMED));
+        }
+    }
+    let mut offenders: Vec<Offender> = if fail {
+        p.iter()
+            .map(|x| Offender {
+                what: format!("new package {}/{} {}", x.manager, x.name, x.version),
+                bytes: x.bytes,
+                layer: None,
+                remedy: None,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    offenders.sort_by_key(|o| std::cmp::Reverse(o.bytes));
     CheckResult {
         rule: "max_new_packages".into(),
         status: if fail { Status::Fail } else { Status::Pass },
         value: Some(Measure::Count(n)),
         limit: Some(Measure::Count(limit)),
-        message: format!("{n} new packages against the baseline {source}; allowed {limit}"),
-        offenders: if fail {
-            p.iter()
-                .map(|name| Offender {
-                    what: format!("new package {name}"),
-                    bytes: 0,
-                    layer: None,
-                    remedy: None,
-                })
-                .collect()
-        } else {
-            Vec::new()
-        },
+        message,
+        offenders,
     }
 }
