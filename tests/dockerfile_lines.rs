@@ -268,6 +268,60 @@ fn sarif_is_located_in_the_dockerfile_and_valid() {
     }
 }
 
+/// Microsoft's SARIF validator (`Sarif.Multitool validate`, MIT, from the
+/// npm registry: .ci/run fetches it) on the output for a relative and an
+/// absolute Dockerfile path: no error, no warning. An absolute path
+/// (`/…` as a relative reference) was its SARIF1004 error.
+#[test]
+fn sarif_passes_microsofts_validator() {
+    let Some(tool) = std::env::var_os("LAYERSCOPE_SARIF_MULTITOOL") else {
+        eprintln!("note: LAYERSCOPE_SARIF_MULTITOOL unset; skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let abs = images().join("Dockerfile");
+    for (name, dockerfile) in [("rel", "Dockerfile"), ("abs", abs.to_str().unwrap())] {
+        let o = ls(
+            &images(),
+            &[
+                "check",
+                "-f",
+                "sarif",
+                "--max-wasted",
+                "10kB",
+                "--dockerfile",
+                dockerfile,
+                IMAGE,
+            ],
+        );
+        assert_eq!(o.status.code(), Some(1), "{name}");
+        let file = dir.path().join(format!("{name}.sarif"));
+        std::fs::write(&file, &o.stdout).unwrap();
+        let out = dir.path().join(format!("{name}.validation.sarif"));
+        let v = Command::new(&tool)
+            .args(["validate", "--output"])
+            .arg(&out)
+            .arg(&file)
+            .output()
+            .unwrap();
+        let text =
+            String::from_utf8_lossy(&v.stdout).into_owned() + &String::from_utf8_lossy(&v.stderr);
+        assert_eq!(v.status.code(), Some(0), "{name}: {text}");
+        // The validator writes its findings as a SARIF log: none expected.
+        let log: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        let found: Vec<String> = log["runs"][0]["results"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .filter(|x| x["level"] != "note" && x["level"] != "none")
+                    .map(|x| format!("{} {}", x["ruleId"], x["message"]))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(found.is_empty(), "{name}: {found:#?}\n{text}");
+    }
+}
+
 #[test]
 fn codeclimate_entries_name_path_and_line() {
     let o = ls(
