@@ -315,7 +315,9 @@ impl Packages {
         let mut wanted: HashMap<usize, (LayerIndex, HashSet<&[u8]>)> = HashMap::new();
         for (id, ino) in overlay.inode_ids().filter(|(_, i)| !i.is_live()) {
             let s = snap_of[ino.layer.index()];
-            let w = wanted.entry(s).or_insert_with(|| (ino.layer, HashSet::new()));
+            let w = wanted
+                .entry(s)
+                .or_insert_with(|| (ino.layer, HashSet::new()));
             for &node in names.get(&id).map(Vec::as_slice).unwrap_or(&[]) {
                 w.1.insert(overlay.name(node));
             }
