@@ -172,7 +172,12 @@ fn enter_shows_only_the_packages_files_in_the_tree() {
     update(&mut m, Msg::key(KeyCode::Enter));
     assert_eq!(
         rows(&m),
-        vec!["/usr", "/usr/lib", "/usr/lib/libshared.so", "/usr/lib/b.dat"]
+        vec![
+            "/usr",
+            "/usr/lib",
+            "/usr/lib/libshared.so",
+            "/usr/lib/b.dat"
+        ]
     );
     // `f` leaves the package filter for all files.
     press(&mut m, "f");
@@ -190,7 +195,10 @@ fn details_name_the_owning_packages() {
         vec![s("b 2 (dpkg)"), s("a 1.0 (dpkg)")]
     );
     assert_eq!(row_packages(&m, "/usr/bin/tool"), vec![s("a 1.0 (dpkg)")]);
-    assert_eq!(row_packages(&m, "/usr/share/rec.txt"), vec![s("rec 0.1 (dpkg)")]);
+    assert_eq!(
+        row_packages(&m, "/usr/share/rec.txt"),
+        vec![s("rec 0.1 (dpkg)")]
+    );
     assert!(row_packages(&m, "/data/user.bin").is_empty());
     // The hidden b.dat was b's as of the layer that added it.
     assert_eq!(row_packages(&m, "~/usr/lib/b.dat"), vec![s("b 2 (dpkg)")]);

@@ -258,7 +258,7 @@ pub const BINDINGS: &[Binding] = &[
     help(
         b(&[Code(Char('p'))], Action::Packages),
         "p",
-        "packages by live bytes (again: waste); Enter: only its files in the tree",
+        "packages, most live bytes first; Enter: only its files",
     ),
     help(
         b(&[Code(Char('c'))], Action::CollapseAll),

@@ -559,8 +559,7 @@ impl Explorer {
                 self.tree_list.sel = clamp(self.tree_list.sel, delta, self.rows.len());
             }
             Pane::Packages => {
-                self.packages_list.sel =
-                    clamp(self.packages_list.sel, delta, self.packages.len());
+                self.packages_list.sel = clamp(self.packages_list.sel, delta, self.packages.len());
             }
             Pane::Waste => {
                 if self.waste.is_empty() {

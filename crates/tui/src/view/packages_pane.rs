@@ -9,8 +9,8 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::style::{cursor, esc, highlight, pane_block, sz, REMOVED};
-use layerscope_core::analysis::shorten;
 use crate::model::{Explorer, Pane};
+use layerscope_core::analysis::shorten;
 use layerscope_core::packages::Package;
 
 pub fn draw(e: &Explorer, f: &mut Frame, area: Rect) {
