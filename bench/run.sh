@@ -201,3 +201,10 @@ done
 if [ -n "${PACKAGES_IMAGE:-}" ]; then
   echo "packages image: $("$PWD/target/release/examples/phases" "$PACKAGES_IMAGE" | grep '^packages')"
 fi
+# A synthetic dpkg-heavy image (bench/gen_packages.py: 3,000 packages of 20
+# files, five upgrade layers that each hide the previous one's files and
+# rewrite the databases), for when no real Debian image is at hand.
+if [ ! -f "$DIR/pkgbench.tar" ]; then
+  python3 bench/gen_packages.py "$DIR/pkgbench.tar" 3000 20 5
+fi
+echo "pkgbench: $("$PWD/target/release/examples/phases" "$DIR/pkgbench.tar" | grep '^packages')"

@@ -11,43 +11,15 @@
 //! Skipped, with a note, when buildah is absent (.ci/run installs it).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
+use crate::support::buildah::Buildah;
 
 fn have(tool: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {tool}")])
         .output()
         .is_ok_and(|o| o.status.success())
-}
-
-struct Buildah {
-    root: PathBuf,
-    runroot: PathBuf,
-}
-
-impl Buildah {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("buildah")
-            .arg("--root")
-            .arg(&self.root)
-            .arg("--runroot")
-            .arg(&self.runroot)
-            .args(["--storage-driver", "vfs"])
-            .args(args)
-            .env("BUILDAH_ISOLATION", "chroot")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert!(
-            o.status.success(),
-            "buildah {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8_lossy(&o.stdout).trim().to_string()
-    }
 }
 
 /// The runtime stage of the Dockerfile: the lines after its last FROM.

@@ -268,6 +268,60 @@ fn sarif_is_located_in_the_dockerfile_and_valid() {
     }
 }
 
+/// Microsoft's SARIF validator (`Sarif.Multitool validate`, MIT, from the
+/// npm registry: .ci/run fetches it) on the output for a relative and an
+/// absolute Dockerfile path: no error, no warning. An absolute path
+/// (`/…` as a relative reference) was its SARIF1004 error.
+#[test]
+fn sarif_passes_microsofts_validator() {
+    let Some(tool) = std::env::var_os("LAYERSCOPE_SARIF_MULTITOOL") else {
+        eprintln!("note: LAYERSCOPE_SARIF_MULTITOOL unset; skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let abs = images().join("Dockerfile");
+    for (name, dockerfile) in [("rel", "Dockerfile"), ("abs", abs.to_str().unwrap())] {
+        let o = ls(
+            &images(),
+            &[
+                "check",
+                "-f",
+                "sarif",
+                "--max-wasted",
+                "10kB",
+                "--dockerfile",
+                dockerfile,
+                IMAGE,
+            ],
+        );
+        assert_eq!(o.status.code(), Some(1), "{name}");
+        let file = dir.path().join(format!("{name}.sarif"));
+        std::fs::write(&file, &o.stdout).unwrap();
+        let out = dir.path().join(format!("{name}.validation.sarif"));
+        let v = Command::new(&tool)
+            .args(["validate", "--output"])
+            .arg(&out)
+            .arg(&file)
+            .output()
+            .unwrap();
+        let text =
+            String::from_utf8_lossy(&v.stdout).into_owned() + &String::from_utf8_lossy(&v.stderr);
+        assert_eq!(v.status.code(), Some(0), "{name}: {text}");
+        // The validator writes its findings as a SARIF log: none expected.
+        let log: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        let found: Vec<String> = log["runs"][0]["results"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .filter(|x| x["level"] != "note" && x["level"] != "none")
+                    .map(|x| format!("{} {}", x["ruleId"], x["message"]))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(found.is_empty(), "{name}: {found:#?}\n{text}");
+    }
+}
+
 #[test]
 fn codeclimate_entries_name_path_and_line() {
     let o = ls(
@@ -461,6 +515,177 @@ RUN --mount=type=cache,target=/root/.cache/pip apt-get install -y gcc \\\n    &&
     b.dockerfile = None;
     b.attach_dockerfile("Dockerfile", &plan.patched).unwrap();
     let d2 = b.dockerfile.clone().unwrap();
+    let again = layerscope_core::dockerfile::plan(&b, &d2.file, &d2.mapping);
+    assert_eq!(again.edits, vec![]);
+    assert_eq!(again.patched, plan.patched);
+}
+
+/// `--no-install-recommends` (docs/dockerfile.md, "Remedies"): an image
+/// made in code whose dpkg databases (status, extended_states, info/*.list)
+/// mark packages auto-installed and only recommended. Layer by layer:
+/// ```text
+/// L1 base:  os-release 100; status: base
+/// L2 RUN apt-get update && apt-get install -y a
+///           a: usr/bin/a 1000 + usr/share/doc/shared 60 (also rec's)
+///           dep (auto, a Depends on it): usr/lib/dep.so 300
+///           rec (auto, a Recommends it): usr/share/rec/r1 400, r2 its
+///               hardlink, usr/share/doc/shared
+///           lists/..._InRelease 500
+/// L3 RUN apt-get -y install c
+///           c: usr/bin/c 200; rec2 (auto, c Recommends it): rec2.txt 70
+/// L4 RUN apt-get install --no-install-recommends -y e
+///           e: usr/bin/e 30; rec3 (auto, e Recommends it): rec3.txt 90
+/// ```
+/// L2 loses rec's r1 inode (400, its hardlink once; shared stays: a owns
+/// it too) and the lists (500, the apt remedy); L3 loses rec2.txt (70); L4
+/// already has the flag and is left alone.
+#[test]
+fn recommended_only_packages_get_no_install_recommends() {
+    use crate::support::layers::{image, LayerTar};
+    use layerscope_core::analysis::{Analysis, CacheRules};
+    use layerscope_core::source::HistoryEntry;
+    let st = |p: &str, extra: &str| {
+        format!("Package: {p}\nStatus: install ok installed\nVersion: 1\n{extra}\n")
+    };
+    let base = st("base", "");
+    let s2 = format!(
+        "{base}{}{}{}",
+        st("a", "Depends: dep\nRecommends: rec\n"),
+        st("dep", ""),
+        st("rec", "")
+    );
+    let s3 = format!("{s2}{}{}", st("c", "Recommends: rec2\n"), st("rec2", ""));
+    let s4 = format!("{s3}{}{}", st("e", "Recommends: rec3\n"), st("rec3", ""));
+    let auto = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| format!("Package: {n}\nArchitecture: amd64\nAuto-Installed: 1\n\n"))
+            .collect::<String>()
+    };
+    let layers = |lists: bool| {
+        let mut l1 = LayerTar::new().file("etc/os-release", 100, 1);
+        l1.file_bytes("var/lib/dpkg/status", base.as_bytes());
+        let mut l2 = LayerTar::new()
+            .file("usr/bin/a", 1000, 2)
+            .file("usr/share/doc/shared", 60, 3)
+            .file("usr/lib/dep.so", 300, 4)
+            .file("usr/share/rec/r1", 400, 5)
+            .hardlink("usr/share/rec/r2", "usr/share/rec/r1");
+        if lists {
+            l2 = l2.file(
+                "var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease",
+                500,
+                6,
+            );
+        }
+        l2.file_bytes("var/lib/dpkg/status", s2.as_bytes());
+        l2.file_bytes(
+            "var/lib/apt/extended_states",
+            auto(&["dep", "rec"]).as_bytes(),
+        );
+        l2.file_bytes(
+            "var/lib/dpkg/info/a.list",
+            b"/usr/bin/a\n/usr/share/doc/shared\n",
+        );
+        l2.file_bytes("var/lib/dpkg/info/dep.list", b"/usr/lib/dep.so\n");
+        l2.file_bytes(
+            "var/lib/dpkg/info/rec.list",
+            b"/usr/share/rec\n/usr/share/rec/r1\n/usr/share/rec/r2\n/usr/share/doc/shared\n",
+        );
+        let mut l3 = LayerTar::new()
+            .file("usr/bin/c", 200, 7)
+            .file("usr/share/rec2.txt", 70, 8);
+        l3.file_bytes("var/lib/dpkg/status", s3.as_bytes());
+        l3.file_bytes(
+            "var/lib/apt/extended_states",
+            auto(&["dep", "rec", "rec2"]).as_bytes(),
+        );
+        l3.file_bytes("var/lib/dpkg/info/c.list", b"/usr/bin/c\n");
+        l3.file_bytes("var/lib/dpkg/info/rec2.list", b"/usr/share/rec2.txt\n");
+        let mut l4 = LayerTar::new()
+            .file("usr/bin/e", 30, 9)
+            .file("usr/share/rec3.txt", 90, 10);
+        l4.file_bytes("var/lib/dpkg/status", s4.as_bytes());
+        l4.file_bytes(
+            "var/lib/apt/extended_states",
+            auto(&["dep", "rec", "rec2", "rec3"]).as_bytes(),
+        );
+        l4.file_bytes("var/lib/dpkg/info/e.list", b"/usr/bin/e\n");
+        l4.file_bytes("var/lib/dpkg/info/rec3.list", b"/usr/share/rec3.txt\n");
+        image(vec![
+            (l1.scan(), "base"),
+            (l2.scan(), "run"),
+            (l3.scan(), "run"),
+            (l4.scan(), "run"),
+        ])
+    };
+    let mut img = layers(true);
+    let h = |c: &str| HistoryEntry {
+        created_by: Some(c.into()),
+        empty_layer: false,
+    };
+    img.history = vec![
+        h("# debian.sh --arch 'amd64' out/ 'bookworm' '@1'"),
+        h("RUN /bin/sh -c apt-get update && apt-get install -y a # buildkit"),
+        h("RUN /bin/sh -c apt-get -y install c # buildkit"),
+        h("RUN /bin/sh -c apt-get install --no-install-recommends -y e # buildkit"),
+    ];
+    let text = "FROM debian:12\nRUN apt-get update && apt-get install -y a\nRUN apt-get -y install c\nRUN apt-get install --no-install-recommends -y e\n";
+    let mut a = Analysis::new(img, CacheRules::builtin());
+    // The attribution this remedy reads (docs/packages.md).
+    let rec: Vec<(&str, u64, usize)> = a
+        .packages
+        .list
+        .iter()
+        .filter(|p| p.recommended_only)
+        .map(|p| {
+            (
+                p.name.as_str(),
+                p.live_bytes,
+                p.installed_by.unwrap().number(),
+            )
+        })
+        .collect();
+    assert_eq!(rec, [("rec", 460, 2), ("rec3", 90, 4), ("rec2", 70, 3)]);
+    a.attach_dockerfile("Dockerfile", text).unwrap();
+    let d = a.dockerfile.clone().unwrap();
+    assert_eq!(d.mapping.mismatch, None);
+    let plan = layerscope_core::dockerfile::plan(&a, &d.file, &d.mapping);
+    assert_eq!(
+        plan.patched,
+        "FROM debian:12\n\
+RUN apt-get update && apt-get install --no-install-recommends -y a && rm -rf /var/lib/apt/lists/*\n\
+RUN apt-get -y install --no-install-recommends c\n\
+RUN apt-get install --no-install-recommends -y e\n"
+    );
+    let by: Vec<_> = plan
+        .edits
+        .iter()
+        .map(|e| (e.line, e.finding.as_str(), e.bytes))
+        .collect();
+    assert_eq!(
+        by,
+        [
+            (2, "recommended-only", 400),
+            (2, "apt-lists", 500),
+            (3, "recommended-only", 70)
+        ]
+    );
+    assert_eq!(plan.predicted_saving_bytes, 970);
+    // Idempotent: the patched file, on an image built from it with the
+    // recommended packages still there (the lists gone, as the apt remedy
+    // promises), is left as it is: every install RUN has the flag.
+    let mut img = layers(false);
+    img.history = vec![
+        h("# debian.sh --arch 'amd64' out/ 'bookworm' '@1'"),
+        h("RUN /bin/sh -c apt-get update && apt-get install --no-install-recommends -y a && rm -rf /var/lib/apt/lists/* # buildkit"),
+        h("RUN /bin/sh -c apt-get -y install --no-install-recommends c # buildkit"),
+        h("RUN /bin/sh -c apt-get install --no-install-recommends -y e # buildkit"),
+    ];
+    let mut b = Analysis::new(img, CacheRules::builtin());
+    b.attach_dockerfile("Dockerfile", &plan.patched).unwrap();
+    let d2 = b.dockerfile.clone().unwrap();
+    assert_eq!(d2.mapping.mismatch, None);
     let again = layerscope_core::dockerfile::plan(&b, &d2.file, &d2.mapping);
     assert_eq!(again.edits, vec![]);
     assert_eq!(again.patched, plan.patched);

@@ -18,6 +18,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::support::buildah::Buildah;
+
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -38,35 +40,7 @@ fn can_build() -> bool {
     have
 }
 
-struct Buildah {
-    root: PathBuf,
-    runroot: PathBuf,
-}
-
 impl Buildah {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("buildah")
-            .arg("--root")
-            .arg(&self.root)
-            .arg("--runroot")
-            .arg(&self.runroot)
-            .args(["--storage-driver", "vfs"])
-            .args(args)
-            .env("BUILDAH_ISOLATION", "chroot")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert!(
-            o.status.success(),
-            "buildah {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8_lossy(&o.stdout).trim().to_string()
-    }
-
     /// Build `ctx/file` and save it as a docker-archive; (archive, image id).
     fn build(&self, ctx: &Path, file: &str, out: &Path) -> (PathBuf, String) {
         let iid = out.join(format!("{file}.iid"));

@@ -42,5 +42,6 @@ mod source_select;
 mod source_verify;
 mod testdata_images;
 mod tui_e2e;
+mod tui_packages;
 mod tui_snapshots;
 mod tui_update;

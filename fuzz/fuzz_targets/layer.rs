@@ -41,6 +41,7 @@ fuzz_target!(|data: &[u8]| {
             digest: cs.blob_digest.clone().unwrap_or_default(),
             media_type: None,
             created_by: Some(format!("RUN step {i}")),
+            verified: Default::default(),
             changeset: cs,
         });
     }

@@ -33,7 +33,7 @@ pub struct FixEditJson {
     /// Content bytes this remedy saves.
     pub bytes: u64,
     /// The finding it answers: removed-later, apt-lists, pip, npm, yarn,
-    /// apk or tmp.
+    /// apk, tmp, build-toolchain or recommended-only.
     pub finding: String,
     /// What was changed, in words.
     pub description: String,

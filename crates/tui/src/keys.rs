@@ -43,6 +43,10 @@ pub enum Action {
     FocusTree,
     /// Waste: show the selected item in the tree.
     Jump,
+    /// Show the Packages pane in the Waste pane's place (or back).
+    Packages,
+    /// Packages: show only the selected package's files in the tree.
+    ShowPackage,
 }
 
 impl Action {
@@ -73,6 +77,8 @@ impl Action {
         Action::Close,
         Action::FocusTree,
         Action::Jump,
+        Action::Packages,
+        Action::ShowPackage,
     ];
 }
 
@@ -188,6 +194,7 @@ pub const BINDINGS: &[Binding] = &[
     ),
     in_pane(b(ENTER, Action::Jump), Pane::Waste),
     in_pane(b(ENTER, Action::FocusTree), Pane::Layers),
+    in_pane(b(ENTER, Action::ShowPackage), Pane::Packages),
     help(
         in_pane(b(RIGHT, Action::Open), Pane::Tree),
         "l →   h ←",
@@ -199,6 +206,7 @@ pub const BINDINGS: &[Binding] = &[
     ),
     in_pane(b(RIGHT, Action::Jump), Pane::Waste),
     in_pane(b(RIGHT, Action::FocusTree), Pane::Layers),
+    in_pane(b(RIGHT, Action::ShowPackage), Pane::Packages),
     hint(
         help(
             b(&[Code(Char('['))], Action::PrevLayer),
@@ -246,6 +254,11 @@ pub const BINDINGS: &[Binding] = &[
         ),
         6,
         "a changes",
+    ),
+    help(
+        b(&[Code(Char('p'))], Action::Packages),
+        "p",
+        "packages, most live bytes first; Enter: only its files",
     ),
     help(
         b(&[Code(Char('c'))], Action::CollapseAll),
@@ -310,7 +323,7 @@ pub fn status_hint() -> String {
 mod tests {
     use super::*;
 
-    const PANES: [Pane; 3] = [Pane::Layers, Pane::Tree, Pane::Waste];
+    const PANES: [Pane; 4] = [Pane::Layers, Pane::Tree, Pane::Waste, Pane::Packages];
 
     fn event(k: Key) -> KeyEvent {
         match k {
@@ -403,6 +416,6 @@ mod tests {
             status_hint(),
             " Tab pane  ↑↓ move  ⏎ open  / search  f filter  s sort  a changes  [ ] layer  ? help  q quit"
         );
-        assert_eq!(help_lines().count(), 13);
+        assert_eq!(help_lines().count(), 14);
     }
 }

@@ -116,6 +116,12 @@ pub struct Explorer {
     pub tree_list: ListState,
     pub waste: Vec<WasteItem>,
     pub waste_list: ListState,
+    /// The Packages pane's rows: indexes into `a.packages.list`, most live
+    /// bytes first.
+    pub packages: Vec<usize>,
+    pub packages_list: ListState,
+    /// The package whose files the tree's `Filter::Package` shows.
+    pub package: Option<usize>,
     pub search: Search,
     /// Put the selected tree row mid-screen at the next fit (after a jump).
     center: bool,
@@ -187,6 +193,7 @@ impl Explorer {
         let mut e = Explorer {
             expanded: vec![0; a.overlay.nodes.len()],
             waste: waste::items(&a),
+            packages: package_order(&a),
             a,
             tree,
             sort: Sort::Size,
@@ -199,6 +206,8 @@ impl Explorer {
             },
             tree_list: ListState::default(),
             waste_list: ListState::default(),
+            packages_list: ListState::default(),
+            package: None,
             search: Search::default(),
             saved_expanded: None,
             center: true,
@@ -256,6 +265,37 @@ impl Explorer {
             .position(|r| r.node == node && r.ghost == ghost)
     }
 
+    /// The tree as of layer `k`, the picked package's files flagged.
+    fn compute_tree(&self, k: LayerIndex, mode: Mode) -> Tree {
+        let mut marked = Vec::new();
+        if let Some(p) = self.package.and_then(|i| self.a.packages.list.get(i)) {
+            marked = vec![false; self.a.overlay.inodes.len()];
+            for ino in &p.inodes {
+                if let Some(m) = marked.get_mut(ino.index()) {
+                    *m = true;
+                }
+            }
+        }
+        Tree::compute_marked(&self.a, k, mode, &marked)
+    }
+
+    /// Enter on a package: the tree shows only its files, focused.
+    fn show_package(&mut self) -> Option<String> {
+        let &i = self.packages.get(self.packages_list.sel)?;
+        self.package = Some(i);
+        self.tree = self.compute_tree(self.tree.k, self.tree.mode);
+        self.set_filter(Filter::Package);
+        self.focus = Pane::Tree;
+        self.tree_list.sel = 0;
+        self.center = true;
+        let p = &self.a.packages.list[i];
+        Some(format!(
+            "filter: package {} {}",
+            layerscope_core::escape::for_terminal(p.name.as_bytes()),
+            layerscope_core::escape::for_terminal(p.version.as_bytes())
+        ))
+    }
+
     /// Show the filesystem as of another layer.
     pub fn set_layer(&mut self, k: LayerIndex) {
         let k = k.min(LayerIndex::from_index(
@@ -263,7 +303,7 @@ impl Explorer {
         ));
         self.layers.sel = k.index();
         if k != self.tree.k {
-            self.tree = Tree::compute(&self.a, k, self.tree.mode);
+            self.tree = self.compute_tree(k, self.tree.mode);
             self.invalidate();
             self.rebuild();
         }
@@ -271,7 +311,7 @@ impl Explorer {
 
     pub fn set_mode(&mut self, mode: Mode) {
         if mode != self.tree.mode {
-            self.tree = Tree::compute(&self.a, self.tree.k, mode);
+            self.tree = self.compute_tree(self.tree.k, mode);
             self.invalidate();
             self.rebuild();
         }
@@ -518,6 +558,9 @@ impl Explorer {
             Pane::Tree => {
                 self.tree_list.sel = clamp(self.tree_list.sel, delta, self.rows.len());
             }
+            Pane::Packages => {
+                self.packages_list.sel = clamp(self.packages_list.sel, delta, self.packages.len());
+            }
             Pane::Waste => {
                 if self.waste.is_empty() {
                     return;
@@ -544,7 +587,21 @@ impl Explorer {
         self.tree_list.fit(self.rows.len(), h);
         self.waste_list
             .fit(self.waste.len(), areas.list_rows(areas.waste));
+        // The Packages pane takes the Waste pane's place, below its
+        // column header.
+        self.packages_list.fit(
+            self.packages.len(),
+            areas.list_rows(areas.waste).saturating_sub(1),
+        );
     }
+}
+
+/// The Packages pane's order: most live bytes first, then the core's order
+/// (live + hidden bytes, manager, name).
+fn package_order(a: &Analysis) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..a.packages.list.len()).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(a.packages.list[i].live_bytes), i));
+    order
 }
 
 fn clamp(cur: usize, delta: isize, len: usize) -> usize {
@@ -659,6 +716,7 @@ impl Explorer {
             Pane::Layers => areas.layers_rows(),
             Pane::Tree => areas.list_rows(areas.tree),
             Pane::Waste => areas.list_rows(areas.waste),
+            Pane::Packages => areas.list_rows(areas.waste).saturating_sub(1),
         }
         .max(1) as isize;
         match action {
@@ -706,6 +764,17 @@ impl Explorer {
             Action::Close => self.collapse_or_leave(),
             Action::FocusTree => self.focus = Pane::Tree,
             Action::Jump => return self.jump(),
+            Action::Packages => {
+                self.focus = if focus == Pane::Packages {
+                    Pane::Waste
+                } else {
+                    Pane::Packages
+                };
+                if self.packages.is_empty() && self.focus == Pane::Packages {
+                    return Some("no packages: no package database in the image".into());
+                }
+            }
+            Action::ShowPackage => return self.show_package(),
         }
         None
     }
@@ -731,7 +800,12 @@ fn on_mouse(m: &mut Model, ev: MouseEvent) {
     } else if at(areas.tree) {
         Pane::Tree
     } else if at(areas.waste) {
-        Pane::Waste
+        // The Packages pane is drawn there while it has the focus.
+        if e.focus == Pane::Packages {
+            Pane::Packages
+        } else {
+            Pane::Waste
+        }
     } else {
         return;
     };
@@ -744,6 +818,7 @@ fn on_mouse(m: &mut Model, ev: MouseEvent) {
                 Pane::Layers => (areas.layers, areas.layers.y + 2, e.layers.off),
                 Pane::Tree => (areas.tree, areas.tree.y + 1, e.tree_list.off),
                 Pane::Waste => (areas.waste, areas.waste.y + 1, e.waste_list.off),
+                Pane::Packages => (areas.waste, areas.waste.y + 2, e.packages_list.off),
             };
             if ev.row >= first && ev.row + 1 < area.y + area.height {
                 let target = off + (ev.row - first) as usize;
@@ -751,6 +826,7 @@ fn on_mouse(m: &mut Model, ev: MouseEvent) {
                     Pane::Layers => e.layers.sel,
                     Pane::Tree => e.tree_list.sel,
                     Pane::Waste => e.waste_list.sel,
+                    Pane::Packages => e.packages_list.sel,
                 };
                 e.move_in(pane, target as isize - cur as isize);
             }

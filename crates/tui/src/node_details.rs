@@ -6,7 +6,8 @@ use crate::ids;
 use crate::model::Explorer;
 use crate::tree::Row;
 use layerscope_core::layer::{display_path, EntryKind};
-use layerscope_core::overlay::{Cause, Version};
+use layerscope_core::overlay::{Cause, InodeId, Version};
+use layerscope_core::packages::Package;
 use layerscope_core::LayerIndex;
 
 /// The selected row's path, what is there, why its bytes are hidden, and
@@ -19,6 +20,9 @@ pub struct NodeDetails {
     pub shown: Option<Shown>,
     /// Every layer that put something at the path, oldest first.
     pub history: Vec<Touch>,
+    /// The packages that own the shown content: `NAME VERSION (manager)`,
+    /// largest package first (not yet escaped for the terminal).
+    pub packages: Vec<String>,
 }
 
 /// The version a row shows (the live one, or the hidden one on a ghost row).
@@ -99,11 +103,33 @@ pub fn details_of(e: &Explorer, r: Row) -> NodeDetails {
         .map(|ver| touch(e, ver))
         .collect();
     history.reverse();
+    let packages = ids::version(o, e.tree.version(r))
+        .and_then(|ver| ver.inode)
+        .map(|ino| owners(e, ino))
+        .unwrap_or_default();
     NodeDetails {
+        packages,
         path: display_path(&o.path(r.node)),
         shown,
         history,
     }
+}
+
+/// Every package that lists an inode: the live ones from each package's
+/// sorted inode list, else (a hidden inode) the core's first owner.
+fn owners(e: &Explorer, ino: InodeId) -> Vec<String> {
+    let pk = &e.a.packages;
+    let label = |p: &Package| format!("{} {} ({})", p.name, p.version, p.manager.as_str());
+    let mut out: Vec<String> = pk
+        .list
+        .iter()
+        .filter(|p| p.inodes.binary_search(&ino).is_ok())
+        .map(label)
+        .collect();
+    if out.is_empty() {
+        out.extend(pk.owner_of(ino).map(label));
+    }
+    out
 }
 
 fn shown(e: &Explorer, r: Row, ver: &Version) -> Shown {

@@ -8,6 +8,8 @@ pub enum Pane {
     Layers,
     Tree,
     Waste,
+    /// Shown in the Waste pane's place while it has the focus (`p`).
+    Packages,
 }
 
 impl Pane {
@@ -16,6 +18,7 @@ impl Pane {
             Pane::Layers => Pane::Tree,
             Pane::Tree => Pane::Waste,
             Pane::Waste => Pane::Layers,
+            Pane::Packages => Pane::Layers,
         }
     }
     pub(crate) fn prev(self) -> Pane {
@@ -23,6 +26,7 @@ impl Pane {
             Pane::Layers => Pane::Waste,
             Pane::Tree => Pane::Layers,
             Pane::Waste => Pane::Tree,
+            Pane::Packages => Pane::Tree,
         }
     }
 }

@@ -35,6 +35,9 @@ pub enum Filter {
     Added,
     Modified,
     Removed,
+    /// The files of the package picked in the Packages pane (not in the
+    /// `f` cycle: Enter on a package sets it).
+    Package,
 }
 
 impl Filter {
@@ -46,6 +49,7 @@ impl Filter {
             Filter::Added => Filter::Modified,
             Filter::Modified => Filter::Removed,
             Filter::Removed => Filter::All,
+            Filter::Package => Filter::All,
         }
     }
 
@@ -57,6 +61,7 @@ impl Filter {
             Filter::Added => "added",
             Filter::Modified => "modified",
             Filter::Removed => "removed",
+            Filter::Package => "package",
         }
     }
 
@@ -68,6 +73,7 @@ impl Filter {
             Filter::Added => flag::ADDED,
             Filter::Modified => flag::MODIFIED,
             Filter::Removed => flag::REMOVED,
+            Filter::Package => flag::PACKAGE,
         }
     }
 }
@@ -88,6 +94,8 @@ pub mod flag {
     pub const CACHE: u8 = 32;
     /// A row exists.
     pub const ROW: u8 = 64;
+    /// A live file of the package picked in the Packages pane.
+    pub const PACKAGE: u8 = 128;
 }
 
 /// What one node is as of the selected layer and mode.
@@ -151,7 +159,7 @@ fn existed_before(o: &Overlay, v: VersionId, k: LayerIndex) -> bool {
 
 /// Each node's own figures as of layer `k`: its visible version, its ghost
 /// version, their flags and bytes (the first pass of `Tree::compute`).
-fn own_figures(a: &Analysis, k: LayerIndex, agg: bool) -> Vec<NodeFig> {
+fn own_figures(a: &Analysis, k: LayerIndex, agg: bool, marked: &[bool]) -> Vec<NodeFig> {
     let o = &a.overlay;
     let mut figs = vec![NodeFig::default(); o.nodes.len()];
     let mut seen = vec![false; o.inodes.len()];
@@ -174,6 +182,12 @@ fn own_figures(a: &Analysis, k: LayerIndex, agg: bool) -> Vec<NodeFig> {
             }
             if cache {
                 f.own_live |= flag::CACHE;
+            }
+            if ver
+                .inode
+                .is_some_and(|i| marked.get(i.index()).copied().unwrap_or(false))
+            {
+                f.own_live |= flag::PACKAGE;
             }
             if let Some(i) = ver
                 .inode
@@ -285,8 +299,14 @@ impl Tree {
     /// One pass over the versions, one bottom-up pass over the nodes:
     /// O(versions + nodes), done once per (layer, mode).
     pub fn compute(a: &Analysis, k: LayerIndex, mode: Mode) -> Tree {
+        Tree::compute_marked(a, k, mode, &[])
+    }
+
+    /// `compute`, flagging the live rows of the inodes `marked` (indexed by
+    /// inode) with `flag::PACKAGE` (the Packages pane's filter).
+    pub fn compute_marked(a: &Analysis, k: LayerIndex, mode: Mode, marked: &[bool]) -> Tree {
         let agg = mode == Mode::Aggregate;
-        let mut figs = own_figures(a, k, agg);
+        let mut figs = own_figures(a, k, agg, marked);
         roll_up(&a.overlay, k, agg, &mut figs);
         Tree { k, mode, figs }
     }

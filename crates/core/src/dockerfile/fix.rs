@@ -41,6 +41,8 @@ pub struct FixPlan {
 
 /// A regular-file inode with bytes.
 struct Ino {
+    /// Its index in the overlay's inodes.
+    id: usize,
     /// Layer that added it (1-based).
     layer: usize,
     size: u64,
@@ -117,6 +119,7 @@ pub fn plan(a: &Analysis, df: &Dockerfile, map: &Mapping) -> FixPlan {
             names.extend(more.iter().cloned());
         }
         inos.push(Ino {
+            id: id.index(),
             layer: ino.layer.number(),
             size: ino.size,
             gone: ino.gone.map(|g| (g.layer.number(), g.cause)),
@@ -136,6 +139,7 @@ pub fn plan(a: &Analysis, df: &Dockerfile, map: &Mapping) -> FixPlan {
         edits: Vec::new(),
     };
     if map.mismatch.is_none() {
+        p.recommends();
         p.apt();
         p.later_cleanup();
         p.caches();
@@ -211,6 +215,90 @@ impl<'a> Planner<'a> {
             .iter()
             .find(|(_, &ins)| ins == i)
             .map(|(&l, _)| l)
+    }
+
+    /// `apt-get install` (or `apt install`) without
+    /// `--no-install-recommends` in a RUN whose layer installed dpkg
+    /// packages only recommended by others: the flag right after each
+    /// `install`. The saving is the live inodes those packages own that the
+    /// layer added and no other package owns (the rebuilt image loses
+    /// exactly these; what the packages themselves depend on is not
+    /// counted).
+    fn recommends(&mut self) {
+        use crate::packages::Manager;
+        let pk = &self.a.packages;
+        let layers: Vec<(usize, usize)> = self.step_of.iter().map(|(&l, &i)| (l, i)).collect();
+        for (l, i) in layers {
+            if !self.editable(i) || self.rw.get(&i).is_some_and(|x| x.delete) {
+                continue;
+            }
+            let rec = |p: &crate::packages::Package| {
+                p.manager == Manager::Dpkg
+                    && p.recommended_only
+                    && p.removed_by.is_none()
+                    && p.installed_by.map(|x| x.number()) == Some(l)
+            };
+            let names: Vec<&str> = pk
+                .list
+                .iter()
+                .filter(|p| rec(p))
+                .map(|p| p.name.as_str())
+                .collect();
+            if names.is_empty() {
+                continue;
+            }
+            let (toks, from) = self.command_tokens(i);
+            let words: Vec<&str> = toks.iter().map(|t| t.text.as_str()).collect();
+            // Already asked (the flag, or apt's own option): never edited.
+            if words[from..]
+                .iter()
+                .any(|w| *w == "--no-install-recommends" || w.contains("Install-Recommends"))
+            {
+                continue;
+            }
+            let at: Vec<usize> = (from.max(1)..words.len())
+                .filter(|&k| {
+                    if toks[k].op || words[k] != "install" {
+                        return false;
+                    }
+                    // `apt-get -y install`: options may come first.
+                    let mut j = k - 1;
+                    while j > from && !toks[j].op && words[j].starts_with('-') {
+                        j -= 1;
+                    }
+                    !toks[j].op && matches!(words[j].rsplit('/').next(), Some("apt-get" | "apt"))
+                })
+                .collect();
+            if at.is_empty() {
+                continue;
+            }
+            // Inodes of the recommended-only packages no other package
+            // keeps.
+            let mut lost = std::collections::HashSet::new();
+            for p in pk.list.iter().filter(|p| rec(p)) {
+                lost.extend(p.inodes.iter().map(|x| x.index()));
+            }
+            for p in pk.list.iter().filter(|p| !rec(p)) {
+                for x in &p.inodes {
+                    lost.remove(&x.index());
+                }
+            }
+            let bytes = self.claim(|x| x.layer == l && x.gone.is_none() && lost.contains(&x.id));
+            let r = self.rewrite(i);
+            for k in at {
+                r.inserts
+                    .push((toks[k].end, " --no-install-recommends".to_string()));
+            }
+            self.edit(
+                i,
+                bytes,
+                "recommended-only",
+                format!(
+                    "`--no-install-recommends`: {} only recommended",
+                    names.join(", ")
+                ),
+            );
+        }
     }
 
     /// `apt-get update` whose lists stay in a layer: one RUN from the

@@ -19,7 +19,7 @@ pub mod parse;
 
 pub use groups::{PackageRules, BUILTIN_GROUPS};
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::layer::{display_path, EntryKind};
 use crate::overlay::{InodeId, NodeId, Overlay};
@@ -271,7 +271,7 @@ impl Packages {
 
         // 5. Live inodes: the final databases.
         let last = LayerIndex::from_index(n - 1);
-        let owners = owner_map(image, overlay, final_snap, &index, last);
+        let owners = owner_map(image, overlay, final_snap, &index, last, None);
         let mut owned = vec![false; overlay.inodes.len()];
         for v in overlay.versions.iter().filter(|v| v.gone.is_none()) {
             let Some(inode) = v.inode else { continue };
@@ -305,13 +305,31 @@ impl Packages {
                 }
             }
         }
+        // Only the hidden nodes' own names are looked up in each snapshot's
+        // lists: `Resolver::resolve` finds a path's node by its last
+        // component, so a listed path with another last name can never
+        // resolve to a hidden node, and resolving it (every listed path,
+        // once per snapshot) was most of this step's time (docs/packages.md).
+        // Each snapshot is resolved as of the layer of its first hidden
+        // inode, in inode order, as before.
+        let mut wanted: HashMap<usize, (LayerIndex, HashSet<&[u8]>)> = HashMap::new();
+        for (id, ino) in overlay.inode_ids().filter(|(_, i)| !i.is_live()) {
+            let s = snap_of[ino.layer.index()];
+            let w = wanted
+                .entry(s)
+                .or_insert_with(|| (ino.layer, HashSet::new()));
+            for &node in names.get(&id).map(Vec::as_slice).unwrap_or(&[]) {
+                w.1.insert(overlay.name(node));
+            }
+        }
         let mut maps: HashMap<usize, Owners> = HashMap::new();
         let mut hidden: Vec<(usize, InodeId)> = Vec::new();
         for (id, ino) in overlay.inode_ids().filter(|(_, i)| !i.is_live()) {
             let s = snap_of[ino.layer.index()];
-            let map = maps
-                .entry(s)
-                .or_insert_with(|| owner_map(image, overlay, &snaps[s], &index, ino.layer));
+            let map = maps.entry(s).or_insert_with(|| {
+                let (k, only) = &wanted[&s];
+                owner_map(image, overlay, &snaps[s], &index, *k, Some(only))
+            });
             for &node in names.get(&id).map(Vec::as_slice).unwrap_or(&[]) {
                 for p in map.of(overlay, node) {
                     hidden.push((p, id));
@@ -532,6 +550,7 @@ fn owner_map(
     snap: &Snapshot<'_>,
     index: &HashMap<&Key, usize>,
     k: LayerIndex,
+    only: Option<&HashSet<&[u8]>>,
 ) -> Owners {
     let mut r = Resolver {
         image,
@@ -549,6 +568,9 @@ fn owner_map(
             }
         }
         for path in v.files.iter().flat_map(|f| f.iter()) {
+            if only.is_some_and(|only| !only.contains(capture::split_last(path).1)) {
+                continue;
+            }
             if let Some(node) = r.resolve(path) {
                 by_node.entry(node).or_default().push(p);
             }

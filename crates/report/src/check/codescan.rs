@@ -174,7 +174,8 @@ pub fn write_sarif<W: Write + ?Sized>(
                 .map_or("warning", |i| i.level);
             json!({
                 "id": id,
-                "name": id,
+                // SARIF §3.49.7: a readable name that differs from the id.
+                "name": rule_name(id),
                 "shortDescription": { "text": short },
                 "fullDescription": { "text": help },
                 "help": { "text": help },
@@ -228,11 +229,31 @@ pub fn write_sarif<W: Write + ?Sized>(
     writeln!(w)
 }
 
-/// A relative path as a URI reference: `./` dropped, each segment
-/// percent-encoded where it must be.
+/// A rule's readable name (SARIF §3.49.7: not the id itself):
+/// `budget/max_wasted` → `BudgetMaxWasted`, `cache-left-in-image` →
+/// `CacheLeftInImage`.
+fn rule_name(id: &str) -> String {
+    id.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The Dockerfile's path as a URI: a relative path as a relative
+/// reference (`./` dropped), an absolute one as a `file://` URI (a relative
+/// reference must not begin with `/`: SARIF 2.1.0 §3.10.3, rule SARIF1004
+/// of Microsoft's validator); each segment percent-encoded where it must be.
 fn uri(path: &str) -> String {
     let p = path.trim_start_matches("./");
     let mut out = String::new();
+    if p.starts_with('/') {
+        out.push_str("file://");
+    }
     for b in p.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
             out.push(b as char);
@@ -281,6 +302,9 @@ mod tests {
     fn uris_and_fingerprints() {
         assert_eq!(uri("./docker/Dockerfile"), "docker/Dockerfile");
         assert_eq!(uri("a b/Dockerfile#1"), "a%20b/Dockerfile%231");
+        assert_eq!(uri("/src/app/Dockerfile"), "file:///src/app/Dockerfile");
+        assert_eq!(rule_name("budget/max_wasted"), "BudgetMaxWasted");
+        assert_eq!(rule_name("cache-left-in-image"), "CacheLeftInImage");
         assert_eq!(fingerprint(&["a", "b"]), fingerprint(&["a", "b"]));
         assert_ne!(fingerprint(&["ab", ""]), fingerprint(&["a", "b"]));
         // FNV-1a 64 of "" is its offset basis.

@@ -26,6 +26,7 @@ pub fn draw(e: &Explorer, f: &mut Frame, area: Rect) {
         },
         Pane::Layers => layer_lines(e),
         Pane::Waste => waste_lines(e),
+        Pane::Packages => package_lines(e),
     };
     let block = Block::default().borders(Borders::TOP).title(" Details ");
     f.render_widget(
@@ -53,6 +54,17 @@ fn node_lines(d: &NodeDetails) -> Vec<Line<'static>> {
     } else {
         lines.push(Line::from(first));
     }
+    if !d.packages.is_empty() {
+        let label = if d.packages.len() == 1 {
+            "package"
+        } else {
+            "packages"
+        };
+        lines.push(Line::raw(format!(
+            "{label}: {}",
+            esc(&d.packages.join(", "))
+        )));
+    }
     lines.push(history_line(&d.history));
     if let Some(s) = &d.shown {
         let mut note = String::new();
@@ -67,6 +79,43 @@ fn node_lines(d: &NodeDetails) -> Vec<Line<'static>> {
         }
     }
     lines
+}
+
+/// The selected package: where it is, when it came and went, its group.
+fn package_lines(e: &Explorer) -> Vec<Line<'static>> {
+    let Some(p) = e
+        .packages
+        .get(e.packages_list.sel)
+        .and_then(|&i| e.a.packages.list.get(i))
+    else {
+        return vec![Line::raw("No package selected.")];
+    };
+    let mut first = format!(
+        "{} {} ({})  {} live in {} files, {} hidden",
+        esc(&p.name),
+        esc(&p.version),
+        p.manager.as_str(),
+        sz(p.live_bytes),
+        p.files,
+        sz(p.hidden_bytes)
+    );
+    if let Some(g) = &p.group {
+        first.push_str(&format!("  group: {}", esc(g)));
+    }
+    let mut second = format!("at {}", esc(&p.location));
+    if let Some(l) = p.installed_by {
+        second.push_str(&format!("  installed by L{l}"));
+    }
+    if let Some(l) = p.removed_by {
+        second.push_str(&format!("  removed by L{l}"));
+    }
+    if p.auto_installed {
+        second.push_str("  auto-installed");
+    }
+    vec![
+        Line::styled(first, Style::default().add_modifier(Modifier::BOLD)),
+        Line::raw(second),
+    ]
 }
 
 /// `  file 5.0 kB  -rw-r--r--  0:0  → target` after the path.

@@ -6,6 +6,7 @@ mod details;
 mod help;
 mod layers;
 mod loading;
+mod packages_pane;
 mod status;
 mod style;
 mod tree_pane;
@@ -41,7 +42,12 @@ pub fn view(m: &Model, f: &mut Frame) {
             let areas = layout(area, e.a.layers.len());
             layers::draw(e, f, areas.layers);
             tree_pane::draw(e, f, areas.tree);
-            waste_pane::draw(e, f, areas.waste);
+            // The Packages pane takes the Waste pane's place while focused.
+            if e.focus == crate::model::Pane::Packages {
+                packages_pane::draw(e, f, areas.waste);
+            } else {
+                waste_pane::draw(e, f, areas.waste);
+            }
             details::draw(e, f, areas.details);
             status::draw(m, e, f, areas.status);
             if m.help {

@@ -59,6 +59,12 @@ fn title(e: &Explorer) -> String {
     if e.filter != Filter::All {
         t.push_str(" · only ");
         t.push_str(e.filter.label());
+        if let (Filter::Package, Some(p)) =
+            (e.filter, e.package.and_then(|i| e.a.packages.list.get(i)))
+        {
+            t.push(' ');
+            t.push_str(&esc(&p.name));
+        }
     }
     t
 }
