@@ -127,6 +127,15 @@ fn stanzas(bytes: &[u8]) -> Result<Vec<Vec<(String, String)>>, String> {
         }
         match line.split_once(':') {
             Some((k, v)) if !k.is_empty() && !k.contains(' ') => {
+                // dpkg refuses a stanza with a field twice ("duplicate value for
+                // field"): it is what two stanzas run together without their blank
+                // line look like, and either reading of it would be a guess.
+                if cur.iter().any(|(f, _)| f.eq_ignore_ascii_case(k)) {
+                    return Err(format!(
+                        "line {}: field `{k}` twice in one stanza (a missing blank line?)",
+                        i + 1
+                    ));
+                }
                 cur.push((k.to_string(), v.trim().to_string()))
             }
             _ => return Err(format!("line {}: not a `Field: value` line", i + 1)),
@@ -462,6 +471,15 @@ mod tests {
         assert_eq!(
             parse(b"var/lib/dpkg/status", b"Version: 1\n").unwrap_err(),
             "stanza 1 has no Package field"
+        );
+        // two stanzas run together (no blank line between them): dpkg refuses it too
+        assert_eq!(
+            parse(
+                b"var/lib/dpkg/status",
+                b"Package: a\nVersion: 1\n description\nPackage: b\nVersion: 2\n"
+            )
+            .unwrap_err(),
+            "line 4: field `Package` twice in one stanza (a missing blank line?)"
         );
         assert_eq!(
             parse(b"var/lib/dpkg/info/a.list", b"/usr\nusr/bin\n").unwrap_err(),
