@@ -10,53 +10,17 @@ use super::{layer_label, CheckResult, Measure, Offender, Status};
 use crate::json::SCHEMA_VERSION;
 use crate::Report;
 use layerscope_core::analysis::{build_step, shorten, Analysis};
-use layerscope_core::config::parse_size;
 use layerscope_core::diff::{compare, Comparison, Side};
 use layerscope_core::error::{Error, Result};
 use layerscope_core::units::human;
 
-/// How much `size_bytes` may grow.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum MaxGrowth {
-    /// Of the baseline's size, 0-100 or more.
-    Percent(f64),
-    Bytes(u64),
-}
+pub use layerscope_core::config::MaxGrowth;
 
-impl std::str::FromStr for MaxGrowth {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<MaxGrowth, String> {
-        let t = s.trim();
-        if let Some(p) = t.strip_suffix('%') {
-            let p: f64 = p
-                .trim()
-                .parse()
-                .map_err(|_| format!("invalid growth {s:?}: expected 5% or a size like 20MB"))?;
-            if !(p >= 0.0 && p.is_finite()) {
-                return Err(format!("invalid growth {s:?}: must be 0% or more"));
-            }
-            Ok(MaxGrowth::Percent(p))
-        } else {
-            parse_size(t).map(MaxGrowth::Bytes)
-        }
-    }
-}
-
-impl MaxGrowth {
-    /// The allowed growth in bytes for a baseline of `old` bytes (rounded
-    /// down).
-    pub fn allowed(self, old: u64) -> u64 {
-        match self {
-            MaxGrowth::Bytes(b) => b,
-            MaxGrowth::Percent(p) => (old as f64 * p / 100.0).floor() as u64,
-        }
-    }
-
-    fn describe(self, old: u64) -> String {
-        match self {
-            MaxGrowth::Bytes(b) => format!("+{}", human(b)),
-            MaxGrowth::Percent(p) => format!("+{p}% = +{}", human(self.allowed(old))),
-        }
+/// `+20 MB` or `+5% = +1.20 MB` of a baseline of `old` bytes.
+fn describe(max: MaxGrowth, old: u64) -> String {
+    match max {
+        MaxGrowth::Bytes(b) => format!("+{}", human(b)),
+        MaxGrowth::Percent(p) => format!("+{p}% = +{}", human(max.allowed(old))),
     }
 }
 
@@ -207,7 +171,7 @@ pub fn evaluate(a: &Analysis, g: &Growth) -> CheckResult {
         human(new),
         Measure::Delta(growth).display(),
         g.source,
-        g.max.describe(old)
+        describe(g.max, old)
     );
     CheckResult {
         rule: "max_growth".into(),
