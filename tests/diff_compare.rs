@@ -201,6 +201,30 @@ fn check_packages(name: &str, got: &Value, exp: &Value) {
         "{name} removed"
     );
     assert_eq!(g["upgraded"], e["upgraded"], "{name} upgraded");
+    // by_package's bytes against the oracle's (RECORD and .list files over the
+    // final filesystems), as (manager, name, old, new) in the oracle's order
+    let bytes = |v: &Value| -> Vec<(String, String, u64, u64)> {
+        let mut out: Vec<_> = v
+            .as_array()
+            .unwrap_or_else(|| panic!("not a list: {v}"))
+            .iter()
+            .map(|d| {
+                (
+                    d["manager"].as_str().unwrap().to_string(),
+                    d["name"].as_str().unwrap().to_string(),
+                    d["old_bytes"].as_u64().unwrap(),
+                    d["new_bytes"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    assert_eq!(
+        bytes(&g["by_package"]),
+        bytes(&e["by_package"]),
+        "{name} by_package"
+    );
     // every new package has its live bytes in NEW in by_package, removed
     // ones theirs in OLD; by_package is sorted by |delta|
     let by = g["by_package"].as_array().unwrap();
@@ -254,6 +278,15 @@ fn packages_match_the_python_oracle() {
         let got = diff_json(&testdata(old), &testdata(new));
         check_packages(name, &got, &all[name]);
     }
+    // the unrelated pair is the one where bytes move: antipatterns' pip
+    // installs (EXPECTED.json, from their RECORD files)
+    assert_eq!(
+        all["unrelated"]["packages"]["by_package"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     // a saved report's packages[] gives the same answer
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("v1.json");

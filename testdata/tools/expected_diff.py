@@ -15,8 +15,11 @@ by an entry and have the same kind.
 Packages (docs/packages.md): the final /var/lib/dpkg/status (stanzas whose Status ends in
 "installed") and every final */site-packages/*.dist-info/METADATA (Name, Version), read from
 the layer that holds the live version of the file; matched by (manager, name) into new,
-removed and upgraded (another version).
+removed and upgraded (another version). A package's live bytes: the live regular files its
+RECORD (Python, paths relative to the site directory) or /var/lib/dpkg/info/NAME.list lists,
+an inode once; by_package lists the packages whose bytes differ.
 """
+import csv
 import hashlib
 import json
 import os
@@ -72,7 +75,19 @@ def image(path):
                     return t.extractfile(m).read().decode("utf-8", "replace")
         raise SystemExit("%s: no content for /%s" % (path, p))
 
+    def live_bytes(listed):
+        """Bytes of the live regular files among `listed`, an inode once."""
+        seen, b = set(), 0
+        for q in listed:
+            q = os.path.normpath("/" + q).lstrip("/")
+            n = fs.nodes.get(q)
+            if n is not None and n.inode is not None and id(n.inode) not in seen:
+                seen.add(id(n.inode))
+                b += n.inode.size
+        return b
+
     packages = {}
+    owned = {}  # (manager, name) -> live bytes
     status = read_live("var/lib/dpkg/status")
     for stanza in (status or "").split("\n\n"):
         f = dict(line.split(": ", 1) for line in stanza.splitlines()
@@ -86,8 +101,19 @@ def image(path):
             f = dict(line.split(": ", 1) for line in read_live(p).split("\n\n")[0].splitlines()
                      if ": " in line)
             packages[("python", f["Name"])] = f["Version"]
+            # its live bytes: RECORD's paths (relative to the site directory)
+            site = "/".join(parts[:-2])
+            record = read_live("/".join(parts[:-1] + ["RECORD"])) or ""
+            listed = [site + "/" + row[0] for row in csv.reader(io.StringIO(record)) if row]
+            owned[("python", f["Name"])] = owned.get(("python", f["Name"]), 0) + live_bytes(listed)
+    for (manager, name) in packages:
+        if manager == "dpkg":
+            lst = read_live("var/lib/dpkg/info/%s.list" % name) or \
+                read_live("var/lib/dpkg/info/%s:amd64.list" % name) or ""
+            owned[(manager, name)] = live_bytes(lst.splitlines())
     return {
         "packages": packages,
+        "owned": owned,
         "diff_ids": cfg["rootfs"]["diff_ids"],
         "totals": {"content_bytes": content, "live_bytes": live, "wasted_bytes": content - live},
         "files": files,
@@ -144,6 +170,11 @@ def compare(o, n):
                      for k in sorted(set(op) & set(np_)) if op[k] != np_[k]],
         "old_installed": len(op),
         "new_installed": len(np_),
+        # every package whose live bytes differ (0 where it is absent)
+        "by_package": [{"manager": k[0], "name": k[1], "old_bytes": o["owned"].get(k, 0),
+                        "new_bytes": n["owned"].get(k, 0)}
+                       for k in sorted(set(o["owned"]) | set(n["owned"]))
+                       if o["owned"].get(k, 0) != n["owned"].get(k, 0)],
     }
     return {
         "packages": packages,
