@@ -239,7 +239,7 @@ pub fn final_files(a: &Analysis) -> Vec<FileFact> {
                 hash,
                 meta: entry.map(|e| (e.mode & 0o7777, e.uid, e.gid)),
                 link: match kind {
-                    FileKind::Symlink => entry.and_then(|e| e.link.as_deref().map(<[u8]>::to_vec)),
+                    FileKind::Symlink => entry.and_then(|e| e.link().map(<[u8]>::to_vec)),
                     _ => None,
                 },
                 layer: v.layer,

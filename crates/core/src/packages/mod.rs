@@ -637,7 +637,7 @@ impl Resolver<'_> {
                 if hops > MAX_HOPS {
                     return None;
                 }
-                let target = self.image.entry(v.layer, v.entry?).link.as_deref()?;
+                let target = self.image.entry(v.layer, v.entry?).link()?;
                 if target.first() == Some(&b'/') {
                     node = NodeId::ROOT;
                 }
