@@ -505,7 +505,15 @@ fn packages(a: &Analysis) -> Vec<Finding> {
                 named.join(", ")
             ),
             remedy: format!(
-                "install, use and purge in the same RUN (layer {inst}): apt-get install -y P && … && apt-get purge -y --auto-remove P, or use a build stage"
+                "install, use and purge in the same RUN (layer {inst}): {}, or use a build stage",
+                if ps
+                    .iter()
+                    .all(|p| p.manager == crate::packages::Manager::Rpm)
+                {
+                    "dnf install -y P && … && dnf remove -y P"
+                } else {
+                    "apt-get install -y P && … && apt-get purge -y --auto-remove P"
+                }
             ),
         });
     }
