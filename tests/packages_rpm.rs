@@ -42,7 +42,8 @@ fn real_rpm_image_matches_rpm_and_tarfile() {
     let got = report();
     let pkgs = got["packages"].as_array().unwrap();
     let want_pkgs = want["packages"].as_array().unwrap();
-    // Three packages: hello (upgraded), gone (erased in layer 2), world.
+    // Three packages: hello (upgraded), gone (erased in layer 2),
+    // world-devel.
     assert_eq!(want_pkgs.len(), 3);
     assert_eq!(pkgs.len(), want_pkgs.len());
     // Same order (largest first) and the same figures.
@@ -108,6 +109,22 @@ fn real_rpm_image_matches_rpm_and_tarfile() {
     assert!(!findings
         .iter()
         .any(|f| f["rule"] == "package-database-unreadable"));
+    // world-devel: a `*-devel` name, the toolchain group; the remedy
+    // speaks dnf in an image without dpkg.
+    assert_eq!(pkgs[2]["group"], "toolchain");
+    let tool = findings
+        .iter()
+        .find(|f| f["rule"] == "toolchain-in-image")
+        .unwrap();
+    assert_eq!(
+        (&tool["bytes"], &tool["layer"]),
+        (&want_pkgs[2]["live_bytes"], &Value::from(2))
+    );
+    let remedy = tool["remedy"].as_str().unwrap();
+    assert!(
+        remedy.contains("FROM fedora AS build\nRUN dnf install -y world-devel && dnf clean all\n"),
+        "{remedy}"
+    );
 }
 
 /// The final `rpmdb.sqlite` of the committed image (layer 2's).
@@ -146,8 +163,8 @@ fn fedora_location_through_the_var_lib_rpm_symlink() {
         .dir("var/lib")
         .symlink("var/lib/rpm", "../../usr/lib/sysimage/rpm")
         .file("usr/bin/hello", 3500, 1)
-        .file("usr/bin/world", 1200, 2)
-        .file("usr/share/world/README", 10, 3);
+        .file("usr/bin/world-devel", 1200, 2)
+        .file("usr/share/world-devel/README", 16, 3);
     l.file_bytes("usr/lib/sysimage/rpm/rpmdb.sqlite", &db);
     let a = Analysis::new(
         image(vec![(l.scan(), "dnf install")]),
@@ -165,7 +182,10 @@ fn fedora_location_through_the_var_lib_rpm_symlink() {
         .collect();
     assert_eq!(
         got,
-        [("hello", "1.1-1", 3500, 1), ("world", "2:2.0-3", 1210, 2)]
+        [
+            ("hello", "1.1-1", 3500, 1),
+            ("world-devel", "2:2.0-3", 1216, 2)
+        ]
     );
 }
 
@@ -213,5 +233,5 @@ fn broken_and_unsupported_rpm_databases_are_findings() {
     );
     // Layer 2's intact database is still read.
     let names: Vec<&str> = a.packages.list.iter().map(|p| p.name.as_str()).collect();
-    assert_eq!(names, ["hello", "world"]);
+    assert_eq!(names, ["hello", "world-devel"]);
 }

@@ -5,8 +5,8 @@
 # umoci bundle's rootfs with `rpm --root`, and each step is packed by umoci
 # into a layer (umoci computes the diff, whiteouts included):
 #   layer 1: rpm -i hello-1.0-1 gone-0.5-1           (the database at /var/lib/rpm)
-#   layer 2: rpm -U hello-1.1-1 (its binary rewritten), rpm -i world-2:2.0-3,
-#            rpm -e gone
+#   layer 2: rpm -U hello-1.1-1 (its binary rewritten), rpm -i world-devel-2:2.0-3,
+#            rpm -e gone (world-devel: a `*-devel` name, the toolchain group)
 # After each step rpm's own answers are saved (rpm-qa.N.txt: name, version;
 # rpm-ql.N.txt: every file of every package) for expected.py, which writes
 # EXPECTED.json from them and the image's layer tars (Python's tarfile).
@@ -51,7 +51,7 @@ SPEC
 spec hello "" 1.0 1 3000
 spec gone "" 0.5 1 2500
 spec hello "" 1.1 1 3500
-spec world 2 2.0 3 1200
+spec world-devel 2 2.0 3 1200
 R=$W/top/RPMS/noarch
 
 umoci init --layout img
@@ -76,9 +76,9 @@ mkdir -p "$root/var/log"
 printf 'hello ran\n' >"$root/var/log/hello.log"
 step 1 "rpm -i hello-1.0-1 gone-0.5-1"
 rpmq --nodeps -U "$R/hello-1.1-1.noarch.rpm"
-rpmq --nodeps -i "$R/world-2.0-3.noarch.rpm"
+rpmq --nodeps -i "$R/world-devel-2.0-3.noarch.rpm"
 rpmq --nodeps -e gone
-step 2 "rpm -U hello-1.1-1 && rpm -i world-2:2.0-3 && rpm -e gone"
+step 2 "rpm -U hello-1.1-1 && rpm -i world-devel-2:2.0-3 && rpm -e gone"
 
 rm -f "$here/docker-archive.tar"
 skopeo copy --quiet oci:img:rpm docker-archive:"$here/docker-archive.tar":layerscope-test/rpm:latest

@@ -26,6 +26,10 @@ struct Db<'a> {
     pages: usize,
     /// Pages already read (each page is read at most once).
     seen: Vec<bool>,
+    /// Payload bytes still allowed: each byte of the file belongs to one
+    /// cell at most, so rows that add up to more than the file share
+    /// bytes (cell pointers aimed at one cell, a hostile amplification).
+    budget: u64,
 }
 
 impl<'a> Db<'a> {
@@ -56,6 +60,7 @@ impl<'a> Db<'a> {
             usable,
             pages,
             seen: vec![false; pages + 1],
+            budget: bytes.len() as u64,
         })
     }
 
@@ -138,10 +143,16 @@ impl<'a> Db<'a> {
                 m
             }
         } as usize;
-        // The payload cannot be larger than the file that holds it.
+        // The payloads cannot add up to more than the file that holds them.
         if size > self.bytes.len() as u64 {
             return Err(format!("payload of {size} bytes, larger than the file"));
         }
+        self.budget = self.budget.checked_sub(size).ok_or_else(|| {
+            format!(
+                "the rows add up to more than the file's {} bytes (cells overlap)",
+                self.bytes.len()
+            )
+        })?;
         let size = size as usize;
         let head = cell
             .get(..local)
@@ -394,6 +405,10 @@ fn utf8(b: &[u8], what: &str) -> Res<String> {
     String::from_utf8(b.to_vec()).map_err(|_| format!("{what} is not UTF-8"))
 }
 
+/// File paths of one package may add up to this many times its header
+/// (real headers: well under once, file digests alone outweigh the paths).
+const PATH_BUDGET: usize = 4;
+
 /// One installed package of an rpm header.
 fn package(blob: &[u8]) -> Res<Stanza> {
     let h = Header::new(blob)?;
@@ -412,6 +427,15 @@ fn package(blob: &[u8]) -> Res<Stanza> {
     // ARCH is read only to check it is a string (bounds), not kept.
     h.string(TAG_ARCH)?;
     let mut files = Vec::new();
+    // Paths are built from shared directory names: bound what they add up
+    // to (a hostile header could aim every file at one long directory).
+    let mut budget = PATH_BUDGET * blob.len() + 4096;
+    let mut spend = |n: usize| -> Res<()> {
+        budget = budget.checked_sub(n).ok_or_else(|| {
+            format!("{name}: file paths over {PATH_BUDGET} times the header's size")
+        })?;
+        Ok(())
+    };
     match h.strings(TAG_BASENAMES)? {
         Some(base) => {
             let dirs = h.strings(TAG_DIRNAMES)?.unwrap_or_default();
@@ -427,6 +451,7 @@ fn package(blob: &[u8]) -> Res<Stanza> {
                 let dir = dirs.get(d as usize).ok_or_else(|| {
                     format!("{name}: dirindex {d} past the {} dirnames", dirs.len())
                 })?;
+                spend(dir.len() + b.len() + 1)?;
                 let mut p = Vec::with_capacity(dir.len() + b.len() + 1);
                 p.extend_from_slice(dir);
                 p.push(b'/');
@@ -454,27 +479,35 @@ fn package(blob: &[u8]) -> Res<Stanza> {
 /// multilib pair, two kernels, `gpg-pubkey`s) become one package: their
 /// versions joined with `, ` (sorted), their files together.
 pub fn sqlite(bytes: &[u8]) -> Res<Vec<Stanza>> {
-    let mut out: Vec<Stanza> = Vec::new();
+    // By name: the package and its versions (joined at the end).
+    let mut by_name: std::collections::BTreeMap<String, (Stanza, Vec<String>)> =
+        std::collections::BTreeMap::new();
     for (hnum, blob) in blobs(bytes)? {
         // hnum 0 is not a package (rpm keeps no such row; skip it if seen).
         if hnum == 0 {
             continue;
         }
-        let p = package(&blob).map_err(|e| format!("Packages row {hnum}: {e}"))?;
-        match out.iter_mut().find(|s| s.name == p.name) {
-            Some(s) => {
-                let mut vs: Vec<&str> = s.version.split(", ").collect();
-                vs.push(&p.version);
-                vs.sort_unstable();
-                vs.dedup();
-                s.version = vs.join(", ");
-                s.files.extend(p.files);
+        let mut p = package(&blob).map_err(|e| format!("Packages row {hnum}: {e}"))?;
+        match by_name.get_mut(&p.name) {
+            Some((s, versions)) => {
+                versions.push(std::mem::take(&mut p.version));
+                s.files.append(&mut p.files);
             }
-            None => out.push(p),
+            None => {
+                let v = std::mem::take(&mut p.version);
+                by_name.insert(p.name.clone(), (p, vec![v]));
+            }
         }
     }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(out)
+    Ok(by_name
+        .into_values()
+        .map(|(mut s, mut versions)| {
+            versions.sort_unstable();
+            versions.dedup();
+            s.version = versions.join(", ");
+            s
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -600,6 +633,26 @@ mod tests {
         let mut b = good.clone();
         b[..4].copy_from_slice(&u32::MAX.to_be_bytes());
         assert!(package(&b).unwrap_err().contains("over rpm's bounds"));
+        // 20,000 one-byte basenames all in one 1,000-byte directory: 20 MB
+        // of paths from a 121 kB header.
+        let long_dir = format!("/{}/", "d".repeat(998));
+        let base: Vec<&str> = vec!["f"; 20_000];
+        let amp = header(&[
+            (TAG_NAME, TYPE_STRING, 1, b"amp\0".to_vec()),
+            (
+                TAG_DIRINDEXES,
+                TYPE_INT32,
+                ints(&vec![0; 20_000]).0,
+                ints(&vec![0; 20_000]).1,
+            ),
+            (TAG_BASENAMES, TYPE_STRING_ARRAY, arr(&base).0, arr(&base).1),
+            (TAG_DIRNAMES, TYPE_STRING_ARRAY, 1, arr(&[&long_dir]).1),
+        ]);
+        assert!(amp.len() < 130_000);
+        assert_eq!(
+            package(&amp).unwrap_err(),
+            "amp: file paths over 4 times the header's size"
+        );
     }
 
     /// A one-page-per-b-tree-page SQLite file: page 1 holds the schema
@@ -750,10 +803,10 @@ mod tests {
         );
     }
 
-    #[test]
-    fn overflow_chain() {
-        // A 2,000-byte blob on 512-byte pages: local part, then overflow
-        // pages of 508 bytes each (the formula of fileformat2 §1.6).
+    /// Page 2 (a leaf with one 2,000-byte row, rowid 7) and its overflow
+    /// pages 3, 4, …: the local part, then pages of 508 bytes each (the
+    /// formula of fileformat2 §1.6).
+    fn overflow_pages() -> (Vec<u8>, Vec<Vec<u8>>) {
         let blob = {
             let mut h = hello("big", None);
             let filler = vec![b'x'; 2000 - h.len()];
@@ -788,6 +841,12 @@ mod tests {
             pg.extend_from_slice(c);
             overflow.push(pg);
         }
+        (page2, overflow)
+    }
+
+    #[test]
+    fn overflow_chain() {
+        let (page2, overflow) = overflow_pages();
         let mut pages = vec![page2];
         pages.extend(overflow.iter().cloned());
         let f = sqlite_file(512, &pages);
@@ -845,6 +904,20 @@ mod tests {
         p[at..at + 4].copy_from_slice(&[0xff, 0xff, 0xff, 0x7f]);
         let f = sqlite_file(512, &[p]);
         assert!(sqlite(&f).unwrap_err().contains("larger than the file"));
+        // A hundred cell pointers of a leaf aimed at one row: more
+        // payload than the file holds.
+        let blob = hello("a", None);
+        assert!(blob.len() > 150);
+        let mut p = leaf(&[(1, row(&blob))]);
+        let at = [p[8], p[9]];
+        p[3..5].copy_from_slice(&100u16.to_be_bytes());
+        for c in 0..100 {
+            p[8 + 2 * c..10 + 2 * c].copy_from_slice(&at);
+        }
+        let f = sqlite_file(512, &[p]);
+        assert!(f.len() < 100 * blob.len());
+        let e = sqlite(&f).unwrap_err();
+        assert!(e.contains("cells overlap"), "{e}");
         // A row without a blob; no Packages table at all.
         let f = sqlite_file(
             512,
@@ -858,6 +931,54 @@ mod tests {
         // A blob that is not an rpm header.
         let f = sqlite_file(512, &[leaf(&[(1, row(b"\0\0\0\x05"))])]);
         assert!(sqlite(&f).unwrap_err().starts_with("Packages row 1: "));
+    }
+
+    /// Every byte of a database with an interior page, leaves and an
+    /// overflow chain, and of a header, set to three other values: an
+    /// answer or an error each time, never a panic (what the `packages`
+    /// fuzz target does at random, here exhaustively on small inputs).
+    #[test]
+    fn every_single_byte_mutation_is_answered() {
+        let (page2, overflow) = overflow_pages();
+        let a = header(&[(TAG_NAME, TYPE_STRING, 1, b"a\0".to_vec())]);
+        // Page 2 interior → leaf 3 (row 1) and leaf 4 (the big row and
+        // its overflow chain from page 5).
+        let mut big_leaf = page2;
+        let at = u16::from_be_bytes([big_leaf[8], big_leaf[9]]) as usize;
+        let ptr = big_leaf.len() - 4;
+        assert!(ptr > at);
+        big_leaf[ptr..].copy_from_slice(&5u32.to_be_bytes());
+        let mut chain = overflow;
+        for (i, pg) in chain.iter_mut().enumerate() {
+            if u32::from_be_bytes([pg[0], pg[1], pg[2], pg[3]]) != 0 {
+                pg[..4].copy_from_slice(&(6 + i as u32).to_be_bytes());
+            }
+        }
+        let mut pages = vec![interior(&[(3, 1)], 4), leaf(&[(1, row(&a))]), big_leaf];
+        pages.extend(chain);
+        let f = sqlite_file(512, &pages);
+        let v = sqlite(&f).unwrap();
+        assert_eq!(
+            v.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+            ["a", "big"]
+        );
+        let mut m = f.clone();
+        for i in 0..f.len() {
+            for x in [0x00, 0xff, f[i] ^ 0x80] {
+                m[i] = x;
+                let _ = sqlite(&m);
+            }
+            m[i] = f[i];
+        }
+        let h = hello("hello", Some(1));
+        let mut m = h.clone();
+        for i in 0..h.len() {
+            for x in [0x00, 0xff, h[i] ^ 0x80] {
+                m[i] = x;
+                let _ = package(&m);
+            }
+            m[i] = h[i];
+        }
     }
 
     #[test]
