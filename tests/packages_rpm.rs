@@ -1,8 +1,8 @@
 //! rpm's `rpmdb.sqlite` (docs/packages.md) on a real image:
-//! `testdata/rpm/docker-archive.tar`, built by `testdata/rpm/build.sh` with
-//! rpmbuild, `rpm --root` and umoci. The expected figures come from rpm's
-//! own answers saved after each layer and the layer tars read by Python's
-//! tarfile (`testdata/rpm/expected.py` → `EXPECTED.json`), never from
+//! `testdata/rpm/docker-archive.tar`, built by `testdata/images/rpm/build.sh`
+//! with rpmbuild, `rpm --root` and umoci. The expected figures come from
+//! rpm's own answers saved after each layer and the layer tars read by
+//! Python's tarfile (`testdata/images/rpm/expected.py` → `EXPECTED.json`), never from
 //! layerscope. The real database bytes are also reused in layers built in
 //! code: another location (Fedora's), truncated, next to a write-ahead log.
 
@@ -14,18 +14,19 @@ use layerscope_core::analysis::{Analysis, CacheRules};
 use layerscope_core::packages::Manager;
 use serde_json::Value;
 
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/rpm")
+fn archive() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/rpm/docker-archive.tar")
 }
 
 fn expected() -> Value {
-    serde_json::from_slice(&std::fs::read(dir().join("EXPECTED.json")).unwrap()).unwrap()
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/images/rpm/EXPECTED.json");
+    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
 }
 
 fn report() -> Value {
     let out = crate::support::bin()
         .args(["report", "--format", "json"])
-        .arg(dir().join("docker-archive.tar"))
+        .arg(archive())
         .output()
         .unwrap();
     assert!(
@@ -129,8 +130,7 @@ fn real_rpm_image_matches_rpm_and_tarfile() {
 
 /// The final `rpmdb.sqlite` of the committed image (layer 2's).
 fn real_db() -> Vec<u8> {
-    let mut outer =
-        tar::Archive::new(std::fs::File::open(dir().join("docker-archive.tar")).unwrap());
+    let mut outer = tar::Archive::new(std::fs::File::open(archive()).unwrap());
     let mut files = std::collections::HashMap::new();
     for e in outer.entries().unwrap() {
         let mut e = e.unwrap();

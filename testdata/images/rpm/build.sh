@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Build the rpm test image (testdata/rpm/, committed) with real tools:
-#   testdata/rpm/build.sh            (root; rpm, rpmbuild, umoci, skopeo, python3)
+# Build the rpm test image (testdata/rpm/docker-archive.tar, committed; its
+# sources and expected figures here in testdata/images/rpm/) with real tools:
+#   testdata/images/rpm/build.sh     (root; rpm, rpmbuild, umoci, skopeo, python3)
 # Three tiny noarch packages are built with rpmbuild, installed into an
 # umoci bundle's rootfs with `rpm --root`, and each step is packed by umoci
 # into a layer (umoci computes the diff, whiteouts included):
@@ -12,6 +13,7 @@
 # EXPECTED.json from them and the image's layer tars (Python's tarfile).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+image=$(cd "$here/../.." && pwd)/rpm/docker-archive.tar
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 cd "$W"
@@ -80,7 +82,8 @@ rpmq --nodeps -i "$R/world-devel-2.0-3.noarch.rpm"
 rpmq --nodeps -e gone
 step 2 "rpm -U hello-1.1-1 && rpm -i world-devel-2:2.0-3 && rpm -e gone"
 
-rm -f "$here/docker-archive.tar"
-skopeo copy --quiet oci:img:rpm docker-archive:"$here/docker-archive.tar":layerscope-test/rpm:latest
-python3 "$here/expected.py" "$here"
-echo "wrote $here/docker-archive.tar and EXPECTED.json"
+mkdir -p "$(dirname "$image")"
+rm -f "$image"
+skopeo copy --quiet oci:img:rpm docker-archive:"$image":layerscope-test/rpm:latest
+python3 "$here/expected.py" "$image" "$here"
+echo "wrote $image and $here/EXPECTED.json"

@@ -4,9 +4,10 @@ without layerscope: rpm's own answers saved by build.sh after each layer
 (rpm-qa.N.txt: name and [epoch:]version-release; rpm-ql.N.txt: every file
 of every package, as `rpm -ql` lists them, %ghost files included) and the
 layer tars read with Python's tarfile (the overlay of whiteouts and
-replacements applied by hand). Writes EXPECTED.json beside it.
+replacements applied by hand). Writes EXPECTED.json into DIR (where the
+rpm answers are).
 
-    python3 testdata/rpm/expected.py testdata/rpm
+    python3 testdata/images/rpm/expected.py testdata/rpm/docker-archive.tar testdata/images/rpm
 """
 import io
 import json
@@ -14,8 +15,8 @@ import sys
 import tarfile
 from pathlib import Path
 
-here = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent)
-archive = tarfile.open(here / "docker-archive.tar")
+archive = tarfile.open(sys.argv[1])
+here = Path(sys.argv[2])
 manifest = json.load(archive.extractfile("manifest.json"))[0]
 
 
