@@ -28,6 +28,7 @@ mod mcp_server;
 mod overlay_model;
 mod overlay_rules;
 mod packages_figures;
+mod packages_rpm;
 mod registry_faults;
 mod release_packaging;
 mod report_browser;

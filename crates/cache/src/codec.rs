@@ -30,8 +30,9 @@ use layerscope_core::layer::{Captured, Changeset, Compression, ContentHash, Entr
 use layerscope_core::Digest;
 use xxhash_rust::xxh3::xxh3_64;
 
-/// Bumped whenever the layout above, or what a [`Changeset`] means, changes.
-pub const FORMAT: u32 = 2;
+/// Bumped whenever the layout above, or what a [`Changeset`] means, changes
+/// (3: rpm's `rpmdb.sqlite` is captured).
+pub const FORMAT: u32 = 3;
 
 const MAGIC: &[u8; 8] = b"LSCACHE\0";
 /// The writer's version: entries written by another build are not read (a

@@ -16,6 +16,7 @@
 pub mod capture;
 mod groups;
 pub mod parse;
+mod rpm;
 
 pub use groups::{PackageRules, BUILTIN_GROUPS};
 
@@ -35,6 +36,7 @@ pub enum Manager {
     Python,
     Conda,
     Npm,
+    Rpm,
 }
 
 impl Manager {
@@ -45,6 +47,7 @@ impl Manager {
             Manager::Python => "python",
             Manager::Conda => "conda",
             Manager::Npm => "npm",
+            Manager::Rpm => "rpm",
         }
     }
 }
@@ -179,12 +182,18 @@ impl Packages {
                         }
                     },
                 };
+                if capture::RPM_SQLITE.contains(&&*entry.path) {
+                    if let Some(m) = rpm_wal(overlay, &entry.path, LayerIndex::from_index(li)) {
+                        out.problems.push(problem(m));
+                    }
+                }
                 dbs.insert((li, c.entry), db);
                 if let Some(node) = overlay.lookup(&entry.path) {
                     db_nodes.insert(node);
                 }
             }
         }
+        rpm_other(overlay, n, &mut out.problems);
         if db_nodes.is_empty() {
             return out;
         }
@@ -377,6 +386,55 @@ impl Packages {
     }
 }
 
+/// A non-empty `rpmdb.sqlite-wal` next to `path` as of layer `k`: the
+/// changes rpm made since the last checkpoint are in it, and only the main
+/// file is read.
+fn rpm_wal(overlay: &Overlay, path: &[u8], k: LayerIndex) -> Option<String> {
+    let wal = [path, b"-wal"].concat();
+    let v = overlay.visible_version_at(overlay.lookup(&wal)?, k)?;
+    let v = overlay.version(v);
+    let size = overlay.inode(v.inode?).size;
+    (v.kind == EntryKind::File && size > 0).then(|| {
+        format!(
+            "its write-ahead log {} holds {size} bytes not checkpointed: only the main file is read, packages changed since may be missing",
+            display_path(&wal)
+        )
+    })
+}
+
+/// rpm databases in the final filesystem in a format not read: Berkeley
+/// DB `Packages` (rpm < 4.16) and SUSE's ndb `Packages.db`.
+fn rpm_other(overlay: &Overlay, n: usize, problems: &mut Vec<DbProblem>) {
+    if n == 0 {
+        return;
+    }
+    let last = LayerIndex::from_index(n - 1);
+    for path in capture::RPM_OTHER {
+        let Some(v) = overlay
+            .lookup(path)
+            .and_then(|node| overlay.visible_version_at(node, last))
+        else {
+            continue;
+        };
+        let v = overlay.version(v);
+        if v.kind != EntryKind::File {
+            continue;
+        }
+        let format = if path.ends_with(b".db") {
+            "an ndb"
+        } else {
+            "a Berkeley DB"
+        };
+        problems.push(DbProblem {
+            layer: v.layer,
+            path: display_path(path),
+            message: format!(
+                "{format} rpm database: not read (only rpmdb.sqlite is, rpm >= 4.16): its packages are not counted"
+            ),
+        });
+    }
+}
+
 /// The databases as of layer `k`.
 fn snapshot<'a>(
     overlay: &Overlay,
@@ -388,6 +446,10 @@ fn snapshot<'a>(
     let mut lists: HashMap<&'a str, Vec<&'a [Box<[u8]>]>> = HashMap::new();
     let mut auto = BTreeSet::new();
     let mut pkgs: BTreeMap<Key, View<'a>> = BTreeMap::new();
+    // rpm: (read last, the packages); the `/usr/lib/sysimage` database is
+    // read last so that it wins when both paths are regular files.
+    let sysimage = overlay.lookup(capture::RPM_SQLITE[1]);
+    let mut rpm: Vec<(bool, &'a [Stanza])> = Vec::new();
     for &node in db_nodes {
         let Some(v) = overlay.visible_version_at(node, k) else {
             continue;
@@ -406,6 +468,7 @@ fn snapshot<'a>(
                 lists.entry(name.as_str()).or_default().push(files);
             }
             Parsed::AptAuto(names) => auto.extend(names.iter().map(String::as_str)),
+            Parsed::Rpm(s) => rpm.push((Some(node) == sysimage, s)),
             Parsed::Apk(s) => {
                 for s in s {
                     pkgs.insert(
@@ -432,6 +495,18 @@ fn snapshot<'a>(
                 );
             }
         }
+    }
+    rpm.sort_by_key(|r| r.0);
+    for s in rpm.into_iter().flat_map(|r| r.1) {
+        pkgs.insert(
+            (Manager::Rpm, s.name.clone(), Box::default()),
+            View {
+                version: &s.version,
+                files: vec![&s.files],
+                owns_dir: false,
+                stanza: Some(s),
+            },
+        );
     }
     for s in stanzas {
         pkgs.insert(

@@ -6,7 +6,7 @@
 use super::capture::split_last;
 use super::Manager;
 
-/// One dpkg (or apk) stanza of interest.
+/// One dpkg (or apk, or rpm) stanza of interest.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Stanza {
     pub name: String,
@@ -19,7 +19,7 @@ pub struct Stanza {
     pub depends: Vec<String>,
     /// Names in Recommends (dpkg).
     pub recommends: Vec<String>,
-    /// apk only: the files its `F:`/`R:` lines list.
+    /// apk and rpm only: the files the database lists.
     pub files: Vec<Box<[u8]>>,
 }
 
@@ -34,6 +34,8 @@ pub enum Parsed {
     AptAuto(Vec<String>),
     /// apk `installed`.
     Apk(Vec<Stanza>),
+    /// rpm `rpmdb.sqlite`: name, `[epoch:]version-release`, files.
+    Rpm(Vec<Stanza>),
     /// A Python distribution (RECORD or installed-files.txt), a conda
     /// package or an npm package: one package with its files (npm: none,
     /// it owns its directory).
@@ -66,6 +68,9 @@ pub fn parse(path: &[u8], bytes: &[u8]) -> Result<Parsed, String> {
     }
     if path == b"var/lib/apt/extended_states" {
         return apt_auto(bytes).map(Parsed::AptAuto);
+    }
+    if super::capture::RPM_SQLITE.contains(&path) {
+        return super::rpm::sqlite(bytes).map(Parsed::Rpm);
     }
     if base == b"installed" {
         return apk(bytes).map(Parsed::Apk);
