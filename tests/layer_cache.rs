@@ -98,6 +98,16 @@ fn every_kind() -> Changeset {
                 content: None,
             },
         ],
+        elf: vec![
+            layerscope_core::layer::ElfFile {
+                entry: 1,
+                strippable: Some(u64::MAX),
+            },
+            layerscope_core::layer::ElfFile {
+                entry: 2,
+                strippable: None,
+            },
+        ],
         entries,
     }
 }
@@ -111,6 +121,7 @@ fn assert_same(a: &Changeset, b: &Changeset) {
     assert_eq!(a.compression, b.compression);
     assert_eq!(a.entries, b.entries);
     assert_eq!(a.captured, b.captured);
+    assert_eq!(a.elf, b.elf);
 }
 
 #[test]
