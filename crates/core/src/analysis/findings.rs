@@ -756,10 +756,19 @@ fn unstripped_elf(a: &Analysis) -> Vec<Finding> {
                     plain.len() - REMEDY_PATHS
                 ));
             }
-            remedy.push(format!(
-                "strip in the step that makes the files (layer {layer}), not in a later one: end that RUN with `&& strip --strip-unneeded {}` (for a COPY, strip in the build stage before COPY --from)",
-                words.join(" ")
-            ));
+            let step = a.step(layer).unwrap_or_default();
+            let copied = step.starts_with("COPY") || step.starts_with("ADD");
+            remedy.push(if copied {
+                format!(
+                    "strip the files before layer {layer} copies them (in the build stage, or the build context), not in a later layer: `strip --strip-unneeded {}`",
+                    words.join(" ")
+                )
+            } else {
+                format!(
+                    "strip in the step that makes the files (layer {layer}), not in a later one: end that RUN with `&& strip --strip-unneeded {}`",
+                    words.join(" ")
+                )
+            });
         }
         if !debug.is_empty() {
             let mut dbg: Vec<String> = debug.iter().filter_map(|f| pkg_name(f.package)).collect();
@@ -769,7 +778,8 @@ fn unstripped_elf(a: &Analysis) -> Vec<Finding> {
                 "leave the debug files under /usr/lib/debug out of the final image".to_string()
             } else {
                 format!(
-                    "leave the debug symbol packages out of the final image: apt-get purge -y {} (or don't install them)",
+                    "leave the debug symbol packages out of the final image: don't install {} (or `apt-get purge -y {}` in the RUN that installs them)",
+                    dbg.join(" "),
                     dbg.join(" ")
                 )
             });

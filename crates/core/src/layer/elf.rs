@@ -795,4 +795,61 @@ mod tests {
         assert!(p.tail.is_empty());
         assert_eq!(p.finish(), Strip::NotApplicable);
     }
+
+    /// Both passes over a tar built in code: a small ELF file (hashed on
+    /// the way by the seekable pass), a large one (read by offset), a
+    /// large non-ELF file, a stripped one, a hardlink; the side table
+    /// holds the two unstripped files only, with the figure worked out by
+    /// hand (242), in entry order.
+    #[test]
+    fn both_passes_record_the_same_side_table() {
+        let small = build(true, false, elf::ET_DYN, &typical());
+        let mut big_secs = typical();
+        big_secs[0].size = 200_000;
+        let big = build(false, true, elf::ET_EXEC, &big_secs);
+        let stripped = build(
+            true,
+            false,
+            elf::ET_DYN,
+            &[sec(".text", elf::SHT_PROGBITS, A, 300)],
+        );
+        let mut b = tar::Builder::new(Vec::new());
+        let mut add = |name: &str, data: &[u8]| {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o755);
+            h.set_entry_type(tar::EntryType::Regular);
+            h.set_cksum();
+            b.append_data(&mut h, name, data).unwrap();
+        };
+        add("usr/lib/libsmall.so", &small);
+        add("data/blob.bin", &vec![0x7f; 100_000]);
+        add("usr/bin/big", &big);
+        add("usr/bin/stripped", &stripped);
+        let mut h = tar::Header::new_gnu();
+        h.set_size(0);
+        h.set_entry_type(tar::EntryType::Link);
+        h.set_cksum();
+        b.append_link(&mut h, "usr/bin/big2", "usr/bin/big")
+            .unwrap();
+        let tar = b.into_inner().unwrap();
+        let want = vec![
+            ElfFile {
+                entry: 0,
+                strippable: Some(242),
+            },
+            ElfFile {
+                entry: 2,
+                strippable: Some(242),
+            },
+        ];
+        let streamed = crate::layer::scan(&tar[..], &Default::default()).unwrap();
+        assert_eq!(streamed.elf, want);
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut f, &tar).unwrap();
+        let (seeked, _) = crate::layer::scan_seek(f.path(), 0, tar.len() as u64, None).unwrap();
+        assert_eq!(seeked.elf, want);
+        assert_eq!(seeked.strippable(2), Some(Some(242)));
+        assert_eq!(seeked.strippable(1), None);
+    }
 }
