@@ -30,9 +30,7 @@ fn expected() -> Value {
 
 fn report(args: &[&str], stdin: Option<&[u8]>) -> Value {
     let mut c = bin();
-    // No layer cache: each pass reads the layers itself.
-    c.args(["report", "--no-cache", "--format", "json"])
-        .args(args);
+    c.args(["report", "--format", "json"]).args(args);
     c.stdin(if stdin.is_some() {
         Stdio::piped()
     } else {
@@ -61,10 +59,26 @@ fn strippable_bytes_equal_what_strip_removes_in_every_pass() {
     // removed tool are not among them.
     assert_eq!(files.len(), 3, "{want}");
     let archive = std::fs::read(ARCHIVE).unwrap();
+    // The layer cache (read and written with --verify only): the second
+    // run reads the side table back from the cache.
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().to_str().unwrap();
+    let cached = ["--verify", "--cache-dir", cache_dir, ARCHIVE];
+    let filled = report(&cached, None);
+    let entries = std::fs::read_dir(cache.path()).unwrap().count();
+    assert!(entries > 0, "the cache was written");
     for (how, r) in [
-        ("file (seek)", report(&[ARCHIVE], None)),
-        ("stdin (stream)", report(&["-"], Some(&archive))),
-        ("--verify", report(&["--verify", ARCHIVE], None)),
+        ("file (seek)", report(&["--no-cache", ARCHIVE], None)),
+        (
+            "stdin (stream)",
+            report(&["--no-cache", "-"], Some(&archive)),
+        ),
+        (
+            "--verify",
+            report(&["--no-cache", "--verify", ARCHIVE], None),
+        ),
+        ("--verify, cache written", filled),
+        ("--verify, cache read", report(&cached, None)),
     ] {
         assert_eq!(r["totals"]["strippable_bytes"], want["total"], "{how}");
         assert_eq!(r["totals"]["strippable_unknown_files"], 0, "{how}");
