@@ -1,6 +1,6 @@
 //! Unstripped ELF files (docs/packages.md) on a real image: testdata/elf,
-//! built by buildah from binaries gcc built with -g (testdata/elf/build.sh).
-//! The expected figures come from binutils itself: testdata/elf/expected.py
+//! built by buildah from binaries gcc built with -g (testdata/images/elf/build.sh).
+//! The expected figures come from binutils itself: testdata/images/elf/expected.py
 //! strips a copy of every final ELF file with `strip --strip-unneeded` and
 //! sums the sizes of the sections `readelf -S -W` no longer lists. The
 //! figures must be the same through the seekable pass (a docker-archive
@@ -17,7 +17,7 @@ const ARCHIVE: &str = "testdata/elf/docker-archive.tar";
 
 fn expected() -> Value {
     let out = Command::new("python3")
-        .args(["testdata/elf/expected.py", ARCHIVE])
+        .args(["testdata/images/elf/expected.py", ARCHIVE])
         .output()
         .expect("python3 (and binutils' strip, readelf)");
     assert!(

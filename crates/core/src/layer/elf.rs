@@ -504,14 +504,14 @@ mod tests {
             }
         }
         w.out.extend_from_slice(&names);
-        let mut header = |w: &mut W,
-                          name: u32,
-                          ty: u32,
-                          flags: u64,
-                          off: u64,
-                          size: u64,
-                          link: u32,
-                          info: u32| {
+        let header = |w: &mut W,
+                      name: u32,
+                      ty: u32,
+                      flags: u64,
+                      off: u64,
+                      size: u64,
+                      link: u32,
+                      info: u32| {
             w.u32(name);
             w.u32(ty);
             w.word(flags);

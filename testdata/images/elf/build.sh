@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Rebuild testdata/elf/docker-archive.tar (docs/testdata.md, "testdata/elf"):
-#   testdata/elf/build.sh
+# Rebuild testdata/elf/docker-archive.tar (docs/testdata.md, "Unstripped ELF
+# files") from this directory's Dockerfile and C sources:
+#   testdata/images/elf/build.sh
 # Needs root, gcc, binutils (objcopy, strip), buildah and a static busybox
 # (BUSYBOX, default /bin/busybox). The expected figures are not stored: the
 # test computes them with expected.py (strip + readelf) from the archive.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+out=$(cd "$here/../.." && pwd)/elf
+mkdir -p "$out"
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 W=$(mktemp -d /var/tmp/layerscope-elf.XXXXXX)
 trap 'buildah --root "$W/storage" --runroot "$W/run" --storage-driver vfs rmi --all --force >/dev/null 2>&1 || true; rm -rf "$W"' EXIT
@@ -41,6 +44,6 @@ printf '/.\n/usr\n/usr/lib\n/usr/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu
 printf '/.\n/usr/lib/debug\n/%s\n' "$dbg" >"$ctx/rootfs/var/lib/dpkg/info/libtw1-dbgsym:amd64.list"
 bah() { buildah --root "$W/storage" --runroot "$W/run" --storage-driver vfs "$@"; }
 BUILDAH_ISOLATION=chroot bah bud -q --layers --timestamp 0 -t layerscope-test/elf "$ctx" >/dev/null
-rm -f "$here/docker-archive.tar"
-bah push -q layerscope-test/elf "docker-archive:$here/docker-archive.tar:layerscope-test/elf:latest"
-ls -l "$here/docker-archive.tar"
+rm -f "$out/docker-archive.tar"
+bah push -q layerscope-test/elf "docker-archive:$out/docker-archive.tar:layerscope-test/elf:latest"
+ls -l "$out/docker-archive.tar"
