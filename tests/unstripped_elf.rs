@@ -143,3 +143,35 @@ fn strippable_bytes_equal_what_strip_removes_in_every_pass() {
         );
     }
 }
+
+/// `[budget.packages] max_unstripped`: the value is the total strip
+/// removes (from expected.py), failing over the limit with the files as
+/// offenders.
+#[test]
+fn the_check_budget_on_strippable_bytes() {
+    let total = expected()["total"].as_u64().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (limit, pass) in [(total, true), (total - 1, false)] {
+        let config = dir.path().join("budget.toml");
+        std::fs::write(
+            &config,
+            format!("[budget.packages]\nmax_unstripped = {limit}\n"),
+        )
+        .unwrap();
+        let out = bin()
+            .args(["check", "--no-cache", "--format", "json", "--config"])
+            .arg(&config)
+            .arg(ARCHIVE)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(if pass { 0 } else { 1 }), "{out:?}");
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let checks = r["checks"].as_array().unwrap();
+        assert_eq!(checks.len(), 1, "{checks:?}");
+        let c = &checks[0];
+        assert_eq!(c["rule"], "packages.max_unstripped");
+        assert_eq!(c["value"], total);
+        assert_eq!(c["limit"], limit);
+        assert_eq!(c["status"], if pass { "pass" } else { "fail" });
+    }
+}
