@@ -637,6 +637,21 @@ mod tests {
     }
 
     #[test]
+    fn a_symbol_table_sharing_the_section_names_leaves_them() {
+        // .symtab's sh_link names .shstrtab (index 3, added last): only the
+        // symbols go.
+        let secs = vec![
+            sec(".text", elf::SHT_PROGBITS, A, 300),
+            Sec {
+                link: 3,
+                ..sec(".symtab", elf::SHT_SYMTAB, 0, 72)
+            },
+        ];
+        let f = build(true, false, elf::ET_DYN, &secs);
+        assert_eq!(strippable_whole(&f), Strip::Bytes(72));
+    }
+
+    #[test]
     fn names_binutils_calls_debugging() {
         for yes in [
             ".debug",
