@@ -266,7 +266,7 @@ impl Explorer {
     }
 
     /// The tree as of layer `k`, the picked package's files flagged.
-    fn compute_tree(&self, k: LayerIndex, mode: Mode) -> Tree {
+    fn compute_tree(&mut self, k: LayerIndex, mode: Mode) -> Tree {
         let mut marked = Vec::new();
         if let Some(p) = self.package.and_then(|i| self.a.packages.list.get(i)) {
             marked = vec![false; self.a.overlay.inodes.len()];
@@ -276,7 +276,8 @@ impl Explorer {
                 }
             }
         }
-        Tree::compute_marked(&self.a, k, mode, &marked)
+        let reuse = std::mem::take(&mut self.tree.figs);
+        Tree::compute_reusing(&self.a, k, mode, &marked, reuse)
     }
 
     /// Enter on a package: the tree shows only its files, focused.

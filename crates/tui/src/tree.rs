@@ -159,9 +159,16 @@ fn existed_before(o: &Overlay, v: VersionId, k: LayerIndex) -> bool {
 
 /// Each node's own figures as of layer `k`: its visible version, its ghost
 /// version, their flags and bytes (the first pass of `Tree::compute`).
-fn own_figures(a: &Analysis, k: LayerIndex, agg: bool, marked: &[bool]) -> Vec<NodeFig> {
+fn own_figures(
+    a: &Analysis,
+    k: LayerIndex,
+    agg: bool,
+    marked: &[bool],
+    mut figs: Vec<NodeFig>,
+) -> Vec<NodeFig> {
     let o = &a.overlay;
-    let mut figs = vec![NodeFig::default(); o.nodes.len()];
+    figs.clear();
+    figs.resize(o.nodes.len(), NodeFig::default());
     let mut seen = vec![false; o.inodes.len()];
     for (v, ver) in o.version_ids() {
         if ver.layer > k {
@@ -305,8 +312,22 @@ impl Tree {
     /// `compute`, flagging the live rows of the inodes `marked` (indexed by
     /// inode) with `flag::PACKAGE` (the Packages pane's filter).
     pub fn compute_marked(a: &Analysis, k: LayerIndex, mode: Mode, marked: &[bool]) -> Tree {
+        Tree::compute_reusing(a, k, mode, marked, Vec::new())
+    }
+
+    /// `compute_marked` into the figures buffer of a tree no longer needed
+    /// (`figs`, its content ignored): a tree of 10^6 nodes is ~56 MB, and
+    /// faulting in fresh pages for it on every layer switch cost a fifth of
+    /// the keystroke (issue 13: every keystroke under 50 ms).
+    pub fn compute_reusing(
+        a: &Analysis,
+        k: LayerIndex,
+        mode: Mode,
+        marked: &[bool],
+        figs: Vec<NodeFig>,
+    ) -> Tree {
         let agg = mode == Mode::Aggregate;
-        let mut figs = own_figures(a, k, agg, marked);
+        let mut figs = own_figures(a, k, agg, marked, figs);
         roll_up(&a.overlay, k, agg, &mut figs);
         Tree { k, mode, figs }
     }
