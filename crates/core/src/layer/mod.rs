@@ -14,7 +14,7 @@ mod scan;
 mod seek;
 
 pub use elf::{ElfFile, Strip};
-pub use entry::{ContentHash, Entry, EntryKind};
+pub use entry::{ContentHash, Entry, EntryKind, Rare};
 pub(crate) use guard::HeaderGuard;
 pub use path::{display_path, normalize};
 pub use scan::{scan, Compression, ScanError, ScanOptions};
