@@ -232,8 +232,10 @@ impl Packages {
         let mut dbs: HashMap<(usize, usize), Db> = HashMap::default();
         let mut table = PathTable::default();
         let mut db_nodes: BTreeSet<NodeId> = BTreeSet::new();
+        let mut parsed = parse_all(image).into_iter();
         for (li, layer) in image.layers.iter().enumerate() {
             for c in &layer.changeset.captured {
+                let result = parsed.next().expect("one result per captured file");
                 let entry = &layer.changeset.entries[c.entry];
                 let problem = |message: String| DbProblem {
                     layer: LayerIndex::from_index(li),
@@ -249,7 +251,7 @@ impl Packages {
                         )));
                         Db::Bad
                     }
-                    Some(bytes) => match parse::parse(&entry.path, bytes) {
+                    Some(_) => match result.expect("parsed: it has content") {
                         Ok(p) => {
                             let refs = table.of(overlay, &p);
                             Db::Parsed(p, refs)
@@ -495,6 +497,52 @@ impl Packages {
         let i = (*self.owner.get(inode.index())?)?;
         self.list.get(i as usize)
     }
+}
+
+/// Every captured file's content parsed, in layer then capture order
+/// (`None` for a file over the size bound). Parsed on up to four threads
+/// when there is enough to parse: a Debian image rewrites its status file
+/// (thousands of stanzas) in every RUN that installs something.
+fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
+    let jobs: Vec<(&[u8], Option<&[u8]>)> = image
+        .layers
+        .iter()
+        .flat_map(|l| {
+            l.changeset
+                .captured
+                .iter()
+                .map(|c| (&l.changeset.entries[c.entry].path[..], c.content.as_deref()))
+        })
+        .collect();
+    let one = |(path, bytes): &(&[u8], Option<&[u8]>)| bytes.map(|b| parse::parse(path, b));
+    let total: usize = jobs.iter().map(|j| j.1.map_or(0, <[u8]>::len)).sum();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4);
+    if threads < 2 || total < 256 * 1024 {
+        return jobs.iter().map(one).collect();
+    }
+    // Consecutive runs of about equal bytes, one per thread.
+    let mut parts: Vec<&[(&[u8], Option<&[u8]>)]> = Vec::new();
+    let (mut start, mut acc) = (0, 0);
+    for (i, j) in jobs.iter().enumerate() {
+        acc += j.1.map_or(0, <[u8]>::len);
+        if acc * threads >= total * (parts.len() + 1) && parts.len() + 1 < threads {
+            parts.push(&jobs[start..=i]);
+            start = i + 1;
+        }
+    }
+    parts.push(&jobs[start..]);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// The databases as of layer `k`.
