@@ -5,7 +5,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 out="$here/corpus"
-mkdir -p "$out/outer" "$out/metadata" "$out/layer"
+mkdir -p "$out/outer" "$out/metadata" "$out/layer" "$out/packages"
 MAX=${MAX_SEED_BYTES:-1048576}
 
 python3 - "$root" "$out" "$MAX" <<'PY'
@@ -52,12 +52,25 @@ for img in sorted(os.listdir(td)):
             # layer: the image's layers stacked, as the target splits them
             if layers:
                 put("layer", b"LAYER!!\n".join(layers))
+
+# packages: every layer's rpmdb.sqlite of testdata/rpm (first byte 0 picks
+# the rpm reader)
+import io, tarfile
+arch = os.path.join(td, "rpm", "docker-archive.tar")
+if os.path.exists(arch):
+    outer = tarfile.open(arch)
+    for m in outer.getmembers():
+        if m.isfile() and m.name.endswith(".tar"):
+            lt = tarfile.open(fileobj=io.BytesIO(outer.extractfile(m).read()))
+            for e in lt.getmembers():
+                if e.isfile() and e.name.endswith("rpmdb.sqlite"):
+                    put("packages", lt.extractfile(e).read(), b"\x00")
 PY
 # The fuzz targets read the first byte as flags: layer seeds were written with
 # a leading 0 byte too; drop it (the layer target takes raw bytes).
 for f in "$out"/layer/*; do
     tail -c +2 "$f" > "$f.tmp" && mv "$f.tmp" "$f"
 done
-for t in outer metadata layer; do
+for t in outer metadata layer packages; do
     printf '%s: %s seeds\n' "$t" "$(ls "$out/$t" | wc -l)"
 done

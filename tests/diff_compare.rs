@@ -154,7 +154,164 @@ fn the_pair_by_hand() {
     assert_eq!(f["by_directory"]["path"], "/");
     assert_eq!(f["by_directory"]["delta_bytes"], net);
     assert_eq!(got["delta"]["live_bytes"], net);
-    assert!(got["packages"]["new"].is_null());
+    // v2's RUN installs curl beside python3-minimal (the sim apt-get appends
+    // one stanza per package to dpkg's status): curl is new, nothing removed
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}/{}",
+                    p["manager"].as_str().unwrap(),
+                    p["name"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(names(&got["packages"]["new"]), vec!["dpkg/curl"]);
+    assert_eq!(names(&got["packages"]["removed"]), Vec::<String>::new());
+}
+
+/// (manager, name, version) of each package of a list.
+fn package_list(v: &Value) -> Vec<(String, String, String)> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not a list: {v}"))
+        .iter()
+        .map(|p| {
+            (
+                p["manager"].as_str().unwrap().to_string(),
+                p["name"].as_str().unwrap().to_string(),
+                p["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn check_packages(name: &str, got: &Value, exp: &Value) {
+    let (g, e) = (&got["packages"], &exp["packages"]);
+    assert_eq!(
+        package_list(&g["new"]),
+        package_list(&e["new"]),
+        "{name} new"
+    );
+    assert_eq!(
+        package_list(&g["removed"]),
+        package_list(&e["removed"]),
+        "{name} removed"
+    );
+    assert_eq!(g["upgraded"], e["upgraded"], "{name} upgraded");
+    // by_package's bytes against the oracle's (RECORD and .list files over the
+    // final filesystems), as (manager, name, old, new) in the oracle's order
+    let bytes = |v: &Value| -> Vec<(String, String, u64, u64)> {
+        let mut out: Vec<_> = v
+            .as_array()
+            .unwrap_or_else(|| panic!("not a list: {v}"))
+            .iter()
+            .map(|d| {
+                (
+                    d["manager"].as_str().unwrap().to_string(),
+                    d["name"].as_str().unwrap().to_string(),
+                    d["old_bytes"].as_u64().unwrap(),
+                    d["new_bytes"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    assert_eq!(
+        bytes(&g["by_package"]),
+        bytes(&e["by_package"]),
+        "{name} by_package"
+    );
+    // every new package has its live bytes in NEW in by_package, removed
+    // ones theirs in OLD; by_package is sorted by |delta|
+    let by = g["by_package"].as_array().unwrap();
+    // (a package that owns no live bytes, like the sim's dpkg stanzas without
+    // .list files, changes no bytes: it is in new/removed, not in by_package)
+    let find = |m: &str, n: &str| {
+        by.iter()
+            .find(|d| d["manager"] == m && d["name"] == n)
+            .cloned()
+    };
+    for p in g["new"].as_array().unwrap() {
+        let d = find(p["manager"].as_str().unwrap(), p["name"].as_str().unwrap());
+        if p["bytes"] == 0 {
+            assert_eq!(d, None, "{name}: {p} changes no bytes");
+            continue;
+        }
+        let d = d.unwrap_or_else(|| panic!("{name}: {p} not in by_package"));
+        assert_eq!(d["old_bytes"], 0, "{name}");
+        assert_eq!(d["new_bytes"], p["bytes"], "{name}");
+    }
+    for p in g["removed"].as_array().unwrap() {
+        let d = find(p["manager"].as_str().unwrap(), p["name"].as_str().unwrap());
+        if p["bytes"] == 0 {
+            assert_eq!(d, None, "{name}: {p} changes no bytes");
+            continue;
+        }
+        let d = d.unwrap_or_else(|| panic!("{name}: {p} not in by_package"));
+        assert_eq!(d["new_bytes"], 0, "{name}");
+        assert_eq!(d["old_bytes"], p["bytes"], "{name}");
+    }
+    let deltas: Vec<u64> = by
+        .iter()
+        .map(|d| d["delta_bytes"].as_i64().unwrap().unsigned_abs())
+        .collect();
+    assert!(
+        deltas.windows(2).all(|w| w[0] >= w[1]),
+        "{name}: {deltas:?}"
+    );
+    for d in by {
+        assert_eq!(
+            d["delta_bytes"].as_i64().unwrap(),
+            d["new_bytes"].as_i64().unwrap() - d["old_bytes"].as_i64().unwrap()
+        );
+    }
+}
+
+#[test]
+fn packages_match_the_python_oracle() {
+    let all = expected();
+    for (name, old, new) in PAIRS {
+        let got = diff_json(&testdata(old), &testdata(new));
+        check_packages(name, &got, &all[name]);
+    }
+    // the unrelated pair is the one where bytes move: antipatterns' pip
+    // installs (EXPECTED.json, from their RECORD files)
+    assert_eq!(
+        all["unrelated"]["packages"]["by_package"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // a saved report's packages[] gives the same answer
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("v1.json");
+    let o = run(&[
+        "report",
+        "-f",
+        "json",
+        "-o",
+        saved.to_str().unwrap(),
+        testdata("diff/v1.tar").to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let got = diff_json(&saved, &testdata("diff/v2.tar"));
+    check_packages("report-v2", &got, &all["v1-v2"]);
+    let text = diff(&saved, &testdata("diff/v2.tar"), "text");
+    let count = |k: &str| all["v1-v2"]["packages"][k].as_array().unwrap().len();
+    let line = format!(
+        "Packages: {} new, {} removed, {} upgraded",
+        count("new"),
+        count("removed"),
+        count("upgraded")
+    );
+    assert_eq!(line, "Packages: 1 new, 0 removed, 0 upgraded");
+    assert!(text.contains(&line), "{text}");
+    assert!(text.contains("dpkg/curl 7.88.1-10+deb12u8"), "{text}");
 }
 
 #[test]
@@ -221,16 +378,50 @@ fn check_against_an_image_baseline() {
         args.push(new.to_str().unwrap());
         run(&args)
     };
-    // v2 wastes 5696 B less than v1: passes a zero budget
+    // v2 wastes 5696 B less than v1: passes a zero budget; it adds one
+    // package (curl, EXPECTED.json): a limit of 5 passes
     let o = check(
         &v1,
         &v2,
-        &["--max-new-waste", "0", "--max-new-packages", "0"],
+        &["--max-new-waste", "0", "--max-new-packages", "5"],
     );
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(out.contains("max_new_waste"), "{out}");
-    assert!(out.contains("SKIP"), "max_new_packages is inert: {out}");
+    assert!(!out.contains("SKIP"), "{out}");
+    assert!(out.contains("1 new packages against the baseline"), "{out}");
+    // a limit of 0 fails and names it
+    let o = check(&v1, &v2, &["--max-new-packages", "0"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("allowed 0: dpkg/curl"), "{out}");
+    // the same against a saved report of v1, in the JSON check output
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("v1.json");
+    let o = run(&[
+        "report",
+        "-f",
+        "json",
+        "-o",
+        saved.to_str().unwrap(),
+        v1.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let o = check(&saved, &v2, &["--max-new-packages", "0", "-f", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = j["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "max_new_packages")
+        .unwrap();
+    assert_eq!(r["status"], "fail");
+    assert_eq!(r["value"], 1);
+    assert!(r["offenders"][0]["what"]
+        .as_str()
+        .unwrap()
+        .contains("dpkg/curl"));
     // the other way round: +5696 B, and the message names the finding
     let o = check(&v2, &v1, &["--max-new-waste", "1kB"]);
     let out = String::from_utf8_lossy(&o.stdout);
@@ -242,6 +433,94 @@ fn check_against_an_image_baseline() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("/usr/bin/curl added"), "{out}");
+}
+
+#[test]
+fn baseline_limits_from_the_budget_file() {
+    let (v1, v2) = (testdata("diff/v1.tar"), testdata("diff/v2.tar"));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("budget.toml");
+    let check = |toml: &str, extra: &[&str]| {
+        std::fs::write(&config, toml).unwrap();
+        let mut args = vec![
+            "check",
+            "--color",
+            "never",
+            "--config",
+            config.to_str().unwrap(),
+            "--baseline",
+            v1.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        args.push(v2.to_str().unwrap());
+        run(&args)
+    };
+    // v2 adds curl (one package, EXPECTED.json): the file's 0 fails...
+    let o = check("[budget]\nmax_new_packages = 0\n", &[]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("allowed 0: dpkg/curl"), "{out}");
+    // ...and the flag overrides the file
+    let o = check(
+        "[budget]\nmax_new_packages = 0\n",
+        &["--max-new-packages", "1"],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // size_bytes 141,824 -> 214,528 (EXPECTED.json): +72,704 B is 51.3%
+    let o = check("[budget]\nmax_growth = \"51%\"\n", &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = check("[budget]\nmax_growth = \"52%\"\n", &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = check("[budget]\nmax_growth = 72704\n", &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = check("[budget]\nmax_growth = 72703\n", &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // wasted 14,796 -> 9,100: no new waste
+    let o = check("[budget]\nmax_new_waste = 0\n", &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // a baseline with no limit anywhere is a usage error, and a bad value names the key
+    let o = check("[budget]\nmax_size = \"1GB\"\n", &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("--baseline needs a limit"), "{err}");
+    let o = check("[budget]\nmax_growth = \"five%\"\n", &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("budget.toml: invalid growth \"five%\"") && err.contains("(line 2)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -311,7 +590,7 @@ fn markdown_renders_as_a_pr_comment() {
         "{html}"
     );
     let details = html.matches("<details><summary>").count();
-    assert_eq!(details, 5, "{html}"); // changes, directories, steps, caches, findings
+    assert_eq!(details, 6, "{html}"); // changes, directories, steps, caches, findings, packages
     assert_eq!(html.matches("</details>").count(), details);
     assert_eq!(html.matches("<table>").count(), details + 1, "{html}");
     assert!(

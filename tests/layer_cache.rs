@@ -27,12 +27,11 @@ fn entry(path: &[u8], kind: EntryKind) -> Entry {
         path: path.into(),
         kind,
         size: 0,
-        header_size: 0,
         typeflag: b'0',
         mode: 0o644,
         uid: 0,
         gid: 0,
-        link: None,
+        rare: None,
         hash: None,
     }
 }
@@ -43,7 +42,6 @@ fn every_kind() -> Changeset {
         entry(b"", EntryKind::Dir),
         Entry {
             size: u64::MAX,
-            header_size: u64::MAX,
             hash: Some(ContentHash([0xab; 16])),
             uid: u32::MAX,
             gid: u32::MAX,
@@ -53,16 +51,15 @@ fn every_kind() -> Changeset {
         Entry {
             hash: Some(ContentHash::from(7u128)),
             size: 5,
-            header_size: 5,
             ..entry(b"usr/lib/\xff\xfe not utf-8", EntryKind::File)
         },
         Entry {
-            link: Some((*b"../lib/\xc3(").into()),
+            rare: Entry::rare(Some((*b"../lib/\xc3(").into()), 0, 0),
             typeflag: b'2',
             ..entry(b"usr/bin/sym", EntryKind::Symlink)
         },
         Entry {
-            link: Some((*b"usr/lib/big").into()),
+            rare: Entry::rare(Some((*b"usr/lib/big").into()), 0, 0),
             typeflag: b'1',
             ..entry(b"usr/bin/hard", EntryKind::Hardlink)
         },
@@ -77,9 +74,19 @@ fn every_kind() -> Changeset {
         },
         entry(b"usr/bin/sym/longer/than/the/one/before", EntryKind::Dir),
         entry(b"a", EntryKind::Dir),
+        // a directory whose tar size field is not 0 (dive sums it), and a
+        // hardlink with one
+        Entry {
+            rare: Entry::rare(None, 4096, 0),
+            ..entry(b"odd", EntryKind::Dir)
+        },
+        Entry {
+            rare: Entry::rare(Some((*b"usr/lib/big").into()), u64::MAX, 0),
+            ..entry(b"odd-link", EntryKind::Hardlink)
+        },
     ];
     entries.push(Entry {
-        link: Some(Box::from(&b""[..])),
+        rare: Entry::rare(Some(Box::from(&b""[..])), 0, 0),
         ..entry(b"", EntryKind::Symlink)
     });
     Changeset {

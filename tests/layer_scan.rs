@@ -67,8 +67,8 @@ fn plain_layer_sizes_digest_and_entries() {
         ]
     );
     assert_eq!(cs.content_bytes(), 123);
-    assert_eq!(cs.entries[2].link.as_deref(), Some(&b"/proc/mounts"[..]));
-    assert_eq!(cs.entries[3].link.as_deref(), Some(&b"etc/hosts"[..]));
+    assert_eq!(cs.entries[2].link(), Some(&b"/proc/mounts"[..]));
+    assert_eq!(cs.entries[3].link(), Some(&b"etc/hosts"[..]));
     // The content hash is XXH3-128 of exactly the file's bytes.
     let expect = xxhash_rust::xxh3::xxh3_128(&content(123, 1));
     assert_eq!(

@@ -171,7 +171,7 @@ impl Model {
                             Kind::File(self.inodes.len() - 1)
                         }
                         E::Hardlink => {
-                            let t = e.link.as_deref().unwrap().to_vec();
+                            let t = e.link().unwrap().to_vec();
                             match self.fs.get(&t) {
                                 Some(Kind::File(id)) => Kind::File(*id),
                                 Some(_) => Kind::Other,

@@ -29,6 +29,7 @@ mod overlay_model;
 mod overlay_rules;
 mod packages_debian;
 mod packages_figures;
+mod packages_rpm;
 mod registry_faults;
 mod release_packaging;
 mod report_browser;

@@ -334,7 +334,6 @@ pub struct ReportArgs {
 
 #[derive(Args, Debug)]
 #[command(mut_arg("image_path", |a| a.required(true)))]
-#[command(group(clap::ArgGroup::new("against").multiple(true)))]
 pub struct CheckArgs {
     #[command(flatten)]
     pub common: Common,
@@ -394,22 +393,19 @@ pub struct CheckArgs {
     pub dive_ci: Option<PathBuf>,
     /// The image before: a JSON report saved from the main branch (report
     /// or check --format json), or anything IMAGE accepts
-    #[arg(long, value_name = "OLD", requires = "against")]
+    /// (needs a limit: --max-growth, --max-new-waste, --max-new-packages or
+    /// the same keys in [budget])
+    #[arg(long, value_name = "OLD")]
     pub baseline: Option<PathBuf>,
     /// With --baseline: largest allowed growth of size_bytes, e.g. 5% or 20MB
-    #[arg(
-        long,
-        value_name = "PERCENT|SIZE",
-        requires = "baseline",
-        group = "against"
-    )]
+    #[arg(long, value_name = "PERCENT|SIZE", requires = "baseline")]
     pub max_growth: Option<MaxGrowth>,
     /// With --baseline: largest allowed growth of wasted_bytes, e.g. 0 or 1MB
-    #[arg(long, value_name = "SIZE", requires = "baseline", group = "against")]
+    #[arg(long, value_name = "SIZE", requires = "baseline")]
     pub max_new_waste: Option<Size>,
-    /// With --baseline: most packages the image may add (skipped until
-    /// package data exists)
-    #[arg(long, value_name = "N", requires = "baseline", group = "against")]
+    /// With --baseline: most packages the image may add that the baseline
+    /// does not have (by manager and name)
+    #[arg(long, value_name = "N", requires = "baseline")]
     pub max_new_packages: Option<u64>,
 }
 
@@ -486,6 +482,9 @@ impl CheckArgs {
             ignore_base_layers: self.ignore_base_layers,
             ignore_paths: self.ignore_paths.clone(),
             ignore_churn: self.ignore_churn.then_some(true),
+            max_growth: self.max_growth,
+            max_new_waste: self.max_new_waste,
+            max_new_packages: self.max_new_packages,
             cache: self.max_cache.iter().cloned().collect(),
             packages: layerscope_core::config::PackageBudget {
                 max_toolchain: None,
@@ -1087,6 +1086,21 @@ fn run_check(args: CheckArgs, ctx: &Context) -> Result<(), Failure> {
         &args.emit,
         |f| f.parse(),
     )?;
+    // `[budget]`'s max_growth, max_new_waste and max_new_packages, the
+    // flags over the file (they apply only with a baseline)
+    let wanted = check::merge(&config.budget, &args.budget());
+    if args.baseline.is_some()
+        && wanted.max_growth.is_none()
+        && wanted.max_new_waste.is_none()
+        && wanted.max_new_packages.is_none()
+    {
+        return Err(Error::Usage(
+            "--baseline needs a limit: --max-growth, --max-new-waste or --max-new-packages \
+             (or max_growth, max_new_waste, max_new_packages in [budget])"
+                .into(),
+        )
+        .into());
+    }
     // The baseline: a saved report (as before) or an image, compared with
     // the image file by file.
     let old = args
@@ -1099,7 +1113,7 @@ fn run_check(args: CheckArgs, ctx: &Context) -> Result<(), Failure> {
         .as_deref()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
-    let growth = match (&old, args.max_growth) {
+    let growth = match (&old, wanted.max_growth) {
         (
             Some(Compared {
                 report: Some(r), ..
@@ -1117,8 +1131,8 @@ fn run_check(args: CheckArgs, ctx: &Context) -> Result<(), Failure> {
         budgets = budgets.with_against(baseline::Against {
             old: o.side,
             source,
-            max_new_waste: args.max_new_waste.map(|s| s.0),
-            max_new_packages: args.max_new_packages,
+            max_new_waste: wanted.max_new_waste.map(|s| s.0),
+            max_new_packages: wanted.max_new_packages,
         });
     }
     let a = analyse(&args.common, &config, ctx)?;
@@ -1221,7 +1235,9 @@ mod tests {
     #[test]
     fn growth_needs_a_baseline_and_bad_values_are_usage_errors() {
         assert!(Cli::try_parse_from(["layerscope", "check", "i", "--max-growth", "5%"]).is_err());
-        assert!(Cli::try_parse_from(["layerscope", "check", "i", "--baseline", "o.json"]).is_err());
+        // --baseline alone parses: its limit may come from [budget] (run_check
+        // refuses it when neither gives one)
+        assert!(Cli::try_parse_from(["layerscope", "check", "i", "--baseline", "o.json"]).is_ok());
         assert!(Cli::try_parse_from(["layerscope", "check", "i", "--max-cache", "pip"]).is_err());
         assert!(Cli::try_parse_from(["layerscope", "check", "i", "--max-size", "12XB"]).is_err());
         let ok = Cli::try_parse_from([

@@ -63,13 +63,14 @@ GROUPS = [
                    "ninja-build", "build-essential", "dpkg-dev", "autoconf", "automake",
                    "libtool", "pkg-config", "pkgconf", "rustc", "cargo", "golang", "golang-*",
                    "libgcc-*-dev", "libstdc++-*-dev", "libc-dev-bin", "linux-libc-dev",
+                   "kernel-headers", "glibc-headers",
                    "libcc1-*", "libisl*", "libmpc*", "libmpfr*", "libasan*", "liblsan*",
                    "libtsan*", "libubsan*", "libhwasan*", "libitm*", "libquadmath*",
                    "*-dev", "*-devel", "!gcc-*-base", "!cpp-*-base"]),
     ("docs", ["*-doc", "*-docs", "man-db", "manpages", "manpages-*", "info",
-              "install-info", "groff-base"]),
+              "install-info", "groff-base", "man-pages", "man-pages-*"]),
     ("locales", ["locales", "locales-all", "*-l10n", "*-l10n-*", "language-pack-*",
-                 "glibc-locale*"]),
+                 "glibc-locale*", "glibc-langpack-*", "glibc-all-langpacks", "langpacks-*"]),
 ]
 
 

@@ -11,7 +11,15 @@ one side only: added / removed. Live in both: another kind -> changed; else more
 grown, fewer -> shrunk; equal bytes and another sha256 (files) or link target (symlinks) ->
 changed. Mode/owner: the final entry's mode & 0o7777, uid, gid, where both paths were declared
 by an entry and have the same kind.
+
+Packages (docs/packages.md): the final /var/lib/dpkg/status (stanzas whose Status ends in
+"installed") and every final */site-packages/*.dist-info/METADATA (Name, Version), read from
+the layer that holds the live version of the file; matched by (manager, name) into new,
+removed and upgraded (another version). A package's live bytes: the live regular files its
+RECORD (Python, paths relative to the site directory) or /var/lib/dpkg/info/NAME.list lists,
+an inode once; by_package lists the packages whose bytes differ.
 """
+import csv
 import hashlib
 import json
 import os
@@ -57,7 +65,55 @@ def image(path):
             "link": n.link,
             "meta": m[1] if m is not None and m[0] == n.layer else None,
         }
+    def read_live(p):
+        n = fs.nodes.get(p)
+        if n is None or n.inode is None:
+            return None
+        with tarfile.open(fileobj=io.BytesIO(layers[n.inode.layer - 1])) as t:
+            for m in t:
+                if norm(m.name) == n.inode.path and m.isfile():
+                    return t.extractfile(m).read().decode("utf-8", "replace")
+        raise SystemExit("%s: no content for /%s" % (path, p))
+
+    def live_bytes(listed):
+        """Bytes of the live regular files among `listed`, an inode once."""
+        seen, b = set(), 0
+        for q in listed:
+            q = os.path.normpath("/" + q).lstrip("/")
+            n = fs.nodes.get(q)
+            if n is not None and n.inode is not None and id(n.inode) not in seen:
+                seen.add(id(n.inode))
+                b += n.inode.size
+        return b
+
+    packages = {}
+    owned = {}  # (manager, name) -> live bytes
+    status = read_live("var/lib/dpkg/status")
+    for stanza in (status or "").split("\n\n"):
+        f = dict(line.split(": ", 1) for line in stanza.splitlines()
+                 if ": " in line and not line.startswith(" "))
+        if "Package" in f and f.get("Status", "").endswith(" installed"):
+            packages[("dpkg", f["Package"])] = f.get("Version", "")
+    for p in fs.nodes:
+        parts = p.split("/")
+        if len(parts) >= 2 and parts[-1] == "METADATA" and parts[-2].endswith(".dist-info") \
+                and "site-packages" in parts:
+            f = dict(line.split(": ", 1) for line in read_live(p).split("\n\n")[0].splitlines()
+                     if ": " in line)
+            packages[("python", f["Name"])] = f["Version"]
+            # its live bytes: RECORD's paths (relative to the site directory)
+            site = "/".join(parts[:-2])
+            record = read_live("/".join(parts[:-1] + ["RECORD"])) or ""
+            listed = [site + "/" + row[0] for row in csv.reader(io.StringIO(record)) if row]
+            owned[("python", f["Name"])] = owned.get(("python", f["Name"]), 0) + live_bytes(listed)
+    for (manager, name) in packages:
+        if manager == "dpkg":
+            lst = read_live("var/lib/dpkg/info/%s.list" % name) or \
+                read_live("var/lib/dpkg/info/%s:amd64.list" % name) or ""
+            owned[(manager, name)] = live_bytes(lst.splitlines())
     return {
+        "packages": packages,
+        "owned": owned,
         "diff_ids": cfg["rootfs"]["diff_ids"],
         "totals": {"content_bytes": content, "live_bytes": live, "wasted_bytes": content - live},
         "files": files,
@@ -104,7 +160,24 @@ def compare(o, n):
         **lists,
         "metadata": metadata,
     }
+    op, np_ = o["packages"], n["packages"]
+    packages = {
+        "new": [{"manager": k[0], "name": k[1], "version": np_[k]}
+                for k in sorted(set(np_) - set(op))],
+        "removed": [{"manager": k[0], "name": k[1], "version": op[k]}
+                    for k in sorted(set(op) - set(np_))],
+        "upgraded": [{"manager": k[0], "name": k[1], "old_version": op[k], "new_version": np_[k]}
+                     for k in sorted(set(op) & set(np_)) if op[k] != np_[k]],
+        "old_installed": len(op),
+        "new_installed": len(np_),
+        # every package whose live bytes differ (0 where it is absent)
+        "by_package": [{"manager": k[0], "name": k[1], "old_bytes": o["owned"].get(k, 0),
+                        "new_bytes": n["owned"].get(k, 0)}
+                       for k in sorted(set(o["owned"]) | set(n["owned"]))
+                       if o["owned"].get(k, 0) != n["owned"].get(k, 0)],
+    }
     return {
+        "packages": packages,
         "layers": {"shared": shared, "only_old": only_old, "only_new": len(n["diff_ids"]) - shared,
                    "first_difference": prefix + 1},
         "files": files,

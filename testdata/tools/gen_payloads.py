@@ -185,7 +185,9 @@ def gen_python_app(stage, here):
             write(p, f"{base}/root/{rel}", data, 0o755 if "/bin/" in rel else 0o644)
         for rel, target in d["links"].items():
             symlink(p, f"{base}/root/{rel}", target)
-        write(p, f"{base}/status", text_bytes(dpkg_stanza(pkg, d["version"]), d["status"]))
+        # a stanza ends with a blank line, so that the sim's `cat >> status` keeps
+        # each package its own stanza (same size as before: one byte of padding less)
+        write(p, f"{base}/status", text_bytes(dpkg_stanza(pkg, d["version"]), d["status"] - 1) + b"\n")
         for kind in ("dpkg.log", "history.log", "term.log"):
             write(p, f"{base}/{kind}", text_bytes(log_lines(pkg, d["version"], kind), d[kind]))
     # a source tarball "downloaded" by the curl simulator (deterministic tar.gz)

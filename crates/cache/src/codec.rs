@@ -30,8 +30,9 @@ use layerscope_core::layer::{Captured, Changeset, Compression, ContentHash, Entr
 use layerscope_core::Digest;
 use xxhash_rust::xxh3::xxh3_64;
 
-/// Bumped whenever the layout above, or what a [`Changeset`] means, changes.
-pub const FORMAT: u32 = 2;
+/// Bumped whenever the layout above, or what a [`Changeset`] means, changes
+/// (3: rpm's `rpmdb.sqlite` is captured).
+pub const FORMAT: u32 = 3;
 
 const MAGIC: &[u8; 8] = b"LSCACHE\0";
 /// The writer's version: entries written by another build are not read (a
@@ -99,13 +100,13 @@ pub fn encode(key: &Digest, cs: &Changeset) -> Vec<u8> {
         bytes(&mut p, &e.path[shared..]);
         p.push(kind_byte(e.kind));
         p.push(e.typeflag);
-        p.push(u8::from(e.link.is_some()) | (u8::from(e.hash.is_some()) << 1));
+        p.push(u8::from(e.link().is_some()) | (u8::from(e.hash.is_some()) << 1));
         varint(&mut p, e.size);
-        varint(&mut p, e.header_size);
+        varint(&mut p, e.header_size());
         varint(&mut p, e.mode.into());
         varint(&mut p, e.uid.into());
         varint(&mut p, e.gid.into());
-        if let Some(l) = &e.link {
+        if let Some(l) = e.link() {
             bytes(&mut p, l);
         }
         if let Some(h) = e.hash {
@@ -228,12 +229,11 @@ fn payload(r: &mut Reader<'_>) -> Result<Changeset, Reject> {
             path: path.into_boxed_slice(),
             kind,
             size,
-            header_size,
             typeflag,
             mode,
             uid,
             gid,
-            link,
+            rare: Entry::rare(link, header_size, size),
             hash,
         });
     }

@@ -84,7 +84,10 @@ pub fn write_diff(path: &str, original: &str, p: &FixPlan, w: &mut dyn Write) ->
         f.dedup();
         format!("saves {} ({bytes} B): {}", human(bytes), f.join(", "))
     };
-    let name = path.trim_start_matches("./");
+    // `a/NAME` as git writes it: relative to where `patch -p1` runs; an
+    // absolute path loses its `/` (git's own `diff --no-index /x /y` does
+    // the same), never `a//abs`.
+    let name = path.trim_start_matches("./").trim_start_matches('/');
     let diff = unified_diff(name, original, &p.patched, 1, &comment);
     if diff.is_empty() {
         return Ok(());
@@ -108,4 +111,35 @@ pub fn write_diff(path: &str, original: &str, p: &FixPlan, w: &mut dyn Write) ->
         )?;
     }
     w.write_all(diff.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_name_the_file_as_git_does() {
+        let plan = FixPlan {
+            edits: Vec::new(),
+            predicted_saving_bytes: 0,
+            patched: "FROM x\nRUN b\n".into(),
+        };
+        let header = |path: &str| {
+            let mut out = Vec::new();
+            write_diff(path, "FROM x\nRUN a\n", &plan, &mut out).unwrap();
+            let out = String::from_utf8(out).unwrap();
+            out.lines()
+                .filter(|l| l.starts_with("--- ") || l.starts_with("+++ "))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            header("./Dockerfile"),
+            ["--- a/Dockerfile", "+++ b/Dockerfile"]
+        );
+        assert_eq!(
+            header("/src/app/Dockerfile"),
+            ["--- a/src/app/Dockerfile", "+++ b/src/app/Dockerfile"]
+        );
+    }
 }

@@ -152,12 +152,12 @@ pub struct DockerfileLineJson {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PackageJson {
-    /// dpkg, apk, python, conda or npm.
+    /// dpkg, apk, python, conda, npm or rpm.
     pub manager: String,
     pub name: String,
     /// The version in the final databases (a removed package: its last).
     pub version: String,
-    /// Where it is installed: `/` (dpkg, apk), the site directory
+    /// Where it is installed: `/` (dpkg, apk, rpm), the site directory
     /// (python), the prefix (conda), the package directory (npm).
     pub location: String,
     /// Bytes of live regular-file inodes the final databases list for it.

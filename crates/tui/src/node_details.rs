@@ -144,7 +144,7 @@ fn shown(e: &Explorer, r: Row, ver: &Version) -> Shown {
             mode: en.mode,
             uid: en.uid,
             gid: en.gid,
-            link: en.link.as_ref().map(|l| l.to_vec()),
+            link: en.link().map(|l| l.to_vec()),
         }),
         hidden: ino.and_then(|ino| {
             let g = ino.gone?;

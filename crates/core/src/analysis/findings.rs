@@ -308,6 +308,14 @@ fn plural_y(n: u64) -> &'static str {
     }
 }
 
+/// An rpm-based image: the final databases list rpm packages and no dpkg
+/// ones (remedies then say `dnf`, not `apt-get`/dpkg).
+fn rpm_image(a: &Analysis) -> bool {
+    use crate::packages::Manager;
+    let live = || a.packages.list.iter().filter(|p| p.removed_by.is_none());
+    live().any(|p| p.manager == Manager::Rpm) && !live().any(|p| p.manager == Manager::Dpkg)
+}
+
 /// The package findings (docs/packages.md): toolchain left in, packages
 /// only recommended, docs and locales, development artifacts, the same
 /// Python distribution twice, packages removed in a later RUN, and
@@ -360,16 +368,30 @@ fn packages(a: &Analysis) -> Vec<Finding> {
                 layer.map_or("the base".to_string(), |l| layer_name(a, l)),
                 names(&tools)
             ),
-            remedy: format!(
-                "use a multi-stage build: build in one stage, COPY only the artifacts into a slim final stage:\n\
-                 FROM debian:bookworm AS build\n\
-                 RUN apt-get update && apt-get install -y --no-install-recommends {} && rm -rf /var/lib/apt/lists/*\n\
-                 COPY . /src\n\
-                 RUN make -C /src && make -C /src install DESTDIR=/out\n\
-                 FROM debian:bookworm-slim\n\
-                 COPY --from=build /out/ /",
-                if install.is_empty() { "build-essential".to_string() } else { install.join(" ") }
-            ),
+            remedy: if rpm_image(a) {
+                let install: Vec<&str> = tools.iter().map(|p| p.name.as_str()).collect();
+                format!(
+                    "use a multi-stage build: build in one stage, COPY only the artifacts into a slim final stage:\n\
+                     FROM fedora AS build\n\
+                     RUN dnf install -y {} && dnf clean all\n\
+                     COPY . /src\n\
+                     RUN make -C /src && make -C /src install DESTDIR=/out\n\
+                     FROM fedora-minimal\n\
+                     COPY --from=build /out/ /",
+                    install.join(" ")
+                )
+            } else {
+                format!(
+                    "use a multi-stage build: build in one stage, COPY only the artifacts into a slim final stage:\n\
+                     FROM debian:bookworm AS build\n\
+                     RUN apt-get update && apt-get install -y --no-install-recommends {} && rm -rf /var/lib/apt/lists/*\n\
+                     COPY . /src\n\
+                     RUN make -C /src && make -C /src install DESTDIR=/out\n\
+                     FROM debian:bookworm-slim\n\
+                     COPY --from=build /out/ /",
+                    if install.is_empty() { "build-essential".to_string() } else { install.join(" ") }
+                )
+            },
         });
     }
 
@@ -505,7 +527,15 @@ fn packages(a: &Analysis) -> Vec<Finding> {
                 named.join(", ")
             ),
             remedy: format!(
-                "install, use and purge in the same RUN (layer {inst}): apt-get install -y P && … && apt-get purge -y --auto-remove P, or use a build stage"
+                "install, use and purge in the same RUN (layer {inst}): {}, or use a build stage",
+                if ps
+                    .iter()
+                    .all(|p| p.manager == crate::packages::Manager::Rpm)
+                {
+                    "dnf install -y P && … && dnf remove -y P"
+                } else {
+                    "apt-get install -y P && … && apt-get purge -y --auto-remove P"
+                }
             ),
         });
     }
@@ -619,9 +649,14 @@ fn path_findings(a: &Analysis) -> Vec<Finding> {
                     human(*bytes),
                     layer.map_or("?".to_string(), |l| layer_name(a, l))
                 ),
-                remedy: "before installing packages, tell dpkg to skip them (or start from a -slim base image):\n\
-                         RUN for d in doc man info locale; do echo \"path-exclude=/usr/share/$d/*\"; done > /etc/dpkg/dpkg.cfg.d/01-nodoc && echo 'path-include=/usr/share/doc/*/copyright' >> /etc/dpkg/dpkg.cfg.d/01-nodoc"
-                    .to_string(),
+                remedy: if rpm_image(a) {
+                    "install without docs and with one locale (or start from a -minimal base image):\n\
+                     RUN echo '%_install_langs C.utf8' > /etc/rpm/macros.image-language-conf && dnf install -y --setopt=tsflags=nodocs PACKAGES && dnf clean all"
+                } else {
+                    "before installing packages, tell dpkg to skip them (or start from a -slim base image):\n\
+                     RUN for d in doc man info locale; do echo \"path-exclude=/usr/share/$d/*\"; done > /etc/dpkg/dpkg.cfg.d/01-nodoc && echo 'path-include=/usr/share/doc/*/copyright' >> /etc/dpkg/dpkg.cfg.d/01-nodoc"
+                }
+                .to_string(),
             });
         }
     }

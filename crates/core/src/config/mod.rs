@@ -1,6 +1,7 @@
 //! The config file (`.layerscope.toml`, interface.md "The budget file"):
 //! budgets for `check`, and user cache rules for the analysis.
 
+mod growth;
 mod size;
 
 use std::collections::BTreeMap;
@@ -10,6 +11,7 @@ use serde::Deserialize;
 
 /// Kept here for older callers: sizes for people live in [`crate::units`].
 pub use crate::units::human;
+pub use growth::MaxGrowth;
 pub use size::{parse_size, Size};
 
 use crate::error::{Error, Result};
@@ -75,6 +77,15 @@ pub struct Budget {
     /// default for every other rule.
     #[serde(default)]
     pub cache: BTreeMap<String, Size>,
+    /// With `check --baseline OLD`: how much totals.size_bytes may grow
+    /// (`"5%"` of OLD's size, or a size). Without a baseline it is not
+    /// checked.
+    pub max_growth: Option<MaxGrowth>,
+    /// With `check --baseline OLD`: how much totals.wasted_bytes may grow.
+    pub max_new_waste: Option<Size>,
+    /// With `check --baseline OLD`: most packages the image may have that
+    /// OLD lacks (matched by manager and name).
+    pub max_new_packages: Option<u64>,
     /// `[budget.packages]`: per package name or glob (`"gcc-*" = 0`), the
     /// most live bytes a matching package may have; `max_toolchain` is the
     /// most live bytes of the toolchain group.

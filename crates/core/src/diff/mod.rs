@@ -9,7 +9,7 @@
 //! hardlinked inode counted once: on its first live name in path order
 //! (byte order); its other names count 0 bytes.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::analysis::{build_step, Analysis, Totals};
 use crate::layer::{ContentHash, EntryKind};
@@ -106,16 +106,43 @@ pub struct Side {
     /// The final filesystem sorted by path; `None` when the side is a saved
     /// report (which does not list files).
     pub files: Option<Vec<FileFact>>,
-    /// The installed packages, once package attribution provides them;
-    /// `None` until then (`max_new_packages` is inert without them).
-    pub packages: Option<Vec<String>>,
+    /// The installed packages (in the final databases), sorted by manager
+    /// and name; `None` when the side has no package data.
+    pub packages: Option<Vec<SidePackage>>,
 }
 
-/// What the package attribution will provide (a hook: nothing implements it
-/// in the core yet). [`Side::with_packages`] takes its answer.
+/// One installed package as the comparison needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SidePackage {
+    /// dpkg, apk, python, conda or npm.
+    pub manager: String,
+    pub name: String,
+    pub version: String,
+    /// Its live bytes (content bytes of the live inodes it owns).
+    pub bytes: u64,
+}
+
+/// Where a side's package list comes from (the analysis, or a saved
+/// report's `packages[]`). [`Side::with_packages`] takes its answer.
 pub trait PackageSource {
-    /// The installed packages (`name` or `name=version`).
-    fn packages(&self) -> Vec<String>;
+    /// The installed packages (not the removed ones), in any order.
+    fn packages(&self) -> Vec<SidePackage>;
+}
+
+impl PackageSource for Analysis {
+    fn packages(&self) -> Vec<SidePackage> {
+        self.packages
+            .list
+            .iter()
+            .filter(|p| p.removed_by.is_none())
+            .map(|p| SidePackage {
+                manager: p.manager.as_str().to_string(),
+                name: p.name.clone(),
+                version: p.version.clone(),
+                bytes: p.live_bytes,
+            })
+            .collect()
+    }
 }
 
 impl Side {
@@ -156,11 +183,14 @@ impl Side {
             files: Some(final_files(a)),
             packages: None,
         }
+        .with_packages(a)
     }
 
-    /// Attach the package list (the package-attribution hook).
+    /// Attach the package list, sorted by manager, name and version.
     pub fn with_packages(mut self, p: &dyn PackageSource) -> Side {
-        self.packages = Some(p.packages());
+        let mut v = p.packages();
+        v.sort_by(|x, y| (&x.manager, &x.name, &x.version).cmp(&(&y.manager, &y.name, &y.version)));
+        self.packages = Some(v);
         self
     }
 
@@ -209,7 +239,7 @@ pub fn final_files(a: &Analysis) -> Vec<FileFact> {
                 hash,
                 meta: entry.map(|e| (e.mode & 0o7777, e.uid, e.gid)),
                 link: match kind {
-                    FileKind::Symlink => entry.and_then(|e| e.link.as_deref().map(<[u8]>::to_vec)),
+                    FileKind::Symlink => entry.and_then(|e| e.link().map(<[u8]>::to_vec)),
                     _ => None,
                 },
                 layer: v.layer,
@@ -397,8 +427,101 @@ pub struct Comparison {
     /// absolute change first.
     pub cache: Vec<CacheDelta>,
     pub findings: FindingsDiff,
-    /// Packages in NEW not in OLD; `None` without package data on both sides.
-    pub new_packages: Option<Vec<String>>,
+    /// How the installed packages changed; `None` without package data on
+    /// both sides.
+    pub packages: Option<PackageDiff>,
+}
+
+/// A package whose version differs between OLD and NEW.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageUpgrade {
+    pub manager: String,
+    pub name: String,
+    pub old_version: String,
+    pub new_version: String,
+}
+
+/// The live bytes of one package on each side (0 where it is absent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageDelta {
+    pub manager: String,
+    pub name: String,
+    pub old_bytes: u64,
+    pub new_bytes: u64,
+}
+
+impl PackageDelta {
+    pub fn delta(&self) -> i64 {
+        signed(self.new_bytes, self.old_bytes)
+    }
+}
+
+/// How the installed packages changed, packages matched by manager and
+/// name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PackageDiff {
+    /// In NEW, not in OLD; sorted by manager and name.
+    pub new: Vec<SidePackage>,
+    /// In OLD, not in NEW; sorted by manager and name.
+    pub removed: Vec<SidePackage>,
+    /// In both with another version; sorted by manager and name. (Only the
+    /// version differs: "upgraded" includes downgrades.)
+    pub upgraded: Vec<PackageUpgrade>,
+    /// Every package whose live bytes differ, largest absolute change
+    /// first, then manager and name.
+    pub by_package: Vec<PackageDelta>,
+}
+
+/// Compare two package lists, matched by (manager, name); a name listed
+/// more than once on a side (e.g. two Python site directories) counts its
+/// bytes summed and its first version.
+pub fn package_diff(old: &[SidePackage], new: &[SidePackage]) -> PackageDiff {
+    type Key<'a> = (&'a str, &'a str);
+    fn index(v: &[SidePackage]) -> BTreeMap<Key<'_>, (&SidePackage, u64)> {
+        let mut m: BTreeMap<Key<'_>, (&SidePackage, u64)> = BTreeMap::new();
+        for p in v {
+            m.entry((p.manager.as_str(), p.name.as_str()))
+                .or_insert((p, 0))
+                .1 += p.bytes;
+        }
+        m
+    }
+    let (o, n) = (index(old), index(new));
+    let mut d = PackageDiff::default();
+    let keys: BTreeSet<Key<'_>> = o.keys().chain(n.keys()).copied().collect();
+    for k in keys {
+        let (ob, nb) = (o.get(&k), n.get(&k));
+        match (ob, nb) {
+            (None, Some((p, _))) => d.new.push((*p).clone()),
+            (Some((p, _)), None) => d.removed.push((*p).clone()),
+            (Some((a, _)), Some((b, _))) if a.version != b.version => {
+                d.upgraded.push(PackageUpgrade {
+                    manager: k.0.to_string(),
+                    name: k.1.to_string(),
+                    old_version: a.version.clone(),
+                    new_version: b.version.clone(),
+                })
+            }
+            _ => {}
+        }
+        let old_bytes = ob.map_or(0, |x| x.1);
+        let new_bytes = nb.map_or(0, |x| x.1);
+        if old_bytes != new_bytes {
+            d.by_package.push(PackageDelta {
+                manager: k.0.to_string(),
+                name: k.1.to_string(),
+                old_bytes,
+                new_bytes,
+            });
+        }
+    }
+    d.by_package.sort_by(|x, y| {
+        y.delta()
+            .unsigned_abs()
+            .cmp(&x.delta().unsigned_abs())
+            .then_with(|| (&x.manager, &x.name).cmp(&(&y.manager, &y.name)))
+    });
+    d
 }
 
 fn signed(new: u64, old: u64) -> i64 {
@@ -423,16 +546,8 @@ pub fn compare(old: Side, new: Side) -> Comparison {
     };
     let cache = cache_diff(&old, &new);
     let findings = findings_diff(&old, &new);
-    let new_packages = match (&old.packages, &new.packages) {
-        (Some(o), Some(n)) => {
-            let before: HashSet<&str> = o.iter().map(String::as_str).collect();
-            Some(
-                n.iter()
-                    .filter(|p| !before.contains(p.as_str()))
-                    .cloned()
-                    .collect(),
-            )
-        }
+    let packages = match (&old.packages, &new.packages) {
+        (Some(o), Some(n)) => Some(package_diff(o, n)),
         _ => None,
     };
     Comparison {
@@ -443,7 +558,7 @@ pub fn compare(old: Side, new: Side) -> Comparison {
         delta,
         cache,
         findings,
-        new_packages,
+        packages,
     }
 }
 

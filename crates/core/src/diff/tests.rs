@@ -125,3 +125,74 @@ fn findings_match_without_layer_numbers() {
     assert_eq!(c.findings.fixed.len(), 1);
     assert_eq!(c.findings.fixed[0].message, "gone");
 }
+
+fn pkg(manager: &str, name: &str, version: &str, bytes: u64) -> SidePackage {
+    SidePackage {
+        manager: manager.into(),
+        name: name.into(),
+        version: version.into(),
+        bytes,
+    }
+}
+
+#[test]
+fn packages_new_removed_upgraded_by_bytes() {
+    let old = vec![
+        pkg("dpkg", "base", "1", 100),
+        pkg("dpkg", "gone", "2", 30),
+        pkg("dpkg", "libc", "2.36", 1000),
+        pkg("python", "base", "1", 5),
+    ];
+    let new = vec![
+        pkg("dpkg", "base", "1", 100),
+        pkg("dpkg", "curl", "7.88", 400),
+        pkg("dpkg", "libc", "2.37", 1010),
+        // python/base is not dpkg/base: the same name under another manager
+        pkg("python", "base", "1", 5),
+        pkg("python", "base", "1", 7), // a second site directory: 12 bytes
+    ];
+    let mut a = side(&["a"], vec![]);
+    a.packages = Some(old);
+    let mut b = side(&["a"], vec![]);
+    b.packages = Some(new);
+    let p = compare(a, b).packages.unwrap();
+    assert_eq!(p.new, vec![pkg("dpkg", "curl", "7.88", 400)]);
+    assert_eq!(p.removed, vec![pkg("dpkg", "gone", "2", 30)]);
+    assert_eq!(
+        p.upgraded,
+        vec![PackageUpgrade {
+            manager: "dpkg".into(),
+            name: "libc".into(),
+            old_version: "2.36".into(),
+            new_version: "2.37".into(),
+        }]
+    );
+    let by: Vec<(&str, &str, u64, u64)> = p
+        .by_package
+        .iter()
+        .map(|d| {
+            (
+                d.manager.as_str(),
+                d.name.as_str(),
+                d.old_bytes,
+                d.new_bytes,
+            )
+        })
+        .collect();
+    assert_eq!(
+        by,
+        vec![
+            ("dpkg", "curl", 0, 400),
+            ("dpkg", "gone", 30, 0),
+            ("dpkg", "libc", 1000, 1010),
+            ("python", "base", 5, 12),
+        ]
+    );
+}
+
+#[test]
+fn packages_need_both_sides() {
+    let mut a = side(&["a"], vec![]);
+    a.packages = Some(vec![pkg("dpkg", "x", "1", 1)]);
+    assert_eq!(compare(a, side(&["a"], vec![])).packages, None);
+}

@@ -242,11 +242,11 @@ fn layer_tree(layer: &Changeset, idx: LayerIndex, refusal: &mut Option<String>) 
             // `path.Clean(name) == "."`: skipped before it is sized.
             continue;
         }
-        size = size.wrapping_add(e.header_size);
+        size = size.wrapping_add(e.header_size());
         tree.add_path(
             &comps,
             Info {
-                size: e.header_size as i64,
+                size: e.header_size() as i64,
                 is_dir: go_is_dir(e),
             },
         );

@@ -99,7 +99,7 @@ pub fn plan(a: &Analysis, df: &Dockerfile, map: &Mapping) -> FixPlan {
         std::collections::HashMap::new();
     for l in &a.image.layers {
         for e in &l.changeset.entries {
-            if let (crate::layer::EntryKind::Hardlink, Some(t)) = (e.kind, &e.link) {
+            if let (crate::layer::EntryKind::Hardlink, Some(t)) = (e.kind, e.link()) {
                 links
                     .entry((l.index.number(), &t[..]))
                     .or_default()

@@ -222,7 +222,7 @@ impl Overlay {
     /// A hardlink names an earlier entry of the same layer (waste-model.md):
     /// it shares that entry's inode.
     fn resolve_hardlink(&mut self, e: &Entry, layer: LayerIndex) -> Option<InodeId> {
-        let target = e.link.as_deref().unwrap_or(b"");
+        let target = e.link().unwrap_or(b"");
         let found = self.lookup(target).and_then(|n| self.node(n).current);
         match found {
             Some(v) => {

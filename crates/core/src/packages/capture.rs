@@ -15,13 +15,15 @@ pub const MAX_CAPTURE: u64 = 64 << 20;
 /// `info/*.list`, apt's `extended_states`, apk's `installed`, Python's
 /// `*.dist-info/RECORD` and `*.egg-info/installed-files.txt` directly under a
 /// `site-packages`/`dist-packages` directory, conda's `conda-meta/*.json`,
-/// npm's `node_modules/NAME/package.json` (and `node_modules/@SCOPE/NAME/`).
+/// npm's `node_modules/NAME/package.json` (and `node_modules/@SCOPE/NAME/`),
+/// rpm's `rpmdb.sqlite` ([`RPM_SQLITE`]).
 pub fn wants_content(path: &[u8]) -> bool {
     match path {
         b"var/lib/dpkg/status"
         | b"var/lib/apt/extended_states"
         | b"lib/apk/db/installed"
         | b"usr/lib/apk/db/installed" => return true,
+        p if RPM_SQLITE.contains(&p) => return true,
         _ => {}
     }
     let (dir, base) = split_last(path);
@@ -42,6 +44,25 @@ pub fn wants_content(path: &[u8]) -> bool {
         _ => dir_name == b"conda-meta" && base.ends_with(b".json"),
     }
 }
+
+/// rpm's SQLite database, where rpm ≥ 4.16 keeps it: `/var/lib/rpm`
+/// (Debian, RHEL 9) and `/usr/lib/sysimage/rpm` (Fedora ≥ 36, openSUSE;
+/// there `/var/lib/rpm` is a symlink to it, and the layer tar holds the
+/// file under its real path only).
+pub const RPM_SQLITE: [&[u8]; 2] = [
+    b"var/lib/rpm/rpmdb.sqlite",
+    b"usr/lib/sysimage/rpm/rpmdb.sqlite",
+];
+
+/// rpm databases of other formats: Berkeley DB `Packages` (rpm < 4.16,
+/// RHEL ≤ 8) and SUSE's ndb `Packages.db`. Not read (no maintained Rust
+/// reader); their presence is reported.
+pub const RPM_OTHER: [&[u8]; 4] = [
+    b"var/lib/rpm/Packages",
+    b"var/lib/rpm/Packages.db",
+    b"usr/lib/sysimage/rpm/Packages",
+    b"usr/lib/sysimage/rpm/Packages.db",
+];
 
 /// `site-packages` or `dist-packages` as the last component.
 pub(crate) fn is_site_dir(dir: &[u8]) -> bool {
@@ -88,6 +109,8 @@ mod tests {
             b"app/node_modules/left-pad/package.json",
             b"app/node_modules/@types/node/package.json",
             b"app/node_modules/a/node_modules/b/package.json",
+            b"var/lib/rpm/rpmdb.sqlite",
+            b"usr/lib/sysimage/rpm/rpmdb.sqlite",
         ] {
             assert!(wants_content(yes), "{}", String::from_utf8_lossy(yes));
         }
@@ -101,6 +124,8 @@ mod tests {
             b"app/node_modules/.bin/package.json",
             b"app/package.json",
             b"opt/conda/conda-meta/history",
+            b"var/lib/rpm/rpmdb.sqlite-wal",
+            b"var/lib/rpm/Packages",
             b"",
         ] {
             assert!(!wants_content(no), "{}", String::from_utf8_lossy(no));

@@ -51,6 +51,8 @@ pub const BUILTIN_GROUPS: &[(&str, &[&str])] = &[
             "libstdc++-*-dev",
             "libc-dev-bin",
             "linux-libc-dev",
+            "kernel-headers",
+            "glibc-headers",
             "libcc1-*",
             "libisl*",
             "libmpc*",
@@ -79,6 +81,8 @@ pub const BUILTIN_GROUPS: &[(&str, &[&str])] = &[
             "info",
             "install-info",
             "groff-base",
+            "man-pages",
+            "man-pages-*",
         ],
     ),
     (
@@ -90,6 +94,9 @@ pub const BUILTIN_GROUPS: &[(&str, &[&str])] = &[
             "*-l10n-*",
             "language-pack-*",
             "glibc-locale*",
+            "glibc-langpack-*",
+            "glibc-all-langpacks",
+            "langpacks-*",
         ],
     ),
 ];
@@ -194,6 +201,14 @@ mod tests {
         assert_eq!(r.group_of("manpages"), Some("docs"));
         assert_eq!(r.group_of("locales"), Some("locales"));
         assert_eq!(r.group_of("libc6"), None);
+        // Fedora/RHEL names.
+        assert_eq!(r.group_of("gcc-c++"), Some("toolchain"));
+        assert_eq!(r.group_of("glibc-devel"), Some("toolchain"));
+        assert_eq!(r.group_of("kernel-headers"), Some("toolchain"));
+        assert_eq!(r.group_of("man-pages"), Some("docs"));
+        assert_eq!(r.group_of("glibc-langpack-en"), Some("locales"));
+        assert_eq!(r.group_of("glibc-all-langpacks"), Some("locales"));
+        assert_eq!(r.group_of("glibc"), None);
         assert_eq!(
             r.group_of("gcc-12-base"),
             None,

@@ -16,6 +16,7 @@
 pub mod capture;
 mod groups;
 pub mod parse;
+mod rpm;
 
 pub use groups::{PackageRules, BUILTIN_GROUPS};
 
@@ -41,6 +42,7 @@ pub enum Manager {
     Python,
     Conda,
     Npm,
+    Rpm,
 }
 
 impl Manager {
@@ -51,6 +53,7 @@ impl Manager {
             Manager::Python => "python",
             Manager::Conda => "conda",
             Manager::Npm => "npm",
+            Manager::Rpm => "rpm",
         }
     }
 }
@@ -212,7 +215,9 @@ impl PathTable {
     fn of(&mut self, overlay: &Overlay, p: &Parsed) -> Vec<Vec<PathRef>> {
         match p {
             Parsed::DpkgList(_, files) => vec![self.refs(overlay, files)],
-            Parsed::Apk(s) => s.iter().map(|s| self.refs(overlay, &s.files)).collect(),
+            Parsed::Apk(s) | Parsed::Rpm(s) => {
+                s.iter().map(|s| self.refs(overlay, &s.files)).collect()
+            }
             Parsed::One(one) => vec![self.refs(overlay, &one.files)],
             Parsed::DpkgStatus(_) | Parsed::AptAuto(_) => Vec::new(),
         }
@@ -262,12 +267,18 @@ impl Packages {
                         }
                     },
                 };
+                if capture::RPM_SQLITE.contains(&&*entry.path) {
+                    if let Some(m) = rpm_wal(overlay, &entry.path, LayerIndex::from_index(li)) {
+                        out.problems.push(problem(m));
+                    }
+                }
                 dbs.insert((li, c.entry), db);
                 if let Some(node) = overlay.lookup(&entry.path) {
                     db_nodes.insert(node);
                 }
             }
         }
+        rpm_other(overlay, n, &mut out.problems);
         if db_nodes.is_empty() {
             return out;
         }
@@ -545,6 +556,55 @@ fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
     })
 }
 
+/// A non-empty `rpmdb.sqlite-wal` next to `path` as of layer `k`: the
+/// changes rpm made since the last checkpoint are in it, and only the main
+/// file is read.
+fn rpm_wal(overlay: &Overlay, path: &[u8], k: LayerIndex) -> Option<String> {
+    let wal = [path, b"-wal"].concat();
+    let v = overlay.visible_version_at(overlay.lookup(&wal)?, k)?;
+    let v = overlay.version(v);
+    let size = overlay.inode(v.inode?).size;
+    (v.kind == EntryKind::File && size > 0).then(|| {
+        format!(
+            "its write-ahead log {} holds {size} bytes not checkpointed: only the main file is read, packages changed since may be missing",
+            display_path(&wal)
+        )
+    })
+}
+
+/// rpm databases in the final filesystem in a format not read: Berkeley
+/// DB `Packages` (rpm < 4.16) and SUSE's ndb `Packages.db`.
+fn rpm_other(overlay: &Overlay, n: usize, problems: &mut Vec<DbProblem>) {
+    if n == 0 {
+        return;
+    }
+    let last = LayerIndex::from_index(n - 1);
+    for path in capture::RPM_OTHER {
+        let Some(v) = overlay
+            .lookup(path)
+            .and_then(|node| overlay.visible_version_at(node, last))
+        else {
+            continue;
+        };
+        let v = overlay.version(v);
+        if v.kind != EntryKind::File {
+            continue;
+        }
+        let format = if path.ends_with(b".db") {
+            "an ndb"
+        } else {
+            "a Berkeley DB"
+        };
+        problems.push(DbProblem {
+            layer: v.layer,
+            path: display_path(path),
+            message: format!(
+                "{format} rpm database: not read (only rpmdb.sqlite is, rpm >= 4.16): its packages are not counted"
+            ),
+        });
+    }
+}
+
 /// The databases as of layer `k`.
 fn snapshot<'a>(
     overlay: &Overlay,
@@ -558,6 +618,11 @@ fn snapshot<'a>(
     // Collected, then built in one go (a stable sort; the last of equal
     // keys wins, as inserting one by one would).
     let mut pkgs: Vec<(Key<'a>, View<'a>)> = Vec::new();
+    // rpm: (read last, the packages, their paths); the `/usr/lib/sysimage`
+    // database is read last so that it wins when both paths are regular
+    // files.
+    let sysimage = overlay.lookup(capture::RPM_SQLITE[1]);
+    let mut rpm: Vec<(bool, &'a [Stanza], &'a [Vec<PathRef>])> = Vec::new();
     for &node in db_nodes {
         let Some(v) = overlay.visible_version_at(node, k) else {
             continue;
@@ -579,6 +644,7 @@ fn snapshot<'a>(
                     .push((files, &refs[0]));
             }
             Parsed::AptAuto(names) => auto.extend(names.iter().map(String::as_str)),
+            Parsed::Rpm(s) => rpm.push((Some(node) == sysimage, s, refs)),
             Parsed::Apk(s) => {
                 for (s, r) in s.iter().zip(refs) {
                     pkgs.push((
@@ -607,6 +673,19 @@ fn snapshot<'a>(
                 ));
             }
         }
+    }
+    rpm.sort_by_key(|r| r.0);
+    for (s, r) in rpm.into_iter().flat_map(|r| r.1.iter().zip(r.2)) {
+        pkgs.push((
+            (Manager::Rpm, s.name.as_str(), &[][..]),
+            View {
+                version: &s.version,
+                files: vec![&s.files],
+                refs: vec![r],
+                owns_dir: false,
+                stanza: Some(s),
+            },
+        ));
     }
     for s in stanzas {
         let (files, refs) = lists
@@ -847,7 +926,7 @@ impl Resolver<'_> {
                 if hops > MAX_HOPS {
                     return None;
                 }
-                let target = self.image.entry(v.layer, v.entry?).link.as_deref()?;
+                let target = self.image.entry(v.layer, v.entry?).link()?;
                 if target.first() == Some(&b'/') {
                     node = NodeId::ROOT;
                 }

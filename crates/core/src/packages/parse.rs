@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use super::capture::split_last;
 use super::Manager;
 
-/// One dpkg (or apk) stanza of interest.
+/// One dpkg (or apk, or rpm) stanza of interest.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Stanza {
     pub name: String,
@@ -21,7 +21,7 @@ pub struct Stanza {
     pub depends: Vec<String>,
     /// Names in Recommends (dpkg).
     pub recommends: Vec<String>,
-    /// apk only: the files its `F:`/`R:` lines list.
+    /// apk and rpm only: the files the database lists.
     pub files: Vec<Box<[u8]>>,
 }
 
@@ -36,6 +36,8 @@ pub enum Parsed {
     AptAuto(Vec<String>),
     /// apk `installed`.
     Apk(Vec<Stanza>),
+    /// rpm `rpmdb.sqlite`: name, `[epoch:]version-release`, files.
+    Rpm(Vec<Stanza>),
     /// A Python distribution (RECORD or installed-files.txt), a conda
     /// package or an npm package: one package with its files (npm: none,
     /// it owns its directory).
@@ -68,6 +70,9 @@ pub fn parse(path: &[u8], bytes: &[u8]) -> Result<Parsed, String> {
     }
     if path == b"var/lib/apt/extended_states" {
         return apt_auto(bytes).map(Parsed::AptAuto);
+    }
+    if super::capture::RPM_SQLITE.contains(&path) {
+        return super::rpm::sqlite(bytes).map(Parsed::Rpm);
     }
     if base == b"installed" {
         return apk(bytes).map(Parsed::Apk);
@@ -132,6 +137,15 @@ fn stanzas(bytes: &[u8]) -> Result<Vec<Vec<(&str, Cow<'_, str>)>>, String> {
         }
         match line.split_once(':') {
             Some((k, v)) if !k.is_empty() && !k.contains(' ') => {
+                // dpkg refuses a stanza with a field twice ("duplicate value for
+                // field"): it is what two stanzas run together without their blank
+                // line look like, and either reading of it would be a guess.
+                if cur.iter().any(|(f, _)| f.eq_ignore_ascii_case(k)) {
+                    return Err(format!(
+                        "line {}: field `{k}` twice in one stanza (a missing blank line?)",
+                        i + 1
+                    ));
+                }
                 cur.push((k, Cow::Borrowed(v.trim())))
             }
             _ => return Err(format!("line {}: not a `Field: value` line", i + 1)),
@@ -477,6 +491,15 @@ mod tests {
         assert_eq!(
             parse(b"var/lib/dpkg/status", b"Version: 1\n").unwrap_err(),
             "stanza 1 has no Package field"
+        );
+        // two stanzas run together (no blank line between them): dpkg refuses it too
+        assert_eq!(
+            parse(
+                b"var/lib/dpkg/status",
+                b"Package: a\nVersion: 1\n description\nPackage: b\nVersion: 2\n"
+            )
+            .unwrap_err(),
+            "line 4: field `Package` twice in one stanza (a missing blank line?)"
         );
         assert_eq!(
             parse(b"var/lib/dpkg/info/a.list", b"/usr\nusr/bin\n").unwrap_err(),

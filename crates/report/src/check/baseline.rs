@@ -10,53 +10,17 @@ use super::{layer_label, CheckResult, Measure, Offender, Status};
 use crate::json::SCHEMA_VERSION;
 use crate::Report;
 use layerscope_core::analysis::{build_step, shorten, Analysis};
-use layerscope_core::config::parse_size;
 use layerscope_core::diff::{compare, Comparison, Side};
 use layerscope_core::error::{Error, Result};
 use layerscope_core::units::human;
 
-/// How much `size_bytes` may grow.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum MaxGrowth {
-    /// Of the baseline's size, 0-100 or more.
-    Percent(f64),
-    Bytes(u64),
-}
+pub use layerscope_core::config::MaxGrowth;
 
-impl std::str::FromStr for MaxGrowth {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<MaxGrowth, String> {
-        let t = s.trim();
-        if let Some(p) = t.strip_suffix('%') {
-            let p: f64 = p
-                .trim()
-                .parse()
-                .map_err(|_| format!("invalid growth {s:?}: expected 5% or a size like 20MB"))?;
-            if !(p >= 0.0 && p.is_finite()) {
-                return Err(format!("invalid growth {s:?}: must be 0% or more"));
-            }
-            Ok(MaxGrowth::Percent(p))
-        } else {
-            parse_size(t).map(MaxGrowth::Bytes)
-        }
-    }
-}
-
-impl MaxGrowth {
-    /// The allowed growth in bytes for a baseline of `old` bytes (rounded
-    /// down).
-    pub fn allowed(self, old: u64) -> u64 {
-        match self {
-            MaxGrowth::Bytes(b) => b,
-            MaxGrowth::Percent(p) => (old as f64 * p / 100.0).floor() as u64,
-        }
-    }
-
-    fn describe(self, old: u64) -> String {
-        match self {
-            MaxGrowth::Bytes(b) => format!("+{}", human(b)),
-            MaxGrowth::Percent(p) => format!("+{p}% = +{}", human(self.allowed(old))),
-        }
+/// `+20 MB` or `+5% = +1.20 MB` of a baseline of `old` bytes.
+fn describe(max: MaxGrowth, old: u64) -> String {
+    match max {
+        MaxGrowth::Bytes(b) => format!("+{}", human(b)),
+        MaxGrowth::Percent(p) => format!("+{p}% = +{}", human(max.allowed(old))),
     }
 }
 
@@ -207,7 +171,7 @@ pub fn evaluate(a: &Analysis, g: &Growth) -> CheckResult {
         human(new),
         Measure::Delta(growth).display(),
         g.source,
-        g.max.describe(old)
+        describe(g.max, old)
     );
     CheckResult {
         rule: "max_growth".into(),
@@ -234,8 +198,8 @@ pub struct Against {
     pub source: String,
     /// `max_new_waste`: largest allowed growth of wasted_bytes.
     pub max_new_waste: Option<u64>,
-    /// `max_new_packages`: most packages NEW may add (inert until package
-    /// data exists: the rule is skipped).
+    /// `max_new_packages`: most packages NEW may add (matched by manager
+    /// and name; skipped when a side has no package data).
     pub max_new_packages: Option<u64>,
 }
 
@@ -318,7 +282,7 @@ pub fn new_waste(c: &Comparison, limit: u64, source: &str) -> CheckResult {
 /// `max_new_packages`: packages in the image that OLD does not have;
 /// skipped while either side has no package data.
 pub fn new_packages(c: &Comparison, limit: u64, source: &str) -> CheckResult {
-    let Some(p) = &c.new_packages else {
+    let Some(p) = c.packages.as_ref().map(|p| &p.new) else {
         return CheckResult {
             rule: "max_new_packages".into(),
             status: Status::Skip,
@@ -330,23 +294,39 @@ pub fn new_packages(c: &Comparison, limit: u64, source: &str) -> CheckResult {
     };
     let n = p.len() as u64;
     let fail = n > limit;
+    let mut message = format!("{n} new packages against the baseline {source}; allowed {limit}");
+    if fail {
+        const NAMED: usize = 10;
+        let names: Vec<String> = p
+            .iter()
+            .take(NAMED)
+            .map(|x| format!("{}/{}", x.manager, x.name))
+            .collect();
+        message.push_str(": ");
+        message.push_str(&names.join(", "));
+        if p.len() > NAMED {
+            message.push_str(&format!(", and {} more", p.len() - NAMED));
+        }
+    }
+    let mut offenders: Vec<Offender> = if fail {
+        p.iter()
+            .map(|x| Offender {
+                what: format!("new package {}/{} {}", x.manager, x.name, x.version),
+                bytes: x.bytes,
+                layer: None,
+                remedy: None,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    offenders.sort_by_key(|o| std::cmp::Reverse(o.bytes));
     CheckResult {
         rule: "max_new_packages".into(),
         status: if fail { Status::Fail } else { Status::Pass },
         value: Some(Measure::Count(n)),
         limit: Some(Measure::Count(limit)),
-        message: format!("{n} new packages against the baseline {source}; allowed {limit}"),
-        offenders: if fail {
-            p.iter()
-                .map(|name| Offender {
-                    what: format!("new package {name}"),
-                    bytes: 0,
-                    layer: None,
-                    remedy: None,
-                })
-                .collect()
-        } else {
-            Vec::new()
-        },
+        message,
+        offenders,
     }
 }

@@ -189,6 +189,9 @@ pub fn merge(file: &Budget, flags: &Budget) -> Budget {
         ignore_base_layers: flags.ignore_base_layers.or(file.ignore_base_layers),
         ignore_paths,
         ignore_churn: flags.ignore_churn.or(file.ignore_churn),
+        max_growth: flags.max_growth.or(file.max_growth),
+        max_new_waste: flags.max_new_waste.or(file.max_new_waste),
+        max_new_packages: flags.max_new_packages.or(file.max_new_packages),
         cache,
         packages,
     }

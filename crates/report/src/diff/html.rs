@@ -8,7 +8,9 @@ use layerscope_core::analysis::shorten;
 use layerscope_core::diff::Comparison;
 use layerscope_core::units::{human, ratio_pct};
 
-use super::{dir_rows, largest, pts, side_name, signed_human, signed_pct};
+use super::{
+    dir_rows, largest, package_rows, packages_line, pts, side_name, signed_human, signed_pct,
+};
 use crate::html::h;
 
 /// How many rows of the long lists are shown.
@@ -224,6 +226,27 @@ pub fn write<W: Write + ?Sized>(c: &Comparison, w: &mut W) -> io::Result<()> {
             }
         }
         writeln!(w, "</table>")?;
+    }
+    if let Some(p) = &c.packages {
+        writeln!(w, "<h2>{}</h2>", packages_line(p))?;
+        let rows = package_rows(p);
+        if !rows.is_empty() {
+            writeln!(
+                w,
+                r#"<table><tr><th></th><th>package</th><th>version</th><th class="num">Δ</th></tr>"#
+            )?;
+            for (what, name, version, d) in rows.into_iter().take(TOP) {
+                writeln!(
+                    w,
+                    r#"<tr><td>{what}</td><td class="path">{}</td><td>{}</td><td class="{}">{}</td></tr>"#,
+                    h(&name),
+                    h(&version),
+                    cls(d),
+                    signed_human(d)
+                )?;
+            }
+            writeln!(w, "</table>")?;
+        }
     }
     writeln!(
         w,

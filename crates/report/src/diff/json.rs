@@ -5,7 +5,9 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 
 use layerscope_core::analysis::Totals;
-use layerscope_core::diff::{Comparison, DirDelta, FileChange, GroupDelta, Side, SideFinding};
+use layerscope_core::diff::{
+    Comparison, DirDelta, FileChange, GroupDelta, Side, SideFinding, SidePackage,
+};
 use layerscope_core::LayerIndex;
 
 /// The version of this format: 1.
@@ -162,14 +164,63 @@ pub struct FindingsJson {
     pub fixed: Vec<FindingJson>,
 }
 
-/// `packages`: null until package attribution exists.
+/// `packages`: how the installed packages changed, matched by manager and
+/// name. Each list is null when a side has no package data.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PackagesJson {
-    /// Packages in NEW not in OLD; null until package data exists.
-    pub new: Option<Vec<String>>,
-    /// By package; null until package data exists.
-    pub by_package: Option<Vec<GroupJson>>,
+    /// Packages in NEW not in OLD, sorted by manager and name.
+    pub new: Option<Vec<PackageRefJson>>,
+    /// Packages in OLD not in NEW, sorted by manager and name.
+    pub removed: Option<Vec<PackageRefJson>>,
+    /// Packages in both whose version differs (downgrades included).
+    pub upgraded: Option<Vec<PackageUpgradeJson>>,
+    /// Packages whose live bytes differ, largest absolute change first.
+    pub by_package: Option<Vec<PackageDeltaJson>>,
+}
+
+/// One package in `packages.new` / `packages.removed`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PackageRefJson {
+    /// dpkg, apk, python, conda or npm.
+    pub manager: String,
+    pub name: String,
+    pub version: String,
+    /// Its live bytes on the side that has it.
+    pub bytes: u64,
+}
+
+/// One package in `packages.upgraded`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PackageUpgradeJson {
+    pub manager: String,
+    pub name: String,
+    pub old_version: String,
+    pub new_version: String,
+}
+
+/// One package in `packages.by_package`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PackageDeltaJson {
+    pub manager: String,
+    pub name: String,
+    /// Live bytes in OLD (0: absent).
+    pub old_bytes: u64,
+    /// Live bytes in NEW (0: absent).
+    pub new_bytes: u64,
+    pub delta_bytes: i64,
+}
+
+fn package_ref(p: &SidePackage) -> PackageRefJson {
+    PackageRefJson {
+        manager: p.manager.clone(),
+        name: p.name.clone(),
+        version: p.version.clone(),
+        bytes: p.bytes,
+    }
 }
 
 fn side(s: &Side) -> SideJson {
@@ -287,8 +338,37 @@ impl DiffJson {
                 fixed: c.findings.fixed.iter().map(finding).collect(),
             },
             packages: PackagesJson {
-                new: c.new_packages.clone(),
-                by_package: None,
+                new: c
+                    .packages
+                    .as_ref()
+                    .map(|p| p.new.iter().map(package_ref).collect()),
+                removed: c
+                    .packages
+                    .as_ref()
+                    .map(|p| p.removed.iter().map(package_ref).collect()),
+                upgraded: c.packages.as_ref().map(|p| {
+                    p.upgraded
+                        .iter()
+                        .map(|u| PackageUpgradeJson {
+                            manager: u.manager.clone(),
+                            name: u.name.clone(),
+                            old_version: u.old_version.clone(),
+                            new_version: u.new_version.clone(),
+                        })
+                        .collect()
+                }),
+                by_package: c.packages.as_ref().map(|p| {
+                    p.by_package
+                        .iter()
+                        .map(|d| PackageDeltaJson {
+                            manager: d.manager.clone(),
+                            name: d.name.clone(),
+                            old_bytes: d.old_bytes,
+                            new_bytes: d.new_bytes,
+                            delta_bytes: d.delta(),
+                        })
+                        .collect()
+                }),
             },
         }
     }

@@ -9,7 +9,9 @@ use layerscope_core::analysis::shorten;
 use layerscope_core::diff::Comparison;
 use layerscope_core::units::{human, ratio_pct};
 
-use super::{dir_rows, largest, pts, side_name, signed_human, signed_pct};
+use super::{
+    dir_rows, largest, package_rows, packages_line, pts, side_name, signed_human, signed_pct,
+};
 use crate::md::escape;
 
 /// How many rows of the long lists are shown.
@@ -167,6 +169,27 @@ pub fn write<W: Write + ?Sized>(c: &Comparison, w: &mut W) -> io::Result<()> {
             }
         }
         end(w)?;
+    }
+    if let Some(p) = &c.packages {
+        let rows = package_rows(p);
+        if rows.is_empty() {
+            writeln!(w)?;
+            writeln!(w, "{}", packages_line(p))?;
+        } else {
+            details(w, &packages_line(p))?;
+            writeln!(w, "| | package | version | Δ |")?;
+            writeln!(w, "|---|---|---|---:|")?;
+            for (what, name, version, d) in rows.into_iter().take(TOP) {
+                writeln!(
+                    w,
+                    "| {what} | {} | {} | {} |",
+                    escape(&name),
+                    escape(&version),
+                    signed_human(d)
+                )?;
+            }
+            end(w)?;
+        }
     }
     Ok(())
 }

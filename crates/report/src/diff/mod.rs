@@ -8,7 +8,9 @@ pub mod text;
 
 use std::io::{self, Write};
 
-use layerscope_core::diff::{Comparison, DirDelta, Side, SideCache, SideFinding, SideLayer};
+use layerscope_core::diff::{
+    Comparison, DirDelta, PackageSource, Side, SideCache, SideFinding, SideLayer, SidePackage,
+};
 use layerscope_core::units::human;
 
 use crate::Report;
@@ -56,9 +58,9 @@ pub fn write<W: Write + ?Sized>(c: &Comparison, format: Format, w: &mut W) -> io
 }
 
 /// One side of a comparison from a saved JSON report (`report --format
-/// json` or `check --format json`): totals, layers, caches and findings; no
-/// file list (a report does not carry one), so the comparison has no
-/// `files` section.
+/// json` or `check --format json`): totals, layers, caches, findings and
+/// installed packages (`packages[]` without `removed_by`); no file list (a
+/// report does not carry one), so the comparison has no `files` section.
 pub fn side_from_report(r: &Report) -> Side {
     Side {
         reference: r.image.reference.clone(),
@@ -94,6 +96,22 @@ pub fn side_from_report(r: &Report) -> Side {
             .collect(),
         files: None,
         packages: None,
+    }
+    .with_packages(r)
+}
+
+impl PackageSource for Report {
+    fn packages(&self) -> Vec<SidePackage> {
+        self.packages
+            .iter()
+            .filter(|p| p.removed_by.is_none())
+            .map(|p| SidePackage {
+                manager: p.manager.clone(),
+                name: p.name.clone(),
+                version: p.version.clone(),
+                bytes: p.live_bytes,
+            })
+            .collect()
     }
 }
 
@@ -193,4 +211,54 @@ pub fn largest(
     });
     all.truncate(n);
     all
+}
+
+/// `Packages: 1 new, 0 removed, 0 upgraded`.
+pub fn packages_line(p: &layerscope_core::diff::PackageDiff) -> String {
+    format!(
+        "Packages: {} new, {} removed, {} upgraded",
+        p.new.len(),
+        p.removed.len(),
+        p.upgraded.len()
+    )
+}
+
+/// The package rows the text, Markdown and HTML diffs list: (change,
+/// `manager/name`, version or `old -> new`, live-bytes delta), new first,
+/// then removed, then upgraded, each sorted by manager and name.
+pub fn package_rows(
+    p: &layerscope_core::diff::PackageDiff,
+) -> Vec<(&'static str, String, String, i64)> {
+    let delta = |m: &str, n: &str| {
+        p.by_package
+            .iter()
+            .find(|d| d.manager == m && d.name == n)
+            .map_or(0, |d| d.delta())
+    };
+    let mut rows = Vec::new();
+    for x in &p.new {
+        rows.push((
+            "new",
+            format!("{}/{}", x.manager, x.name),
+            x.version.clone(),
+            delta(&x.manager, &x.name),
+        ));
+    }
+    for x in &p.removed {
+        rows.push((
+            "removed",
+            format!("{}/{}", x.manager, x.name),
+            x.version.clone(),
+            delta(&x.manager, &x.name),
+        ));
+    }
+    for u in &p.upgraded {
+        rows.push((
+            "upgraded",
+            format!("{}/{}", u.manager, u.name),
+            format!("{} -> {}", u.old_version, u.new_version),
+            delta(&u.manager, &u.name),
+        ));
+    }
+    rows
 }

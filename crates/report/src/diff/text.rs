@@ -10,7 +10,9 @@ use layerscope_core::diff::Comparison;
 use layerscope_core::escape::str_for_terminal;
 use layerscope_core::units::{human, ratio_pct};
 
-use super::{dir_rows, files, largest, pts, side_name, signed_human, signed_pct};
+use super::{
+    dir_rows, files, largest, package_rows, packages_line, pts, side_name, signed_human, signed_pct,
+};
 
 /// How many rows of the long lists are shown.
 const TOP: usize = 20;
@@ -185,11 +187,17 @@ pub fn write<W: Write + ?Sized>(c: &Comparison, w: &mut W) -> io::Result<()> {
     for f in &c.findings.fixed {
         writeln!(w, "  fixed {:>10}  {}", human(f.bytes), t(&f.message))?;
     }
-    if let Some(p) = &c.new_packages {
+    if let Some(p) = &c.packages {
         writeln!(w)?;
-        writeln!(w, "New packages: {}", p.len())?;
-        for x in p.iter().take(TOP) {
-            writeln!(w, "  {}", t(x))?;
+        writeln!(w, "{}", packages_line(p))?;
+        for (what, name, version, d) in package_rows(p).into_iter().take(TOP) {
+            writeln!(
+                w,
+                "  {what:<8} {:>10}  {} {}",
+                signed_human(d),
+                t(&name),
+                t(&version)
+            )?;
         }
     }
     Ok(())

@@ -164,7 +164,7 @@ fn version_notes(e: &Explorer, r: Row, ver: &Version) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
     if let Some(en) = ids::entry(a, ver) {
         if matches!(en.kind, EntryKind::Symlink | EntryKind::Hardlink) {
-            if let Some(t) = &en.link {
+            if let Some(t) = en.link() {
                 spans.push(Span::styled(
                     format!(" → {}", for_terminal(t)),
                     Style::default().fg(Color::Cyan),
