@@ -17,8 +17,8 @@
 //! buildah, mmdebstrap, python3 (with pip) and dpkg-query. The rootfs tarball
 //! and the wheel are cached in `$LAYERSCOPE_CI_CACHE` (default
 //! `${XDG_CACHE_HOME:-~/.cache}/layerscope-ci`)`/debian-packages`; the image
-//! itself is built every run (~1.5 min with a warm cache here, ~2.5 min
-//! cold). Without root, a tool or the network it prints a note and returns,
+//! itself is built every run (measured here with other builds running:
+//! 2.3 min with a warm cache, 4 min cold). Without root, a tool or the network it prints a note and returns,
 //! except under CI (`CI=true`, as .ci/run is run), where that is a failure.
 
 use std::collections::BTreeMap;

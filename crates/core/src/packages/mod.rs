@@ -515,7 +515,9 @@ impl Packages {
 /// when there is enough to parse: a Debian image rewrites its status file
 /// (thousands of stanzas) in every RUN that installs something.
 fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
-    let jobs: Vec<(&[u8], Option<&[u8]>)> = image
+    /// (path, content if kept).
+    type Job<'a> = (&'a [u8], Option<&'a [u8]>);
+    let jobs: Vec<Job<'_>> = image
         .layers
         .iter()
         .flat_map(|l| {
@@ -525,7 +527,7 @@ fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
                 .map(|c| (&l.changeset.entries[c.entry].path[..], c.content.as_deref()))
         })
         .collect();
-    let one = |(path, bytes): &(&[u8], Option<&[u8]>)| bytes.map(|b| parse::parse(path, b));
+    let one = |(path, bytes): &Job<'_>| bytes.map(|b| parse::parse(path, b));
     let total: usize = jobs.iter().map(|j| j.1.map_or(0, <[u8]>::len)).sum();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -534,7 +536,7 @@ fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
         return jobs.iter().map(one).collect();
     }
     // Consecutive runs of about equal bytes, one per thread.
-    let mut parts: Vec<&[(&[u8], Option<&[u8]>)]> = Vec::new();
+    let mut parts: Vec<&[Job<'_>]> = Vec::new();
     let (mut start, mut acc) = (0, 0);
     for (i, j) in jobs.iter().enumerate() {
         acc += j.1.map_or(0, <[u8]>::len);
@@ -613,7 +615,9 @@ fn snapshot<'a>(
     k: LayerIndex,
 ) -> Snapshot<'a> {
     let mut stanzas: Vec<&'a Stanza> = Vec::new();
-    let mut lists: HashMap<&'a str, Vec<(&'a [Box<[u8]>], &'a [PathRef])>> = HashMap::default();
+    // A dpkg package's lists: (paths, the same as PathRefs).
+    type Lists<'a> = Vec<(&'a [Box<[u8]>], &'a [PathRef])>;
+    let mut lists: HashMap<&'a str, Lists<'a>> = HashMap::default();
     let mut auto = BTreeSet::new();
     // Collected, then built in one go (a stable sort; the last of equal
     // keys wins, as inserting one by one would).
@@ -622,7 +626,8 @@ fn snapshot<'a>(
     // database is read last so that it wins when both paths are regular
     // files.
     let sysimage = overlay.lookup(capture::RPM_SQLITE[1]);
-    let mut rpm: Vec<(bool, &'a [Stanza], &'a [Vec<PathRef>])> = Vec::new();
+    type Rpm<'a> = (bool, &'a [Stanza], &'a [Vec<PathRef>]);
+    let mut rpm: Vec<Rpm<'a>> = Vec::new();
     for &node in db_nodes {
         let Some(v) = overlay.visible_version_at(node, k) else {
             continue;

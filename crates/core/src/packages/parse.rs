@@ -111,12 +111,15 @@ fn text<'a>(b: &'a [u8], what: &str) -> Result<&'a str, String> {
 
 /// RFC 822-like stanzas (dpkg, apt): `Field: value`, continuation lines
 /// start with a space or tab, stanzas are separated by blank lines.
+/// One stanza's `(field, value)` pairs, borrowed from the file's text.
+type Fields<'a> = Vec<(&'a str, Cow<'a, str>)>;
+
 /// Fields borrow from the content (a continued one is copied): a status
 /// file of thousands of stanzas is read without a copy of each field.
-fn stanzas(bytes: &[u8]) -> Result<Vec<Vec<(&str, Cow<'_, str>)>>, String> {
+fn stanzas(bytes: &[u8]) -> Result<Vec<Fields<'_>>, String> {
     let t = text(bytes, "content")?;
     let mut out = Vec::new();
-    let mut cur: Vec<(&str, Cow<'_, str>)> = Vec::new();
+    let mut cur: Fields<'_> = Vec::new();
     for (i, line) in t.lines().enumerate() {
         if line.trim().is_empty() {
             if !cur.is_empty() {
