@@ -105,6 +105,16 @@ fn every_kind() -> Changeset {
                 content: None,
             },
         ],
+        elf: vec![
+            layerscope_core::layer::ElfFile {
+                entry: 1,
+                strippable: Some(u64::MAX),
+            },
+            layerscope_core::layer::ElfFile {
+                entry: 2,
+                strippable: None,
+            },
+        ],
         entries,
     }
 }
@@ -118,6 +128,7 @@ fn assert_same(a: &Changeset, b: &Changeset) {
     assert_eq!(a.compression, b.compression);
     assert_eq!(a.entries, b.entries);
     assert_eq!(a.captured, b.captured);
+    assert_eq!(a.elf, b.elf);
 }
 
 #[test]
@@ -208,9 +219,9 @@ fn hostile_counts_and_lengths_are_refused_without_allocating() {
     let k = key(4);
     let good = codec::encode(&k, &Changeset::default());
     // The payload of an empty changeset: size, stored, diff_id length 0,
-    // no blob digest, compression, entry count, captured count (0); the
-    // entry count is the byte before the last.
-    let header = good.len() - 8 - 7;
+    // no blob digest, compression, entry count, captured count, ELF count
+    // (0); the entry count is the third byte from the end.
+    let header = good.len() - 8 - 8;
     for (tail, why) in [
         // 2^63 entries.
         (

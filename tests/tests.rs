@@ -47,3 +47,4 @@ mod tui_e2e;
 mod tui_packages;
 mod tui_snapshots;
 mod tui_update;
+mod unstripped_elf;

@@ -488,6 +488,7 @@ impl CheckArgs {
             cache: self.max_cache.iter().cloned().collect(),
             packages: layerscope_core::config::PackageBudget {
                 max_toolchain: None,
+                max_unstripped: None,
                 limits: self.max_package.iter().cloned().collect(),
             },
         }

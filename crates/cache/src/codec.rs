@@ -20,19 +20,24 @@
 //! `header_size v`, `mode v`, `uid v`, `gid v`, then the link (v length +
 //! bytes) and the 16 hash bytes when flagged. Then `captured v` (package
 //! database contents, `Changeset::captured`), each: `entry v`, a flag byte
-//! (0 = over the bound, 1 = content), the content (v length + bytes).
+//! (0 = over the bound, 1 = content), the content (v length + bytes). Then
+//! `elf v` (the ELF files' strippable bytes, `Changeset::elf`), each:
+//! `entry v`, a flag byte (0 = unknown, 1 = known), then `bytes v` when
+//! known.
 //!
 //! Every read is bounds-checked against the buffer, every count and length
 //! against the bytes left, so a truncated, corrupt or hostile file is a
 //! [`Reject`], never a panic nor an allocation larger than the file.
 
-use layerscope_core::layer::{Captured, Changeset, Compression, ContentHash, Entry, EntryKind};
+use layerscope_core::layer::{
+    Captured, Changeset, Compression, ContentHash, ElfFile, Entry, EntryKind,
+};
 use layerscope_core::Digest;
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Bumped whenever the layout above, or what a [`Changeset`] means, changes
-/// (3: rpm's `rpmdb.sqlite` is captured).
-pub const FORMAT: u32 = 3;
+/// (3: the ELF side table; 4: rpm's `rpmdb.sqlite` is captured).
+pub const FORMAT: u32 = 4;
 
 const MAGIC: &[u8; 8] = b"LSCACHE\0";
 /// The writer's version: entries written by another build are not read (a
@@ -121,6 +126,17 @@ pub fn encode(key: &Digest, cs: &Changeset) -> Vec<u8> {
             Some(b) => {
                 p.push(1);
                 bytes(&mut p, b);
+            }
+            None => p.push(0),
+        }
+    }
+    varint(&mut p, cs.elf.len() as u64);
+    for f in &cs.elf {
+        varint(&mut p, f.entry as u64);
+        match f.strippable {
+            Some(b) => {
+                p.push(1);
+                varint(&mut p, b);
             }
             None => p.push(0),
         }
@@ -254,6 +270,23 @@ fn payload(r: &mut Reader<'_>) -> Result<Changeset, Reject> {
         };
         captured.push(Captured { entry, content });
     }
+    let count = r.len()?;
+    if count > r.0.len() / 2 {
+        return Err(Reject("more ELF files than bytes"));
+    }
+    let mut elf = Vec::with_capacity(count);
+    for _ in 0..count {
+        let entry = r.len()?;
+        if entry >= entries.len() || elf.last().is_some_and(|f: &ElfFile| f.entry >= entry) {
+            return Err(Reject("bad ELF entry"));
+        }
+        let strippable = match r.u8()? {
+            0 => None,
+            1 => Some(r.varint()?),
+            _ => return Err(Reject("bad flag")),
+        };
+        elf.push(ElfFile { entry, strippable });
+    }
     Ok(Changeset {
         size_bytes,
         stored_bytes,
@@ -262,6 +295,7 @@ fn payload(r: &mut Reader<'_>) -> Result<Changeset, Reject> {
         compression,
         entries,
         captured,
+        elf,
     })
 }
 

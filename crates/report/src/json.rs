@@ -34,6 +34,11 @@ pub struct Report {
     /// (docs/packages.md).
     #[serde(default)]
     pub packages: Vec<PackageJson>,
+    /// Live ELF executables and shared libraries `strip --strip-unneeded`
+    /// would shrink, or whose section headers could not be read; most
+    /// strippable bytes first, unknown last (docs/packages.md).
+    #[serde(default)]
+    pub unstripped: Vec<UnstrippedJson>,
     /// dive's figures for the same image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dive: Option<DiveJson>,
@@ -180,6 +185,26 @@ pub struct PackageJson {
     /// none.
     #[serde(default)]
     pub recommended_only: bool,
+    /// Bytes `strip --strip-unneeded` would remove from its live ELF files.
+    #[serde(default)]
+    pub strippable_bytes: u64,
+}
+
+/// `unstripped[]`: one live ELF file with symbols or debug info.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct UnstrippedJson {
+    /// A live path of the file (one per inode: hardlinks once).
+    pub path: String,
+    /// The file's content bytes.
+    pub size_bytes: u64,
+    /// The sum of `sh_size` of the sections `strip --strip-unneeded`
+    /// removes; null when the section headers could not be read.
+    pub strippable_bytes: Option<u64>,
+    /// The layer that added the file (1-based).
+    pub added_by: LayerIndex,
+    /// The package the final databases list it for, if any.
+    pub package: Option<String>,
 }
 
 impl From<&layerscope_core::packages::Package> for PackageJson {
@@ -197,6 +222,7 @@ impl From<&layerscope_core::packages::Package> for PackageJson {
             group: p.group.clone(),
             auto_installed: p.auto_installed,
             recommended_only: p.recommended_only,
+            strippable_bytes: p.strippable_bytes,
         }
     }
 }
@@ -391,6 +417,21 @@ impl Report {
                 })
                 .collect(),
             packages: a.packages.list.iter().map(PackageJson::from).collect(),
+            unstripped: a
+                .unstripped
+                .files
+                .iter()
+                .map(|f| UnstrippedJson {
+                    path: f.path.clone(),
+                    size_bytes: f.size,
+                    strippable_bytes: f.strippable,
+                    added_by: f.layer,
+                    package: f
+                        .package
+                        .and_then(|i| a.packages.list.get(i as usize))
+                        .map(|p| p.name.clone()),
+                })
+                .collect(),
             dive: Some(match &a.dive.refusal {
                 Some(why) => DiveJson {
                     efficiency: None,
@@ -471,7 +512,7 @@ impl Serialize for HiddenSeq<'_> {
 impl Serialize for ReportView<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let r = &self.report;
-        let mut m = s.serialize_struct("Report", 10)?;
+        let mut m = s.serialize_struct("Report", 11)?;
         m.serialize_field("schema_version", &r.schema_version)?;
         m.serialize_field("image", &r.image)?;
         m.serialize_field("totals", &r.totals)?;
@@ -481,6 +522,7 @@ impl Serialize for ReportView<'_> {
         m.serialize_field("duplicates", &r.duplicates)?;
         m.serialize_field("findings", &r.findings)?;
         m.serialize_field("packages", &r.packages)?;
+        m.serialize_field("unstripped", &r.unstripped)?;
         match &r.dive {
             Some(d) => m.serialize_field("dive", d)?,
             None => m.skip_field("dive")?,

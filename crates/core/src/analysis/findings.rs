@@ -73,6 +73,7 @@ const KINDS: &[Kind] = &[
     duplicate_files,
     integrity_notes,
     packages,
+    unstripped_elf,
 ];
 
 pub(super) fn derive(a: &Analysis) -> Vec<Finding> {
@@ -695,6 +696,143 @@ fn path_findings(a: &Analysis) -> Vec<Finding> {
                     .join(", ")
             ),
             remedy: "build in one stage and COPY only the run-time files into the final one; leave out *-dev packages, and delete tests/ and __pycache__ of build tools in the RUN that installs them".to_string(),
+        });
+    }
+    out
+}
+
+/// How many paths a remedy names before "and N more".
+const REMEDY_PATHS: usize = 8;
+
+/// `unstripped-elf`: live ELF executables and shared libraries with symbol
+/// tables or debug info, one finding per layer that added them; the bytes
+/// are what `strip --strip-unneeded` would remove (docs/packages.md).
+fn unstripped_elf(a: &Analysis) -> Vec<Finding> {
+    use super::unstripped::{by_layer, shell_word};
+    let mut out = Vec::new();
+    for (layer, files) in by_layer(&a.unstripped) {
+        let bytes: u64 = files.iter().filter_map(|f| f.strippable).sum();
+        let known: Vec<_> = files.iter().filter(|f| f.strippable.is_some()).collect();
+        let unknown = files.len() - known.len();
+        // Bytes per package (`-` for files no package lists).
+        let mut by_pkg: BTreeMap<Option<u32>, u64> = BTreeMap::new();
+        for f in &known {
+            *by_pkg.entry(f.package).or_default() += f.strippable.unwrap_or(0);
+        }
+        let mut pkgs: Vec<(Option<u32>, u64)> = by_pkg.into_iter().collect();
+        pkgs.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+        let pkg_name = |i: Option<u32>| {
+            i.and_then(|i| a.packages.list.get(i as usize))
+                .map(|p| p.name.clone())
+        };
+        let mut parts: Vec<String> = known
+            .iter()
+            .take(3)
+            .map(|f| format!("{} ({})", f.path, human(f.strippable.unwrap_or(0))))
+            .collect();
+        if known.len() > 3 {
+            parts.push(format!("and {} more", known.len() - 3));
+        }
+        let mut message = if known.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "{} unstripped ELF file{} live, {} of symbols and debug info that `strip --strip-unneeded` removes, added by {}: {}",
+                known.len(),
+                plural_s(known.len() as u64),
+                human(bytes),
+                layer_name(a, layer),
+                parts.join(", ")
+            )
+        };
+        if pkgs.iter().any(|p| p.0.is_some()) {
+            let named: Vec<String> = pkgs
+                .iter()
+                .take(5)
+                .map(|(i, b)| {
+                    format!(
+                        "{} {}",
+                        pkg_name(*i).unwrap_or_else(|| "no package".to_string()),
+                        human(*b)
+                    )
+                })
+                .collect();
+            message.push_str(&format!("; by package: {}", named.join(", ")));
+        }
+        if unknown > 0 {
+            let sep = if message.is_empty() {
+                format!("{}: ", layer_name(a, layer))
+            } else {
+                "; ".to_string()
+            };
+            message.push_str(&format!(
+                "{sep}{unknown} ELF file{} whose strippable bytes are unknown (section headers unreadable, or, read from a stream, not in the file's last 64 KiB; or relocations that keep symbols), e.g. {}",
+                plural_s(unknown as u64),
+                files[known.len()].path
+            ));
+        }
+        // Debug files (-dbg/-dbgsym packages) are left out; other files
+        // are stripped in the step that makes them.
+        type Files<'f> = Vec<&'f super::UnstrippedFile>;
+        let (debug, plain): (Files<'_>, Files<'_>) = known
+            .iter()
+            .copied()
+            .partition(|f| f.path.starts_with("/usr/lib/debug/"));
+        let mut remedy = Vec::new();
+        if !plain.is_empty() {
+            let mut words: Vec<String> = plain
+                .iter()
+                .take(REMEDY_PATHS)
+                .map(|f| shell_word(&f.path))
+                .collect();
+            if plain.len() > REMEDY_PATHS {
+                words.push(format!(
+                    "# and {} more (report: unstripped[])",
+                    plain.len() - REMEDY_PATHS
+                ));
+            }
+            let step = a.step(layer).unwrap_or_default();
+            let copied = step.starts_with("COPY") || step.starts_with("ADD");
+            remedy.push(if copied {
+                format!(
+                    "strip the files before layer {layer} copies them (in the build stage, or the build context), not in a later layer: `strip --strip-unneeded {}`",
+                    words.join(" ")
+                )
+            } else {
+                format!(
+                    "strip in the step that makes the files (layer {layer}), not in a later one: end that RUN with `&& strip --strip-unneeded {}`",
+                    words.join(" ")
+                )
+            });
+        }
+        if !debug.is_empty() {
+            let mut dbg: Vec<String> = debug.iter().filter_map(|f| pkg_name(f.package)).collect();
+            dbg.sort();
+            dbg.dedup();
+            remedy.push(if dbg.is_empty() {
+                "leave the debug files under /usr/lib/debug out of the final image".to_string()
+            } else {
+                format!(
+                    "leave the debug symbol packages out of the final image: don't install {} (or `apt-get purge -y {}` in the RUN that installs them)",
+                    dbg.join(" "),
+                    dbg.join(" ")
+                )
+            });
+        }
+        if remedy.is_empty() {
+            remedy.push("check these files with `readelf -S -W FILE`".to_string());
+        }
+        out.push(Finding {
+            rule: "unstripped-elf".to_string(),
+            severity: if bytes == 0 {
+                Severity::Info
+            } else {
+                severity(a, bytes)
+            },
+            layer: Some(layer),
+            bytes,
+            message,
+            remedy: remedy.join("; "),
         });
     }
     out

@@ -5,10 +5,12 @@
 mod findings;
 mod rules;
 mod step;
+mod unstripped;
 
 pub use findings::{Finding, Severity};
 pub use rules::{glob_set, CacheRule, CacheRules};
 pub use step::{build_step, shorten};
+pub use unstripped::{Unstripped, UnstrippedFile};
 
 use crate::layer::display_path;
 use crate::layer::Entry;
@@ -59,6 +61,15 @@ pub struct Totals {
     /// wasted_bytes).
     #[serde(default)]
     pub churn_bytes: u64,
+    /// Bytes `strip --strip-unneeded` would remove from the live ELF
+    /// executables and shared libraries (symbol tables, debug info; each
+    /// inode once; docs/packages.md, "Unstripped ELF files").
+    #[serde(default)]
+    pub strippable_bytes: u64,
+    /// Live ELF files whose section headers could not be read (their
+    /// strippable bytes are unknown, not in strippable_bytes).
+    #[serde(default)]
+    pub strippable_unknown_files: u64,
 }
 
 /// Per-layer figures (interface.md `layers[]`).
@@ -148,6 +159,8 @@ pub struct Analysis {
     pub dockerfile: Option<crate::dockerfile::DockerfileInfo>,
     /// Every byte attributed to the package that installed it.
     pub packages: crate::packages::Packages,
+    /// The live ELF files strip would shrink.
+    pub unstripped: Unstripped,
 }
 
 /// Our own figures, before findings.
@@ -159,6 +172,7 @@ struct Figures {
     duplicates: Vec<DuplicateGroup>,
     classes: Vec<InodeClass>,
     packages: crate::packages::Packages,
+    unstripped: Unstripped,
 }
 
 impl Analysis {
@@ -254,6 +268,7 @@ impl Analysis {
             dive,
             dockerfile: None,
             packages: f.packages,
+            unstripped: f.unstripped,
         };
         a.findings = findings::derive(&a);
         a
@@ -451,11 +466,15 @@ fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules) -> Figures {
     // No byte twice: hidden bytes are all in wasted; live cache bytes are
     // live; a duplicate that is also live cache counts as cache.
     totals.recoverable_bytes = totals.wasted_bytes + totals.cache_live_bytes + dup_not_cache;
-    let packages = crate::packages::Packages::build(image, overlay, &rules.packages);
+    let mut packages = crate::packages::Packages::build(image, overlay, &rules.packages);
     totals.package_live_bytes = packages.live_bytes;
     totals.unowned_live_bytes = totals.live_bytes - packages.live_bytes;
+    let unstripped = unstripped::build(image, overlay, &mut packages);
+    totals.strippable_bytes = unstripped.bytes;
+    totals.strippable_unknown_files = unstripped.unknown;
     Figures {
         packages,
+        unstripped,
         totals,
         layers,
         cache,

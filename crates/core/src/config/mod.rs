@@ -99,6 +99,9 @@ pub struct Budget {
 pub struct PackageBudget {
     /// Most live bytes of the packages in the `toolchain` group together.
     pub max_toolchain: Option<Size>,
+    /// Most bytes `strip --strip-unneeded` would remove from the live ELF
+    /// files (the report's `totals.strippable_bytes`).
+    pub max_unstripped: Option<Size>,
     /// Package name or glob → most live bytes of each matching package.
     #[serde(flatten)]
     pub limits: BTreeMap<String, Size>,
@@ -106,7 +109,7 @@ pub struct PackageBudget {
 
 impl PackageBudget {
     pub fn is_empty(&self) -> bool {
-        self.max_toolchain.is_none() && self.limits.is_empty()
+        self.max_toolchain.is_none() && self.max_unstripped.is_none() && self.limits.is_empty()
     }
 }
 
@@ -227,6 +230,7 @@ remedy = "run `bundle clean --force` in the same RUN"
             r#"
 [budget.packages]
 max_toolchain = "10MB"
+max_unstripped = "1kB"
 "gcc-*" = 0
 "python3*" = "40MB"
 
@@ -241,6 +245,7 @@ python = ["python3*"]
         .unwrap();
         let p = &c.budget.packages;
         assert_eq!(p.max_toolchain, Some(Size(10_000_000)));
+        assert_eq!(p.max_unstripped, Some(Size(1_000)));
         assert_eq!(p.limits.len(), 2);
         assert_eq!(p.limits["gcc-*"], Size(0));
         assert_eq!(p.limits["python3*"], Size(40_000_000));

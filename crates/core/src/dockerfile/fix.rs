@@ -101,7 +101,7 @@ pub fn plan(a: &Analysis, df: &Dockerfile, map: &Mapping) -> FixPlan {
         for e in &l.changeset.entries {
             if let (crate::layer::EntryKind::Hardlink, Some(t)) = (e.kind, e.link()) {
                 links
-                    .entry((l.index.number(), &t[..]))
+                    .entry((l.index.number(), t))
                     .or_default()
                     .push(crate::layer::display_path(&e.path));
             }

@@ -6,12 +6,14 @@
 //! extracted and no file content is held in memory, except the package
 //! databases (`Changeset::captured`, see `crate::packages`).
 
+mod elf;
 mod entry;
 mod guard;
 mod path;
 mod scan;
 mod seek;
 
+pub use elf::{ElfFile, Strip};
 pub use entry::{ContentHash, Entry, EntryKind};
 pub(crate) use guard::HeaderGuard;
 pub use path::{display_path, normalize};
@@ -40,6 +42,11 @@ pub struct Changeset {
     /// The content of the package database files among the entries
     /// (`packages::capture::wants_content`), in entry order.
     pub captured: Vec<Captured>,
+    /// The ELF executables and shared libraries among the regular-file
+    /// entries that `strip --strip-unneeded` would shrink (or whose section
+    /// headers could not be read), in entry order: a side table, so other
+    /// entries cost nothing (`elf`).
+    pub elf: Vec<ElfFile>,
 }
 
 /// A package database file's content, kept by the layer pass.
@@ -56,5 +63,12 @@ impl Changeset {
     /// Sum of the content bytes of the regular-file entries.
     pub fn content_bytes(&self) -> u64 {
         self.entries.iter().map(|e| e.size).sum()
+    }
+
+    /// What the layer pass recorded of entry `entry` if it is an ELF file
+    /// with something to strip: `Some(None)` when unknown.
+    pub fn strippable(&self, entry: usize) -> Option<Option<u64>> {
+        let i = self.elf.binary_search_by_key(&entry, |e| e.entry).ok()?;
+        Some(self.elf[i].strippable)
     }
 }

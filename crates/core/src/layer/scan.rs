@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use crate::digest::Algorithm;
 use xxhash_rust::xxh3::Xxh3;
 
+use super::elf::{ElfFile, Probe};
 use super::entry::{ContentHash, Entry, EntryKind};
 use super::guard::HeaderGuard;
 use super::path::normalize;
@@ -187,8 +188,8 @@ pub fn scan<R: Read>(blob: R, opts: &ScanOptions<'_>) -> Result<Changeset, ScanE
                 sha: hash_in_walker.then(Sha256::new),
                 other: None,
             };
-            let (entries, captured) = walk(&mut tar)?;
-            Ok::<_, ScanError>((entries, captured, tar.count, tar.sha))
+            let (entries, captured, elf) = walk(&mut tar)?;
+            Ok::<_, ScanError>((entries, captured, elf, tar.count, tar.sha))
         });
         let produced = produce(stored, compression, &tx, &back_rx);
         drop(tx); // end of stream for the walker
@@ -198,7 +199,7 @@ pub fn scan<R: Read>(blob: R, opts: &ScanOptions<'_>) -> Result<Changeset, ScanE
         // A read/decompress error explains a truncated tar better than the
         // walker's view of it, so it comes first.
         let (mut tap, tar_len) = produced?;
-        let (entries, captured, walked_len, walked_sha) = walked?;
+        let (entries, captured, elf, walked_len, walked_sha) = walked?;
         let size_bytes = if compressed { walked_len } else { tar_len };
         // Empty when not computed (the caller fills in the config's claim).
         let diff_id = match walked_sha {
@@ -221,6 +222,7 @@ pub fn scan<R: Read>(blob: R, opts: &ScanOptions<'_>) -> Result<Changeset, ScanE
             compression,
             entries,
             captured,
+            elf,
         })
     })
 }
@@ -332,14 +334,20 @@ fn read_retry<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     }
 }
 
+/// What [`walk`] returns: the entries, the package databases kept, the ELF
+/// files' figures.
+type Walked = (Vec<Entry>, Vec<Captured>, Vec<ElfFile>);
+
 /// Walk the tar entries, then drain the rest of the stream.
-fn walk<R: Read>(stream: &mut R) -> Result<(Vec<Entry>, Vec<Captured>), ScanError> {
+fn walk<R: Read>(stream: &mut R) -> Result<Walked, ScanError> {
     // The guard bounds what the tar reader buffers per entry (long names,
     // PAX headers): see `guard`.
     let (guarded, guard) = HeaderGuard::new(&mut *stream);
     let mut archive = tar::Archive::new(guarded);
     let mut entries = Vec::new();
     let mut captured = Vec::new();
+    let mut elf = Vec::new();
+    let mut probe = Probe::default();
     let mut buf = vec![0u8; READ_BUF];
     {
         let mut iter = archive
@@ -350,8 +358,14 @@ fn walk<R: Read>(stream: &mut R) -> Result<(Vec<Entry>, Vec<Captured>), ScanErro
             let Some(item) = iter.next() else { break };
             let mut e = item.map_err(|e| ScanError::io(&format!("tar entry {}", i + 1), e))?;
             guard.entry(&mut e);
-            let (entry, content) = read_entry(&mut e, &mut buf)
+            let (entry, content, strip) = read_entry(&mut e, &mut buf, &mut probe)
                 .map_err(|err| ScanError::io(&format!("tar entry {}", i + 1), err))?;
+            if let Some(strippable) = strip {
+                elf.push(ElfFile {
+                    entry: entries.len(),
+                    strippable,
+                });
+            }
             if let Some(content) = content {
                 captured.push(Captured {
                     entry: entries.len(),
@@ -366,17 +380,27 @@ fn walk<R: Read>(stream: &mut R) -> Result<(Vec<Entry>, Vec<Captured>), ScanErro
     entries.shrink_to_fit();
     // Past the end-of-archive marker: the rest still belongs to the stream.
     io::copy(stream, &mut io::sink()).map_err(|e| ScanError::io("reading tar padding", e))?;
-    Ok((entries, captured))
+    elf.shrink_to_fit();
+    Ok((entries, captured, elf))
 }
 
 /// What `read_entry` kept of a package database file: its bytes, or `None`
 /// when it is larger than [`MAX_CAPTURE`].
 type Kept = Option<Option<Box<[u8]>>>;
 
-fn read_entry<R: Read>(e: &mut tar::Entry<'_, R>, buf: &mut [u8]) -> io::Result<(Entry, Kept)> {
+/// An ELF file's side-table value ([`super::elf::Strip::record`]).
+type Stripped = Option<Option<u64>>;
+
+fn read_entry<R: Read>(
+    e: &mut tar::Entry<'_, R>,
+    buf: &mut [u8],
+    probe: &mut Probe,
+) -> io::Result<(Entry, Kept, Stripped)> {
     let (mut entry, content) = entry_meta(e)?;
     let mut kept: Kept = None;
+    let mut stripped = None;
     if content {
+        probe.start(entry.size);
         let size = entry.size;
         let mut h = Xxh3::new();
         let mut read = 0u64;
@@ -392,6 +416,7 @@ fn read_entry<R: Read>(e: &mut tar::Entry<'_, R>, buf: &mut [u8]) -> io::Result<
                 break;
             }
             h.update(&buf[..n]);
+            probe.feed(&buf[..n]);
             if let Some(k) = &mut keep {
                 k.extend_from_slice(&buf[..n]);
             }
@@ -407,8 +432,9 @@ fn read_entry<R: Read>(e: &mut tar::Entry<'_, R>, buf: &mut [u8]) -> io::Result<
             ));
         }
         entry.hash = Some(ContentHash::from(h.digest128()));
+        stripped = probe.finish().record();
     }
-    Ok((entry, kept))
+    Ok((entry, kept, stripped))
 }
 
 /// An entry's metadata, without reading its content; `true` when it has

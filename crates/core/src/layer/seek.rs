@@ -16,6 +16,7 @@ use std::path::Path;
 
 use xxhash_rust::xxh3::Xxh3;
 
+use super::elf::{self, ElfFile};
 use super::entry::ContentHash;
 use super::guard::HeaderGuard;
 use super::scan::{entry_meta, Compression, ScanError};
@@ -184,6 +185,11 @@ pub fn scan_seek(
     let mut entries = Vec::new();
     let mut offsets = Vec::new();
     let mut captured = Vec::new();
+    let mut elves = Vec::new();
+    // ELF files' heads and section tables are read by offset through a
+    // window of their own, so the walk's buffer is left alone.
+    let mut side = window(path, start, len).map_err(|e| ScanError::io("reading blob", e))?;
+    let mut small = Vec::with_capacity(BUF);
     let mut reported = 0u64;
     {
         let mut iter = archive
@@ -220,8 +226,8 @@ pub fn scan_seek(
                     content: Some(k.into_boxed_slice()),
                 });
             } else if content && entry.size <= SMALL {
-                let mut h = Xxh3::new();
-                let n = io::copy(&mut (&mut e).take(entry.size), &mut XxhSink(&mut h))
+                small.clear();
+                let n = io::copy(&mut (&mut e).take(entry.size), &mut small)
                     .map_err(|e| ScanError::io(&context(), e))?;
                 if n != entry.size {
                     // Worded as the streaming pass words it.
@@ -230,7 +236,17 @@ pub fn scan_seek(
                         context()
                     )));
                 }
+                let mut h = Xxh3::new();
+                h.update(&small);
                 entry.hash = Some(ContentHash::from(h.digest128()));
+                if elf::is_elf(&small) {
+                    if let Some(strippable) = elf::strippable_whole(&small).record() {
+                        elves.push(ElfFile {
+                            entry: entries.len(),
+                            strippable,
+                        });
+                    }
+                }
             } else if content {
                 if wanted {
                     // Over the bound: never read (a finding), hashed like any
@@ -249,6 +265,14 @@ pub fn scan_seek(
                     )));
                 }
                 offsets.push((entries.len(), at));
+                if let Some(strippable) = elf_by_offset(&mut side, at, entry.size)
+                    .map_err(|e| ScanError::io(&context(), e))?
+                {
+                    elves.push(ElfFile {
+                        entry: entries.len(),
+                        strippable,
+                    });
+                }
             }
             entries.push(entry);
             if let Some(f) = progress {
@@ -264,6 +288,7 @@ pub fn scan_seek(
     }
     entries.shrink_to_fit();
     offsets.shrink_to_fit();
+    elves.shrink_to_fit();
     Ok((
         Changeset {
             // The rest of a plain blob past the end-of-archive blocks still
@@ -275,21 +300,39 @@ pub fn scan_seek(
             compression: Compression::None,
             entries,
             captured,
+            elf: elves,
         },
         offsets,
     ))
 }
 
-/// Feeds what is written to it to an xxh3 hasher.
-struct XxhSink<'a>(&'a mut Xxh3);
-
-impl io::Write for XxhSink<'_> {
-    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-        self.0.update(b);
-        Ok(b.len())
+/// The side-table value of the file whose `size` content bytes start at
+/// `at` in the blob: its head read by offset, then (an ELF file only) its
+/// section table and names, each read bounded ([`elf::MAX_READ`]).
+fn elf_by_offset(side: &mut Window, at: u64, size: u64) -> io::Result<Option<Option<u64>>> {
+    let mut head = vec![0u8; elf::HEAD.min(usize::try_from(size).unwrap_or(elf::HEAD))];
+    side.seek(SeekFrom::Start(at))?;
+    side.read_exact(&mut head)?;
+    if !elf::is_elf(&head) {
+        return Ok(None);
     }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
+    let mut failed = None;
+    let strip = elf::strippable(size, vec![(0, head)], |r| {
+        let mut b = vec![0u8; usize::try_from(r.end - r.start).ok()?];
+        let read = side
+            .seek(SeekFrom::Start(at + r.start))
+            .and_then(|_| side.read_exact(&mut b));
+        match read {
+            Ok(()) => Some(b),
+            Err(e) => {
+                failed = Some(e);
+                None
+            }
+        }
+    });
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(strip.record()),
     }
 }
 

@@ -92,6 +92,9 @@ pub struct Package {
     pub recommended_only: bool,
     /// Its live inodes, sorted (front ends list its files from these).
     pub inodes: Vec<InodeId>,
+    /// Bytes `strip --strip-unneeded` would remove from its live ELF files
+    /// (set by the analysis: `analysis::Unstripped`).
+    pub strippable_bytes: u64,
 }
 
 /// Package changes a layer made to the databases.
@@ -369,6 +372,7 @@ impl Packages {
                     auto_installed: false,
                     recommended_only: false,
                     inodes: Vec::new(),
+                    strippable_bytes: 0,
                 }
             })
             .collect();

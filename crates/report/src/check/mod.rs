@@ -170,6 +170,7 @@ pub fn merge(file: &Budget, flags: &Budget) -> Budget {
     cache.extend(flags.cache.iter().map(|(k, v)| (k.clone(), *v)));
     let mut packages = file.packages.clone();
     packages.max_toolchain = flags.packages.max_toolchain.or(packages.max_toolchain);
+    packages.max_unstripped = flags.packages.max_unstripped.or(packages.max_unstripped);
     packages
         .limits
         .extend(flags.packages.limits.iter().map(|(k, v)| (k.clone(), *v)));
@@ -453,9 +454,11 @@ const RULES: &[Rule] = &[
     Rule::One(max_new_packages),
 ];
 
-/// `packages.max_toolchain` and one `packages.NAME` per `[budget.packages]`
-/// name: live bytes of the toolchain group together (each inode once), and
-/// of each package whose name matches (the largest is the value).
+/// `packages.max_toolchain`, `packages.max_unstripped` and one
+/// `packages.NAME` per `[budget.packages]` name: live bytes of the
+/// toolchain group together (each inode once), the bytes strip would
+/// remove from the live ELF files, and the live bytes of each package whose
+/// name matches (the largest is the value).
 fn package_rules(c: &Ctx) -> Vec<CheckResult> {
     let a = c.a;
     let pb = &c.b.budget.packages;
@@ -496,6 +499,44 @@ fn package_rules(c: &Ctx) -> Vec<CheckResult> {
                 .iter()
                 .take(TOP)
                 .map(|p| offender(p, "build in one stage and COPY --from it the artifacts into a slim final stage"))
+                .collect(),
+        ));
+    }
+    if let Some(limit) = pb.max_unstripped {
+        let u = &a.unstripped;
+        let value = u.bytes;
+        let remedy = |layer: LayerIndex| {
+            a.findings
+                .iter()
+                .find(|f| f.rule == "unstripped-elf" && f.layer == Some(layer))
+                .map(|f| f.remedy.clone())
+        };
+        out.push(result(
+            "packages.max_unstripped",
+            value > limit.0,
+            Measure::Bytes(value),
+            Measure::Bytes(limit.0),
+            format!(
+                "{} of symbols and debug info in {} live ELF file{}, limit {}",
+                human(value),
+                u.files.len() - u.unknown as usize,
+                if u.files.len() - u.unknown as usize == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                human(limit.0)
+            ),
+            u.files
+                .iter()
+                .filter(|f| f.strippable.is_some())
+                .take(TOP)
+                .map(|f| Offender {
+                    what: f.path.clone(),
+                    bytes: f.strippable.unwrap_or(0),
+                    layer: Some(f.layer),
+                    remedy: remedy(f.layer),
+                })
                 .collect(),
         ));
     }
