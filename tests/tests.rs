@@ -27,6 +27,7 @@ mod layer_scan;
 mod mcp_server;
 mod overlay_model;
 mod overlay_rules;
+mod packages_debian;
 mod packages_figures;
 mod packages_rpm;
 mod registry_faults;

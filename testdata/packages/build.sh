@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the packages image (NOT committed: ~250 MB) into WORKDIR:
+# Build the packages image (NOT committed: ~830 MB) into WORKDIR:
 #   testdata/packages/build.sh [WORKDIR]     (default /tmp/ls-pkgs)
 # Needs network (Debian mirror), root, buildah, mmdebstrap, pip (for the
 # six wheel). The rootfs tarball and the wheel are cached in WORKDIR.

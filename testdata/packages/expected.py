@@ -11,12 +11,16 @@ Usage: expected.py DOCKER_ARCHIVE ROOTFS OUT.json
 * Python: every `*.dist-info/RECORD` under a site-/dist-packages directory,
   read with the csv module, the same way.
 * npm: every file under node_modules/NAME except nested node_modules.
+* Groups: each package name matched with fnmatch against the globs that
+  docs/packages.md documents (copied below, first group wins, `!` excludes);
+  the toolchain finding's bytes are the live inodes of the toolchain
+  group's packages, each (dev, inode) once.
 * Hidden bytes of removed and upgraded packages: from the layer tars with
   tarfile: the files the .list of the layer that added them lists, which a
   later layer overwrites or deletes (whiteout), each tar inode once.
 Nothing here imports or runs layerscope.
 """
-import csv, io, json, os, stat, subprocess, sys, tarfile
+import csv, fnmatch, io, json, os, stat, subprocess, sys, tarfile
 
 archive, rootfs, out = sys.argv[1:4]
 
@@ -49,9 +53,38 @@ def resolve(rel):
 
 
 owned = {}  # every package's inodes: package_live_bytes
+inodes = {}  # package key -> its live inodes {(dev, ino): size}
+
+# docs/packages.md, "Groups" (the built-in globs, in matching order).
+GROUPS = [
+    ("toolchain", ["gcc", "gcc-*", "g++", "g++-*", "cpp", "cpp-*", "clang", "clang-*",
+                   "llvm", "llvm-*", "lld", "lld-*", "binutils", "binutils-*", "libbinutils",
+                   "libctf*", "libgprofng*", "libsframe*", "make", "cmake", "cmake-data",
+                   "ninja-build", "build-essential", "dpkg-dev", "autoconf", "automake",
+                   "libtool", "pkg-config", "pkgconf", "rustc", "cargo", "golang", "golang-*",
+                   "libgcc-*-dev", "libstdc++-*-dev", "libc-dev-bin", "linux-libc-dev",
+                   "kernel-headers", "glibc-headers",
+                   "libcc1-*", "libisl*", "libmpc*", "libmpfr*", "libasan*", "liblsan*",
+                   "libtsan*", "libubsan*", "libhwasan*", "libitm*", "libquadmath*",
+                   "*-dev", "*-devel", "!gcc-*-base", "!cpp-*-base"]),
+    ("docs", ["*-doc", "*-docs", "man-db", "manpages", "manpages-*", "info",
+              "install-info", "groff-base", "man-pages", "man-pages-*"]),
+    ("locales", ["locales", "locales-all", "*-l10n", "*-l10n-*", "language-pack-*",
+                 "glibc-locale*", "glibc-langpack-*", "glibc-all-langpacks", "langpacks-*"]),
+]
 
 
-def live(paths):
+def group_of(name):
+    for g, globs in GROUPS:
+        inc = [x for x in globs if not x.startswith("!")]
+        exc = [x[1:] for x in globs if x.startswith("!")]
+        if any(fnmatch.fnmatchcase(name, x) for x in inc) and not any(
+                fnmatch.fnmatchcase(name, x) for x in exc):
+            return g
+    return None
+
+
+def live(key, paths):
     seen = {}
     for rel in paths:
         p = resolve(rel)
@@ -64,6 +97,7 @@ def live(paths):
         if stat.S_ISREG(st.st_mode):
             seen[(st.st_dev, st.st_ino)] = st.st_size
     owned.update(seen)
+    inodes[key] = seen
     return sum(seen.values()), len(seen)
 
 
@@ -81,7 +115,7 @@ for line in q.splitlines():
     paths = []
     for f in lists:
         paths += open(os.path.join(info, f), "rb").read().decode().splitlines()
-    b, n = live(paths)
+    b, n = live("dpkg " + name, paths)
     pkgs["dpkg " + name] = {"version": version, "live_bytes": b, "files": n}
 
 for dirpath, dirnames, filenames in os.walk(rootfs):
@@ -93,8 +127,8 @@ for dirpath, dirnames, filenames in os.walk(rootfs):
         rows = list(csv.reader(open(os.path.join(dirpath, "RECORD"), newline="")))
         site_rel = os.path.relpath(site, rootfs)
         paths = [os.path.normpath(os.path.join("/", site_rel, r[0])) for r in rows if r]
-        b, n = live(paths)
         name, version = base[: -len(".dist-info")].split("-")[:2]
+        b, n = live("python " + name + " /" + site_rel, paths)
         pkgs["python " + name + " /" + site_rel] = {"version": version, "live_bytes": b, "files": n}
     if os.path.basename(os.path.dirname(dirpath)) == "node_modules" and "package.json" in filenames:
         meta = json.load(open(os.path.join(dirpath, "package.json")))
@@ -102,7 +136,7 @@ for dirpath, dirnames, filenames in os.walk(rootfs):
         for d, dn, fn in os.walk(dirpath):
             dn[:] = [x for x in dn if x != "node_modules"]
             paths += ["/" + os.path.relpath(os.path.join(d, f), rootfs) for f in fn]
-        b, n = live(paths)
+        b, n = live("npm " + meta["name"] + " /" + os.path.relpath(dirpath, rootfs), paths)
         pkgs["npm " + meta["name"] + " /" + os.path.relpath(dirpath, rootfs)] = {
             "version": meta.get("version", ""), "live_bytes": b, "files": n}
 
@@ -169,6 +203,12 @@ for i, m in enumerate(members):
             hidden["dpkg " + name] = hidden.get("dpkg " + name, 0) + sum(seen.values())
 for k, v in hidden.items():
     pkgs.setdefault(k, {"version": None, "live_bytes": 0, "files": 0})["hidden_bytes"] = v
+tools = {}
+for k, p in pkgs.items():
+    p["group"] = group_of(k.split(" ")[1])
+    if p["group"] == "toolchain":
+        tools.update(inodes.get(k, {}))
 pkgs["total package_live_bytes"] = sum(owned.values())
+pkgs["total toolchain_bytes"] = sum(tools.values())
 json.dump(pkgs, open(out, "w"), indent=1, sort_keys=True)
 print(len(pkgs), "packages")

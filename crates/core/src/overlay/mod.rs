@@ -273,6 +273,12 @@ impl Overlay {
         self.edge(node, sym)
     }
 
+    /// The child of `node` whose name is the interned `sym` (no name
+    /// lookup: callers that resolve many paths intern their names once).
+    pub fn child_sym(&self, node: NodeId, sym: Sym) -> Option<NodeId> {
+        self.edge(node, sym)
+    }
+
     /// The child of `parent` whose name is `sym`.
     fn edge(&self, parent: NodeId, sym: Sym) -> Option<NodeId> {
         self.edges

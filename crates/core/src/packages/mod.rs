@@ -20,10 +20,16 @@ mod rpm;
 
 pub use groups::{PackageRules, BUILTIN_GROUPS};
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxBuildHasher;
+
+/// Fx-hashed: the keys are the image's own ids and names, hashed many
+/// times per package.
+type HashMap<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
 
 use crate::layer::{display_path, EntryKind};
-use crate::overlay::{InodeId, NodeId, Overlay};
+use crate::overlay::{InodeId, NodeId, Overlay, Sym};
 use crate::source::Image;
 use crate::LayerIndex;
 use parse::{Parsed, Stanza};
@@ -126,26 +132,99 @@ pub struct Packages {
     pub distro_python: Vec<(String, String, String)>,
 }
 
-type Key = (Manager, String, Box<[u8]>);
+/// (manager, name, location), borrowed from the parsed databases.
+type Key<'a> = (Manager, &'a str, &'a [u8]);
 
 /// One package as a snapshot of the databases shows it.
 struct View<'a> {
     version: &'a str,
     files: Vec<&'a [Box<[u8]>]>,
+    /// The same paths as [`PathRef`]s (those that can name a node).
+    refs: Vec<&'a [PathRef]>,
     /// npm: it owns its directory.
     owns_dir: bool,
     stanza: Option<&'a Stanza>,
 }
 
 struct Snapshot<'a> {
-    pkgs: BTreeMap<Key, View<'a>>,
+    pkgs: BTreeMap<Key<'a>, View<'a>>,
     auto: BTreeSet<&'a str>,
 }
 
-/// A database file version's content, parsed once.
+/// A database file version's content, parsed once; with its lists of
+/// paths as [`PathRef`]s (one per list: a `.list`, RECORD, … has one, apk's
+/// `installed` one per package).
 enum Db {
-    Parsed(Parsed),
+    Parsed(Parsed, Vec<Vec<PathRef>>),
     Bad,
+}
+
+/// A listed path as its directory (an index into [`PathTable`]) and its
+/// last name as the overlay interned it. Paths whose last name no layer
+/// has are left out: they cannot name a node (nor can an empty one).
+#[derive(Debug, Clone, Copy)]
+struct PathRef {
+    dir: u32,
+    name: Sym,
+}
+
+/// Every directory of a listed path, once. Each snapshot resolves a
+/// directory once (symlinks followed as of its layer), then each path is
+/// one edge lookup from there: no path string is hashed or allocated per
+/// snapshot.
+#[derive(Default)]
+struct PathTable {
+    dirs: Vec<Box<[u8]>>,
+    ids: HashMap<Box<[u8]>, u32>,
+}
+
+impl PathTable {
+    fn refs(&mut self, overlay: &Overlay, paths: &[Box<[u8]>]) -> Vec<PathRef> {
+        let mut out = Vec::with_capacity(paths.len());
+        // Listed paths come grouped by directory: compare with the last
+        // one before hashing.
+        let mut last: Option<(&[u8], u32)> = None;
+        for path in paths {
+            let (dir, name) = capture::split_last(path);
+            if name.is_empty() {
+                continue;
+            }
+            let Some(name) = overlay.names.get(name) else {
+                continue;
+            };
+            let dir = match last {
+                Some((d, id)) if d == dir => id,
+                _ => {
+                    let id = match self.ids.get(dir) {
+                        Some(&id) => id,
+                        None => {
+                            let id = u32::try_from(self.dirs.len())
+                                .expect("fewer than 2^32 directories");
+                            self.dirs.push(dir.into());
+                            self.ids.insert(dir.into(), id);
+                            id
+                        }
+                    };
+                    last = Some((dir, id));
+                    id
+                }
+            };
+            out.push(PathRef { dir, name });
+        }
+        out
+    }
+
+    /// The path lists of a parsed database file, as [`PathRef`]s.
+    fn of(&mut self, overlay: &Overlay, p: &Parsed) -> Vec<Vec<PathRef>> {
+        match p {
+            Parsed::DpkgList(_, files) => vec![self.refs(overlay, files)],
+            Parsed::Apk(s) | Parsed::Rpm(s) => {
+                s.iter().map(|s| self.refs(overlay, &s.files)).collect()
+            }
+            Parsed::One(one) => vec![self.refs(overlay, &one.files)],
+            Parsed::DpkgStatus(_) | Parsed::AptAuto(_) => Vec::new(),
+        }
+    }
 }
 
 impl Packages {
@@ -158,10 +237,13 @@ impl Packages {
             ..Packages::default()
         };
         // 1. Parse every captured version once.
-        let mut dbs: HashMap<(usize, usize), Db> = HashMap::new();
+        let mut dbs: HashMap<(usize, usize), Db> = HashMap::default();
+        let mut table = PathTable::default();
         let mut db_nodes: BTreeSet<NodeId> = BTreeSet::new();
+        let mut parsed = parse_all(image).into_iter();
         for (li, layer) in image.layers.iter().enumerate() {
             for c in &layer.changeset.captured {
+                let result = parsed.next().expect("one result per captured file");
                 let entry = &layer.changeset.entries[c.entry];
                 let problem = |message: String| DbProblem {
                     layer: LayerIndex::from_index(li),
@@ -177,8 +259,11 @@ impl Packages {
                         )));
                         Db::Bad
                     }
-                    Some(bytes) => match parse::parse(&entry.path, bytes) {
-                        Ok(p) => Db::Parsed(p),
+                    Some(_) => match result.expect("parsed: it has content") {
+                        Ok(p) => {
+                            let refs = table.of(overlay, &p);
+                            Db::Parsed(p, refs)
+                        }
                         Err(e) => {
                             out.problems.push(problem(e));
                             Db::Bad
@@ -221,8 +306,10 @@ impl Packages {
             snap_of.push(snaps.len() - 1);
         }
         // 4. Events between consecutive layers; every package ever seen.
-        let mut all: BTreeMap<&Key, (Option<LayerIndex>, Option<LayerIndex>, String)> =
-            BTreeMap::new();
+        // Consecutive snapshots are walked side by side in key order (no
+        // lookups); `all` is sorted by key once at the end.
+        let mut all: HashMap<Key<'_>, (Option<LayerIndex>, Option<LayerIndex>, &str)> =
+            HashMap::default();
         for k in 0..n {
             let cur = &snaps[snap_of[k]];
             let prev = (k > 0).then(|| &snaps[snap_of[k - 1]]);
@@ -231,9 +318,13 @@ impl Packages {
             }
             let li = LayerIndex::from_index(k);
             let lp = &mut out.layers[k];
+            let mut before_it = prev.map(|p| p.pkgs.iter().peekable());
             for (key, view) in &cur.pkgs {
-                let before = prev.and_then(|p| p.pkgs.get(key));
-                let slot = all.entry(key).or_insert((None, None, String::new()));
+                let before = before_it.as_mut().and_then(|it| {
+                    while it.next_if(|(k, _)| *k < key).is_some() {}
+                    it.peek().filter(|(k, _)| *k == key).map(|(_, v)| *v)
+                });
+                let slot = all.entry(*key).or_insert((None, None, ""));
                 match before {
                     None => {
                         lp.installed += 1;
@@ -243,10 +334,14 @@ impl Packages {
                     Some(b) if b.version != view.version => lp.upgraded += 1,
                     Some(_) => {}
                 }
-                slot.2 = view.version.to_string();
+                slot.2 = view.version;
             }
             if let Some(p) = prev {
-                for key in p.pkgs.keys().filter(|k| !cur.pkgs.contains_key(*k)) {
+                let mut cur_it = cur.pkgs.keys().peekable();
+                for key in p.pkgs.keys().filter(|k| {
+                    while cur_it.next_if(|c| c < k).is_some() {}
+                    cur_it.peek() != Some(k)
+                }) {
                     lp.removed += 1;
                     if let Some(slot) = all.get_mut(key) {
                         slot.1 = Some(li);
@@ -255,23 +350,25 @@ impl Packages {
             }
         }
         let final_snap = &snaps[snap_of[n - 1]];
-        let keys: Vec<&Key> = all.keys().copied().collect();
-        let index: HashMap<&Key, usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+        let mut keys: Vec<Key<'_>> = all.keys().copied().collect();
+        keys.sort_unstable();
+        let index: HashMap<Key<'_>, usize> =
+            keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
         let mut pkgs: Vec<Package> = keys
             .iter()
             .map(|key| {
-                let (installed_by, removed_by, version) = all[key].clone();
+                let (installed_by, removed_by, version) = all[key];
                 Package {
                     manager: key.0,
-                    name: key.1.clone(),
-                    version,
-                    location: display_path(&key.2),
+                    name: key.1.to_string(),
+                    version: version.to_string(),
+                    location: display_path(key.2),
                     live_bytes: 0,
                     hidden_bytes: 0,
                     files: 0,
                     installed_by,
                     removed_by,
-                    group: rules.group_of(&key.1).map(str::to_string),
+                    group: rules.group_of(key.1).map(str::to_string),
                     auto_installed: false,
                     recommended_only: false,
                     inodes: Vec::new(),
@@ -284,11 +381,13 @@ impl Packages {
 
         // 5. Live inodes: the final databases.
         let last = LayerIndex::from_index(n - 1);
-        let owners = owner_map(image, overlay, final_snap, &index, last, None);
+        let owners = owner_map(image, overlay, final_snap, &index, last, &table, None);
         let mut owned = vec![false; overlay.inodes.len()];
+        let mut buf = Vec::new();
         for v in overlay.versions.iter().filter(|v| v.gone.is_none()) {
             let Some(inode) = v.inode else { continue };
-            for p in owners.of(overlay, v.node) {
+            owners.of(overlay, v.node, &mut buf);
+            for &p in &buf {
                 pkgs[p].inodes.push(inode);
                 owned[inode.index()] = true;
                 if out.owner[inode.index()].is_none() {
@@ -309,42 +408,67 @@ impl Packages {
             .sum();
 
         // 6. Hidden inodes: the databases of the layer that added them.
-        let mut names: HashMap<InodeId, Vec<NodeId>> = HashMap::new();
-        for v in &overlay.versions {
-            if let Some(i) = v.inode {
+        // Each hidden inode's names (the versions that added it), in
+        // version order, grouped by inode.
+        let mut names: Vec<(InodeId, NodeId)> = overlay
+            .versions
+            .iter()
+            .filter_map(|v| {
+                let i = v.inode?;
                 let ino = overlay.inode(i);
-                if !ino.is_live() && v.layer == ino.layer {
-                    names.entry(i).or_default().push(v.node);
-                }
-            }
-        }
-        // Only the hidden nodes' own names are looked up in each snapshot's
-        // lists: `Resolver::resolve` finds a path's node by its last
-        // component, so a listed path with another last name can never
-        // resolve to a hidden node, and resolving it (every listed path,
-        // once per snapshot) was most of this step's time (docs/packages.md).
+                (!ino.is_live() && v.layer == ino.layer).then_some((i, v.node))
+            })
+            .collect();
+        names.sort_by_key(|&(i, _)| i);
         // Each snapshot is resolved as of the layer of its first hidden
-        // inode, in inode order, as before.
-        let mut wanted: HashMap<usize, (LayerIndex, HashSet<&[u8]>)> = HashMap::new();
-        for (id, ino) in overlay.inode_ids().filter(|(_, i)| !i.is_live()) {
-            let s = snap_of[ino.layer.index()];
-            let w = wanted
+        // inode (in inode order).
+        let mut first: HashMap<usize, LayerIndex> = HashMap::default();
+        for (_, ino) in overlay.inode_ids().filter(|(_, i)| !i.is_live()) {
+            first.entry(snap_of[ino.layer.index()]).or_insert(ino.layer);
+        }
+        // The parent directories of each snapshot's hidden nodes: a listed
+        // path names the child of its directory, so a path whose directory
+        // resolves elsewhere can never name a hidden node (no need to look
+        // its name up).
+        let mut parents: HashMap<usize, Vec<bool>> = HashMap::default();
+        for &(i, node) in &names {
+            let s = snap_of[overlay.inode(i).layer.index()];
+            let set = parents
                 .entry(s)
-                .or_insert_with(|| (ino.layer, HashSet::new()));
-            for &node in names.get(&id).map(Vec::as_slice).unwrap_or(&[]) {
-                w.1.insert(overlay.name(node));
+                .or_insert_with(|| vec![false; overlay.nodes.len()]);
+            if let Some(parent) = overlay.node(node).parent {
+                set[parent.index()] = true;
             }
         }
-        let mut maps: HashMap<usize, Owners> = HashMap::new();
+        let mut maps: HashMap<usize, Owners> = HashMap::default();
         let mut hidden: Vec<(usize, InodeId)> = Vec::new();
+        let mut at = 0;
         for (id, ino) in overlay.inode_ids().filter(|(_, i)| !i.is_live()) {
+            while at < names.len() && names[at].0 < id {
+                at += 1;
+            }
+            let from = at;
+            while at < names.len() && names[at].0 == id {
+                at += 1;
+            }
+            if from == at {
+                continue;
+            }
             let s = snap_of[ino.layer.index()];
             let map = maps.entry(s).or_insert_with(|| {
-                let (k, only) = &wanted[&s];
-                owner_map(image, overlay, &snaps[s], &index, *k, Some(only))
+                owner_map(
+                    image,
+                    overlay,
+                    &snaps[s],
+                    &index,
+                    first[&s],
+                    &table,
+                    Some(&parents[&s]),
+                )
             });
-            for &node in names.get(&id).map(Vec::as_slice).unwrap_or(&[]) {
-                for p in map.of(overlay, node) {
+            for &(_, node) in &names[from..at] {
+                map.of(overlay, node, &mut buf);
+                for &p in &buf {
                     hidden.push((p, id));
                     if out.owner[id.index()].is_none() {
                         out.owner[id.index()] = Some(p as u32);
@@ -388,6 +512,54 @@ impl Packages {
         let i = (*self.owner.get(inode.index())?)?;
         self.list.get(i as usize)
     }
+}
+
+/// Every captured file's content parsed, in layer then capture order
+/// (`None` for a file over the size bound). Parsed on up to four threads
+/// when there is enough to parse: a Debian image rewrites its status file
+/// (thousands of stanzas) in every RUN that installs something.
+fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
+    /// (path, content if kept).
+    type Job<'a> = (&'a [u8], Option<&'a [u8]>);
+    let jobs: Vec<Job<'_>> = image
+        .layers
+        .iter()
+        .flat_map(|l| {
+            l.changeset
+                .captured
+                .iter()
+                .map(|c| (&l.changeset.entries[c.entry].path[..], c.content.as_deref()))
+        })
+        .collect();
+    let one = |(path, bytes): &Job<'_>| bytes.map(|b| parse::parse(path, b));
+    let total: usize = jobs.iter().map(|j| j.1.map_or(0, <[u8]>::len)).sum();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4);
+    if threads < 2 || total < 256 * 1024 {
+        return jobs.iter().map(one).collect();
+    }
+    // Consecutive runs of about equal bytes, one per thread.
+    let mut parts: Vec<&[Job<'_>]> = Vec::new();
+    let (mut start, mut acc) = (0, 0);
+    for (i, j) in jobs.iter().enumerate() {
+        acc += j.1.map_or(0, <[u8]>::len);
+        if acc * threads >= total * (parts.len() + 1) && parts.len() + 1 < threads {
+            parts.push(&jobs[start..=i]);
+            start = i + 1;
+        }
+    }
+    parts.push(&jobs[start..]);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// A non-empty `rpmdb.sqlite-wal` next to `path` as of layer `k`: the
@@ -447,13 +619,19 @@ fn snapshot<'a>(
     k: LayerIndex,
 ) -> Snapshot<'a> {
     let mut stanzas: Vec<&'a Stanza> = Vec::new();
-    let mut lists: HashMap<&'a str, Vec<&'a [Box<[u8]>]>> = HashMap::new();
+    // A dpkg package's lists: (paths, the same as PathRefs).
+    type Lists<'a> = Vec<(&'a [Box<[u8]>], &'a [PathRef])>;
+    let mut lists: HashMap<&'a str, Lists<'a>> = HashMap::default();
     let mut auto = BTreeSet::new();
-    let mut pkgs: BTreeMap<Key, View<'a>> = BTreeMap::new();
-    // rpm: (read last, the packages); the `/usr/lib/sysimage` database is
-    // read last so that it wins when both paths are regular files.
+    // Collected, then built in one go (a stable sort; the last of equal
+    // keys wins, as inserting one by one would).
+    let mut pkgs: Vec<(Key<'a>, View<'a>)> = Vec::new();
+    // rpm: (read last, the packages, their paths); the `/usr/lib/sysimage`
+    // database is read last so that it wins when both paths are regular
+    // files.
     let sysimage = overlay.lookup(capture::RPM_SQLITE[1]);
-    let mut rpm: Vec<(bool, &'a [Stanza])> = Vec::new();
+    type Rpm<'a> = (bool, &'a [Stanza], &'a [Vec<PathRef>]);
+    let mut rpm: Vec<Rpm<'a>> = Vec::new();
     for &node in db_nodes {
         let Some(v) = overlay.visible_version_at(node, k) else {
             continue;
@@ -463,83 +641,98 @@ fn snapshot<'a>(
         if v.kind != EntryKind::File {
             continue;
         }
-        let Some(Db::Parsed(p)) = dbs.get(&(v.layer.index(), e.index())) else {
+        let Some(Db::Parsed(p, refs)) = dbs.get(&(v.layer.index(), e.index())) else {
             continue;
         };
         match p {
             Parsed::DpkgStatus(s) => stanzas.extend(s.iter().filter(|s| s.installed)),
             Parsed::DpkgList(name, files) => {
-                lists.entry(name.as_str()).or_default().push(files);
+                lists
+                    .entry(name.as_str())
+                    .or_default()
+                    .push((files, &refs[0]));
             }
             Parsed::AptAuto(names) => auto.extend(names.iter().map(String::as_str)),
-            Parsed::Rpm(s) => rpm.push((Some(node) == sysimage, s)),
+            Parsed::Rpm(s) => rpm.push((Some(node) == sysimage, s, refs)),
             Parsed::Apk(s) => {
-                for s in s {
-                    pkgs.insert(
-                        (Manager::Apk, s.name.clone(), Box::default()),
+                for (s, r) in s.iter().zip(refs) {
+                    pkgs.push((
+                        (Manager::Apk, s.name.as_str(), &[][..]),
                         View {
                             version: &s.version,
                             files: vec![&s.files],
+                            refs: vec![r],
                             owns_dir: false,
                             stanza: Some(s),
                         },
-                    );
+                    ));
                 }
             }
             Parsed::One(one) => {
                 let manager = one.manager;
-                pkgs.insert(
-                    (manager, one.name.clone(), one.scope.clone()),
+                pkgs.push((
+                    (manager, one.name.as_str(), &one.scope[..]),
                     View {
                         version: &one.version,
                         files: vec![&one.files],
+                        refs: vec![&refs[0]],
                         owns_dir: manager == Manager::Npm,
                         stanza: None,
                     },
-                );
+                ));
             }
         }
     }
     rpm.sort_by_key(|r| r.0);
-    for s in rpm.into_iter().flat_map(|r| r.1) {
-        pkgs.insert(
-            (Manager::Rpm, s.name.clone(), Box::default()),
+    for (s, r) in rpm.into_iter().flat_map(|r| r.1.iter().zip(r.2)) {
+        pkgs.push((
+            (Manager::Rpm, s.name.as_str(), &[][..]),
             View {
                 version: &s.version,
                 files: vec![&s.files],
+                refs: vec![r],
                 owns_dir: false,
                 stanza: Some(s),
             },
-        );
+        ));
     }
     for s in stanzas {
-        pkgs.insert(
-            (Manager::Dpkg, s.name.clone(), Box::default()),
+        let (files, refs) = lists
+            .remove(s.name.as_str())
+            .unwrap_or_default()
+            .into_iter()
+            .unzip();
+        pkgs.push((
+            (Manager::Dpkg, s.name.as_str(), &[][..]),
             View {
                 version: &s.version,
-                files: lists.remove(s.name.as_str()).unwrap_or_default(),
+                files,
+                refs,
                 owns_dir: false,
                 stanza: Some(s),
             },
-        );
+        ));
     }
-    Snapshot { pkgs, auto }
+    Snapshot {
+        pkgs: pkgs.into_iter().collect(),
+        auto,
+    }
 }
 
 /// Mark apt's auto-installed packages, and those of them only recommended.
-fn recommended_only(snap: &Snapshot<'_>, index: &HashMap<&Key, usize>, pkgs: &mut [Package]) {
+fn recommended_only(snap: &Snapshot<'_>, index: &HashMap<Key<'_>, usize>, pkgs: &mut [Package]) {
     let mut depended: BTreeSet<&str> = BTreeSet::new();
     let mut recommended: BTreeSet<&str> = BTreeSet::new();
-    let mut provides: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut provides: HashMap<&str, Vec<&str>> = HashMap::default();
     for (key, v) in snap.pkgs.iter().filter(|(k, _)| k.0 == Manager::Dpkg) {
         if let Some(s) = v.stanza {
             depended.extend(parse::depends(s));
             recommended.extend(s.recommends.iter().map(String::as_str));
-            provides.insert(key.1.as_str(), parse::provides(s).collect());
+            provides.insert(key.1, parse::provides(s).collect());
         }
     }
     for (key, _) in snap.pkgs.iter().filter(|(k, _)| k.0 == Manager::Dpkg) {
-        let name = key.1.as_str();
+        let name = key.1;
         let p = &mut pkgs[index[key]];
         p.auto_installed = snap.auto.contains(name);
         let names = provides.get(name).cloned().unwrap_or_default();
@@ -569,7 +762,7 @@ fn distro_python(snap: &Snapshot<'_>) -> Vec<(String, String, String)> {
                 let project = stem.split('-').next().unwrap_or_default();
                 out.insert((
                     normalize_project(project),
-                    key.1.clone(),
+                    key.1.to_string(),
                     display_path(path),
                 ));
             }
@@ -595,15 +788,22 @@ pub fn normalize_project(name: &str) -> String {
 
 /// Who owns which node, as of one layer.
 struct Owners {
-    by_node: HashMap<NodeId, Vec<usize>>,
+    /// The owners of node `n` are `pkgs[start[n]..start[n + 1]]`, sorted,
+    /// each once.
+    start: Vec<u32>,
+    pkgs: Vec<u32>,
     /// npm package directories: they own everything below them but nested
     /// `node_modules`.
     dirs: HashMap<NodeId, usize>,
 }
 
 impl Owners {
-    fn of(&self, overlay: &Overlay, node: NodeId) -> Vec<usize> {
-        let mut out = self.by_node.get(&node).cloned().unwrap_or_default();
+    /// The owners of `node` into `out` (cleared first), sorted, each once.
+    fn of(&self, overlay: &Overlay, node: NodeId, out: &mut Vec<usize>) {
+        out.clear();
+        let i = node.index();
+        let range = self.start[i] as usize..self.start[i + 1] as usize;
+        out.extend(self.pkgs[range].iter().map(|&p| p as usize));
         if !self.dirs.is_empty() {
             let mut n = overlay.node(node).parent;
             while let Some(id) = n {
@@ -616,10 +816,9 @@ impl Owners {
                 }
                 n = overlay.node(id).parent;
             }
+            out.sort_unstable();
+            out.dedup();
         }
-        out.sort_unstable();
-        out.dedup();
-        out
     }
 }
 
@@ -627,35 +826,56 @@ fn owner_map(
     image: &Image,
     overlay: &Overlay,
     snap: &Snapshot<'_>,
-    index: &HashMap<&Key, usize>,
+    index: &HashMap<Key<'_>, usize>,
     k: LayerIndex,
-    only: Option<&HashSet<&[u8]>>,
+    table: &PathTable,
+    parents: Option<&[bool]>,
 ) -> Owners {
     let mut r = Resolver {
         image,
         overlay,
         k,
-        dirs: HashMap::new(),
+        dirs: HashMap::default(),
     };
-    let mut by_node: HashMap<NodeId, Vec<usize>> = HashMap::new();
-    let mut dirs = HashMap::new();
+    // Each directory resolved once, on first use.
+    let mut dir_node: Vec<Option<Option<NodeId>>> = vec![None; table.dirs.len()];
+    let mut pairs: Vec<(NodeId, u32)> = Vec::new();
+    let mut dirs = HashMap::default();
     for (key, v) in &snap.pkgs {
         let p = index[key];
         if v.owns_dir {
-            if let Some(node) = r.resolve(&key.2) {
+            if let Some(node) = r.resolve(key.2) {
                 dirs.insert(node, p);
             }
         }
-        for path in v.files.iter().flat_map(|f| f.iter()) {
-            if only.is_some_and(|only| !only.contains(capture::split_last(path).1)) {
+        for path in v.refs.iter().flat_map(|f| f.iter()) {
+            let d = path.dir as usize;
+            let Some(parent) = *dir_node[d].get_or_insert_with(|| r.resolve_dir(&table.dirs[d]))
+            else {
+                continue;
+            };
+            if parents.is_some_and(|set| !set[parent.index()]) {
                 continue;
             }
-            if let Some(node) = r.resolve(path) {
-                by_node.entry(node).or_default().push(p);
+            if let Some(node) = overlay.child_sym(parent, path.name) {
+                pairs.push((node, p as u32));
             }
         }
     }
-    Owners { by_node, dirs }
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut start = vec![0u32; overlay.nodes.len() + 1];
+    for &(n, _) in &pairs {
+        start[n.index() + 1] += 1;
+    }
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    Owners {
+        start,
+        pkgs: pairs.into_iter().map(|(_, p)| p).collect(),
+        dirs,
+    }
 }
 
 /// Resolves database paths to overlay nodes as of one layer, following the
@@ -690,17 +910,16 @@ impl Resolver<'_> {
     }
 
     /// A directory path, every component followed.
-    fn resolve_dir(&self, dir: &[u8]) -> Option<NodeId> {
-        let mut stack: Vec<Vec<u8>> = dir
+    fn resolve_dir<'s>(&'s self, dir: &'s [u8]) -> Option<NodeId> {
+        let mut stack: Vec<&'s [u8]> = dir
             .split(|&b| b == b'/')
             .rev()
             .filter(|c| !c.is_empty())
-            .map(<[u8]>::to_vec)
             .collect();
         let mut node = NodeId::ROOT;
         let mut hops = 0;
         while let Some(c) = stack.pop() {
-            match c.as_slice() {
+            match c {
                 b"." => continue,
                 b".." => {
                     node = self.overlay.node(node).parent.unwrap_or(NodeId::ROOT);
@@ -708,7 +927,7 @@ impl Resolver<'_> {
                 }
                 _ => {}
             }
-            let child = self.overlay.child(node, &c)?;
+            let child = self.overlay.child(node, c)?;
             let v = self.overlay.visible_version_at(child, self.k)?;
             let v = self.overlay.version(v);
             if v.kind == EntryKind::Symlink {
@@ -720,13 +939,7 @@ impl Resolver<'_> {
                 if target.first() == Some(&b'/') {
                     node = NodeId::ROOT;
                 }
-                stack.extend(
-                    target
-                        .split(|&b| b == b'/')
-                        .rev()
-                        .filter(|c| !c.is_empty())
-                        .map(<[u8]>::to_vec),
-                );
+                stack.extend(target.split(|&b| b == b'/').rev().filter(|c| !c.is_empty()));
             } else {
                 node = child;
             }

@@ -3,6 +3,8 @@
 //! lists, or a one-line reason why the file cannot be read. Paths come out
 //! normalised like layer paths (no leading `/`).
 
+use std::borrow::Cow;
+
 use super::capture::split_last;
 use super::Manager;
 
@@ -109,10 +111,15 @@ fn text<'a>(b: &'a [u8], what: &str) -> Result<&'a str, String> {
 
 /// RFC 822-like stanzas (dpkg, apt): `Field: value`, continuation lines
 /// start with a space or tab, stanzas are separated by blank lines.
-fn stanzas(bytes: &[u8]) -> Result<Vec<Vec<(String, String)>>, String> {
+/// One stanza's `(field, value)` pairs, borrowed from the file's text.
+type Fields<'a> = Vec<(&'a str, Cow<'a, str>)>;
+
+/// Fields borrow from the content (a continued one is copied): a status
+/// file of thousands of stanzas is read without a copy of each field.
+fn stanzas(bytes: &[u8]) -> Result<Vec<Fields<'_>>, String> {
     let t = text(bytes, "content")?;
     let mut out = Vec::new();
-    let mut cur: Vec<(String, String)> = Vec::new();
+    let mut cur: Fields<'_> = Vec::new();
     for (i, line) in t.lines().enumerate() {
         if line.trim().is_empty() {
             if !cur.is_empty() {
@@ -123,8 +130,9 @@ fn stanzas(bytes: &[u8]) -> Result<Vec<Vec<(String, String)>>, String> {
         if line.starts_with([' ', '\t']) {
             match cur.last_mut() {
                 Some(f) => {
-                    f.1.push('\n');
-                    f.1.push_str(line.trim());
+                    let v = f.1.to_mut();
+                    v.push('\n');
+                    v.push_str(line.trim());
                 }
                 None => return Err(format!("line {}: continuation without a field", i + 1)),
             }
@@ -141,7 +149,7 @@ fn stanzas(bytes: &[u8]) -> Result<Vec<Vec<(String, String)>>, String> {
                         i + 1
                     ));
                 }
-                cur.push((k.to_string(), v.trim().to_string()))
+                cur.push((k, Cow::Borrowed(v.trim())))
             }
             _ => return Err(format!("line {}: not a `Field: value` line", i + 1)),
         }
@@ -152,10 +160,10 @@ fn stanzas(bytes: &[u8]) -> Result<Vec<Vec<(String, String)>>, String> {
     Ok(out)
 }
 
-fn field<'a>(s: &'a [(String, String)], name: &str) -> Option<&'a str> {
+fn field<'a>(s: &'a [(&str, Cow<'_, str>)], name: &str) -> Option<&'a str> {
     s.iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+        .map(|(_, v)| v.as_ref())
 }
 
 /// Package names of a Depends-like field: `a (>= 1) | b:any, c`.
@@ -427,6 +435,16 @@ pub fn join(base: &[u8], rel: &[u8]) -> Box<[u8]> {
 /// Normalise an absolute or relative path: no leading `/`, no empty, `.`
 /// or `..` components (`..` pops).
 pub fn normal(p: &[u8]) -> Box<[u8]> {
+    // The common case, `/a/b/c`: only the leading `/` goes.
+    let rest = p.strip_prefix(b"/").unwrap_or(p);
+    if !rest.is_empty()
+        && rest.last() != Some(&b'/')
+        && rest
+            .split(|&b| b == b'/')
+            .all(|c| !matches!(c, b"" | b"." | b".."))
+    {
+        return rest.into();
+    }
     let mut comps: Vec<&[u8]> = Vec::new();
     for c in p.split(|&b| b == b'/') {
         match c {
