@@ -394,7 +394,7 @@ pub struct CheckArgs {
     /// The image before: a JSON report saved from the main branch (report
     /// or check --format json), or anything IMAGE accepts
     /// (needs a limit: --max-growth, --max-new-waste, --max-new-packages or
-    /// the same keys in [budget])
+    /// the same keys in the budget file)
     #[arg(long, value_name = "OLD")]
     pub baseline: Option<PathBuf>,
     /// With --baseline: largest allowed growth of size_bytes, e.g. 5% or 20MB
