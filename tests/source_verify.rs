@@ -285,9 +285,13 @@ fn the_default_still_catches_broken_layers_and_metadata() {
 #[test]
 fn duplicates_stay_exact_when_only_size_collisions_are_hashed() {
     // Plain layers read by their headers (files over 64 KiB seeked past):
-    // a, b equal (in two layers), c the same size with other bytes, d a
-    // size of its own, s small (hashed as the headers go by).
+    // a, b equal (in two layers), c the same size with another first 4 KiB
+    // (its head alone tells it apart), f the same size and head as a with
+    // another last byte (read whole), d a size of its own, s small (hashed
+    // as the headers go by).
     const N: usize = 100_000;
+    let mut f = vec![1; N];
+    f[N - 1] = 3;
     let l1 = TLayer::new(
         &[
             E::File("a", vec![1; N]),
@@ -298,7 +302,11 @@ fn duplicates_stay_exact_when_only_size_collisions_are_hashed() {
         Comp::None,
     );
     let l2 = TLayer::new(
-        &[E::File("b", vec![1; N]), E::File("c", vec![2; N])],
+        &[
+            E::File("b", vec![1; N]),
+            E::File("c", vec![2; N]),
+            E::File("f", f),
+        ],
         Comp::None,
     );
     let mut img = sample();
@@ -334,7 +342,8 @@ fn duplicates_stay_exact_when_only_size_collisions_are_hashed() {
             );
             assert_eq!(an.totals.duplicate_bytes, N as u64, "{m:?} {route}");
             if m == VerifyLayers::None && matches!(route, "dir" | "file") {
-                // Read by offset: only the large files of a shared size.
+                // Read by offset: only the large files whose size and first
+                // 4 KiB another file shares are hashed.
                 assert_eq!(
                     hashed,
                     [
@@ -343,7 +352,8 @@ fn duplicates_stay_exact_when_only_size_collisions_are_hashed() {
                         ("s".to_string(), true),
                         ("z".to_string(), true),
                         ("b".to_string(), true),
-                        ("c".to_string(), true)
+                        ("c".to_string(), false),
+                        ("f".to_string(), true)
                     ],
                     "{route}"
                 );

@@ -18,7 +18,7 @@ pub use entry::{ContentHash, Entry, EntryKind, Rare};
 pub(crate) use guard::HeaderGuard;
 pub use path::{display_path, normalize};
 pub use scan::{scan, Compression, ScanError, ScanOptions};
-pub(crate) use seek::{hash_ranges, is_plain, scan_seek, ContentOffsets};
+pub(crate) use seek::{hash_ranges, head_hashes, is_plain, scan_seek, ContentOffsets, HEAD_BYTES};
 
 /// Everything the layer pass learned about one layer.
 #[derive(Debug, Clone, Default)]

@@ -336,6 +336,45 @@ fn elf_by_offset(side: &mut Window, at: u64, size: u64) -> io::Result<Option<Opt
     }
 }
 
+/// How much of a file [`head_hashes`] reads.
+pub const HEAD_BYTES: u64 = 4096;
+
+/// The xxh3-64 of the first [`HEAD_BYTES`] of each chosen file (`(entry
+/// index, offset)`, read in offset order, each by one positioned read: the
+/// files between them are not read). Two files of one size whose heads
+/// differ cannot hold the same content, so only the files whose (size,
+/// head) another file shares need reading whole ([`hash_ranges`]); random
+/// big files of a common size cost 4 KiB each instead of their size.
+pub fn head_hashes(
+    path: &Path,
+    start: u64,
+    len: u64,
+    cs: &Changeset,
+    ranges: &mut [(usize, u64)],
+) -> io::Result<Vec<(usize, u64, u64)>> {
+    ranges.sort_unstable_by_key(|r| r.1);
+    let mut w = window(path, start, len)?;
+    let mut buf = [0u8; HEAD_BYTES as usize];
+    let mut out = Vec::with_capacity(ranges.len());
+    for &(i, at) in ranges.iter() {
+        let n = usize::try_from(cs.entries[i].size.min(HEAD_BYTES)).unwrap_or(0);
+        w.seek(SeekFrom::Start(at))?;
+        let mut got = 0;
+        while got < n {
+            let r = w.read(&mut buf[got..n])?;
+            if r == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the blob changed while it was read",
+                ));
+            }
+            got += r;
+        }
+        out.push((i, at, xxhash_rust::xxh3::xxh3_64(&buf[..n])));
+    }
+    Ok(out)
+}
+
 /// Hash the content of the chosen files of a blob scanned by [`scan_seek`]:
 /// `(entry index, offset)` pairs, hashed in offset order.
 pub fn hash_ranges(

@@ -240,12 +240,17 @@ fn scan_one(store: &dyn BlobStore, job: &Job, advance: &(dyn Fn(u64) + Sync)) ->
     Ok((cs, None))
 }
 
+/// A file's content in a blob: (entry index, offset).
+type Range = (usize, u64);
+
 /// The content hashes the figures need of the layers scanned by seeking:
 /// a file can only be a duplicate of a file of the same size, so only the
 /// files whose size (non-zero) another file of the image shares are read
-/// and hashed. The others keep no hash, which is exact for every figure
-/// (duplicates are groups of equal size and content). Each blob is read
-/// once more, by offset, only where those files lie.
+/// and hashed; of those over [`layer::HEAD_BYTES`], first only the head,
+/// and whole only where another file shares size and head. The others
+/// keep no hash, which is exact for every figure (duplicates are groups of
+/// equal size and content). Each blob is read again, by offset, only where
+/// those files lie.
 fn hash_candidates(
     store: &dyn BlobStore,
     jobs: &[Job],
@@ -270,43 +275,109 @@ fn hash_candidates(
                 *n = n.saturating_add(1);
             }
         }
-        let todo: Vec<Mutex<(usize, &mut Scan)>> = results
+        let mut todo: Vec<Mutex<(usize, &mut Scan, Vec<Range>)>> = results
             .iter_mut()
             .enumerate()
             .filter_map(|(i, r)| match r {
-                Some(Ok(scan @ (_, Some(_)))) => Some(Mutex::new((i, scan))),
+                Some(Ok(scan @ (_, Some(_)))) => Some(Mutex::new((i, scan, Vec::new()))),
                 _ => None,
             })
             .collect();
-        let next = AtomicUsize::new(0);
         let failed: Mutex<Option<Error>> = Mutex::new(None);
+        let fail = |job: &Job, e: std::io::Error| {
+            let e = Error::io(format!("{} ({})", store.input(), job.blob.key), e);
+            if let Ok(mut f) = failed.lock() {
+                f.get_or_insert(e);
+            }
+        };
+        // Pass 1: a candidate up to HEAD_BYTES is hashed whole; a bigger one
+        // only its head, kept as (entry, offset, head) for pass 2.
+        let heads: Vec<Mutex<Vec<(usize, u64, u64)>>> =
+            todo.iter().map(|_| Mutex::new(Vec::new())).collect();
+        let next = AtomicUsize::new(0);
         thread::scope(|s| {
             for _ in 0..threads.min(todo.len()) {
                 s.spawn(|| loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(slot) = todo.get(i) else { break };
                     let Ok(mut slot) = slot.lock() else { break };
-                    let (j, (cs, offsets)) = &mut *slot;
+                    let (j, (cs, offsets), _) = &mut *slot;
                     let job = &jobs[*j];
-                    let mut want: Vec<(usize, u64)> = offsets
+                    let (mut small, mut big): (Vec<Range>, Vec<Range>) = offsets
                         .take()
                         .unwrap_or_default()
                         .into_iter()
                         .filter(|&(e, _)| count.get(&cs.entries[e].size).is_some_and(|&n| n > 1))
-                        .collect();
-                    if want.is_empty() {
+                        .partition(|&(e, _)| cs.entries[e].size <= layer::HEAD_BYTES);
+                    if small.is_empty() && big.is_empty() {
                         continue;
                     }
                     let Some(path) = store.local_file(&job.blob) else {
                         continue;
                     };
-                    if let Err(e) =
-                        layer::hash_ranges(&path, job.blob.offset, job.blob.size, cs, &mut want)
-                    {
-                        let e = Error::io(format!("{} ({})", store.input(), job.blob.key), e);
-                        if let Ok(mut f) = failed.lock() {
-                            f.get_or_insert(e);
+                    let (start, len) = (job.blob.offset, job.blob.size);
+                    if let Err(e) = layer::hash_ranges(&path, start, len, cs, &mut small) {
+                        fail(job, e);
+                        continue;
+                    }
+                    match layer::head_hashes(&path, start, len, cs, &mut big) {
+                        Ok(h) => {
+                            if let Ok(mut out) = heads[i].lock() {
+                                *out = h;
+                            }
                         }
+                        Err(e) => fail(job, e),
+                    }
+                });
+            }
+        });
+        // Pass 2: only the files whose (size, head) another file shares can
+        // be duplicates: those are read whole.
+        let mut shared: HashMap<(u64, u64), u32> = HashMap::new();
+        for (slot, h) in todo.iter_mut().zip(&heads) {
+            let Ok(slot) = slot.get_mut() else { continue };
+            let cs = &slot.1 .0;
+            for &(e, _, head) in h.lock().map(|h| h.clone()).unwrap_or_default().iter() {
+                let n = shared.entry((cs.entries[e].size, head)).or_default();
+                *n = n.saturating_add(1);
+            }
+        }
+        for (slot, h) in todo.iter_mut().zip(&heads) {
+            let Ok(slot) = slot.get_mut() else { continue };
+            let cs = &slot.1 .0;
+            slot.2 = h
+                .lock()
+                .map(|h| {
+                    h.iter()
+                        .filter(|&&(e, _, head)| {
+                            shared
+                                .get(&(cs.entries[e].size, head))
+                                .is_some_and(|&n| n > 1)
+                        })
+                        .map(|&(e, at, _)| (e, at))
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
+        let next = AtomicUsize::new(0);
+        thread::scope(|s| {
+            for _ in 0..threads.min(todo.len()) {
+                s.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(slot) = todo.get(i) else { break };
+                    let Ok(mut slot) = slot.lock() else { break };
+                    let (j, (cs, _), whole) = &mut *slot;
+                    if whole.is_empty() {
+                        continue;
+                    }
+                    let job = &jobs[*j];
+                    let Some(path) = store.local_file(&job.blob) else {
+                        continue;
+                    };
+                    if let Err(e) =
+                        layer::hash_ranges(&path, job.blob.offset, job.blob.size, cs, whole)
+                    {
+                        fail(job, e);
                     }
                 });
             }
