@@ -235,25 +235,21 @@ fn check_packages(name: &str, got: &Value, exp: &Value) {
             .find(|d| d["manager"] == m && d["name"] == n)
             .cloned()
     };
-    for p in g["new"].as_array().unwrap() {
-        let d = find(p["manager"].as_str().unwrap(), p["name"].as_str().unwrap());
-        if p["bytes"] == 0 {
-            assert_eq!(d, None, "{name}: {p} changes no bytes");
-            continue;
+    // a new package's bytes are on NEW's side, a removed one's on OLD's
+    for (list, zero, side) in [
+        ("new", "old_bytes", "new_bytes"),
+        ("removed", "new_bytes", "old_bytes"),
+    ] {
+        for p in g[list].as_array().unwrap() {
+            let d = find(p["manager"].as_str().unwrap(), p["name"].as_str().unwrap());
+            if p["bytes"] == 0 {
+                assert_eq!(d, None, "{name}: {p} changes no bytes");
+                continue;
+            }
+            let d = d.unwrap_or_else(|| panic!("{name}: {p} not in by_package"));
+            assert_eq!(d[zero], 0, "{name}");
+            assert_eq!(d[side], p["bytes"], "{name}");
         }
-        let d = d.unwrap_or_else(|| panic!("{name}: {p} not in by_package"));
-        assert_eq!(d["old_bytes"], 0, "{name}");
-        assert_eq!(d["new_bytes"], p["bytes"], "{name}");
-    }
-    for p in g["removed"].as_array().unwrap() {
-        let d = find(p["manager"].as_str().unwrap(), p["name"].as_str().unwrap());
-        if p["bytes"] == 0 {
-            assert_eq!(d, None, "{name}: {p} changes no bytes");
-            continue;
-        }
-        let d = d.unwrap_or_else(|| panic!("{name}: {p} not in by_package"));
-        assert_eq!(d["new_bytes"], 0, "{name}");
-        assert_eq!(d["old_bytes"], p["bytes"], "{name}");
     }
     let deltas: Vec<u64> = by
         .iter()
@@ -460,54 +456,23 @@ fn baseline_limits_from_the_budget_file() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("allowed 0: dpkg/curl"), "{out}");
-    // ...and the flag overrides the file
-    let o = check(
-        "[budget]\nmax_new_packages = 0\n",
-        &["--max-new-packages", "1"],
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    // size_bytes 141,824 -> 214,528 (EXPECTED.json): +72,704 B is 51.3%
-    let o = check("[budget]\nmax_growth = \"51%\"\n", &[]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    let o = check("[budget]\nmax_growth = \"52%\"\n", &[]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    let o = check("[budget]\nmax_growth = 72704\n", &[]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    let o = check("[budget]\nmax_growth = 72703\n", &[]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    // wasted 14,796 -> 9,100: no new waste
-    let o = check("[budget]\nmax_new_waste = 0\n", &[]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
+    // (budget file, flags, exit code)
+    let cases: [(&str, &[&str], i32); 6] = [
+        // ...and the flag overrides the file
+        ("max_new_packages = 0", &["--max-new-packages", "1"], 0),
+        // size_bytes 141,824 -> 214,528 (EXPECTED.json): +72,704 B is 51.3%
+        ("max_growth = \"51%\"", &[], 1),
+        ("max_growth = \"52%\"", &[], 0),
+        ("max_growth = 72704", &[], 0),
+        ("max_growth = 72703", &[], 1),
+        // wasted 14,796 -> 9,100: no new waste
+        ("max_new_waste = 0", &[], 0),
+    ];
+    for (toml, flags, code) in cases {
+        let o = check(&format!("[budget]\n{toml}\n"), flags);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(code), "{toml} {flags:?}: {out}");
+    }
     // a baseline with no limit anywhere is a usage error, and a bad value names the key
     let o = check("[budget]\nmax_size = \"1GB\"\n", &[]);
     assert_eq!(o.status.code(), Some(2));
