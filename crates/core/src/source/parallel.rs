@@ -243,6 +243,22 @@ fn scan_one(store: &dyn BlobStore, job: &Job, advance: &(dyn Fn(u64) + Sync)) ->
 /// A file's content in a blob: (entry index, offset).
 type Range = (usize, u64);
 
+/// `f(index, slot)` for every slot, on up to `threads` threads, each slot
+/// taken by one thread.
+fn each_slot<T: Send>(slots: &[Mutex<T>], threads: usize, f: impl Fn(usize, &mut T) + Sync) {
+    let next = AtomicUsize::new(0);
+    thread::scope(|s| {
+        for _ in 0..threads.min(slots.len()) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(slot) = slots.get(i) else { break };
+                let Ok(mut slot) = slot.lock() else { break };
+                f(i, &mut slot);
+            });
+        }
+    });
+}
+
 /// The content hashes the figures need of the layers scanned by seeking:
 /// a file can only be a duplicate of a file of the same size, so only the
 /// files whose size (non-zero) another file of the image shares are read
@@ -294,51 +310,46 @@ fn hash_candidates(
         // only its head, kept as (entry, offset, head) for pass 2.
         let heads: Vec<Mutex<Vec<(usize, u64, u64)>>> =
             todo.iter().map(|_| Mutex::new(Vec::new())).collect();
-        let next = AtomicUsize::new(0);
-        thread::scope(|s| {
-            for _ in 0..threads.min(todo.len()) {
-                s.spawn(|| loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(slot) = todo.get(i) else { break };
-                    let Ok(mut slot) = slot.lock() else { break };
-                    let (j, (cs, offsets), _) = &mut *slot;
-                    let job = &jobs[*j];
-                    let (mut small, mut big): (Vec<Range>, Vec<Range>) = offsets
-                        .take()
-                        .unwrap_or_default()
-                        .into_iter()
-                        .filter(|&(e, _)| count.get(&cs.entries[e].size).is_some_and(|&n| n > 1))
-                        .partition(|&(e, _)| cs.entries[e].size <= layer::HEAD_BYTES);
-                    if small.is_empty() && big.is_empty() {
-                        continue;
+        each_slot(&todo, threads, |i, slot| {
+            let (j, (cs, offsets), _) = slot;
+            let job = &jobs[*j];
+            let (mut small, mut big): (Vec<Range>, Vec<Range>) = offsets
+                .take()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|&(e, _)| count.get(&cs.entries[e].size).is_some_and(|&n| n > 1))
+                .partition(|&(e, _)| cs.entries[e].size <= layer::HEAD_BYTES);
+            if small.is_empty() && big.is_empty() {
+                return;
+            }
+            let Some(path) = store.local_file(&job.blob) else {
+                return;
+            };
+            let (start, len) = (job.blob.offset, job.blob.size);
+            if let Err(e) = layer::hash_ranges(&path, start, len, cs, &mut small) {
+                fail(job, e);
+                return;
+            }
+            match layer::head_hashes(&path, start, len, cs, &mut big) {
+                Ok(h) => {
+                    if let Ok(mut out) = heads[i].lock() {
+                        *out = h;
                     }
-                    let Some(path) = store.local_file(&job.blob) else {
-                        continue;
-                    };
-                    let (start, len) = (job.blob.offset, job.blob.size);
-                    if let Err(e) = layer::hash_ranges(&path, start, len, cs, &mut small) {
-                        fail(job, e);
-                        continue;
-                    }
-                    match layer::head_hashes(&path, start, len, cs, &mut big) {
-                        Ok(h) => {
-                            if let Ok(mut out) = heads[i].lock() {
-                                *out = h;
-                            }
-                        }
-                        Err(e) => fail(job, e),
-                    }
-                });
+                }
+                Err(e) => fail(job, e),
             }
         });
         // Pass 2: only the files whose (size, head) another file shares can
         // be duplicates: those are read whole.
+        let heads: Vec<Vec<(usize, u64, u64)>> = heads
+            .into_iter()
+            .map(|h| h.into_inner().unwrap_or_else(|p| p.into_inner()))
+            .collect();
         let mut shared: HashMap<(u64, u64), u32> = HashMap::new();
         for (slot, h) in todo.iter_mut().zip(&heads) {
             let Ok(slot) = slot.get_mut() else { continue };
-            let cs = &slot.1 .0;
-            for &(e, _, head) in h.lock().map(|h| h.clone()).unwrap_or_default().iter() {
-                let n = shared.entry((cs.entries[e].size, head)).or_default();
+            for &(e, _, head) in h {
+                let n = shared.entry((slot.1 .0.entries[e].size, head)).or_default();
                 *n = n.saturating_add(1);
             }
         }
@@ -346,40 +357,26 @@ fn hash_candidates(
             let Ok(slot) = slot.get_mut() else { continue };
             let cs = &slot.1 .0;
             slot.2 = h
-                .lock()
-                .map(|h| {
-                    h.iter()
-                        .filter(|&&(e, _, head)| {
-                            shared
-                                .get(&(cs.entries[e].size, head))
-                                .is_some_and(|&n| n > 1)
-                        })
-                        .map(|&(e, at, _)| (e, at))
-                        .collect()
+                .iter()
+                .filter(|&&(e, _, head)| {
+                    shared
+                        .get(&(cs.entries[e].size, head))
+                        .is_some_and(|&n| n > 1)
                 })
-                .unwrap_or_default();
+                .map(|&(e, at, _)| (e, at))
+                .collect();
         }
-        let next = AtomicUsize::new(0);
-        thread::scope(|s| {
-            for _ in 0..threads.min(todo.len()) {
-                s.spawn(|| loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(slot) = todo.get(i) else { break };
-                    let Ok(mut slot) = slot.lock() else { break };
-                    let (j, (cs, _), whole) = &mut *slot;
-                    if whole.is_empty() {
-                        continue;
-                    }
-                    let job = &jobs[*j];
-                    let Some(path) = store.local_file(&job.blob) else {
-                        continue;
-                    };
-                    if let Err(e) =
-                        layer::hash_ranges(&path, job.blob.offset, job.blob.size, cs, whole)
-                    {
-                        fail(job, e);
-                    }
-                });
+        each_slot(&todo, threads, |_, slot| {
+            let (j, (cs, _), whole) = slot;
+            if whole.is_empty() {
+                return;
+            }
+            let job = &jobs[*j];
+            let Some(path) = store.local_file(&job.blob) else {
+                return;
+            };
+            if let Err(e) = layer::hash_ranges(&path, job.blob.offset, job.blob.size, cs, whole) {
+                fail(job, e);
             }
         });
         if let Some(e) = failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
