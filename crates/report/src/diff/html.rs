@@ -117,21 +117,7 @@ pub fn write<W: Write + ?Sized>(c: &Comparison, w: &mut W) -> io::Result<()> {
     match &c.files {
         None => writeln!(w, "<p>Not compared: a saved report lists no files.</p>")?,
         Some(f) => {
-            writeln!(
-                w,
-                "<p>{} added ({}), {} removed ({}), {} grown ({}), {} shrunk ({}), {} changed ({}), {} mode/owner</p>",
-                f.added.len(),
-                signed_human(f.added_bytes as i64),
-                f.removed.len(),
-                signed_human(-(f.removed_bytes as i64)),
-                f.grown.len(),
-                signed_human(f.grown_bytes as i64),
-                f.shrunk.len(),
-                signed_human(-(f.shrunk_bytes as i64)),
-                f.changed.len(),
-                human(f.changed_bytes),
-                f.metadata.len()
-            )?;
+            writeln!(w, "<p>{}</p>", super::files_summary(f))?;
             writeln!(
                 w,
                 r#"<table><tr><th>change</th><th>path</th><th class="num">old</th><th class="num">new</th><th class="num">Δ</th></tr>"#

@@ -71,21 +71,7 @@ pub fn write<W: Write + ?Sized>(c: &Comparison, w: &mut W) -> io::Result<()> {
     writeln!(w, ".")?;
     if let Some(f) = &c.files {
         writeln!(w)?;
-        writeln!(
-            w,
-            "Files: {} added ({}), {} removed ({}), {} grown ({}), {} shrunk ({}), {} changed ({}), {} mode/owner.",
-            f.added.len(),
-            signed_human(f.added_bytes as i64),
-            f.removed.len(),
-            signed_human(-(f.removed_bytes as i64)),
-            f.grown.len(),
-            signed_human(f.grown_bytes as i64),
-            f.shrunk.len(),
-            signed_human(-(f.shrunk_bytes as i64)),
-            f.changed.len(),
-            human(f.changed_bytes),
-            f.metadata.len()
-        )?;
+        writeln!(w, "Files: {}.", super::files_summary(f))?;
         let changes = largest(c, TOP);
         if !changes.is_empty() {
             details(w, &format!("Largest changes ({} shown)", changes.len()))?;

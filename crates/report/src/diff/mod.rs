@@ -9,7 +9,8 @@ pub mod text;
 use std::io::{self, Write};
 
 use layerscope_core::diff::{
-    Comparison, DirDelta, PackageSource, Side, SideCache, SideFinding, SideLayer, SidePackage,
+    Comparison, DirDelta, FileDiff, PackageSource, Side, SideCache, SideFinding, SideLayer,
+    SidePackage,
 };
 use layerscope_core::units::human;
 
@@ -173,6 +174,26 @@ pub fn dir_rows(root: &DirDelta, depth: usize, width: usize) -> Vec<(usize, &Dir
     let mut out = Vec::new();
     walk(root, 0, depth, width, &mut out);
     out
+}
+
+/// `28 added (+54.0 kB), 1 removed (-11 B), …, 1 mode/owner`: the counts and
+/// sums of the file lists, as every format's Files line says them (numbers
+/// only: nothing to escape).
+pub fn files_summary(f: &FileDiff) -> String {
+    format!(
+        "{} added ({}), {} removed ({}), {} grown ({}), {} shrunk ({}), {} changed ({}), {} mode/owner",
+        f.added.len(),
+        signed_human(f.added_bytes as i64),
+        f.removed.len(),
+        signed_human(-(f.removed_bytes as i64)),
+        f.grown.len(),
+        signed_human(f.grown_bytes as i64),
+        f.shrunk.len(),
+        signed_human(-(f.shrunk_bytes as i64)),
+        f.changed.len(),
+        human(f.changed_bytes),
+        f.metadata.len()
+    )
 }
 
 /// `1 file`, `2 files`.

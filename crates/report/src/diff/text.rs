@@ -91,21 +91,7 @@ pub fn write<W: Write + ?Sized>(c: &Comparison, w: &mut W) -> io::Result<()> {
             "Files: not compared (a saved report lists no files; give the image instead)"
         )?,
         Some(f) => {
-            writeln!(
-                w,
-                "Files: {} added ({}), {} removed ({}), {} grown ({}), {} shrunk ({}), {} changed ({}), {} mode/owner",
-                f.added.len(),
-                signed_human(f.added_bytes as i64),
-                f.removed.len(),
-                signed_human(-(f.removed_bytes as i64)),
-                f.grown.len(),
-                signed_human(f.grown_bytes as i64),
-                f.shrunk.len(),
-                signed_human(-(f.shrunk_bytes as i64)),
-                f.changed.len(),
-                human(f.changed_bytes),
-                f.metadata.len()
-            )?;
+            writeln!(w, "Files: {}", super::files_summary(f))?;
             if f.all().next().is_some() {
                 writeln!(w)?;
                 writeln!(w, "By directory:")?;
