@@ -144,34 +144,119 @@ fn strippable_bytes_equal_what_strip_removes_in_every_pass() {
     }
 }
 
-/// `[budget.packages] max_unstripped`: the value is the total strip
-/// removes (from expected.py), failing over the limit with the files as
-/// offenders.
+/// `[budget.packages] max_unstripped` and its flag `--max-unstripped`: the
+/// value is the total strip removes (from expected.py), failing over the
+/// limit with the files as offenders; the flag overrides the file.
 #[test]
 fn the_check_budget_on_strippable_bytes() {
     let total = expected()["total"].as_u64().unwrap();
     let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("budget.toml");
     for (limit, pass) in [(total, true), (total - 1, false)] {
-        let config = dir.path().join("budget.toml");
-        std::fs::write(
-            &config,
-            format!("[budget.packages]\nmax_unstripped = {limit}\n"),
-        )
-        .unwrap();
+        // The file alone; the flag alone; the flag over a file that says
+        // the opposite.
+        let opposite = if pass { total - 1 } else { total };
+        for how in ["file", "flag", "flag over file"] {
+            let in_file = match how {
+                "file" => Some(limit),
+                "flag" => None,
+                _ => Some(opposite),
+            };
+            let mut c = bin();
+            c.args(["check", "--no-cache", "--format", "json"]);
+            if let Some(v) = in_file {
+                std::fs::write(
+                    &config,
+                    format!("[budget.packages]\nmax_unstripped = {v}\n"),
+                )
+                .unwrap();
+                c.arg("--config").arg(&config);
+            }
+            if how != "file" {
+                c.arg(format!("--max-unstripped={limit}"));
+            }
+            let out = c.arg(ARCHIVE).output().unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(if pass { 0 } else { 1 }),
+                "{how}: {out:?}"
+            );
+            let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+            let checks = r["checks"].as_array().unwrap();
+            assert_eq!(checks.len(), 1, "{how}: {checks:?}");
+            let c = &checks[0];
+            assert_eq!(c["rule"], "packages.max_unstripped");
+            assert_eq!(c["value"], total);
+            assert_eq!(c["limit"], limit, "{how}");
+            assert_eq!(c["status"], if pass { "pass" } else { "fail" });
+        }
+    }
+}
+
+/// The strip figures in text, md and html: each package's row carries its
+/// strippable bytes (exact in html's `data-bytes`, 3 significant digits in
+/// text and md), from binutils' answer.
+#[test]
+fn packages_tables_show_each_packages_strippable_bytes() {
+    let want = expected();
+    let per_package = |name: &str| -> u64 {
+        want["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["package"] == name)
+            .map(|f| f["strippable_bytes"].as_u64().unwrap())
+            .sum()
+    };
+    // 3 significant digits in decimal units, written independently of the
+    // reports' own formatter (only the sizes this image has: bytes, kB).
+    let si = |b: u64| -> String {
+        if b < 1000 {
+            format!("{b} B")
+        } else {
+            format!("{:.2} kB", b as f64 / 1000.0)
+        }
+    };
+    let render = |format: &str| -> String {
         let out = bin()
-            .args(["check", "--no-cache", "--format", "json", "--config"])
-            .arg(&config)
-            .arg(ARCHIVE)
+            .args(["report", "--format", format, ARCHIVE])
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(if pass { 0 } else { 1 }), "{out:?}");
-        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let checks = r["checks"].as_array().unwrap();
-        assert_eq!(checks.len(), 1, "{checks:?}");
-        let c = &checks[0];
-        assert_eq!(c["rule"], "packages.max_unstripped");
-        assert_eq!(c["value"], total);
-        assert_eq!(c["limit"], limit);
-        assert_eq!(c["status"], if pass { "pass" } else { "fail" });
+        assert!(out.status.success(), "{format}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let (text, md, html) = (render("text"), render("md"), render("html"));
+    assert!(text.contains("hidden  strippable   files"), "{text}");
+    assert!(
+        md.contains("| Live | Hidden | Strippable | Files |"),
+        "{md}"
+    );
+    assert!(html.contains(r#"<th class="num">hidden</th><th class="num">strippable</th>"#));
+    for name in ["libtw1", "libtw1-dbgsym"] {
+        let bytes = per_package(name);
+        assert_eq!(bytes, 1523, "expected.py's figure for {name}");
+        let row = |doc: &str, key: &str| -> String {
+            doc.lines()
+                .find(|l| l.contains(key))
+                .unwrap_or_else(|| panic!("no row {key} in\n{doc}"))
+                .to_string()
+        };
+        let t = row(&text, &format!(" {name} 1.0-1"));
+        let cols: Vec<&str> = t
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        assert_eq!(cols[2], si(bytes), "text row {t}");
+        let m = row(&md, &format!("| {name} |"));
+        let cols: Vec<&str> = m.split('|').map(str::trim).collect();
+        assert_eq!(cols[3], si(bytes), "md row {m}");
+        let h = row(&html, &format!("<td>{name}</td>"));
+        let cells: Vec<&str> = h.split("data-bytes=\"").skip(1).collect();
+        assert_eq!(
+            cells[2].split('"').next().unwrap(),
+            bytes.to_string(),
+            "html row {h}"
+        );
     }
 }

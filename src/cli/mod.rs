@@ -388,6 +388,14 @@ pub struct CheckArgs {
     /// Limit for each package whose name matches NAME (a glob), live bytes: NAME=SIZE (repeatable)
     #[arg(long, value_name = "NAME=SIZE", value_parser = parse_cache_limit)]
     pub max_package: Vec<(String, Size)>,
+    /// Limit for the build toolchain left in the image (live bytes of the
+    /// packages in the toolchain group; [budget.packages] max_toolchain)
+    #[arg(long, value_name = "SIZE")]
+    pub max_toolchain: Option<Size>,
+    /// Limit for the bytes strip --strip-unneeded would remove from the
+    /// image's ELF files ([budget.packages] max_unstripped)
+    #[arg(long, value_name = "SIZE")]
+    pub max_unstripped: Option<Size>,
     /// Apply dive's .dive-ci rules (lowestEfficiency, highestWastedBytes, highestUserWastedPercent)
     #[arg(long, value_name = "FILE")]
     pub dive_ci: Option<PathBuf>,
@@ -487,8 +495,8 @@ impl CheckArgs {
             max_new_packages: self.max_new_packages,
             cache: self.max_cache.iter().cloned().collect(),
             packages: layerscope_core::config::PackageBudget {
-                max_toolchain: None,
-                max_unstripped: None,
+                max_toolchain: self.max_toolchain,
+                max_unstripped: self.max_unstripped,
                 limits: self.max_package.iter().cloned().collect(),
             },
         }

@@ -332,16 +332,18 @@ fn packages<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     )?;
     writeln!(
         w,
-        r#"<table id="packages"><thead><tr><th class="num">live</th><th class="num">hidden</th><th class="num">files</th><th>manager</th><th>package</th><th>version</th><th>layers</th><th>group</th></tr></thead><tbody>"#
+        r#"<table id="packages"><thead><tr><th class="num">live</th><th class="num">hidden</th><th class="num">strippable</th><th class="num">files</th><th>manager</th><th>package</th><th>version</th><th>layers</th><th>group</th></tr></thead><tbody>"#
     )?;
     for p in a.packages.list.iter().take(TOP) {
         writeln!(
             w,
-            r#"<tr><td class="num" data-bytes="{}">{}</td><td class="num" data-bytes="{}">{}</td><td class="num">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+            r#"<tr><td class="num" data-bytes="{}">{}</td><td class="num" data-bytes="{}">{}</td><td class="num" data-bytes="{}">{}</td><td class="num">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
             p.live_bytes,
             human(p.live_bytes),
             p.hidden_bytes,
             human(p.hidden_bytes),
+            p.strippable_bytes,
+            human(p.strippable_bytes),
             p.files,
             p.manager.as_str(),
             h(&p.name),

@@ -59,15 +59,16 @@ fn packages<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     writeln!(w)?;
     writeln!(
         w,
-        "| Live | Hidden | Files | Manager | Package | Version | Layers | Group |"
+        "| Live | Hidden | Strippable | Files | Manager | Package | Version | Layers | Group |"
     )?;
-    writeln!(w, "|---:|---:|---:|---|---|---|---|---|")?;
+    writeln!(w, "|---:|---:|---:|---:|---|---|---|---|---|")?;
     for p in a.packages.list.iter().take(TOP) {
         writeln!(
             w,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             human(p.live_bytes),
             human(p.hidden_bytes),
+            human(p.strippable_bytes),
             p.files,
             p.manager.as_str(),
             escape(&p.name),

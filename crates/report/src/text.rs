@@ -48,8 +48,8 @@ fn packages<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
     )?;
     writeln!(
         w,
-        "  {:>10}  {:>10}  {:>6}  {:<7}  {:<9}  {:<9}  name version",
-        "live", "hidden", "files", "manager", "layers", "group"
+        "  {:>10}  {:>10}  {:>10}  {:>6}  {:<7}  {:<9}  {:<9}  name version",
+        "live", "hidden", "strippable", "files", "manager", "layers", "group"
     )?;
     for x in p.list.iter().take(TOP) {
         let layers = match (x.installed_by, x.removed_by) {
@@ -59,9 +59,10 @@ fn packages<W: Write + ?Sized>(a: &Analysis, w: &mut W) -> io::Result<()> {
         };
         writeln!(
             w,
-            "  {:>10}  {:>10}  {:>6}  {:<7}  {:<9}  {:<9}  {} {}{}",
+            "  {:>10}  {:>10}  {:>10}  {:>6}  {:<7}  {:<9}  {:<9}  {} {}{}",
             human(x.live_bytes),
             human(x.hidden_bytes),
+            human(x.strippable_bytes),
             x.files,
             x.manager.as_str(),
             layers,
