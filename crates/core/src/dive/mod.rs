@@ -34,7 +34,7 @@ use std::hash::BuildHasher;
 
 use crate::layer::{Changeset, Entry, EntryKind};
 use crate::LayerIndex;
-use tree::{dive_path, go_clean_components, is_whiteout_name, Info, Tree};
+use tree::{dive_path_into, go_clean_components, is_whiteout_name, Info, Tree};
 
 /// The three figures dive prints in CI mode, plus the sizes behind them.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -415,14 +415,16 @@ fn visit_layer(pass: &mut Pass, tree: &Tree, idx: LayerIndex, stacked: &mut Opti
         aborts,
         ..
     } = pass;
+    let mut buf = Vec::new();
     tree.visit_child_first(|id, names| {
         if !tree.is_leaf(id) {
             return true;
         }
-        let path = dive_path(names);
+        dive_path_into(names, &mut buf);
+        let path = &buf[..];
         // The path's record exists from here on, even if the visit
         // fails below (then its min stays -1).
-        let slot = paths.slot(&path);
+        let slot = paths.slot(path);
         let size = if is_whiteout_name(tree.name(id)) {
             // Only layer 0 can get here with nothing stacked yet (every
             // layer that may hold a whiteout has all lower layers
@@ -430,7 +432,7 @@ fn visit_layer(pass: &mut Pass, tree: &Tree, idx: LayerIndex, stacked: &mut Opti
             // itself, as dive's StackTreeRange(0, -1) gives.
             debug_assert!(stacked.is_some() || idx == LayerIndex::BOTTOM);
             let below = stacked.get_or_insert_with(|| tree.clone());
-            match below.get_path(&path) {
+            match below.get_path(path) {
                 None => {
                     aborts.push(DiveAbort {
                         layer: idx,

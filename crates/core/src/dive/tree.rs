@@ -438,20 +438,34 @@ impl Tree {
 /// (so a whiteout node answers to the path it removes), then one
 /// left-to-right pass replacing `//` with `/` (Go's `strings.Replace`).
 pub(crate) fn dive_path(names: &[&[u8]]) -> Vec<u8> {
-    let mut raw = Vec::new();
-    raw.push(b'/');
+    let mut out = Vec::new();
+    dive_path_into(names, &mut out);
+    out
+}
+
+/// [`dive_path`] written into `out` (cleared first): the efficiency pass
+/// builds one per leaf, so it reuses one buffer.
+pub(crate) fn dive_path_into(names: &[&[u8]], out: &mut Vec<u8>) {
+    out.clear();
+    out.push(b'/');
+    let mut empty = false;
     for (i, name) in names.iter().enumerate() {
         if i > 0 {
-            raw.push(b'/');
+            out.push(b'/');
         }
         let name = if i + 1 == names.len() {
             name.strip_prefix(WHITEOUT_PREFIX).unwrap_or(name)
         } else {
             name
         };
-        raw.extend_from_slice(name);
+        empty |= name.is_empty();
+        out.extend_from_slice(name);
     }
-    let mut out = Vec::with_capacity(raw.len());
+    // Only an empty name (a whiteout named `.wh.`) can make a `//`.
+    if !empty {
+        return;
+    }
+    let raw = std::mem::take(out);
     let mut i = 0;
     while i < raw.len() {
         if raw[i] == b'/' && raw.get(i + 1) == Some(&b'/') {
@@ -462,7 +476,6 @@ pub(crate) fn dive_path(names: &[&[u8]]) -> Vec<u8> {
             i += 1;
         }
     }
-    out
 }
 
 /// The names of Go's `path.Clean(path)`, as dive's `AddPath` splits them:
