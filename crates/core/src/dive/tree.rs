@@ -333,14 +333,17 @@ impl Tree {
             let name = upper.name(node);
             if is_whiteout_name(name) {
                 let target = &name[WHITEOUT_PREFIX.len()..];
-                if let Some(parent) = self.find_along(upper, &walk, &mut here, &mut syms, depth - 1)
+                if let Some(parent) =
+                    self.along(upper, &walk, &mut here, &mut syms, depth - 1, false)
                 {
                     if let Some(n) = self.child(parent, target) {
                         self.unlink(n);
                     }
                 }
             } else {
-                let at = self.make_along(upper, &walk, &mut here, &mut syms, depth);
+                let at = self
+                    .along(upper, &walk, &mut here, &mut syms, depth, true)
+                    .expect("created");
                 let info = upper.info(node);
                 let n = &mut self.nodes[at];
                 n.size = info.size;
@@ -351,51 +354,31 @@ impl Tree {
         }
     }
 
-    /// The node of `self` at the path of `walk[depth]`, if it exists.
-    fn find_along(
-        &self,
-        upper: &Tree,
-        walk: &[(usize, Vec<u32>, usize)],
-        here: &mut [u32],
-        syms: &mut [u32],
-        depth: usize,
-    ) -> Option<usize> {
-        if here[depth] != u32::MAX {
-            return Some(here[depth] as usize);
-        }
-        let parent = self.find_along(upper, walk, here, syms, depth - 1)?;
-        let up = upper.nodes[walk[depth].0].name as usize;
-        let sym = match syms[up] {
-            u32::MAX => {
-                let s = self.names.get(upper.names.resolve(up as Sym))?;
-                syms[up] = s;
-                s
-            }
-            s => s,
-        };
-        let n = self.child_sym(parent, sym)?;
-        here[depth] = n as u32;
-        Some(n)
-    }
-
-    /// The node of `self` at the path of `walk[depth]`, created (with its
-    /// missing parents, empty payloads) if it does not exist.
-    fn make_along(
+    /// The node of `self` at the path of `walk[depth]`: found, or with
+    /// `create` made (with its missing parents, empty payloads) when it
+    /// does not exist; `None` only when it does not and `create` is off.
+    fn along(
         &mut self,
         upper: &Tree,
         walk: &[(usize, Vec<u32>, usize)],
         here: &mut [u32],
         syms: &mut [u32],
         depth: usize,
-    ) -> usize {
+        create: bool,
+    ) -> Option<usize> {
         if here[depth] != u32::MAX {
-            return here[depth] as usize;
+            return Some(here[depth] as usize);
         }
-        let parent = self.make_along(upper, walk, here, syms, depth - 1);
+        let parent = self.along(upper, walk, here, syms, depth - 1, create)?;
         let up = upper.nodes[walk[depth].0].name as usize;
         let sym = match syms[up] {
             u32::MAX => {
-                let s = self.names.intern(upper.names.resolve(up as Sym));
+                let name = upper.names.resolve(up as Sym);
+                let s = if create {
+                    self.names.intern(name)
+                } else {
+                    self.names.get(name)?
+                };
                 syms[up] = s;
                 s
             }
@@ -403,10 +386,11 @@ impl Tree {
         };
         let n = match self.child_sym(parent, sym) {
             Some(n) => n,
-            None => self.new_child(parent, sym),
+            None if create => self.new_child(parent, sym),
+            None => return None,
         };
         here[depth] = n as u32;
-        n
+        Some(n)
     }
 
     /// [`Tree::stack`] as dive words it, for any names: each node's path
