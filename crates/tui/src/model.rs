@@ -9,7 +9,9 @@ use ratatui::layout::Rect;
 use super::keys::{self, Action};
 use super::layout::{layout, Areas};
 pub use super::pane::Pane;
-use super::tree::{Filter, Mode, Row, SearchHits, Sort, Tree, EXPANDED_GHOST, EXPANDED_LIVE};
+use super::tree::{
+    Filter, Mode, Row, SearchHits, SearchShape, Sort, Tree, EXPANDED_GHOST, EXPANDED_LIVE,
+};
 use super::waste::{self, WasteItem};
 use layerscope_core::analysis::Analysis;
 use layerscope_core::overlay::NodeId;
@@ -98,6 +100,9 @@ pub struct Search {
     pub matched: String,
     /// The number of the current match (0-based, display order).
     pub current: usize,
+    /// The tree's shape as the search reads it (gathered at the first
+    /// search keystroke, kept until the tree or the filter changes).
+    pub shape: Option<SearchShape>,
 }
 
 /// The explorer once the analysis is there.
@@ -467,6 +472,7 @@ impl Explorer {
     /// The tree's shape changed: search results and order are stale.
     fn invalidate(&mut self) {
         self.search.matches = None;
+        self.search.shape = None;
     }
 
     /// The matches of the current query: one pass over the nodes per
@@ -475,9 +481,12 @@ impl Explorer {
         let q = self.search.query.to_lowercase();
         let fresh = self.search.matches.is_some() && self.search.matched == q;
         if !fresh {
-            let hits = self
-                .tree
-                .search_hits(&self.a.overlay, q.as_bytes(), self.filter);
+            let o = &self.a.overlay;
+            let shape = self
+                .search
+                .shape
+                .get_or_insert_with(|| self.tree.search_shape(o, self.filter));
+            let hits = shape.hits(o, q.as_bytes(), self.search.matches.take());
             self.search.matches = Some(hits);
             self.search.matched = q;
             self.search.current = 0;
@@ -734,8 +743,17 @@ impl Explorer {
             Action::NextLayer => self.move_in(Pane::Layers, 1),
             Action::Search => {
                 self.focus = Pane::Tree;
+                // A new query, the same tree: its shape stays, or is
+                // gathered now (one pass over the nodes) rather than at the
+                // query's first key.
+                let shape = self
+                    .search
+                    .shape
+                    .take()
+                    .unwrap_or_else(|| self.tree.search_shape(&self.a.overlay, self.filter));
                 self.search = Search {
                     editing: true,
+                    shape: Some(shape),
                     ..Search::default()
                 };
             }

@@ -493,14 +493,57 @@ impl Tree {
     /// subtree: O(nodes + name bytes), with no list of rows. The matches
     /// are then numbered in display order ([`SearchHits::rank`]) and found
     /// by number ([`SearchHits::nth`]) walking only the rows above them.
+    ///
+    /// The explorer gathers the tree's shape once ([`Tree::search_shape`])
+    /// and searches it on every keystroke ([`SearchShape::hits`]); this is
+    /// the two in one call.
     pub fn search_hits(&self, o: &Overlay, needle: &[u8], filter: Filter) -> SearchHits {
+        self.search_shape(o, filter).hits(o, needle, None)
+    }
+
+    /// What a search needs of this tree under `filter`, gathered in one
+    /// pass over the nodes: each node's parent, name and row bits, 9 bytes
+    /// a node in three arrays (the search then never reads the 40-odd
+    /// bytes of a node's figures, nor the overlay's nodes).
+    pub fn search_shape(&self, o: &Overlay, filter: Filter) -> SearchShape {
+        let n = o.nodes.len();
+        let mut parent = Vec::with_capacity(n);
+        let mut name = Vec::with_capacity(n);
+        let mut rows = Vec::with_capacity(n);
+        for (id, node) in o.nodes.iter().enumerate() {
+            let nid = NodeId::new(id);
+            parent.push(node.parent.map_or(0, |p| p.index() as u32));
+            name.push(node.name);
+            let f = &self.figs[id];
+            let mut r = 0;
+            if f.live.is_some() && self.passes(nid, false, filter) {
+                r |= shape::AS_LIVE;
+            }
+            if f.ghost_row && self.passes(nid, true, filter) {
+                r |= shape::AS_GHOST;
+            }
+            if self.has_kids(nid, false) {
+                r |= shape::KIDS_LIVE;
+            }
+            if self.has_kids(nid, true) {
+                r |= shape::KIDS_GHOST;
+            }
+            rows.push(r);
+        }
+        SearchShape { parent, name, rows }
+    }
+
+    /// [`Tree::search_hits`] the straightforward way: Knuth-Morris-Pratt
+    /// over every node's `/name`, then the counts (kept as the reference
+    /// of the tests, and for needles of 255 bytes or more).
+    pub fn search_hits_kmp(&self, o: &Overlay, needle: &[u8], filter: Filter) -> SearchHits {
         let n = o.nodes.len();
         let mut hit = vec![false; n];
         let mut acc_live = vec![0u32; n];
         let mut acc_ghost = vec![0u32; n];
         if needle.is_empty() {
             return SearchHits {
-                hit,
+                hit: vec![0; n],
                 live: acc_live,
                 ghost: acc_ghost,
                 total: 0,
@@ -569,7 +612,7 @@ impl Tree {
             0
         };
         SearchHits {
-            hit,
+            hit: hit.into_iter().map(|h| if h { HIT } else { 0 }).collect(),
             live: acc_live,
             ghost: acc_ghost,
             total,
@@ -620,10 +663,262 @@ impl Tree {
     }
 }
 
+/// A node's row bits in a [`SearchShape`].
+mod shape {
+    /// It shows as a live row that passes the filter.
+    pub const AS_LIVE: u8 = 1;
+    /// It shows as a ghost row that passes the filter.
+    pub const AS_GHOST: u8 = 2;
+    /// Its live row holds rows.
+    pub const KIDS_LIVE: u8 = 4;
+    /// Its ghost row holds rows.
+    pub const KIDS_GHOST: u8 = 8;
+}
+
+/// A node's search state that says its path contains the query (any other
+/// value is the automaton's state after its path).
+const HIT: u8 = u8::MAX;
+
+/// The tree's shape as the search reads it ([`Tree::search_shape`]): valid
+/// for one tree and one filter, whatever the query.
+pub struct SearchShape {
+    /// Per node: its parent's index (the root: 0).
+    parent: Vec<u32>,
+    /// Per node: its interned name.
+    name: Vec<layerscope_core::overlay::Sym>,
+    /// Per node: `shape::*` bits.
+    rows: Vec<u8>,
+}
+
+impl std::fmt::Debug for SearchShape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchShape")
+            .field("nodes", &self.parent.len())
+            .finish()
+    }
+}
+
+/// Knuth-Morris-Pratt as a table: `t[s * 256 + b]` is the state after byte
+/// `b` (ASCII-lowercased first) in state `s` (how much of the needle ends
+/// the text so far); reaching the needle's length is [`HIT`], which stays.
+/// Needles of fewer than 255 bytes.
+fn dfa(needle: &[u8]) -> Vec<u8> {
+    let m = needle.len();
+    debug_assert!(m > 0 && m < HIT as usize);
+    let mut raw = vec![0u8; m * 256];
+    raw[needle[0] as usize] = 1;
+    let mut x = 0usize;
+    for j in 1..m {
+        let (done, rest) = raw.split_at_mut(j * 256);
+        rest[..256].copy_from_slice(&done[x * 256..x * 256 + 256]);
+        rest[needle[j] as usize] = (j + 1) as u8;
+        x = done[x * 256 + needle[j] as usize] as usize;
+    }
+    let mut t = vec![0u8; m * 256];
+    for s in 0..m {
+        for b in 0..256 {
+            let next = raw[s * 256 + (b as u8).to_ascii_lowercase() as usize];
+            t[s * 256 + b] = if next as usize == m { HIT } else { next };
+        }
+    }
+    t
+}
+
+/// Feed `/` then `name` to the automaton from state `st`; stop at a hit.
+fn feed(t: &[u8], mut st: u8, name: &[u8]) -> u8 {
+    st = t[st as usize * 256 + b'/' as usize];
+    for &b in name {
+        if st == HIT {
+            break;
+        }
+        st = t[st as usize * 256 + b as usize];
+    }
+    st
+}
+
+impl SearchShape {
+    /// The rows whose path contains `needle` (lowercase), counted per
+    /// subtree ([`Tree::search_hits`]). `reuse`: results no longer needed,
+    /// whose buffers are refilled rather than allocated afresh.
+    ///
+    /// One pass down the nodes in id order (a parent before its children):
+    /// a node under a matching one matches; under a parent whose automaton
+    /// state is 0, its state is its name's own (`/name` fed from state 0,
+    /// computed once per distinct name); otherwise `/name` is fed from the
+    /// parent's state only until the state no longer reaches back past the
+    /// `/` (from there on it is the name's own). Then one pass up that
+    /// skips every node with nothing counted.
+    pub fn hits(&self, o: &Overlay, needle: &[u8], reuse: Option<SearchHits>) -> SearchHits {
+        let n = self.parent.len();
+        let (mut hit, live, ghost) = match reuse {
+            Some(r) => (r.hit, r.live, r.ghost),
+            None => (Vec::new(), Vec::new(), Vec::new()),
+        };
+        hit.clear();
+        hit.resize(n, 0);
+        if needle.is_empty() || n == 0 {
+            let (live, ghost, _) = self.count(&hit, live, ghost, false);
+            return SearchHits {
+                hit,
+                live,
+                ghost,
+                total: 0,
+            };
+        }
+        let any = if needle.len() < HIT as usize {
+            self.states_dfa(o, needle, &mut hit)
+        } else {
+            self.states_kmp(o, needle, &mut hit)
+        };
+        let (live, ghost, total) = self.count(&hit, live, ghost, any);
+        SearchHits {
+            hit,
+            live,
+            ghost,
+            total,
+        }
+    }
+
+    /// Every node's state (or [`HIT`]) into `st`; whether any node hits.
+    fn states_dfa(&self, o: &Overlay, needle: &[u8], st: &mut [u8]) -> bool {
+        let t = dfa(needle);
+        // Each distinct name's own state: `/name` fed from state 0.
+        let own: Vec<u8> = (0..o.names.len())
+            .map(|sym| feed(&t, 0, o.names.resolve(sym as layerscope_core::overlay::Sym)))
+            .collect();
+        let mut any = false;
+        st[0] = 0;
+        for id in 1..st.len() {
+            let ps = st[self.parent[id] as usize];
+            let s = if ps == HIT {
+                HIT
+            } else if ps == 0 {
+                own[self.name[id] as usize]
+            } else {
+                Self::cross(
+                    &t,
+                    ps,
+                    o.names.resolve(self.name[id]),
+                    own[self.name[id] as usize],
+                )
+            };
+            any |= s == HIT;
+            st[id] = s;
+        }
+        any
+    }
+
+    /// The state after `/name` from state `ps` (not 0, not a hit), knowing
+    /// `own`, the state after `/name` from 0: once the state is no longer
+    /// than what was fed of `/name`, the match in progress lies inside it,
+    /// so the rest goes as from 0 (Knuth-Morris-Pratt's state is the
+    /// longest prefix of the needle that ends the text).
+    fn cross(t: &[u8], ps: u8, name: &[u8], own: u8) -> u8 {
+        let mut s = t[ps as usize * 256 + b'/' as usize];
+        let mut fed = 1usize;
+        loop {
+            if s == HIT {
+                return HIT;
+            }
+            if s as usize <= fed {
+                return own;
+            }
+            let Some(&b) = name.get(fed - 1) else {
+                return s;
+            };
+            s = t[s as usize * 256 + b as usize];
+            fed += 1;
+        }
+    }
+
+    /// [`SearchShape::states_dfa`] for needles too long for a byte state:
+    /// Knuth-Morris-Pratt with a `u32` state per node (any value but
+    /// [`HIT`] in `st` then means "no hit").
+    fn states_kmp(&self, o: &Overlay, needle: &[u8], st: &mut [u8]) -> bool {
+        let fail = kmp_table(needle);
+        let mut state = vec![0u32; st.len()];
+        let mut any = false;
+        for id in 1..st.len() {
+            let p = self.parent[id] as usize;
+            if st[p] == HIT {
+                st[id] = HIT;
+                continue;
+            }
+            let mut s = state[p] as usize;
+            for b in std::iter::once(b'/').chain(
+                o.names
+                    .resolve(self.name[id])
+                    .iter()
+                    .map(u8::to_ascii_lowercase),
+            ) {
+                while s > 0 && needle[s] != b {
+                    s = fail[s - 1];
+                }
+                if needle[s] == b {
+                    s += 1;
+                }
+                if s == needle.len() {
+                    st[id] = HIT;
+                    any = true;
+                    break;
+                }
+            }
+            state[id] = s as u32;
+        }
+        any
+    }
+
+    /// Bottom-up: each row's count is its own hit plus its child rows'
+    /// (`any`: some node hits; if none, every count is 0 and the pass is
+    /// skipped). Returns the live and ghost counts and the total.
+    fn count(
+        &self,
+        st: &[u8],
+        mut live: Vec<u32>,
+        mut ghost: Vec<u32>,
+        any: bool,
+    ) -> (Vec<u32>, Vec<u32>, usize) {
+        let n = st.len();
+        live.clear();
+        live.resize(n, 0);
+        ghost.clear();
+        ghost.resize(n, 0);
+        if !any {
+            return (live, ghost, 0);
+        }
+        for id in (1..n).rev() {
+            let own = (st[id] == HIT) as u32;
+            let (l, g) = (live[id], ghost[id]);
+            if own == 0 && l == 0 && g == 0 {
+                continue;
+            }
+            let r = self.rows[id];
+            let l = own + if r & shape::KIDS_LIVE != 0 { l } else { 0 };
+            let g = own + if r & shape::KIDS_GHOST != 0 { g } else { 0 };
+            live[id] = l;
+            ghost[id] = g;
+            let p = self.parent[id] as usize;
+            if r & shape::AS_LIVE != 0 {
+                live[p] += l;
+            }
+            if r & shape::AS_GHOST != 0 {
+                live[p] += g;
+                ghost[p] += g;
+            }
+        }
+        let total = if self.rows[0] & shape::KIDS_LIVE != 0 {
+            live[0] as usize
+        } else {
+            0
+        };
+        (live, ghost, total)
+    }
+}
+
 /// Search results counted per subtree ([`Tree::search_hits`]).
 pub struct SearchHits {
-    /// Per node: its path contains the query.
-    hit: Vec<bool>,
+    /// Per node: [`HIT`] if its path contains the query.
+    hit: Vec<u8>,
     /// Per node: matching rows at and under its live row / its ghost row.
     live: Vec<u32>,
     ghost: Vec<u32>,
@@ -642,7 +937,7 @@ impl std::fmt::Debug for SearchHits {
 impl SearchHits {
     /// Does the path of `node` contain the query.
     pub fn is_hit(&self, node: NodeId) -> bool {
-        self.hit[node.index()]
+        self.hit[node.index()] == HIT
     }
 
     fn count(&self, node: NodeId, ghost: bool) -> usize {
