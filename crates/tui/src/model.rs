@@ -270,8 +270,9 @@ impl Explorer {
             .position(|r| r.node == node && r.ghost == ghost)
     }
 
-    /// The tree as of layer `k`, the picked package's files flagged.
-    fn compute_tree(&mut self, k: LayerIndex, mode: Mode) -> Tree {
+    /// The tree as of layer `k`, the picked package's files flagged
+    /// (recomputed in place: its buffers are reused).
+    fn recompute_tree(&mut self, k: LayerIndex, mode: Mode) {
         let mut marked = Vec::new();
         if let Some(p) = self.package.and_then(|i| self.a.packages.list.get(i)) {
             marked = vec![false; self.a.overlay.inodes.len()];
@@ -281,15 +282,14 @@ impl Explorer {
                 }
             }
         }
-        let reuse = std::mem::take(&mut self.tree.figs);
-        Tree::compute_reusing(&self.a, k, mode, &marked, reuse)
+        self.tree.recompute(&self.a, k, mode, &marked);
     }
 
     /// Enter on a package: the tree shows only its files, focused.
     fn show_package(&mut self) -> Option<String> {
         let &i = self.packages.get(self.packages_list.sel)?;
         self.package = Some(i);
-        self.tree = self.compute_tree(self.tree.k, self.tree.mode);
+        self.recompute_tree(self.tree.k, self.tree.mode);
         self.set_filter(Filter::Package);
         self.focus = Pane::Tree;
         self.tree_list.sel = 0;
@@ -309,7 +309,7 @@ impl Explorer {
         ));
         self.layers.sel = k.index();
         if k != self.tree.k {
-            self.tree = self.compute_tree(k, self.tree.mode);
+            self.recompute_tree(k, self.tree.mode);
             self.invalidate();
             self.rebuild();
         }
@@ -317,7 +317,7 @@ impl Explorer {
 
     pub fn set_mode(&mut self, mode: Mode) {
         if mode != self.tree.mode {
-            self.tree = self.compute_tree(self.tree.k, mode);
+            self.recompute_tree(self.tree.k, mode);
             self.invalidate();
             self.rebuild();
         }

@@ -10,7 +10,7 @@
 
 use layerscope_core::analysis::Analysis;
 use layerscope_core::layer::EntryKind;
-use layerscope_core::overlay::{Cause, NodeId, Overlay, Version, VersionId};
+use layerscope_core::overlay::{Cause, InodeId, NodeId, Overlay, Version, VersionId};
 use layerscope_core::LayerIndex;
 
 /// The whole filesystem up to the layer, or only what the layer changed.
@@ -99,7 +99,7 @@ pub mod flag {
 }
 
 /// What one node is as of the selected layer and mode.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NodeFig {
     /// The version shown by the live row (`None`: no live row).
     pub live: Option<VersionId>,
@@ -118,8 +118,6 @@ pub struct NodeFig {
     /// Flags of every row below the live row / the ghost row.
     pub kids_live: u8,
     pub kids_ghost: u8,
-    /// The visible version (before deciding whether it makes a row).
-    vis: Option<VersionId>,
 }
 
 /// One row of the tree pane.
@@ -139,6 +137,70 @@ pub struct Tree {
     pub k: LayerIndex,
     pub mode: Mode,
     pub figs: Vec<NodeFig>,
+    /// The analysis's hardlinked inodes (kept for the next layer's tree).
+    links: Links,
+}
+
+/// The inodes more than one version names (hardlinks), each with those
+/// versions: a live inode's bytes count once, at the first of its visible
+/// versions in id order. Every other inode has one version, which counts.
+#[derive(Debug, Default, Clone)]
+struct Links {
+    /// `(inode, version)`, sorted.
+    multi: Vec<(InodeId, VersionId)>,
+    /// The analysis they were gathered from: its number of versions and
+    /// inodes (a tree recomputed for another analysis gathers them again).
+    of: (usize, usize),
+}
+
+impl Links {
+    /// One pass over the versions.
+    fn gather(o: &Overlay) -> Links {
+        let mut names = vec![0u8; o.inodes.len()];
+        for ver in &o.versions {
+            if let Some(i) = ver.inode {
+                let c = &mut names[i.index()];
+                *c = c.saturating_add(1);
+            }
+        }
+        let mut multi = Vec::new();
+        if names.iter().any(|&c| c > 1) {
+            for (v, ver) in o.version_ids() {
+                if let Some(i) = ver.inode.filter(|i| names[i.index()] > 1) {
+                    multi.push((i, v));
+                }
+            }
+        }
+        multi.sort_unstable();
+        Links {
+            multi,
+            of: (o.versions.len(), o.inodes.len()),
+        }
+    }
+
+    fn fits(&self, o: &Overlay) -> bool {
+        self.of == (o.versions.len(), o.inodes.len())
+    }
+
+    /// Do the bytes of `i` count at its visible version `v` (as of `k`)?
+    fn counts(&self, o: &Overlay, i: InodeId, v: VersionId, k: LayerIndex, agg: bool) -> bool {
+        if self.multi.is_empty() {
+            return true;
+        }
+        let from = self.multi.partition_point(|&(x, _)| x < i);
+        let mut vs = self.multi[from..]
+            .iter()
+            .take_while(|&&(x, _)| x == i)
+            .map(|&(_, u)| u)
+            .peekable();
+        if vs.peek().is_none() {
+            return true;
+        }
+        vs.find(|&u| {
+            let ver = o.version(u);
+            ver.visible_at(k) && (agg || ver.layer == k)
+        }) == Some(v)
+    }
 }
 
 /// Was anything visible at `node` just before layer `k` (for A vs M)?
@@ -158,7 +220,8 @@ fn existed_before(o: &Overlay, v: VersionId, k: LayerIndex) -> bool {
 }
 
 /// Each node's own figures as of layer `k`: its visible version, its ghost
-/// version, their flags and bytes (the first pass of `Tree::compute`).
+/// version, their flags and bytes, in one pass over the versions (the
+/// first pass of `Tree::compute_reference`).
 fn own_figures(
     a: &Analysis,
     k: LayerIndex,
@@ -179,7 +242,9 @@ fn own_figures(
             .inode
             .is_some_and(|i| a.classes[i.index()].rule.is_some());
         if ver.visible_at(k) {
-            f.vis = Some(v);
+            // `live` holds the visible version until `roll_up` decides
+            // whether it makes a row.
+            f.live = Some(v);
             if ver.layer == k {
                 f.own_live |= if existed_before(o, v, k) {
                     flag::MODIFIED
@@ -231,6 +296,169 @@ fn own_figures(
     figs
 }
 
+/// [`own_figures`] node by node, for the nodes from `first` on (`figs`):
+/// each node's versions, newest first (a node's figures depend on its own
+/// versions only, and a hardlinked inode's on [`Links`]), each figure
+/// written once. Nodes are independent, so ranges of them run on threads.
+#[allow(clippy::too_many_arguments)]
+fn own_figures_of_nodes(
+    a: &Analysis,
+    k: LayerIndex,
+    agg: bool,
+    marked: &[bool],
+    links: &Links,
+    first: usize,
+    figs: &mut [NodeFig],
+) -> Part {
+    let o = &a.overlay;
+    let mut part = Part::default();
+    let mut run: Option<(u32, Up)> = None;
+    for (j, slot) in figs.iter_mut().enumerate() {
+        let n = first + j;
+        let mut f = NodeFig::default();
+        let mut next = o.nodes[n].last;
+        while let Some(v) = next {
+            let ver = o.version(v);
+            next = ver.prev;
+            if ver.layer > k {
+                continue;
+            }
+            let cache = ver
+                .inode
+                .is_some_and(|i| a.classes[i.index()].rule.is_some());
+            if ver.visible_at(k) {
+                // The newest visible version (`own_figures` keeps the last
+                // in id order); `live` holds it until `roll_up`.
+                if f.live.is_none() {
+                    f.live = Some(v);
+                }
+                if ver.layer == k {
+                    f.own_live |= if existed_before(o, v, k) {
+                        flag::MODIFIED
+                    } else {
+                        flag::ADDED
+                    };
+                }
+                if cache {
+                    f.own_live |= flag::CACHE;
+                }
+                if ver
+                    .inode
+                    .is_some_and(|i| marked.get(i.index()).copied().unwrap_or(false))
+                {
+                    f.own_live |= flag::PACKAGE;
+                }
+                if let Some(i) = ver.inode.filter(|_| agg || ver.layer == k) {
+                    if links.counts(o, i, v, k, agg) {
+                        f.live_size += o.inode(i).size;
+                    }
+                }
+                continue;
+            }
+            let Some(g) = ver.gone else { continue };
+            if g.layer > k || g.cause == Cause::Merged || (!agg && g.layer != k) {
+                continue;
+            }
+            let bytes = hidden_bytes(o, ver, k, agg);
+            if bytes > 0 || g.layer == k {
+                if f.ghost.is_none() {
+                    f.ghost = Some(v);
+                }
+                f.ghost_row = true;
+                f.ghost_own += bytes;
+                if bytes > 0 {
+                    f.own_ghost |= flag::HIDDEN;
+                }
+                if g.layer == k {
+                    f.own_ghost |= match g.cause {
+                        Cause::Overwritten => flag::OVERWRITTEN,
+                        _ => flag::REMOVED,
+                    };
+                }
+                if cache {
+                    f.own_ghost |= flag::CACHE;
+                }
+            }
+        }
+        let node = &o.nodes[n];
+        match node.parent {
+            // A leaf: nothing below it, its rows are decided here.
+            Some(p) if o.children(NodeId::new(n)).next().is_none() => {
+                finish(o, k, agg, n, &mut f);
+                let p = p.index() as u32;
+                let up = Up::of(&f);
+                match &mut run {
+                    Some((q, acc)) if *q == p => acc.merge(up),
+                    _ => part.ups.extend(run.replace((p, up))),
+                }
+            }
+            _ => part.inner.push(n as u32),
+        }
+        *slot = f;
+    }
+    part.ups.extend(run);
+    part
+}
+
+/// Every node's figures: [`own_figures_of_nodes`] for ranges of nodes, on
+/// up to 4 threads when there are many (leaves are finished there), then
+/// the rest of [`roll_up`] on this one: what the leaves add to their
+/// parents, and the inner nodes bottom-up.
+fn figures_parallel(
+    a: &Analysis,
+    k: LayerIndex,
+    agg: bool,
+    marked: &[bool],
+    links: &Links,
+    figs: &mut Vec<NodeFig>,
+    threads: usize,
+) {
+    let o = &a.overlay;
+    let n = o.nodes.len();
+    if figs.len() != n {
+        figs.clear();
+        figs.resize(n, NodeFig::default());
+    }
+    let parts: Vec<Part> = if threads <= 1 {
+        vec![own_figures_of_nodes(a, k, agg, marked, links, 0, figs)]
+    } else {
+        let chunk = n.div_ceil(threads);
+        std::thread::scope(|sc| {
+            let handles: Vec<_> = figs
+                .chunks_mut(chunk)
+                .enumerate()
+                .map(|(i, part)| {
+                    sc.spawn(move || {
+                        own_figures_of_nodes(a, k, agg, marked, links, i * chunk, part)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a tree thread panicked"))
+                .collect()
+        })
+    };
+    for part in &parts {
+        for &(p, up) in &part.ups {
+            up.add_to(&mut figs[p as usize]);
+        }
+    }
+    // Bottom-up over the inner nodes: a child's id is above its parent's.
+    for &id in parts.iter().rev().flat_map(|p| p.inner.iter().rev()) {
+        let id = id as usize;
+        let mut f = figs[id];
+        finish(o, k, agg, id, &mut f);
+        figs[id] = f;
+        if let Some(parent) = o.nodes[id].parent {
+            Up::of(&f).add_to(&mut figs[parent.index()]);
+        }
+    }
+}
+
+/// From how many nodes a tree's own figures are computed on threads.
+const PARALLEL_NODES: usize = 1 << 16;
+
 /// The bytes a gone version's ghost row shows as of layer `k`: its content,
 /// if this version carries the inode and the inode's last name is gone by
 /// then (in Aggregate mode), or went in `k` itself (LayerOnly).
@@ -255,56 +483,101 @@ fn roll_up(o: &Overlay, k: LayerIndex, agg: bool, figs: &mut [NodeFig]) {
     // Bottom-up: a child's id is always greater than its parent's.
     for n in (0..o.nodes.len()).rev() {
         let mut f = figs[n];
-        let vis = f.vis.map(|v| o.version(v));
-        let live_row =
-            vis.is_some_and(|vis| n == 0 || agg || vis.layer == k || f.kids_live & flag::ROW != 0);
-        let live_dir = live_row && vis.is_some_and(|vis| vis.kind == EntryKind::Dir);
-        if live_row {
-            f.live = f.vis;
-            f.own_live |= flag::ROW;
-        } else {
-            f.live = None;
-            f.own_live = 0;
-            f.live_size = 0;
-        }
-        // Ghosts below a live directory show under its live row; a live
-        // file holds no rows (ghosts of a directory it replaced show
-        // under its ghost row).
-        if live_dir {
-            f.kids_live |= f.kids_ghost;
-            f.kids_ghost = 0;
-        } else {
-            f.kids_live = 0;
-        }
-        if !f.ghost_row && f.kids_ghost & flag::ROW != 0 {
-            // A gone directory that holds ghosts.
-            f.ghost_row = true;
-            f.ghost = o
-                .history(NodeId::new(n))
-                .find(|&v| {
-                    let ver = o.version(v);
-                    ver.layer <= k && ver.gone.is_some_and(|g| g.layer <= k)
-                })
-                .or(o.nodes[n].last);
-        }
-        if f.ghost_row {
-            f.own_ghost |= flag::ROW;
-        }
-        f.ghost_size += f.ghost_own;
+        finish(o, k, agg, n, &mut f);
         figs[n] = f;
         if let Some(parent) = o.nodes[n].parent {
-            let p = &mut figs[parent.index()];
-            p.kids_live |= f.own_live | f.own_ghost | f.kids_live | f.kids_ghost;
-            p.kids_ghost |= f.own_ghost | f.kids_ghost;
-            p.live_size += f.live_size;
-            p.ghost_size += f.ghost_size;
+            Up::of(&f).add_to(&mut figs[parent.index()]);
         }
     }
 }
 
+/// Decide the rows of node `n` once its own figures and what its children
+/// add are in `f`.
+fn finish(o: &Overlay, k: LayerIndex, agg: bool, n: usize, f: &mut NodeFig) {
+    let vis = f.live.map(|v| o.version(v));
+    let live_row =
+        vis.is_some_and(|vis| n == 0 || agg || vis.layer == k || f.kids_live & flag::ROW != 0);
+    let live_dir = live_row && vis.is_some_and(|vis| vis.kind == EntryKind::Dir);
+    if live_row {
+        f.own_live |= flag::ROW;
+    } else {
+        f.live = None;
+        f.own_live = 0;
+        f.live_size = 0;
+    }
+    // Ghosts below a live directory show under its live row; a live
+    // file holds no rows (ghosts of a directory it replaced show
+    // under its ghost row).
+    if live_dir {
+        f.kids_live |= f.kids_ghost;
+        f.kids_ghost = 0;
+    } else {
+        f.kids_live = 0;
+    }
+    if !f.ghost_row && f.kids_ghost & flag::ROW != 0 {
+        // A gone directory that holds ghosts.
+        f.ghost_row = true;
+        f.ghost = o
+            .history(NodeId::new(n))
+            .find(|&v| {
+                let ver = o.version(v);
+                ver.layer <= k && ver.gone.is_some_and(|g| g.layer <= k)
+            })
+            .or(o.nodes[n].last);
+    }
+    if f.ghost_row {
+        f.own_ghost |= flag::ROW;
+    }
+    f.ghost_size += f.ghost_own;
+}
+
+/// What a finished node (or a run of siblings) adds to its parent.
+#[derive(Debug, Clone, Copy, Default)]
+struct Up {
+    kids_live: u8,
+    kids_ghost: u8,
+    live_size: u64,
+    ghost_size: u64,
+}
+
+impl Up {
+    fn of(f: &NodeFig) -> Up {
+        Up {
+            kids_live: f.own_live | f.own_ghost | f.kids_live | f.kids_ghost,
+            kids_ghost: f.own_ghost | f.kids_ghost,
+            live_size: f.live_size,
+            ghost_size: f.ghost_size,
+        }
+    }
+
+    fn merge(&mut self, o: Up) {
+        self.kids_live |= o.kids_live;
+        self.kids_ghost |= o.kids_ghost;
+        self.live_size += o.live_size;
+        self.ghost_size += o.ghost_size;
+    }
+
+    fn add_to(self, p: &mut NodeFig) {
+        p.kids_live |= self.kids_live;
+        p.kids_ghost |= self.kids_ghost;
+        p.live_size += self.live_size;
+        p.ghost_size += self.ghost_size;
+    }
+}
+
+/// What a range of nodes leaves to the serial pass: what its leaves add
+/// to their parents (one record per run of siblings), and its other nodes
+/// (in id order), whose rows wait for their children's.
+#[derive(Default)]
+struct Part {
+    ups: Vec<(u32, Up)>,
+    inner: Vec<u32>,
+}
+
 impl Tree {
-    /// One pass over the versions, one bottom-up pass over the nodes:
-    /// O(versions + nodes), done once per (layer, mode).
+    /// One pass over the nodes and their versions (on threads), one
+    /// bottom-up pass over the nodes: O(versions + nodes), done once per
+    /// (layer, mode).
     pub fn compute(a: &Analysis, k: LayerIndex, mode: Mode) -> Tree {
         Tree::compute_marked(a, k, mode, &[])
     }
@@ -326,10 +599,69 @@ impl Tree {
         marked: &[bool],
         figs: Vec<NodeFig>,
     ) -> Tree {
+        let mut t = Tree {
+            k,
+            mode,
+            figs,
+            links: Links::gather(&a.overlay),
+        };
+        t.recompute(a, k, mode, marked);
+        t
+    }
+
+    /// This tree, as of layer `k` in `mode` (a layer switch): its figures
+    /// buffer is refilled, and what it knows of the analysis's hardlinks
+    /// is kept (gathered again if `a` is not the analysis it was computed
+    /// for).
+    pub fn recompute(&mut self, a: &Analysis, k: LayerIndex, mode: Mode, marked: &[bool]) {
+        let threads = if a.overlay.nodes.len() >= PARALLEL_NODES {
+            std::thread::available_parallelism().map_or(1, |p| p.get().min(4))
+        } else {
+            1
+        };
+        self.recompute_on(a, k, mode, marked, threads);
+    }
+
+    /// [`Tree::recompute`] on `threads` threads whatever the tree's size
+    /// (the tests split small trees).
+    #[doc(hidden)]
+    pub fn recompute_on(
+        &mut self,
+        a: &Analysis,
+        k: LayerIndex,
+        mode: Mode,
+        marked: &[bool],
+        threads: usize,
+    ) {
+        if !self.links.fits(&a.overlay) {
+            self.links = Links::gather(&a.overlay);
+        }
         let agg = mode == Mode::Aggregate;
-        let mut figs = own_figures(a, k, agg, marked, figs);
+        figures_parallel(
+            a,
+            k,
+            agg,
+            marked,
+            &self.links,
+            &mut self.figs,
+            threads.max(1),
+        );
+        self.k = k;
+        self.mode = mode;
+    }
+
+    /// [`Tree::compute_marked`] the straightforward way: one pass over the
+    /// versions in id order, on one thread (the reference of the tests).
+    pub fn compute_reference(a: &Analysis, k: LayerIndex, mode: Mode, marked: &[bool]) -> Tree {
+        let agg = mode == Mode::Aggregate;
+        let mut figs = own_figures(a, k, agg, marked, Vec::new());
         roll_up(&a.overlay, k, agg, &mut figs);
-        Tree { k, mode, figs }
+        Tree {
+            k,
+            mode,
+            figs,
+            links: Links::default(),
+        }
     }
 
     /// Is the live row of `node` a directory.
