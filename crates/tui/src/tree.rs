@@ -141,21 +141,58 @@ pub struct Tree {
     links: Links,
 }
 
-/// The inodes more than one version names (hardlinks), each with those
-/// versions: a live inode's bytes count once, at the first of its visible
-/// versions in id order. Every other inode has one version, which counts.
+/// What a tree keeps of the analysis from one layer to the next, gathered
+/// once: the hardlinked inodes, and the simple leaves in 24 bytes each.
 #[derive(Debug, Default, Clone)]
 struct Links {
-    /// `(inode, version)`, sorted.
+    /// The inodes more than one version names (hardlinks), each with those
+    /// versions, as `(inode, version)`, sorted: a live inode's bytes count
+    /// once, at the first of its visible versions in id order. Every other
+    /// inode has one version, which counts.
     multi: Vec<(InodeId, VersionId)>,
-    /// The analysis they were gathered from: its number of versions and
-    /// inodes (a tree recomputed for another analysis gathers them again).
-    of: (usize, usize),
+    /// Per node: what its figures need if it is a simple leaf
+    /// ([`Leaf`]), read instead of its node, version, inode and class
+    /// (~120 bytes in four arrays).
+    leaves: Vec<Leaf>,
+    /// The analysis they were gathered from: its number of nodes, versions
+    /// and inodes (a tree recomputed for another analysis gathers them
+    /// again).
+    of: (usize, usize, usize),
+}
+
+/// A node with no children and one version (most of an image's files),
+/// if every layer it names is below 255; its inode, if any, has no other
+/// name and is carried by this version.
+#[derive(Debug, Default, Clone, Copy)]
+struct Leaf {
+    size: u64,
+    version: u32,
+    /// The inode's index (for the Packages pane's marks).
+    inode: u32,
+    parent: u32,
+    layer: u8,
+    /// The layer that ended the version (`NO_LAYER`: none).
+    gone: u8,
+    /// The layer that ended the inode (`NO_LAYER`: none, or no inode).
+    inode_gone: u8,
+    /// `leaf::*` bits.
+    bits: u8,
+}
+
+mod leaf {
+    pub const SIMPLE: u8 = 1;
+    pub const CACHE: u8 = 2;
+    pub const INODE: u8 = 4;
+    /// The version's end: overwritten (else removed, or merged).
+    pub const OVERWRITTEN: u8 = 8;
+    pub const MERGED: u8 = 16;
+    pub const NO_LAYER: u8 = u8::MAX;
 }
 
 impl Links {
-    /// One pass over the versions.
-    fn gather(o: &Overlay) -> Links {
+    /// One pass over the versions, one over the nodes.
+    fn gather(a: &Analysis) -> Links {
+        let o = &a.overlay;
         let mut names = vec![0u8; o.inodes.len()];
         for ver in &o.versions {
             if let Some(i) = ver.inode {
@@ -172,14 +209,70 @@ impl Links {
             }
         }
         multi.sort_unstable();
+        let small = |l: LayerIndex| {
+            u8::try_from(l.index())
+                .ok()
+                .filter(|&l| l != leaf::NO_LAYER)
+        };
+        let leaves = (0..o.nodes.len())
+            .map(|n| {
+                let node = &o.nodes[n];
+                let simple = || -> Option<Leaf> {
+                    let parent = node.parent?;
+                    let v = node.last?;
+                    let ver = o.version(v);
+                    if ver.prev.is_some() || o.children(NodeId::new(n)).next().is_some() {
+                        return None;
+                    }
+                    let mut l = Leaf {
+                        version: v.index() as u32,
+                        parent: parent.index() as u32,
+                        layer: small(ver.layer)?,
+                        gone: leaf::NO_LAYER,
+                        inode_gone: leaf::NO_LAYER,
+                        bits: leaf::SIMPLE,
+                        ..Leaf::default()
+                    };
+                    if let Some(g) = ver.gone {
+                        l.gone = small(g.layer)?;
+                        l.bits |= match g.cause {
+                            Cause::Overwritten => leaf::OVERWRITTEN,
+                            Cause::Merged => leaf::MERGED,
+                            Cause::Removed => 0,
+                        };
+                    }
+                    if let Some(i) = ver.inode {
+                        let ino = o.inode(i);
+                        let carries = ino.node == NodeId::new(n)
+                            && ino.layer == ver.layer
+                            && Some(ino.entry) == ver.entry;
+                        if names[i.index()] != 1 || !carries {
+                            return None;
+                        }
+                        l.bits |= leaf::INODE;
+                        l.inode = i.index() as u32;
+                        l.size = ino.size;
+                        if let Some(g) = ino.gone {
+                            l.inode_gone = small(g.layer)?;
+                        }
+                        if a.classes[i.index()].rule.is_some() {
+                            l.bits |= leaf::CACHE;
+                        }
+                    }
+                    Some(l)
+                };
+                simple().unwrap_or_default()
+            })
+            .collect();
         Links {
             multi,
-            of: (o.versions.len(), o.inodes.len()),
+            leaves,
+            of: (o.nodes.len(), o.versions.len(), o.inodes.len()),
         }
     }
 
     fn fits(&self, o: &Overlay) -> bool {
-        self.of == (o.versions.len(), o.inodes.len())
+        self.of == (o.nodes.len(), o.versions.len(), o.inodes.len())
     }
 
     /// Do the bytes of `i` count at its visible version `v` (as of `k`)?
@@ -313,8 +406,22 @@ fn own_figures_of_nodes(
     let o = &a.overlay;
     let mut part = Part::default();
     let mut run: Option<(u32, Up)> = None;
+    let ki = k.index() as u8;
+    let mut add = |p: u32, f: &NodeFig, part: &mut Part| {
+        let up = Up::of(f);
+        match &mut run {
+            Some((q, acc)) if *q == p => acc.merge(up),
+            _ => part.ups.extend(run.replace((p, up))),
+        }
+    };
     for (j, slot) in figs.iter_mut().enumerate() {
         let n = first + j;
+        let l = links.leaves.get(n).copied().unwrap_or_default();
+        if l.bits & leaf::SIMPLE != 0 && k.index() < leaf::NO_LAYER as usize {
+            *slot = simple_leaf(&l, ki, agg, marked);
+            add(l.parent, slot, &mut part);
+            continue;
+        }
         let mut f = NodeFig::default();
         let mut next = o.nodes[n].last;
         while let Some(v) = next {
@@ -385,12 +492,7 @@ fn own_figures_of_nodes(
             // A leaf: nothing below it, its rows are decided here.
             Some(p) if o.children(NodeId::new(n)).next().is_none() => {
                 finish(o, k, agg, n, &mut f);
-                let p = p.index() as u32;
-                let up = Up::of(&f);
-                match &mut run {
-                    Some((q, acc)) if *q == p => acc.merge(up),
-                    _ => part.ups.extend(run.replace((p, up))),
-                }
+                add(p.index() as u32, &f, &mut part);
             }
             _ => part.inner.push(n as u32),
         }
@@ -398,6 +500,71 @@ fn own_figures_of_nodes(
     }
     part.ups.extend(run);
     part
+}
+
+/// A simple leaf's finished figures as of layer `k` (its index): what
+/// [`own_figures`] then [`finish`] make of one version with no children.
+fn simple_leaf(l: &Leaf, k: u8, agg: bool, marked: &[bool]) -> NodeFig {
+    let mut f = NodeFig::default();
+    if l.layer > k {
+        return f;
+    }
+    let cache = l.bits & leaf::CACHE != 0;
+    let inode = l.bits & leaf::INODE != 0;
+    if l.gone == leaf::NO_LAYER || l.gone > k {
+        // Visible; a leaf's live row needs no rows below it.
+        if agg || l.layer == k {
+            f.live = Some(VersionId::new(l.version as usize));
+            f.own_live = flag::ROW;
+            if l.layer == k {
+                // No earlier version: nothing was there.
+                f.own_live |= flag::ADDED;
+            }
+            if cache {
+                f.own_live |= flag::CACHE;
+            }
+            if inode && marked.get(l.inode as usize).copied().unwrap_or(false) {
+                f.own_live |= flag::PACKAGE;
+            }
+            if inode {
+                f.live_size = l.size;
+            }
+        }
+        return f;
+    }
+    if l.bits & leaf::MERGED != 0 || (!agg && l.gone != k) {
+        return f;
+    }
+    let bytes = if inode
+        && l.inode_gone != leaf::NO_LAYER
+        && l.inode_gone <= k
+        && (agg || l.inode_gone == k)
+    {
+        l.size
+    } else {
+        0
+    };
+    if bytes > 0 || l.gone == k {
+        f.ghost = Some(VersionId::new(l.version as usize));
+        f.ghost_row = true;
+        f.ghost_own = bytes;
+        f.ghost_size = bytes;
+        f.own_ghost = flag::ROW;
+        if bytes > 0 {
+            f.own_ghost |= flag::HIDDEN;
+        }
+        if l.gone == k {
+            f.own_ghost |= if l.bits & leaf::OVERWRITTEN != 0 {
+                flag::OVERWRITTEN
+            } else {
+                flag::REMOVED
+            };
+        }
+        if cache {
+            f.own_ghost |= flag::CACHE;
+        }
+    }
+    f
 }
 
 /// Every node's figures: [`own_figures_of_nodes`] for ranges of nodes, on
@@ -603,7 +770,7 @@ impl Tree {
             k,
             mode,
             figs,
-            links: Links::gather(&a.overlay),
+            links: Links::gather(a),
         };
         t.recompute(a, k, mode, marked);
         t
@@ -634,7 +801,7 @@ impl Tree {
         threads: usize,
     ) {
         if !self.links.fits(&a.overlay) {
-            self.links = Links::gather(&a.overlay);
+            self.links = Links::gather(a);
         }
         let agg = mode == Mode::Aggregate;
         figures_parallel(
