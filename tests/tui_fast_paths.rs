@@ -239,8 +239,11 @@ fn typing_deleting_and_switching_give_what_a_fresh_search_gives() {
     };
     update(&mut m, Msg::char('/'));
     let mut q = String::new();
+    // Backspaces after one key and after several, keys after a query that
+    // matches nothing, the same query typed again.
     for step in [
-        "a", "b", "-", "B", "/", "-", "-", "-", "/", "A", "a", "z", "-", "-",
+        "a", "b", "-", "B", "/", "-", "-", "-", "/", "A", "a", "z", "z", "-", "-", "-", "b", "-",
+        "-", "b", "-", "-", "/", "A",
     ] {
         if step == "-" {
             update(&mut m, Msg::key(KeyCode::Backspace));

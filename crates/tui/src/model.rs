@@ -103,6 +103,9 @@ pub struct Search {
     /// The tree's shape as the search reads it (gathered at the first
     /// search keystroke, kept until the tree or the filter changes).
     pub shape: Option<SearchShape>,
+    /// The query before `matched` and its results (a Backspace goes back
+    /// to them without a pass; a new key refills their buffers).
+    pub previous: Option<(String, SearchHits)>,
 }
 
 /// The explorer once the analysis is there.
@@ -473,23 +476,46 @@ impl Explorer {
     fn invalidate(&mut self) {
         self.search.matches = None;
         self.search.shape = None;
+        self.search.previous = None;
     }
 
     /// The matches of the current query: one pass over the nodes per
     /// query (no list of every row, whatever the tree's size).
     fn search_matches(&mut self) -> &SearchHits {
         let q = self.search.query.to_lowercase();
-        let fresh = self.search.matches.is_some() && self.search.matched == q;
+        let s = &mut self.search;
+        let fresh = s.matches.is_some() && s.matched == q;
         if !fresh {
-            let o = &self.a.overlay;
-            let shape = self
-                .search
-                .shape
-                .get_or_insert_with(|| self.tree.search_shape(o, self.filter));
-            let hits = shape.hits(o, q.as_bytes(), self.search.matches.take());
-            self.search.matches = Some(hits);
-            self.search.matched = q;
-            self.search.current = 0;
+            let back = s.matches.is_some() && s.previous.as_ref().is_some_and(|p| p.0 == q);
+            let nothing_longer = !s.matched.is_empty()
+                && q.starts_with(s.matched.as_str())
+                && s.matches.as_ref().is_some_and(|h| !h.any_hit());
+            if back {
+                // Backspace: the query before the last key, whose results
+                // are kept; the current ones are kept in their place.
+                let (pq, ph) = s.previous.take().expect("checked");
+                let cur = s.matches.take().expect("checked");
+                s.previous = Some((std::mem::take(&mut s.matched), cur));
+                s.matches = Some(ph);
+                s.matched = pq;
+            } else if nothing_longer {
+                // No path contains the query: none contains a longer one.
+                s.matched = q;
+            } else {
+                let o = &self.a.overlay;
+                let shape = s
+                    .shape
+                    .get_or_insert_with(|| self.tree.search_shape(o, self.filter));
+                // The results before the current ones lend their buffers.
+                let reuse = s.previous.take().map(|p| p.1);
+                let hits = shape.hits(o, q.as_bytes(), reuse);
+                if let Some(cur) = s.matches.take() {
+                    s.previous = Some((std::mem::take(&mut s.matched), cur));
+                }
+                s.matches = Some(hits);
+                s.matched = q;
+            }
+            s.current = 0;
         }
         self.search.matches.as_ref().expect("just set")
     }

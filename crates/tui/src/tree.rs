@@ -1,7 +1,9 @@
 //! The file tree as of one layer, for the explorer: per-node figures built in
-//! one pass over the overlay's versions, and the flattened list of rows that
-//! the tree pane shows. Nothing here knows about terminals; the overlay knows
-//! nothing about this view state.
+//! one pass over the nodes and their versions (most of them simple leaves
+//! read from a compact summary gathered once, ranges of nodes on threads),
+//! the flattened list of rows that the tree pane shows, and the path search
+//! counted per subtree. Nothing here knows about terminals; the overlay
+//! knows nothing about this view state.
 //!
 //! A node can show as two rows: a *live* row (the version visible as of the
 //! layer) and a *ghost* row (what was there and is gone: hidden bytes that
@@ -154,10 +156,10 @@ struct Links {
     /// ([`Leaf`]), read instead of its node, version, inode and class
     /// (~120 bytes in four arrays).
     leaves: Vec<Leaf>,
-    /// The analysis they were gathered from: its number of nodes, versions
-    /// and inodes (a tree recomputed for another analysis gathers them
-    /// again).
-    of: (usize, usize, usize),
+    /// The analysis they were gathered from: where its versions lie and
+    /// its number of nodes, versions and inodes (a tree recomputed for
+    /// another analysis gathers them again).
+    of: (usize, usize, usize, usize),
 }
 
 /// A node with no children and one version (most of an image's files),
@@ -267,12 +269,21 @@ impl Links {
         Links {
             multi,
             leaves,
-            of: (o.nodes.len(), o.versions.len(), o.inodes.len()),
+            of: Links::of(o),
         }
     }
 
+    fn of(o: &Overlay) -> (usize, usize, usize, usize) {
+        (
+            o.versions.as_ptr() as usize,
+            o.nodes.len(),
+            o.versions.len(),
+            o.inodes.len(),
+        )
+    }
+
     fn fits(&self, o: &Overlay) -> bool {
-        self.of == (o.nodes.len(), o.versions.len(), o.inodes.len())
+        self.of == Links::of(o)
     }
 
     /// Do the bytes of `i` count at its visible version `v` (as of `k`)?
@@ -756,7 +767,7 @@ impl Tree {
     }
 
     /// `compute_marked` into the figures buffer of a tree no longer needed
-    /// (`figs`, its content ignored): a tree of 10^6 nodes is ~56 MB, and
+    /// (`figs`, its content ignored): a tree of 10^6 nodes is ~40 MB, and
     /// faulting in fresh pages for it on every layer switch cost a fifth of
     /// the keystroke (issue 13: every keystroke under 50 ms).
     pub fn compute_reusing(
@@ -1046,6 +1057,7 @@ impl Tree {
                 live: acc_live,
                 ghost: acc_ghost,
                 total: 0,
+                any: false,
             };
         }
         // Knuth-Morris-Pratt: each node's state is its parent's, fed `/`
@@ -1111,6 +1123,7 @@ impl Tree {
             0
         };
         SearchHits {
+            any: hit.contains(&true),
             hit: hit.into_iter().map(|h| if h { HIT } else { 0 }).collect(),
             live: acc_live,
             ghost: acc_ghost,
@@ -1262,6 +1275,7 @@ impl SearchShape {
                 live,
                 ghost,
                 total: 0,
+                any: false,
             };
         }
         let any = if needle.len() < HIT as usize {
@@ -1275,6 +1289,7 @@ impl SearchShape {
             live,
             ghost,
             total,
+            any,
         }
     }
 
@@ -1423,6 +1438,8 @@ pub struct SearchHits {
     ghost: Vec<u32>,
     /// Matching rows in the whole tree.
     pub total: usize,
+    /// Does any node's path contain the query (rows or not).
+    any: bool,
 }
 
 impl std::fmt::Debug for SearchHits {
@@ -1437,6 +1454,12 @@ impl SearchHits {
     /// Does the path of `node` contain the query.
     pub fn is_hit(&self, node: NodeId) -> bool {
         self.hit[node.index()] == HIT
+    }
+
+    /// Does any node's path contain the query (if not, no node's path
+    /// contains a longer query that starts with it).
+    pub fn any_hit(&self) -> bool {
+        self.any
     }
 
     fn count(&self, node: NodeId, ghost: bool) -> usize {
