@@ -1,6 +1,6 @@
 //! The file tree as of one layer, for the explorer: per-node figures built in
 //! one pass over the nodes and their versions (most of them simple leaves
-//! read from a compact summary gathered once, ranges of nodes on threads),
+//! read from a compact summary gathered once),
 //! the flattened list of rows that the tree pane shows, and the path search
 //! counted per subtree. Nothing here knows about terminals; the overlay
 //! knows nothing about this view state.
@@ -403,7 +403,7 @@ fn own_figures(
 /// [`own_figures`] node by node, for the nodes from `first` on (`figs`):
 /// each node's versions, newest first (a node's figures depend on its own
 /// versions only, and a hardlinked inode's on [`Links`]), each figure
-/// written once. Nodes are independent, so ranges of them run on threads.
+/// written once. Nodes are independent, so ranges of them can run on threads.
 #[allow(clippy::too_many_arguments)]
 fn own_figures_of_nodes(
     a: &Analysis,
@@ -578,10 +578,10 @@ fn simple_leaf(l: &Leaf, k: u8, agg: bool, marked: &[bool]) -> NodeFig {
     f
 }
 
-/// Every node's figures: [`own_figures_of_nodes`] for ranges of nodes, on
-/// up to 4 threads when there are many (leaves are finished there), then
-/// the rest of [`roll_up`] on this one: what the leaves add to their
-/// parents, and the inner nodes bottom-up.
+/// Every node's figures: [`own_figures_of_nodes`] for ranges of nodes, a
+/// thread each if `threads` > 1 (leaves are finished there), then the rest
+/// of [`roll_up`] on this one: what the leaves add to their parents, and
+/// the inner nodes bottom-up.
 fn figures_parallel(
     a: &Analysis,
     k: LayerIndex,
@@ -633,9 +633,6 @@ fn figures_parallel(
         }
     }
 }
-
-/// From how many nodes a tree's own figures are computed on threads.
-const PARALLEL_NODES: usize = 1 << 16;
 
 /// The bytes a gone version's ghost row shows as of layer `k`: its content,
 /// if this version carries the inode and the inode's last name is gone by
@@ -753,9 +750,8 @@ struct Part {
 }
 
 impl Tree {
-    /// One pass over the nodes and their versions (on threads), one
-    /// bottom-up pass over the nodes: O(versions + nodes), done once per
-    /// (layer, mode).
+    /// One pass over the nodes and their versions, one bottom-up pass over
+    /// the inner nodes: O(versions + nodes), done once per (layer, mode).
     pub fn compute(a: &Analysis, k: LayerIndex, mode: Mode) -> Tree {
         Tree::compute_marked(a, k, mode, &[])
     }
@@ -791,17 +787,18 @@ impl Tree {
     /// buffer is refilled, and what it knows of the analysis's hardlinks
     /// is kept (gathered again if `a` is not the analysis it was computed
     /// for).
+    ///
+    /// On one thread: with the simple leaves read from their summary the
+    /// pass is bound by memory, and on the shared 2-core machine two
+    /// threads made the slowest switch of `bench/tui_latency.rs` worse
+    /// (26-34 ms against 12-27 ms on one: a thread waits for a core).
     pub fn recompute(&mut self, a: &Analysis, k: LayerIndex, mode: Mode, marked: &[bool]) {
-        let threads = if a.overlay.nodes.len() >= PARALLEL_NODES {
-            std::thread::available_parallelism().map_or(1, |p| p.get().min(4))
-        } else {
-            1
-        };
-        self.recompute_on(a, k, mode, marked, threads);
+        self.recompute_on(a, k, mode, marked, 1);
     }
 
-    /// [`Tree::recompute`] on `threads` threads whatever the tree's size
-    /// (the tests split small trees).
+    /// [`Tree::recompute`] with the nodes split in `threads` ranges, each
+    /// on its own thread (the tests check that any split gives the same
+    /// figures).
     #[doc(hidden)]
     pub fn recompute_on(
         &mut self,
