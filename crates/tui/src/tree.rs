@@ -154,7 +154,7 @@ struct Links {
     multi: Vec<(InodeId, VersionId)>,
     /// Per node: what its figures need if it is a simple leaf
     /// ([`Leaf`]), read instead of its node, version, inode and class
-    /// (~120 bytes in four arrays).
+    /// (~95 bytes in four arrays).
     leaves: Vec<Leaf>,
     /// The analysis they were gathered from: where its versions lie and
     /// its number of nodes, versions and inodes (a tree recomputed for
@@ -180,6 +180,10 @@ struct Leaf {
     /// `leaf::*` bits.
     bits: u8,
 }
+
+// The sizes the docs quote (docs/performance.md, issue 13).
+const _: () = assert!(std::mem::size_of::<Leaf>() == 24);
+const _: () = assert!(std::mem::size_of::<NodeFig>() == 40);
 
 mod leaf {
     pub const SIMPLE: u8 = 1;
