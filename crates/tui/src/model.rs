@@ -106,6 +106,8 @@ pub struct Search {
     /// The query before `matched` and its results (a Backspace goes back
     /// to them without a pass; a new key refills their buffers).
     pub previous: Option<(String, SearchHits)>,
+    /// A query no path contains, if `matches` are its results (empty: none).
+    pub nothing_from: String,
 }
 
 /// The explorer once the analysis is there.
@@ -487,8 +489,8 @@ impl Explorer {
         let fresh = s.matches.is_some() && s.matched == q;
         if !fresh {
             let back = s.matches.is_some() && s.previous.as_ref().is_some_and(|p| p.0 == q);
-            let nothing_longer = !s.matched.is_empty()
-                && q.starts_with(s.matched.as_str())
+            let nothing_longer = !s.nothing_from.is_empty()
+                && q.starts_with(s.nothing_from.as_str())
                 && s.matches.as_ref().is_some_and(|h| !h.any_hit());
             if back {
                 // Backspace: the query before the last key, whose results
@@ -499,7 +501,9 @@ impl Explorer {
                 s.matches = Some(ph);
                 s.matched = pq;
             } else if nothing_longer {
-                // No path contains the query: none contains a longer one.
+                // No path contains `nothing_from`: none contains a query
+                // that starts with it (a longer one, or a shorter one
+                // after a Backspace).
                 s.matched = q;
             } else {
                 let o = &self.a.overlay;
@@ -514,6 +518,14 @@ impl Explorer {
                 }
                 s.matches = Some(hits);
                 s.matched = q;
+            }
+            if !nothing_longer {
+                let any = s.matches.as_ref().is_some_and(|h| h.any_hit());
+                s.nothing_from = if any {
+                    String::new()
+                } else {
+                    s.matched.clone()
+                };
             }
             s.current = 0;
         }
