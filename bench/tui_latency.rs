@@ -73,6 +73,10 @@ fn main() {
         for c in q.chars() {
             key(&mut m, "search step (a key of the query)", k(c));
         }
+        // Take the last key back and type it again.
+        key(&mut m, "search: Backspace", Msg::key(KeyCode::Backspace));
+        let last = q.chars().last().expect("a query");
+        key(&mut m, "search step (a key of the query)", k(last));
         key(
             &mut m,
             "search step (a key of the query)",

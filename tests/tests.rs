@@ -44,6 +44,7 @@ mod source_select;
 mod source_verify;
 mod testdata_images;
 mod tui_e2e;
+mod tui_fast_paths;
 mod tui_packages;
 mod tui_snapshots;
 mod tui_update;

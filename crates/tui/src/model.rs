@@ -9,7 +9,9 @@ use ratatui::layout::Rect;
 use super::keys::{self, Action};
 use super::layout::{layout, Areas};
 pub use super::pane::Pane;
-use super::tree::{Filter, Mode, Row, SearchHits, Sort, Tree, EXPANDED_GHOST, EXPANDED_LIVE};
+use super::tree::{
+    Filter, Mode, Row, SearchHits, SearchShape, Sort, Tree, EXPANDED_GHOST, EXPANDED_LIVE,
+};
 use super::waste::{self, WasteItem};
 use layerscope_core::analysis::Analysis;
 use layerscope_core::overlay::NodeId;
@@ -98,6 +100,14 @@ pub struct Search {
     pub matched: String,
     /// The number of the current match (0-based, display order).
     pub current: usize,
+    /// The tree's shape as the search reads it (gathered at the first
+    /// search keystroke, kept until the tree or the filter changes).
+    pub shape: Option<SearchShape>,
+    /// The query before `matched` and its results (a Backspace goes back
+    /// to them without a pass; a new key refills their buffers).
+    pub previous: Option<(String, SearchHits)>,
+    /// A query no path contains, if `matches` are its results (empty: none).
+    pub nothing_from: String,
 }
 
 /// The explorer once the analysis is there.
@@ -265,8 +275,9 @@ impl Explorer {
             .position(|r| r.node == node && r.ghost == ghost)
     }
 
-    /// The tree as of layer `k`, the picked package's files flagged.
-    fn compute_tree(&mut self, k: LayerIndex, mode: Mode) -> Tree {
+    /// The tree as of layer `k`, the picked package's files flagged
+    /// (recomputed in place: its buffers are reused).
+    fn recompute_tree(&mut self, k: LayerIndex, mode: Mode) {
         let mut marked = Vec::new();
         if let Some(p) = self.package.and_then(|i| self.a.packages.list.get(i)) {
             marked = vec![false; self.a.overlay.inodes.len()];
@@ -276,15 +287,14 @@ impl Explorer {
                 }
             }
         }
-        let reuse = std::mem::take(&mut self.tree.figs);
-        Tree::compute_reusing(&self.a, k, mode, &marked, reuse)
+        self.tree.recompute(&self.a, k, mode, &marked);
     }
 
     /// Enter on a package: the tree shows only its files, focused.
     fn show_package(&mut self) -> Option<String> {
         let &i = self.packages.get(self.packages_list.sel)?;
         self.package = Some(i);
-        self.tree = self.compute_tree(self.tree.k, self.tree.mode);
+        self.recompute_tree(self.tree.k, self.tree.mode);
         self.set_filter(Filter::Package);
         self.focus = Pane::Tree;
         self.tree_list.sel = 0;
@@ -304,7 +314,7 @@ impl Explorer {
         ));
         self.layers.sel = k.index();
         if k != self.tree.k {
-            self.tree = self.compute_tree(k, self.tree.mode);
+            self.recompute_tree(k, self.tree.mode);
             self.invalidate();
             self.rebuild();
         }
@@ -312,7 +322,7 @@ impl Explorer {
 
     pub fn set_mode(&mut self, mode: Mode) {
         if mode != self.tree.mode {
-            self.tree = self.compute_tree(self.tree.k, mode);
+            self.recompute_tree(self.tree.k, mode);
             self.invalidate();
             self.rebuild();
         }
@@ -467,20 +477,57 @@ impl Explorer {
     /// The tree's shape changed: search results and order are stale.
     fn invalidate(&mut self) {
         self.search.matches = None;
+        self.search.shape = None;
+        self.search.previous = None;
     }
 
     /// The matches of the current query: one pass over the nodes per
     /// query (no list of every row, whatever the tree's size).
     fn search_matches(&mut self) -> &SearchHits {
         let q = self.search.query.to_lowercase();
-        let fresh = self.search.matches.is_some() && self.search.matched == q;
+        let s = &mut self.search;
+        let fresh = s.matches.is_some() && s.matched == q;
         if !fresh {
-            let hits = self
-                .tree
-                .search_hits(&self.a.overlay, q.as_bytes(), self.filter);
-            self.search.matches = Some(hits);
-            self.search.matched = q;
-            self.search.current = 0;
+            let back = s.matches.is_some() && s.previous.as_ref().is_some_and(|p| p.0 == q);
+            let nothing_longer = !s.nothing_from.is_empty()
+                && q.starts_with(s.nothing_from.as_str())
+                && s.matches.as_ref().is_some_and(|h| !h.any_hit());
+            if back {
+                // Backspace: the query before the last key, whose results
+                // are kept; the current ones are kept in their place.
+                let (pq, ph) = s.previous.take().expect("checked");
+                let cur = s.matches.take().expect("checked");
+                s.previous = Some((std::mem::take(&mut s.matched), cur));
+                s.matches = Some(ph);
+                s.matched = pq;
+            } else if nothing_longer {
+                // No path contains `nothing_from`: none contains a query
+                // that starts with it (a longer one, or a shorter one
+                // after a Backspace).
+                s.matched = q;
+            } else {
+                let o = &self.a.overlay;
+                let shape = s
+                    .shape
+                    .get_or_insert_with(|| self.tree.search_shape(o, self.filter));
+                // The results before the current ones lend their buffers.
+                let reuse = s.previous.take().map(|p| p.1);
+                let hits = shape.hits(o, q.as_bytes(), reuse);
+                if let Some(cur) = s.matches.take() {
+                    s.previous = Some((std::mem::take(&mut s.matched), cur));
+                }
+                s.matches = Some(hits);
+                s.matched = q;
+            }
+            if !nothing_longer {
+                let any = s.matches.as_ref().is_some_and(|h| h.any_hit());
+                s.nothing_from = if any {
+                    String::new()
+                } else {
+                    s.matched.clone()
+                };
+            }
+            s.current = 0;
         }
         self.search.matches.as_ref().expect("just set")
     }
@@ -734,8 +781,17 @@ impl Explorer {
             Action::NextLayer => self.move_in(Pane::Layers, 1),
             Action::Search => {
                 self.focus = Pane::Tree;
+                // A new query, the same tree: its shape stays, or is
+                // gathered now (one pass over the nodes) rather than at the
+                // query's first key.
+                let shape = self
+                    .search
+                    .shape
+                    .take()
+                    .unwrap_or_else(|| self.tree.search_shape(&self.a.overlay, self.filter));
                 self.search = Search {
                     editing: true,
+                    shape: Some(shape),
                     ..Search::default()
                 };
             }
