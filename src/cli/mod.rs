@@ -874,7 +874,11 @@ fn explore(common: &Common, config: &Config, ctx: &Context) -> Result<(), Error>
     let rules = CacheRules::with_user_rules(&config.rules)?.with_packages(&config.packages)?;
     let opts = common.open_options(None);
     let dockerfile = read_dockerfile(common)?;
-    layerscope_tui::run(arg.clone(), move |progress| {
+    // The preview of the layers read so far (progressive loading): our
+    // figures of the prefix, without dive's or the Dockerfile's.
+    let preview_rules = rules.clone();
+    let preview = move |image| Analysis::preview(image, preview_rules.clone());
+    let load = move |progress| {
         let opts = OpenOptions {
             progress: Some(progress),
             ..opts
@@ -885,7 +889,8 @@ fn explore(common: &Common, config: &Config, ctx: &Context) -> Result<(), Error>
             a.attach_dockerfile(path, text)?;
         }
         Ok(a)
-    })
+    };
+    layerscope_tui::run_with_preview(arg.clone(), load, preview)
 }
 
 /// Write output to stdout or, atomically, to a file: a temporary file in the

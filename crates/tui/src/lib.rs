@@ -37,7 +37,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, TryRecvError};
 use std::sync::{Arc, Once};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::cursor::Show;
@@ -49,7 +49,7 @@ use ratatui::crossterm::terminal::{
 use ratatui::Terminal;
 
 use layerscope_core::analysis::Analysis;
-use layerscope_core::source::ProgressSink;
+use layerscope_core::source::{Image, LayersPrefix, ProgressSink};
 use layerscope_core::{Error, Result};
 
 /// Progress from the loader thread, kept in atomics: the readers may call
@@ -63,6 +63,12 @@ struct Sink {
     layers_total: AtomicUsize,
     has_layers_total: AtomicBool,
     layers: std::sync::Mutex<Vec<model::LoadedLayer>>,
+    /// With previews on: the in-order prefix of read layers, copied from
+    /// the reader (each layer once, unless the previewer took the copy),
+    /// and the image's layer count.
+    prefix: Option<std::sync::Mutex<Option<(Image, usize)>>>,
+    /// The load is over: no preview is started or sent any more.
+    finished: AtomicBool,
 }
 
 impl Sink {
@@ -100,6 +106,26 @@ impl ProgressSink for Sink {
                 size_bytes: layer.size_bytes,
                 entries: layer.entries,
             });
+        }
+    }
+    fn wants_prefix(&self) -> bool {
+        self.prefix.is_some() && !self.finished.load(Ordering::Relaxed)
+    }
+    fn layers_prefix(&self, prefix: &LayersPrefix<'_>) {
+        let Some(slot) = &self.prefix else { return };
+        let Ok(mut slot) = slot.lock() else { return };
+        match &mut *slot {
+            // Only the new layers are copied.
+            Some((image, total)) if image.layers.len() <= prefix.len() => {
+                for i in image.layers.len()..prefix.len() {
+                    image.layers.push(prefix.layer(i));
+                }
+                *total = prefix.total();
+            }
+            _ => {
+                let layers = (0..prefix.len()).map(|i| prefix.layer(i)).collect();
+                *slot = Some((prefix.image(layers), prefix.total()));
+            }
         }
     }
     fn layer_done(&self, done: usize, total: Option<usize>) {
@@ -181,8 +207,54 @@ pub fn run<F>(title: String, load: F) -> Result<()>
 where
     F: FnOnce(Arc<dyn ProgressSink>) -> Result<Analysis> + Send + 'static,
 {
-    let sink = Arc::new(Sink::default());
+    run_inner(title, load, None)
+}
+
+/// How long a load runs before a preview is started: a load that ends
+/// sooner never shows one (and a faster one would only flash).
+pub const PREVIEW_AFTER: Duration = Duration::from_millis(300);
+
+/// [`run`], with progressive loading: while later layers are still being
+/// read, the explorer shows layers 1 to k (all read) as `preview` analyses
+/// them, on a thread of its own, from [`PREVIEW_AFTER`] on (the readers
+/// that call `ProgressSink::layers_prefix`: files, directories, registry
+/// stores); the final analysis replaces it, the view kept.
+pub fn run_with_preview<F, P>(title: String, load: F, preview: P) -> Result<()>
+where
+    F: FnOnce(Arc<dyn ProgressSink>) -> Result<Analysis> + Send + 'static,
+    P: Fn(Image) -> Analysis + Send + 'static,
+{
+    run_inner(title, load, Some(Box::new(preview)))
+}
+
+type Previewer = Box<dyn Fn(Image) -> Analysis + Send>;
+
+fn run_inner<F>(title: String, load: F, preview: Option<Previewer>) -> Result<()>
+where
+    F: FnOnce(Arc<dyn ProgressSink>) -> Result<Analysis> + Send + 'static,
+{
+    let sink = Arc::new(Sink {
+        prefix: preview.as_ref().map(|_| std::sync::Mutex::new(None)),
+        ..Sink::default()
+    });
     let rx = spawn_loader(sink.clone(), load)?;
+    let previews = match preview {
+        Some(p) => Some(spawn_previewer(sink.clone(), p)?),
+        None => None,
+    };
+    let result = explore(title, &sink, &rx, previews.as_ref());
+    // Quit (or failed) while loading: no preview is started any more.
+    sink.finished.store(true, Ordering::Relaxed);
+    result
+}
+
+/// The explorer's event loop.
+fn explore(
+    title: String,
+    sink: &Sink,
+    rx: &mpsc::Receiver<Result<Analysis>>,
+    previews: Option<&mpsc::Receiver<(Analysis, usize)>>,
+) -> Result<()> {
     let mut guard = Guard::enter().map_err(term_err)?;
     let size = guard.terminal.size().map_err(term_err)?;
     let mut model = Model::new(title, (size.width, size.height));
@@ -219,6 +291,12 @@ where
                     return Err(Error::Internal("the analysis thread panicked".into()));
                 }
                 Err(TryRecvError::Empty) => {
+                    if let Some(previews) = previews {
+                        while let Ok((a, total)) = previews.try_recv() {
+                            update(&mut model, Msg::Preview(Box::new(a), total));
+                            dirty = true;
+                        }
+                    }
                     let p = sink.snapshot();
                     if p != last_progress {
                         last_progress = p.clone();
@@ -274,11 +352,55 @@ where
     F: FnOnce(Arc<dyn ProgressSink>) -> Result<Analysis> + Send + 'static,
 {
     let (tx, rx) = mpsc::channel();
-    let sink = sink as Arc<dyn ProgressSink>;
     thread::Builder::new()
         .name("layerscope-load".into())
         .spawn(move || {
-            let _ = tx.send(load(sink));
+            let result = load(sink.clone() as Arc<dyn ProgressSink>);
+            sink.finished.store(true, Ordering::Relaxed);
+            // The preview's copy of the layers is not needed any more.
+            if let Some(slot) = &sink.prefix {
+                if let Ok(mut slot) = slot.lock() {
+                    slot.take();
+                }
+            }
+            let _ = tx.send(result);
+        })
+        .map_err(term_err)?;
+    Ok(rx)
+}
+
+/// The preview thread: from [`PREVIEW_AFTER`] on, takes the newest prefix
+/// of read layers the sink copied, analyses it and sends it, one at a time,
+/// until the load is over. The UI thread only ever `try_recv`s.
+fn spawn_previewer(
+    sink: Arc<Sink>,
+    analyse: Previewer,
+) -> Result<mpsc::Receiver<(Analysis, usize)>> {
+    let (tx, rx) = mpsc::channel();
+    let start = Instant::now();
+    thread::Builder::new()
+        .name("layerscope-preview".into())
+        .spawn(move || loop {
+            if sink.finished.load(Ordering::Relaxed) {
+                return;
+            }
+            let wait = PREVIEW_AFTER.saturating_sub(start.elapsed());
+            if !wait.is_zero() {
+                thread::sleep(wait.min(Duration::from_millis(50)));
+                continue;
+            }
+            let taken = sink
+                .prefix
+                .as_ref()
+                .and_then(|s| s.lock().ok().and_then(|mut s| s.take()));
+            let Some((image, total)) = taken else {
+                thread::sleep(Duration::from_millis(25));
+                continue;
+            };
+            let a = analyse(image);
+            if sink.finished.load(Ordering::Relaxed) || tx.send((a, total)).is_err() {
+                return;
+            }
         })
         .map_err(term_err)?;
     Ok(rx)
