@@ -244,7 +244,13 @@ impl Analysis {
     pub fn preview(image: Image, rules: CacheRules) -> Analysis {
         let overlay = Overlay::build(image.layers.iter().map(|l| &l.changeset));
         let figures = figures(&image, &overlay, &rules);
-        Analysis::assemble(image, overlay, rules, figures, crate::dive::DiveReport::empty())
+        Analysis::assemble(
+            image,
+            overlay,
+            rules,
+            figures,
+            crate::dive::DiveReport::empty(),
+        )
     }
 
     /// Compute every figure from an overlay already built from `image`.

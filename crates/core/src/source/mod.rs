@@ -140,7 +140,12 @@ impl<'a> LayersPrefix<'a> {
     /// will name it; `verified` is `None` (nothing is checked yet).
     pub fn layer(&self, i: usize) -> Layer {
         let pl = &self.plan.layers[i];
-        plan::layer_of(pl, &self.plan.config, self.changesets[i].clone(), Verified::None)
+        plan::layer_of(
+            pl,
+            &self.plan.config,
+            self.changesets[i].clone(),
+            Verified::None,
+        )
     }
 
     /// An image of `layers` (copies made by [`LayersPrefix::layer`], bottom

@@ -20,7 +20,9 @@ pub fn draw(m: &Model, e: &Explorer, f: &mut Frame, area: Rect) {
         // A preview says so until the final analysis replaces it.
         Line::styled(
             format!(" {}", pv.banner()),
-            Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            Style::default()
+                .fg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
         )
     } else {
         Line::styled(keys::status_hint(), Style::default().fg(GHOST))
