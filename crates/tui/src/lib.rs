@@ -69,6 +69,8 @@ struct Sink {
     prefix: Option<std::sync::Mutex<Option<(Image, usize)>>>,
     /// The load is over: no preview is started or sent any more.
     finished: AtomicBool,
+    /// How many layers the newest preview taken holds (0: none yet).
+    previewed: AtomicUsize,
 }
 
 impl Sink {
@@ -113,6 +115,12 @@ impl ProgressSink for Sink {
     }
     fn layers_prefix(&self, prefix: &LayersPrefix<'_>) {
         let Some(slot) = &self.prefix else { return };
+        // A new preview only when it at least doubles the layers shown:
+        // each costs a copy of its layers and an analysis beside the
+        // loader's (docs/performance.md, "Progressive loading").
+        if prefix.len() < 2 * self.previewed.load(Ordering::Relaxed) {
+            return;
+        }
         let Ok(mut slot) = slot.lock() else { return };
         match &mut *slot {
             // Only the new layers are copied.
@@ -227,39 +235,108 @@ where
     run_inner(title, load, Some(Box::new(preview)))
 }
 
-type Previewer = Box<dyn Fn(Image) -> Analysis + Send>;
+/// What analyses a prefix of read layers for a preview.
+pub type Previewer = Box<dyn Fn(Image) -> Analysis + Send>;
 
 fn run_inner<F>(title: String, load: F, preview: Option<Previewer>) -> Result<()>
 where
     F: FnOnce(Arc<dyn ProgressSink>) -> Result<Analysis> + Send + 'static,
 {
-    let sink = Arc::new(Sink {
-        prefix: preview.as_ref().map(|_| std::sync::Mutex::new(None)),
-        ..Sink::default()
-    });
-    let rx = spawn_loader(sink.clone(), load)?;
-    let previews = match preview {
-        Some(p) => Some(spawn_previewer(sink.clone(), p)?),
-        None => None,
-    };
-    let result = explore(title, &sink, &rx, previews.as_ref());
-    // Quit (or failed) while loading: no preview is started any more.
-    sink.finished.store(true, Ordering::Relaxed);
-    result
+    let mut loader = Loader::start(load, preview)?;
+    explore(title, &mut loader)
+}
+
+/// The explorer's background work, headless: the loader thread (the
+/// analysis, reporting progress) and, with previews on, the preview thread.
+/// [`run`] polls it once per frame; the latency bench drives it on a
+/// `TestBackend`. Polling never blocks. Dropping it stops the previews.
+pub struct Loader {
+    sink: Arc<Sink>,
+    rx: mpsc::Receiver<Result<Analysis>>,
+    previews: Option<mpsc::Receiver<(Analysis, usize)>>,
+    last: Progress,
+    done: bool,
+}
+
+impl Loader {
+    /// Start `load` (and, with `preview`, the preview thread).
+    pub fn start<F>(load: F, preview: Option<Previewer>) -> Result<Loader>
+    where
+        F: FnOnce(Arc<dyn ProgressSink>) -> Result<Analysis> + Send + 'static,
+    {
+        let sink = Arc::new(Sink {
+            prefix: preview.as_ref().map(|_| std::sync::Mutex::new(None)),
+            ..Sink::default()
+        });
+        let rx = spawn_loader(sink.clone(), load)?;
+        let previews = match preview {
+            Some(p) => Some(spawn_previewer(sink.clone(), p)?),
+            None => None,
+        };
+        Ok(Loader {
+            sink,
+            rx,
+            previews,
+            last: Progress::default(),
+            done: false,
+        })
+    }
+
+    /// The final analysis arrived (nothing more will).
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// What happened since the last poll, as messages for [`update`]: the
+    /// final analysis, else any preview and the progress if it changed. A
+    /// load error (or a panic of the loader) is returned as the error.
+    pub fn poll(&mut self) -> Result<Vec<Msg>> {
+        if self.done {
+            return Ok(Vec::new());
+        }
+        match self.rx.try_recv() {
+            Ok(Ok(a)) => {
+                self.done = true;
+                Ok(vec![Msg::Loaded(Box::new(a))])
+            }
+            Ok(Err(e)) => {
+                self.done = true;
+                Err(e)
+            }
+            Err(TryRecvError::Disconnected) => {
+                self.done = true;
+                Err(Error::Internal("the analysis thread panicked".into()))
+            }
+            Err(TryRecvError::Empty) => {
+                let mut msgs = Vec::new();
+                if let Some(previews) = &self.previews {
+                    while let Ok((a, total)) = previews.try_recv() {
+                        msgs.push(Msg::Preview(Box::new(a), total));
+                    }
+                }
+                let p = self.sink.snapshot();
+                if p != self.last {
+                    self.last = p.clone();
+                    msgs.push(Msg::Progress(p));
+                }
+                Ok(msgs)
+            }
+        }
+    }
+}
+
+impl Drop for Loader {
+    fn drop(&mut self) {
+        // Quit (or failed) while loading: no preview is started any more.
+        self.sink.finished.store(true, Ordering::Relaxed);
+    }
 }
 
 /// The explorer's event loop.
-fn explore(
-    title: String,
-    sink: &Sink,
-    rx: &mpsc::Receiver<Result<Analysis>>,
-    previews: Option<&mpsc::Receiver<(Analysis, usize)>>,
-) -> Result<()> {
+fn explore(title: String, loader: &mut Loader) -> Result<()> {
     let mut guard = Guard::enter().map_err(term_err)?;
     let size = guard.terminal.size().map_err(term_err)?;
     let mut model = Model::new(title, (size.width, size.height));
-    let mut loading = true;
-    let mut last_progress = Progress::default();
     let mut dirty = true;
     loop {
         if !ACTIVE.load(Ordering::SeqCst) {
@@ -275,35 +352,16 @@ fn explore(
             break;
         }
         dirty |= read_events(&mut model)?;
-        if loading {
-            match rx.try_recv() {
-                Ok(Ok(a)) => {
-                    loading = false;
-                    update(&mut model, Msg::Loaded(Box::new(a)));
+        match loader.poll() {
+            Ok(msgs) => {
+                for msg in msgs {
+                    update(&mut model, msg);
                     dirty = true;
                 }
-                Ok(Err(e)) => {
-                    drop(guard);
-                    return Err(e);
-                }
-                Err(TryRecvError::Disconnected) => {
-                    drop(guard);
-                    return Err(Error::Internal("the analysis thread panicked".into()));
-                }
-                Err(TryRecvError::Empty) => {
-                    if let Some(previews) = previews {
-                        while let Ok((a, total)) = previews.try_recv() {
-                            update(&mut model, Msg::Preview(Box::new(a), total));
-                            dirty = true;
-                        }
-                    }
-                    let p = sink.snapshot();
-                    if p != last_progress {
-                        last_progress = p.clone();
-                        update(&mut model, Msg::Progress(p));
-                        dirty = true;
-                    }
-                }
+            }
+            Err(e) => {
+                drop(guard);
+                return Err(e);
             }
         }
     }
@@ -397,6 +455,7 @@ fn spawn_previewer(
                 thread::sleep(Duration::from_millis(25));
                 continue;
             };
+            sink.previewed.store(image.layers.len(), Ordering::Relaxed);
             let a = analyse(image);
             if sink.finished.load(Ordering::Relaxed) || tx.send((a, total)).is_err() {
                 return;

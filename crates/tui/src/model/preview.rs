@@ -79,7 +79,16 @@ fn replace(m: &mut Model, a: Box<Analysis>) {
     update(m, Msg::Loaded(a));
     if let (State::Ready(old), State::Ready(new)) = (old, &mut m.state) {
         new.carry_over(&old);
+        drop_elsewhere(old);
     }
+}
+
+/// Free a replaced explorer (its analysis can hold a million entries) on
+/// a thread of its own, not in the frame; inline if no thread starts.
+fn drop_elsewhere(old: Box<Explorer>) {
+    let _ = std::thread::Builder::new()
+        .name("layerscope-drop".into())
+        .spawn(move || drop(old));
 }
 
 impl Explorer {
@@ -102,7 +111,9 @@ impl Explorer {
         }
         self.focus = old.focus;
         self.layers.sel = k.index();
-        self.tree = self.compute_tree(k, old.tree.mode);
+        if (k, old.tree.mode) != (self.tree.k, self.tree.mode) {
+            self.tree = self.compute_tree(k, old.tree.mode);
+        }
         self.expanded = self.map_expanded(old, &old.expanded);
         self.saved_expanded = old
             .saved_expanded
