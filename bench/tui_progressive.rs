@@ -29,10 +29,12 @@ fn main() {
             ..OpenOptions::default()
         };
         let image = source::open(&input, &opts)?;
-        Ok(Analysis::new(image, CacheRules::builtin()))
+        // As `layerscope IMAGE` loads it: no dive figures in the explorer.
+        Ok(Analysis::without_dive(image, CacheRules::builtin()))
     };
-    let preview = previews
-        .then(|| Box::new(|image| Analysis::preview(image, CacheRules::builtin())) as Previewer);
+    let preview = previews.then(|| {
+        Box::new(|image| Analysis::without_dive(image, CacheRules::builtin())) as Previewer
+    });
     let mut loader = Loader::start(load, preview).expect("start");
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     let mut m = Model::new(arg, (w, h));

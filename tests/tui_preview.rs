@@ -40,15 +40,12 @@ fn layers() -> Vec<layerscope_core::layer::Changeset> {
 
 const STEPS: [&str; 3] = ["COPY base /", "RUN make", "RUN cleanup"];
 
-/// The analysis of layers 1 to `k`, as the explorer's preview thread makes
-/// it (`Analysis::preview`), or of all of them as the loader does.
-fn analysis(k: usize, preview: bool) -> Box<Analysis> {
+/// The analysis of layers 1 to `k` as the explorer makes it, for a
+/// preview (on its preview thread) and for the whole image (on its loader
+/// thread): `Analysis::without_dive`.
+fn analysis(k: usize) -> Box<Analysis> {
     let img = image(layers().into_iter().zip(STEPS).take(k).collect());
-    Box::new(if preview {
-        Analysis::preview(img, CacheRules::builtin())
-    } else {
-        Analysis::new(img, CacheRules::builtin())
-    })
+    Box::new(Analysis::without_dive(img, CacheRules::builtin()))
 }
 
 fn screen(m: &Model) -> Vec<String> {
@@ -114,7 +111,7 @@ fn progress(done: usize, bytes: u64) -> Progress {
 fn the_preview_shows_the_prefix_then_the_final_analysis_keeps_the_view() {
     let mut m = Model::new("img.tar", (100, 30));
     update(&mut m, Msg::Progress(progress(2, 400)));
-    update(&mut m, Msg::Preview(analysis(2, true), 3));
+    update(&mut m, Msg::Preview(analysis(2), 3));
     let pv = m.preview.clone().expect("a preview");
     assert_eq!((pv.layers, pv.total, pv.progress), (2, 3, progress(2, 400)));
     // The reading goes on: progress reaches the banner.
@@ -151,7 +148,7 @@ fn the_preview_shows_the_prefix_then_the_final_analysis_keeps_the_view() {
     keys(&mut m, "kkk");
     assert_eq!(sel(&m), "/app/c.log");
 
-    update(&mut m, Msg::Loaded(analysis(3, false)));
+    update(&mut m, Msg::Loaded(analysis(3)));
     assert_eq!(m.preview, None);
     let s = screen(&m);
     // All three layers, the top one shown (it was the preview's top); the
@@ -181,7 +178,7 @@ fn the_preview_shows_the_prefix_then_the_final_analysis_keeps_the_view() {
         .any(|l| l.contains("PREVIEW") || l.contains("provisional")));
 
     // A preview that comes late changes nothing.
-    update(&mut m, Msg::Preview(analysis(2, true), 3));
+    update(&mut m, Msg::Preview(analysis(2), 3));
     assert_eq!(m.preview, None);
     assert_eq!(m.explorer().unwrap().a.layers.len(), 3);
 }
@@ -189,7 +186,7 @@ fn the_preview_shows_the_prefix_then_the_final_analysis_keeps_the_view() {
 #[test]
 fn a_lower_layer_stays_selected_and_a_longer_preview_replaces_a_shorter_one() {
     let mut m = Model::new("img.tar", (100, 30));
-    update(&mut m, Msg::Preview(analysis(1, true), 3));
+    update(&mut m, Msg::Preview(analysis(1), 3));
     let s = screen(&m);
     // Layer 1 alone: nothing hidden yet, app/ = 100 + 3000, all added (A)
     // by layer 1.
@@ -204,7 +201,7 @@ fn a_lower_layer_stays_selected_and_a_longer_preview_replaces_a_shorter_one() {
     );
     keys(&mut m, "j");
     update(&mut m, Msg::key(KeyCode::Enter));
-    update(&mut m, Msg::Preview(analysis(2, true), 3));
+    update(&mut m, Msg::Preview(analysis(2), 3));
     assert_eq!(m.preview.as_ref().map(|p| p.layers), Some(2));
     // The top layer stays the top one: now layer 2; etc/ open, selected.
     let e = m.explorer().unwrap();
@@ -213,7 +210,7 @@ fn a_lower_layer_stays_selected_and_a_longer_preview_replaces_a_shorter_one() {
     // Go down to layer 1 and stay there when the rest arrives.
     keys(&mut m, "[");
     assert_eq!(m.explorer().unwrap().layer().number(), 1);
-    update(&mut m, Msg::Loaded(analysis(3, false)));
+    update(&mut m, Msg::Loaded(analysis(3)));
     let e = m.explorer().unwrap();
     assert_eq!((e.a.layers.len(), e.layer().number()), (3, 1));
     assert_eq!(sel(&m), "/etc");

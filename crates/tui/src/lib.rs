@@ -438,32 +438,55 @@ fn spawn_previewer(
     let start = Instant::now();
     thread::Builder::new()
         .name("layerscope-preview".into())
-        .spawn(move || loop {
-            if sink.finished.load(Ordering::Relaxed) {
-                return;
-            }
-            let wait = PREVIEW_AFTER.saturating_sub(start.elapsed());
-            if !wait.is_zero() {
-                thread::sleep(wait.min(Duration::from_millis(50)));
-                continue;
-            }
-            let taken = sink
-                .prefix
-                .as_ref()
-                .and_then(|s| s.lock().ok().and_then(|mut s| s.take()));
-            let Some((image, total)) = taken else {
-                thread::sleep(Duration::from_millis(25));
-                continue;
-            };
-            sink.previewed.store(image.layers.len(), Ordering::Relaxed);
-            let a = analyse(image);
-            if sink.finished.load(Ordering::Relaxed) || tx.send((a, total)).is_err() {
-                return;
-            }
+        .spawn(move || {
+            lower_priority();
+            preview_loop(&sink, &*analyse, start, &tx)
         })
         .map_err(term_err)?;
     Ok(rx)
 }
+
+/// The preview thread's work (see [`spawn_previewer`]).
+fn preview_loop(
+    sink: &Sink,
+    analyse: &(dyn Fn(Image) -> Analysis + Send),
+    start: Instant,
+    tx: &mpsc::Sender<(Analysis, usize)>,
+) {
+    loop {
+        if sink.finished.load(Ordering::Relaxed) {
+            return;
+        }
+        let wait = PREVIEW_AFTER.saturating_sub(start.elapsed());
+        if !wait.is_zero() {
+            thread::sleep(wait.min(Duration::from_millis(50)));
+            continue;
+        }
+        let taken = sink
+            .prefix
+            .as_ref()
+            .and_then(|s| s.lock().ok().and_then(|mut s| s.take()));
+        let Some((image, total)) = taken else {
+            thread::sleep(Duration::from_millis(25));
+            continue;
+        };
+        sink.previewed.store(image.layers.len(), Ordering::Relaxed);
+        let a = analyse(image);
+        if sink.finished.load(Ordering::Relaxed) || tx.send((a, total)).is_err() {
+            return;
+        }
+    }
+}
+
+/// On Linux a thread's nice value is its own: the preview yields the CPU
+/// to the loader, whose result is the one that counts. Best effort.
+#[cfg(unix)]
+fn lower_priority() {
+    let _ = rustix::process::nice(4);
+}
+
+#[cfg(not(unix))]
+fn lower_priority() {}
 
 /// Wait a little for terminal events and feed them to `update`. Returns
 /// whether any arrived (so the screen needs drawing).

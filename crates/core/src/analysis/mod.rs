@@ -238,10 +238,11 @@ impl Analysis {
     }
 
     /// Our figures without dive's (left empty: zero, no paths): what the
-    /// explorer shows of the layers read so far while the rest are read
-    /// (`source::LayersPrefix`). It never shows dive's figures, and sparing
-    /// them leaves the CPU to the readers.
-    pub fn preview(image: Image, rules: CacheRules) -> Analysis {
+    /// explorer computes, which never shows dive's figures, both of the
+    /// layers read so far while the rest are read (`source::LayersPrefix`)
+    /// and of the whole image. Sparing dive's trees leaves the CPU and
+    /// memory to the rest (on 10^6 entries they are computed alone first).
+    pub fn without_dive(image: Image, rules: CacheRules) -> Analysis {
         let overlay = Overlay::build(image.layers.iter().map(|l| &l.changeset));
         let figures = figures(&image, &overlay, &rules);
         Analysis::assemble(

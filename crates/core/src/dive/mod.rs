@@ -98,7 +98,7 @@ pub struct DiveReport {
 
 impl DiveReport {
     /// No figures (all zero) and no paths: for an analysis that does not
-    /// compute dive's ([`crate::analysis::Analysis::preview`]).
+    /// compute dive's ([`crate::analysis::Analysis::without_dive`]).
     pub fn empty() -> DiveReport {
         DiveReport {
             figures: DiveFigures {
