@@ -438,10 +438,7 @@ fn spawn_previewer(
     let start = Instant::now();
     thread::Builder::new()
         .name("layerscope-preview".into())
-        .spawn(move || {
-            lower_priority();
-            preview_loop(&sink, &*analyse, start, &tx)
-        })
+        .spawn(move || preview_loop(&sink, &*analyse, start, &tx))
         .map_err(term_err)?;
     Ok(rx)
 }
@@ -477,16 +474,6 @@ fn preview_loop(
         }
     }
 }
-
-/// On Linux a thread's nice value is its own: the preview yields the CPU
-/// to the loader, whose result is the one that counts. Best effort.
-#[cfg(unix)]
-fn lower_priority() {
-    let _ = rustix::process::nice(4);
-}
-
-#[cfg(not(unix))]
-fn lower_priority() {}
 
 /// Wait a little for terminal events and feed them to `update`. Returns
 /// whether any arrived (so the screen needs drawing).
