@@ -91,6 +91,17 @@ impl Sink {
     }
 }
 
+impl Sink {
+    /// Three quarters of the bytes are read: the final analysis is near,
+    /// and a preview (a copy of its layers, an analysis beside the
+    /// loader's) would mostly delay it. Unknown totals say no.
+    fn nearly_read(&self) -> bool {
+        self.has_total.load(Ordering::Relaxed)
+            && self.bytes.load(Ordering::Relaxed).saturating_mul(4)
+                >= self.total.load(Ordering::Relaxed).saturating_mul(3)
+    }
+}
+
 impl ProgressSink for Sink {
     fn total(&self, bytes: Option<u64>) {
         if let Some(b) = bytes {
@@ -118,7 +129,7 @@ impl ProgressSink for Sink {
         // A new preview only when it at least doubles the layers shown:
         // each costs a copy of its layers and an analysis beside the
         // loader's (docs/performance.md, "Progressive loading").
-        if prefix.len() < 2 * self.previewed.load(Ordering::Relaxed) {
+        if prefix.len() < 2 * self.previewed.load(Ordering::Relaxed) || self.nearly_read() {
             return;
         }
         let Ok(mut slot) = slot.lock() else { return };
@@ -467,6 +478,9 @@ fn preview_loop(
             thread::sleep(Duration::from_millis(25));
             continue;
         };
+        if sink.nearly_read() {
+            continue;
+        }
         sink.previewed.store(image.layers.len(), Ordering::Relaxed);
         let a = analyse(image);
         if sink.finished.load(Ordering::Relaxed) || tx.send((a, total)).is_err() {
