@@ -231,7 +231,7 @@ where
 
 /// How long a load runs before a preview is started: a load that ends
 /// sooner never shows one (and a faster one would only flash).
-pub const PREVIEW_AFTER: Duration = Duration::from_millis(300);
+pub const PREVIEW_AFTER: Duration = Duration::from_millis(500);
 
 /// [`run`], with progressive loading: while later layers are still being
 /// read, the explorer shows layers 1 to k (all read) as `preview` analyses
