@@ -27,7 +27,7 @@ pub mod waste;
 
 pub use layout::{layout, Areas, MIN_HEIGHT, MIN_WIDTH};
 pub use model::{
-    update, Explorer, ListState, LoadedLayer, Model, Msg, Pane, Progress, Search, State,
+    update, Explorer, ListState, LoadedLayer, Model, Msg, Pane, PreviewOf, Progress, Search, State,
 };
 pub use node_details::{node_details, NodeDetails};
 pub use view::{mode_string, view};
