@@ -139,7 +139,7 @@ fn the_preview_shows_the_prefix_then_the_final_analysis_keeps_the_view() {
     );
     assert_eq!(
         s[29],
-        " reading layer 3 of 3 (50%): showing layers 1-2; figures are provisional, duplicates not shown yet"
+        " reading layer 3 of 3 (50%): showing layers 1-2; figures are provisional, duplicates incomplete"
     );
 
     // Browse: open etc/, then up to c.log.
@@ -197,7 +197,7 @@ fn a_lower_layer_stays_selected_and_a_longer_preview_replaces_a_shorter_one() {
     // No progress came yet: no share of bytes read.
     assert_eq!(
         s[29],
-        " reading layer 2 of 3: showing layer 1; figures are provisional, duplicates not shown yet"
+        " reading layer 2 of 3: showing layer 1; figures are provisional, duplicates incomplete"
     );
     keys(&mut m, "j");
     update(&mut m, Msg::key(KeyCode::Enter));

@@ -12,9 +12,11 @@ use super::{update, Explorer, Model, Msg, Progress, State};
 use crate::tree::Filter;
 
 /// What a preview shows: layers 1 to `layers` of `total`, every one read.
-/// Its figures are provisional: the layers above are missing, and the
-/// content hashes of duplicate candidates are taken only once every layer
-/// is read, so duplicates are not shown yet.
+/// Its figures are provisional: the layers above are missing, and layers
+/// read by seeking (plain ones in a local file) get the content hashes of
+/// their duplicate candidates only once every layer is read, so their
+/// duplicates are missing (those of decompressed layers, hashed as they
+/// stream, are there).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreviewOf {
     pub layers: usize,
@@ -39,7 +41,7 @@ impl PreviewOf {
             _ => String::new(),
         };
         format!(
-            "reading layer {} of {}{read}: showing {showing}; figures are provisional, duplicates not shown yet",
+            "reading layer {} of {}{read}: showing {showing}; figures are provisional, duplicates incomplete",
             self.layers + 1,
             self.total
         )
