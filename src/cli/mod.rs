@@ -882,18 +882,24 @@ fn explore(common: &Common, config: &Config, ctx: &Context) -> Result<(), Error>
     let rules = CacheRules::with_user_rules(&config.rules)?.with_packages(&config.packages)?;
     let opts = common.open_options(None);
     let dockerfile = read_dockerfile(common)?;
-    layerscope_tui::run(arg.clone(), move |progress| {
+    // The explorer shows none of dive's figures: neither the preview of
+    // the layers read so far (progressive loading) nor the final analysis
+    // computes them. The preview has no Dockerfile mapping either.
+    let preview_rules = rules.clone();
+    let preview = move |image| Analysis::without_dive(image, preview_rules.clone());
+    let load = move |progress| {
         let opts = OpenOptions {
             progress: Some(progress),
             ..opts
         };
         let image = layerscope_fetch::open(&locator, &daemons, &opts, &reg)?;
-        let mut a = Analysis::new(image, rules);
+        let mut a = Analysis::without_dive(image, rules);
         if let Some((path, text)) = &dockerfile {
             a.attach_dockerfile(path, text)?;
         }
         Ok(a)
-    })
+    };
+    layerscope_tui::run_with_preview(arg.clone(), load, preview)
 }
 
 /// Write output to stdout or, atomically, to a file: a temporary file in the

@@ -27,7 +27,7 @@ pub mod waste;
 
 pub use layout::{layout, Areas, MIN_HEIGHT, MIN_WIDTH};
 pub use model::{
-    update, Explorer, ListState, LoadedLayer, Model, Msg, Pane, Progress, Search, State,
+    update, Explorer, ListState, LoadedLayer, Model, Msg, Pane, PreviewOf, Progress, Search, State,
 };
 pub use node_details::{node_details, NodeDetails};
 pub use view::{mode_string, view};
@@ -37,7 +37,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, TryRecvError};
 use std::sync::{Arc, Once};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::cursor::Show;
@@ -49,7 +49,7 @@ use ratatui::crossterm::terminal::{
 use ratatui::Terminal;
 
 use layerscope_core::analysis::Analysis;
-use layerscope_core::source::ProgressSink;
+use layerscope_core::source::{Image, LayersPrefix, ProgressSink};
 use layerscope_core::{Error, Result};
 
 /// Progress from the loader thread, kept in atomics: the readers may call
@@ -63,6 +63,14 @@ struct Sink {
     layers_total: AtomicUsize,
     has_layers_total: AtomicBool,
     layers: std::sync::Mutex<Vec<model::LoadedLayer>>,
+    /// With previews on: the in-order prefix of read layers, copied from
+    /// the reader (each layer once, unless the previewer took the copy),
+    /// and the image's layer count.
+    prefix: Option<std::sync::Mutex<Option<(Image, usize)>>>,
+    /// The load is over: no preview is started or sent any more.
+    finished: AtomicBool,
+    /// How many layers the newest preview taken holds (0: none yet).
+    previewed: AtomicUsize,
 }
 
 impl Sink {
@@ -83,6 +91,17 @@ impl Sink {
     }
 }
 
+impl Sink {
+    /// Three quarters of the bytes are read: the final analysis is near,
+    /// and a preview (a copy of its layers, an analysis beside the
+    /// loader's) would mostly delay it. Unknown totals say no.
+    fn nearly_read(&self) -> bool {
+        self.has_total.load(Ordering::Relaxed)
+            && self.bytes.load(Ordering::Relaxed).saturating_mul(4)
+                >= self.total.load(Ordering::Relaxed).saturating_mul(3)
+    }
+}
+
 impl ProgressSink for Sink {
     fn total(&self, bytes: Option<u64>) {
         if let Some(b) = bytes {
@@ -100,6 +119,32 @@ impl ProgressSink for Sink {
                 size_bytes: layer.size_bytes,
                 entries: layer.entries,
             });
+        }
+    }
+    fn wants_prefix(&self) -> bool {
+        self.prefix.is_some() && !self.finished.load(Ordering::Relaxed)
+    }
+    fn layers_prefix(&self, prefix: &LayersPrefix<'_>) {
+        let Some(slot) = &self.prefix else { return };
+        // A new preview only when it at least doubles the layers shown:
+        // each costs a copy of its layers and an analysis beside the
+        // loader's (docs/performance.md, "Progressive loading").
+        if prefix.len() < 2 * self.previewed.load(Ordering::Relaxed) || self.nearly_read() {
+            return;
+        }
+        let Ok(mut slot) = slot.lock() else { return };
+        match &mut *slot {
+            // Only the new layers are copied.
+            Some((image, total)) if image.layers.len() <= prefix.len() => {
+                for i in image.layers.len()..prefix.len() {
+                    image.layers.push(prefix.layer(i));
+                }
+                *total = prefix.total();
+            }
+            _ => {
+                let layers = (0..prefix.len()).map(|i| prefix.layer(i)).collect();
+                *slot = Some((prefix.image(layers), prefix.total()));
+            }
         }
     }
     fn layer_done(&self, done: usize, total: Option<usize>) {
@@ -181,13 +226,128 @@ pub fn run<F>(title: String, load: F) -> Result<()>
 where
     F: FnOnce(Arc<dyn ProgressSink>) -> Result<Analysis> + Send + 'static,
 {
-    let sink = Arc::new(Sink::default());
-    let rx = spawn_loader(sink.clone(), load)?;
+    run_inner(title, load, None)
+}
+
+/// How long a load runs before a preview is started: a load that ends
+/// sooner never shows one (and a faster one would only flash).
+pub const PREVIEW_AFTER: Duration = Duration::from_millis(500);
+
+/// [`run`], with progressive loading: while later layers are still being
+/// read, the explorer shows layers 1 to k (all read) as `preview` analyses
+/// them, on a thread of its own, from [`PREVIEW_AFTER`] on (the readers
+/// that call `ProgressSink::layers_prefix`: files, directories, registry
+/// stores); the final analysis replaces it, the view kept.
+pub fn run_with_preview<F, P>(title: String, load: F, preview: P) -> Result<()>
+where
+    F: FnOnce(Arc<dyn ProgressSink>) -> Result<Analysis> + Send + 'static,
+    P: Fn(Image) -> Analysis + Send + 'static,
+{
+    run_inner(title, load, Some(Box::new(preview)))
+}
+
+/// What analyses a prefix of read layers for a preview.
+pub type Previewer = Box<dyn Fn(Image) -> Analysis + Send>;
+
+fn run_inner<F>(title: String, load: F, preview: Option<Previewer>) -> Result<()>
+where
+    F: FnOnce(Arc<dyn ProgressSink>) -> Result<Analysis> + Send + 'static,
+{
+    let mut loader = Loader::start(load, preview)?;
+    explore(title, &mut loader)
+}
+
+/// The explorer's background work, headless: the loader thread (the
+/// analysis, reporting progress) and, with previews on, the preview thread.
+/// [`run`] polls it once per frame; the latency bench drives it on a
+/// `TestBackend`. Polling never blocks. Dropping it stops the previews.
+pub struct Loader {
+    sink: Arc<Sink>,
+    rx: mpsc::Receiver<Result<Analysis>>,
+    previews: Option<mpsc::Receiver<(Analysis, usize)>>,
+    last: Progress,
+    done: bool,
+}
+
+impl Loader {
+    /// Start `load` (and, with `preview`, the preview thread).
+    pub fn start<F>(load: F, preview: Option<Previewer>) -> Result<Loader>
+    where
+        F: FnOnce(Arc<dyn ProgressSink>) -> Result<Analysis> + Send + 'static,
+    {
+        let sink = Arc::new(Sink {
+            prefix: preview.as_ref().map(|_| std::sync::Mutex::new(None)),
+            ..Sink::default()
+        });
+        let rx = spawn_loader(sink.clone(), load)?;
+        let previews = match preview {
+            Some(p) => Some(spawn_previewer(sink.clone(), p)?),
+            None => None,
+        };
+        Ok(Loader {
+            sink,
+            rx,
+            previews,
+            last: Progress::default(),
+            done: false,
+        })
+    }
+
+    /// The final analysis arrived (nothing more will).
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// What happened since the last poll, as messages for [`update`]: the
+    /// final analysis, else any preview and the progress if it changed. A
+    /// load error (or a panic of the loader) is returned as the error.
+    pub fn poll(&mut self) -> Result<Vec<Msg>> {
+        if self.done {
+            return Ok(Vec::new());
+        }
+        match self.rx.try_recv() {
+            Ok(Ok(a)) => {
+                self.done = true;
+                Ok(vec![Msg::Loaded(Box::new(a))])
+            }
+            Ok(Err(e)) => {
+                self.done = true;
+                Err(e)
+            }
+            Err(TryRecvError::Disconnected) => {
+                self.done = true;
+                Err(Error::Internal("the analysis thread panicked".into()))
+            }
+            Err(TryRecvError::Empty) => {
+                let mut msgs = Vec::new();
+                if let Some(previews) = &self.previews {
+                    while let Ok((a, total)) = previews.try_recv() {
+                        msgs.push(Msg::Preview(Box::new(a), total));
+                    }
+                }
+                let p = self.sink.snapshot();
+                if p != self.last {
+                    self.last = p.clone();
+                    msgs.push(Msg::Progress(p));
+                }
+                Ok(msgs)
+            }
+        }
+    }
+}
+
+impl Drop for Loader {
+    fn drop(&mut self) {
+        // Quit (or failed) while loading: no preview is started any more.
+        self.sink.finished.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The explorer's event loop.
+fn explore(title: String, loader: &mut Loader) -> Result<()> {
     let mut guard = Guard::enter().map_err(term_err)?;
     let size = guard.terminal.size().map_err(term_err)?;
     let mut model = Model::new(title, (size.width, size.height));
-    let mut loading = true;
-    let mut last_progress = Progress::default();
     let mut dirty = true;
     loop {
         if !ACTIVE.load(Ordering::SeqCst) {
@@ -203,29 +363,16 @@ where
             break;
         }
         dirty |= read_events(&mut model)?;
-        if loading {
-            match rx.try_recv() {
-                Ok(Ok(a)) => {
-                    loading = false;
-                    update(&mut model, Msg::Loaded(Box::new(a)));
+        match loader.poll() {
+            Ok(msgs) => {
+                for msg in msgs {
+                    update(&mut model, msg);
                     dirty = true;
                 }
-                Ok(Err(e)) => {
-                    drop(guard);
-                    return Err(e);
-                }
-                Err(TryRecvError::Disconnected) => {
-                    drop(guard);
-                    return Err(Error::Internal("the analysis thread panicked".into()));
-                }
-                Err(TryRecvError::Empty) => {
-                    let p = sink.snapshot();
-                    if p != last_progress {
-                        last_progress = p.clone();
-                        update(&mut model, Msg::Progress(p));
-                        dirty = true;
-                    }
-                }
+            }
+            Err(e) => {
+                drop(guard);
+                return Err(e);
             }
         }
     }
@@ -274,14 +421,72 @@ where
     F: FnOnce(Arc<dyn ProgressSink>) -> Result<Analysis> + Send + 'static,
 {
     let (tx, rx) = mpsc::channel();
-    let sink = sink as Arc<dyn ProgressSink>;
     thread::Builder::new()
         .name("layerscope-load".into())
         .spawn(move || {
-            let _ = tx.send(load(sink));
+            let result = load(sink.clone() as Arc<dyn ProgressSink>);
+            sink.finished.store(true, Ordering::Relaxed);
+            // The preview's copy of the layers is not needed any more.
+            if let Some(slot) = &sink.prefix {
+                if let Ok(mut slot) = slot.lock() {
+                    slot.take();
+                }
+            }
+            let _ = tx.send(result);
         })
         .map_err(term_err)?;
     Ok(rx)
+}
+
+/// The preview thread: from [`PREVIEW_AFTER`] on, takes the newest prefix
+/// of read layers the sink copied, analyses it and sends it, one at a time,
+/// until the load is over. The UI thread only ever `try_recv`s.
+fn spawn_previewer(
+    sink: Arc<Sink>,
+    analyse: Previewer,
+) -> Result<mpsc::Receiver<(Analysis, usize)>> {
+    let (tx, rx) = mpsc::channel();
+    let start = Instant::now();
+    thread::Builder::new()
+        .name("layerscope-preview".into())
+        .spawn(move || preview_loop(&sink, &*analyse, start, &tx))
+        .map_err(term_err)?;
+    Ok(rx)
+}
+
+/// The preview thread's work (see [`spawn_previewer`]).
+fn preview_loop(
+    sink: &Sink,
+    analyse: &(dyn Fn(Image) -> Analysis + Send),
+    start: Instant,
+    tx: &mpsc::Sender<(Analysis, usize)>,
+) {
+    loop {
+        if sink.finished.load(Ordering::Relaxed) {
+            return;
+        }
+        let wait = PREVIEW_AFTER.saturating_sub(start.elapsed());
+        if !wait.is_zero() {
+            thread::sleep(wait.min(Duration::from_millis(50)));
+            continue;
+        }
+        let taken = sink
+            .prefix
+            .as_ref()
+            .and_then(|s| s.lock().ok().and_then(|mut s| s.take()));
+        let Some((image, total)) = taken else {
+            thread::sleep(Duration::from_millis(25));
+            continue;
+        };
+        if sink.nearly_read() {
+            continue;
+        }
+        sink.previewed.store(image.layers.len(), Ordering::Relaxed);
+        let a = analyse(image);
+        if sink.finished.load(Ordering::Relaxed) || tx.send((a, total)).is_err() {
+            return;
+        }
+    }
 }
 
 /// Wait a little for terminal events and feed them to `update`. Returns

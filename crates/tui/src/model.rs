@@ -9,6 +9,9 @@ use ratatui::layout::Rect;
 use super::keys::{self, Action};
 use super::layout::{layout, Areas};
 pub use super::pane::Pane;
+pub use preview::PreviewOf;
+
+mod preview;
 use super::tree::{
     Filter, Mode, Row, SearchHits, SearchShape, Sort, Tree, EXPANDED_GHOST, EXPANDED_LIVE,
 };
@@ -30,6 +33,10 @@ pub enum Msg {
     /// Loader progress (a snapshot; the runtime coalesces the sink's calls).
     Progress(Progress),
     Loaded(Box<Analysis>),
+    /// The analysis of layers 1 to k (all read) of an image of `total`
+    /// layers, while the rest are still being read: browsable, provisional
+    /// (see [`PreviewOf`]). Ignored once `Loaded` has arrived.
+    Preview(Box<Analysis>, usize),
 }
 
 impl Msg {
@@ -155,6 +162,9 @@ pub struct Model {
     pub quit: bool,
     /// One-line note in the status bar (cleared by the next key).
     pub message: Option<String>,
+    /// The explorer shows a preview (layers 1 to k of an image still being
+    /// read), not the final analysis.
+    pub preview: Option<PreviewOf>,
 }
 
 impl Model {
@@ -166,6 +176,7 @@ impl Model {
             help: false,
             quit: false,
             message: None,
+            preview: None,
         }
     }
 
@@ -663,11 +674,13 @@ fn clamp(cur: usize, delta: isize, len: usize) -> usize {
 pub fn update(m: &mut Model, msg: Msg) {
     match msg {
         Msg::Resize(w, h) => m.size = (w, h),
-        Msg::Progress(p) => {
-            if let State::Loading(cur) = &mut m.state {
-                *cur = p;
-            }
-        }
+        Msg::Progress(p) => match (&mut m.state, &mut m.preview) {
+            (State::Loading(cur), _) => *cur = p,
+            (State::Ready(_), Some(pv)) => pv.progress = p,
+            _ => {}
+        },
+        Msg::Preview(a, total) => preview::on_preview(m, a, total),
+        Msg::Loaded(a) if m.preview.is_some() => preview::on_final(m, a),
         Msg::Loaded(a) => {
             if let Some(r) = &a.image.info.reference {
                 m.title = r.clone();

@@ -96,6 +96,27 @@ pub struct DiveReport {
     pub refusal: Option<String>,
 }
 
+impl DiveReport {
+    /// No figures (all zero) and no paths: for an analysis that does not
+    /// compute dive's ([`crate::analysis::Analysis::without_dive`]).
+    pub fn empty() -> DiveReport {
+        DiveReport {
+            figures: DiveFigures {
+                efficiency: 0.0,
+                wasted_bytes: 0,
+                user_wasted_percent: 0.0,
+                user_wasted_ratio: 0.0,
+                size_bytes: 0,
+                user_size_bytes: 0,
+            },
+            inefficient: Vec::new(),
+            layer_sizes: Vec::new(),
+            aborts: Vec::new(),
+            refusal: None,
+        }
+    }
+}
+
 /// dive's figures for an image whose layers are `layers`, bottom first.
 pub fn figures<C: std::borrow::Borrow<Changeset> + Sync>(layers: &[C]) -> DiveFigures {
     report(layers).figures

@@ -85,6 +85,78 @@ pub trait ProgressSink: Send + Sync {
     /// show layers as they are read (on stdin, before the manifest names
     /// their order).
     fn layer_scanned(&self, _layer: &ScannedLayer<'_>) {}
+    /// Whether [`ProgressSink::layers_prefix`] is wanted. A reader keeps
+    /// track of the prefix only when this says yes, so a sink that does not
+    /// override it (the progress bar of `report` and `check`) costs nothing.
+    fn wants_prefix(&self) -> bool {
+        false
+    }
+    /// Layers 1 to k of the image are all read (k < the layer count): what
+    /// an explorer can show while the rest are still being read. Called
+    /// each time that in-order prefix grows, in order, from a reader thread
+    /// (which waits meanwhile: clone what you keep, do the work elsewhere);
+    /// never for the whole image, never after a layer of the prefix failed.
+    /// Only the readers of seekable inputs (files, directories, registry
+    /// stores) call it: a one-pass stream learns the layers' order only at
+    /// its end. The changesets are as scanned: layers read by seeking do
+    /// not have the content hashes of their duplicate candidates yet (those
+    /// are taken once every layer is read).
+    fn layers_prefix(&self, _prefix: &LayersPrefix<'_>) {}
+}
+
+/// Layers 1 to k of an image, every one read (see
+/// [`ProgressSink::layers_prefix`]).
+pub struct LayersPrefix<'a> {
+    plan: &'a plan::Plan,
+    changesets: Vec<&'a Changeset>,
+}
+
+impl<'a> LayersPrefix<'a> {
+    pub(crate) fn new(plan: &'a plan::Plan, changesets: Vec<&'a Changeset>) -> LayersPrefix<'a> {
+        LayersPrefix { plan, changesets }
+    }
+
+    /// How many layers the prefix holds (k).
+    pub fn len(&self) -> usize {
+        self.changesets.len()
+    }
+
+    /// Never true: a prefix holds at least one layer.
+    pub fn is_empty(&self) -> bool {
+        self.changesets.is_empty()
+    }
+
+    /// How many layers the image has.
+    pub fn total(&self) -> usize {
+        self.plan.layers.len()
+    }
+
+    /// The i-th layer's changeset (0-based, i < [`LayersPrefix::len`]).
+    pub fn changeset(&self, i: usize) -> &Changeset {
+        self.changesets[i]
+    }
+
+    /// A copy of the i-th layer (its changeset cloned), named as the image
+    /// will name it; `verified` is `None` (nothing is checked yet).
+    pub fn layer(&self, i: usize) -> Layer {
+        let pl = &self.plan.layers[i];
+        plan::layer_of(
+            pl,
+            &self.plan.config,
+            self.changesets[i].clone(),
+            Verified::None,
+        )
+    }
+
+    /// An image of `layers` (copies made by [`LayersPrefix::layer`], bottom
+    /// first) with this image's facts and history.
+    pub fn image(&self, layers: Vec<Layer>) -> Image {
+        Image {
+            info: self.plan.info.clone(),
+            layers,
+            history: self.plan.config.history.clone(),
+        }
+    }
 }
 
 /// A layer as soon as its pass is done (see `ProgressSink::layer_scanned`).

@@ -129,6 +129,53 @@ pub(crate) fn scan_layers(
     let done = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let results: Vec<Mutex<Option<Result<Scan>>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+    // The in-order prefix of read layers, for a front end that shows it
+    // (`ProgressSink::layers_prefix`); nothing is tracked otherwise.
+    let prefix = sink
+        .filter(|p| p.wants_prefix())
+        .map(|p| (p, Mutex::new(PrefixTracker::new(jobs.len()))));
+    let offer_prefix = |done: Option<(usize, bool)>| {
+        let Some((p, tracker)) = &prefix else { return };
+        // Held while the sink looks: prefixes reach it one at a time, in
+        // order.
+        let Ok(mut tracker) = tracker.lock() else {
+            return;
+        };
+        let Some(k) = tracker.advance(&source_of_layer, done) else {
+            return;
+        };
+        if k >= plan.layers.len() {
+            return;
+        }
+        // Every job below k is done: its slot is written and no worker
+        // locks it again.
+        let mut guards: Vec<Option<std::sync::MutexGuard<'_, Option<Result<Scan>>>>> =
+            (0..jobs.len()).map(|_| None).collect();
+        for src in &source_of_layer[..k] {
+            if let Source::Job(j) = *src {
+                if guards[j].is_none() {
+                    match results[j].lock() {
+                        Ok(g) => guards[j] = Some(g),
+                        Err(_) => return,
+                    }
+                }
+            }
+        }
+        let mut changesets = Vec::with_capacity(k);
+        for src in &source_of_layer[..k] {
+            let cs = match *src {
+                Source::Hit(h) => &hits[h],
+                Source::Job(j) => match guards[j].as_deref() {
+                    Some(Some(Ok((cs, _)))) => cs,
+                    _ => return,
+                },
+            };
+            changesets.push(cs);
+        }
+        p.layers_prefix(&super::LayersPrefix::new(plan, changesets));
+    };
+    // Layers the cache had may make a prefix before anything is read.
+    offer_prefix(None);
     thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| loop {
@@ -154,6 +201,8 @@ pub(crate) fn scan_layers(
                     }
                     p.layer_done(n, Some(jobs.len()));
                 }
+                let ok = matches!(results[i].lock().ok().as_deref(), Some(Some(Ok(_))));
+                offer_prefix(Some((i, ok)));
             });
         }
     });
@@ -204,6 +253,46 @@ pub(crate) fn scan_layers(
         })
         .collect();
     Ok(Scanned { results, cached })
+}
+
+/// How far the in-order prefix of read layers reaches, as jobs finish in
+/// any order.
+struct PrefixTracker {
+    /// Per job: done and read successfully.
+    read: Vec<bool>,
+    /// Layers 0..len are all read.
+    len: usize,
+}
+
+impl PrefixTracker {
+    fn new(jobs: usize) -> PrefixTracker {
+        PrefixTracker {
+            read: vec![false; jobs],
+            len: 0,
+        }
+    }
+
+    /// Job `done.0` finished (`done.1`: successfully), or nothing new
+    /// (`None`: the cache's layers alone). Returns the prefix's new length
+    /// when it grew. A failed job stops the prefix below its layers for
+    /// good.
+    fn advance(&mut self, sources: &[Source], done: Option<(usize, bool)>) -> Option<usize> {
+        if let Some((j, ok)) = done {
+            if let Some(r) = self.read.get_mut(j) {
+                *r = ok;
+            }
+        }
+        let before = self.len;
+        while let Some(&src) = sources.get(self.len) {
+            if let Source::Job(j) = src {
+                if !self.read[j] {
+                    break;
+                }
+            }
+            self.len += 1;
+        }
+        (self.len > before).then_some(self.len)
+    }
 }
 
 fn not_read(label: &str) -> Error {
@@ -387,4 +476,48 @@ fn hash_candidates(
         .into_iter()
         .map(|r| r.map(|r| r.map(|(cs, _)| cs)))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PrefixTracker, Source};
+
+    /// Layers: 1 and 3 share job 0, 2 is a cache hit, 4 is job 1, 5 job 2.
+    fn sources() -> Vec<Source> {
+        vec![
+            Source::Job(0),
+            Source::Hit(0),
+            Source::Job(0),
+            Source::Job(1),
+            Source::Job(2),
+        ]
+    }
+
+    #[test]
+    fn prefix_grows_in_layer_order_whatever_order_jobs_finish() {
+        let s = sources();
+        let mut t = PrefixTracker::new(3);
+        assert_eq!(t.advance(&s, None), None, "layer 1 is not read yet");
+        assert_eq!(t.advance(&s, Some((2, true))), None, "layer 5 alone");
+        // Job 0 makes layers 1 and 3; the hit (layer 2) sits between.
+        assert_eq!(t.advance(&s, Some((0, true))), Some(3));
+        assert_eq!(t.advance(&s, Some((1, true))), Some(5));
+    }
+
+    #[test]
+    fn hits_alone_make_a_prefix() {
+        let s = vec![Source::Hit(0), Source::Hit(1), Source::Job(0)];
+        let mut t = PrefixTracker::new(1);
+        assert_eq!(t.advance(&s, None), Some(2));
+        assert_eq!(t.advance(&s, None), None);
+    }
+
+    #[test]
+    fn a_failed_layer_stops_the_prefix() {
+        let s = sources();
+        let mut t = PrefixTracker::new(3);
+        assert_eq!(t.advance(&s, Some((0, true))), Some(3));
+        assert_eq!(t.advance(&s, Some((1, false))), None);
+        assert_eq!(t.advance(&s, Some((2, true))), None);
+    }
 }

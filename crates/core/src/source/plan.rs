@@ -115,7 +115,7 @@ pub(crate) fn finish(
     let mut layers = Vec::with_capacity(planned.len());
     let mode = opts.layer_mode();
     for (i, (pl, result)) in planned.into_iter().zip(scanned).enumerate() {
-        let mut cs = result?;
+        let cs = result?;
         let diff_id = config.diff_ids.get(pl.index.index());
         let verified = if opts.verify {
             verify_layer(&pl, &cs, diff_id)?
@@ -131,30 +131,45 @@ pub(crate) fn finish(
                 }
             }
         }
-        // Not computed (no `--verify`): the diff_id the config claims.
-        if cs.diff_id.is_empty() {
-            cs.diff_id = diff_id.cloned().unwrap_or_default();
-        }
-        let digest = pl
-            .digest
-            .as_ref()
-            .map(Digest::to_string)
-            .or_else(|| cs.blob_digest.clone())
-            .unwrap_or_else(|| cs.diff_id.clone());
-        layers.push(Layer {
-            index: pl.index,
-            digest,
-            media_type: pl.media_type,
-            created_by: config.created_by(pl.index),
-            verified,
-            changeset: cs,
-        });
+        layers.push(layer_of(&pl, &config, cs, verified));
     }
     Ok(Image {
         info,
         layers,
         history: config.history.clone(),
     })
+}
+
+/// A scanned layer as the image names it: its digest (the descriptor's,
+/// else the stored bytes' sha256, else the diff_id) and build step.
+pub(crate) fn layer_of(
+    pl: &PlannedLayer,
+    config: &ImageConfig,
+    mut cs: Changeset,
+    verified: Verified,
+) -> Layer {
+    // Not computed (no `--verify`): the diff_id the config claims.
+    if cs.diff_id.is_empty() {
+        cs.diff_id = config
+            .diff_ids
+            .get(pl.index.index())
+            .cloned()
+            .unwrap_or_default();
+    }
+    let digest = pl
+        .digest
+        .as_ref()
+        .map(Digest::to_string)
+        .or_else(|| cs.blob_digest.clone())
+        .unwrap_or_else(|| cs.diff_id.clone());
+    Layer {
+        index: pl.index,
+        digest,
+        media_type: pl.media_type.clone(),
+        created_by: config.created_by(pl.index),
+        verified,
+        changeset: cs,
+    }
 }
 
 /// Check what the layer pass computed against what the metadata claims;

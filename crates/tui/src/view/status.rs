@@ -16,6 +16,14 @@ pub fn draw(m: &Model, e: &Explorer, f: &mut Frame, area: Rect) {
         search_line(e)
     } else if let Some(msg) = &m.message {
         Line::styled(format!(" {}", esc(msg)), Style::default().fg(MODIFIED))
+    } else if let Some(pv) = &m.preview {
+        // A preview says so until the final analysis replaces it.
+        Line::styled(
+            format!(" {}", pv.banner()),
+            Style::default()
+                .fg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
+        )
     } else {
         Line::styled(keys::status_hint(), Style::default().fg(GHOST))
     };
@@ -25,7 +33,17 @@ pub fn draw(m: &Model, e: &Explorer, f: &mut Frame, area: Rect) {
 /// The image's name and totals, the name shortened first.
 fn totals_line(m: &Model, e: &Explorer, area: Rect) -> Line<'static> {
     let t = &e.a.totals;
-    Line::from(vec![
+    let mut spans = Vec::new();
+    if let Some(pv) = &m.preview {
+        spans.push(Span::styled(
+            format!(" PREVIEW {}/{} ", pv.layers, pv.total),
+            Style::default()
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
+    spans.extend([
         Span::styled(
             // The end of a long name says the most: `…/basic:latest`.
             format!(
@@ -56,7 +74,8 @@ fn totals_line(m: &Model, e: &Explorer, area: Rect) -> Line<'static> {
             format!("recoverable {} ", sz(t.recoverable_bytes)),
             Style::default().fg(MODIFIED),
         ),
-    ])
+    ]);
+    Line::from(spans)
 }
 
 /// `/query█ (2/5)` and the keys of the search mode (typed text, so not in

@@ -1,0 +1,201 @@
+//! `ProgressSink::layers_prefix`: the in-order prefix of read layers that
+//! the explorer previews while later layers are still being read. The
+//! parallel reader finishes layers in any order; the sink must see the
+//! prefixes in layer order, each exactly layers 1 to k.
+
+use crate::support::archives;
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use archives::*;
+use layerscope_core::source::{LayersPrefix, OpenOptions, ProgressSink, ScannedLayer};
+
+/// What a prefix held: per layer, (number, build step, [(path, size)]).
+type Seen = Vec<(usize, Option<String>, Vec<(String, u64)>)>;
+
+#[derive(Default)]
+struct Recorder {
+    /// Hold layer 1's pass until layer 3's has begun (so layer 2's is over
+    /// and recorded), and layer 3's until a prefix arrived: layer 1 is the
+    /// last of layers 1-2 to be done.
+    hold: bool,
+    scanned: Mutex<Vec<String>>,
+    /// The passes in the order their `layer_scanned` returned.
+    released: Mutex<Vec<String>>,
+    prefixes: Mutex<Vec<(usize, Seen)>>,
+    changed: Condvar,
+}
+
+impl Recorder {
+    /// Wait (a hang guard, not a timing) until `done` holds.
+    fn wait_for(&self, what: &str, done: impl Fn(&[String], usize) -> bool) {
+        let mut scanned = self.scanned.lock().unwrap();
+        loop {
+            let n = self.prefixes.lock().unwrap().len();
+            if done(&scanned, n) {
+                return;
+            }
+            let (s, t) = self
+                .changed
+                .wait_timeout(scanned, Duration::from_secs(60))
+                .unwrap();
+            assert!(!t.timed_out(), "never happened: {what}");
+            scanned = s;
+        }
+    }
+}
+
+impl ProgressSink for Recorder {
+    fn wants_prefix(&self) -> bool {
+        true
+    }
+    fn layer_scanned(&self, layer: &ScannedLayer<'_>) {
+        let label = layer.label.to_string();
+        let held = self.hold && (label.starts_with("layer 1 ") || label.starts_with("layer 3 "));
+        {
+            // A pass that is not held returns now: recorded as released
+            // under the same lock, before anyone waiting on it wakes.
+            let mut scanned = self.scanned.lock().unwrap();
+            scanned.push(label.clone());
+            if !held {
+                self.released.lock().unwrap().push(label.clone());
+            }
+        }
+        self.changed.notify_all();
+        if !held {
+            return;
+        }
+        if label.starts_with("layer 1 ") {
+            self.wait_for("layer 3 begun", |s, _| {
+                s.iter().any(|l| l.starts_with("layer 3 "))
+            });
+        } else {
+            self.wait_for("a prefix", |_, n| n > 0);
+        }
+        let _order = self.scanned.lock().unwrap();
+        self.released.lock().unwrap().push(label);
+    }
+    fn layers_prefix(&self, p: &LayersPrefix<'_>) {
+        let seen = (0..p.len())
+            .map(|i| {
+                let l = p.layer(i);
+                let entries = p
+                    .changeset(i)
+                    .entries
+                    .iter()
+                    .map(|e| (String::from_utf8_lossy(&e.path).into_owned(), e.size))
+                    .collect();
+                (l.index.number(), l.created_by, entries)
+            })
+            .collect();
+        // A scope of its own: `wait_for` locks `scanned` then `prefixes`.
+        let _order = self.scanned.lock().unwrap();
+        self.prefixes.lock().unwrap().push((p.total(), seen));
+        self.changed.notify_all();
+    }
+}
+
+/// Layers 1 and 2 of `sample()`, as built in tests/support/archives.rs:
+/// `ID=test1\n` is 9 bytes.
+fn layers_1_2() -> Seen {
+    vec![
+        (
+            1,
+            Some("ADD rootfs.tar /".into()),
+            vec![
+                ("etc".into(), 0),
+                ("etc/os-release".into(), 9),
+                ("bin/sh".into(), 1000),
+            ],
+        ),
+        (
+            2,
+            Some("COPY big.bin /app/".into()),
+            vec![
+                ("app".into(), 0),
+                ("app/big.bin".into(), 5000),
+                ("root/.cache/pip/x.whl".into(), 300),
+            ],
+        ),
+    ]
+}
+
+fn with(r: &Arc<Recorder>) -> OpenOptions {
+    OpenOptions {
+        progress: Some(r.clone() as Arc<dyn ProgressSink>),
+        ..no_verify()
+    }
+}
+
+/// The reader's threads for 3 layers.
+fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(3)
+}
+
+/// Each prefix is exactly layers 1 to k of `want`, k grows, k < 3.
+fn assert_prefixes(got: &[(usize, Seen)], want: &Seen) {
+    assert!(!got.is_empty());
+    let mut last = 0;
+    for (total, seen) in got {
+        assert_eq!(*total, 3);
+        assert!(seen.len() > last && seen.len() < 3, "{got:?}");
+        assert_eq!(seen[..], want[..seen.len()]);
+        last = seen.len();
+    }
+}
+
+#[test]
+fn prefixes_arrive_in_layer_order_when_layer_2_is_read_before_layer_1() {
+    let a = legacy(&[(&sample(), &["app:1.0"])], false);
+    for (route, opts) in [("plain", no_verify()), ("--verify", opts())] {
+        let r = Arc::new(Recorder {
+            hold: threads() >= 2,
+            ..Recorder::default()
+        });
+        let o = OpenOptions {
+            progress: Some(r.clone() as Arc<dyn ProgressSink>),
+            ..opts
+        };
+        let img = open_bytes(&a.tar(), &o).expect("open");
+        assert_eq!(img.layers.len(), 3);
+        let released = r.released.lock().unwrap().clone();
+        let got = r.prefixes.lock().unwrap().clone();
+        let l12 = layers_1_2();
+        match threads() {
+            1 => assert_eq!(got, vec![(3, l12[..1].to_vec()), (3, l12)], "{route}"),
+            // Two threads: layer 2's pass is over (the thread that read it
+            // went on to layer 3) before layer 1's: layer 1 alone is never
+            // offered, layers 1-2 once, the whole image (3 of 3) never.
+            2 => {
+                assert!(released[0].starts_with("layer 2 "), "{route}: {released:?}");
+                assert_eq!(got, vec![(3, l12)], "{route}");
+            }
+            // Three passes at once: layer 3's may end before layer 2's.
+            _ => assert_prefixes(&got, &l12),
+        }
+    }
+}
+
+#[test]
+fn an_oci_layout_directory_offers_its_prefixes_too() {
+    let img = sample();
+    let a = oci_layout(&[(&img, Some("app:1.0"))]);
+    let r = Arc::new(Recorder::default());
+    open_dir(&a, &with(&r)).expect("open");
+    // Whatever the order the passes end in, the prefixes only grow, each
+    // is layers 1 to k, and k stays below 3.
+    assert_prefixes(&r.prefixes.lock().unwrap(), &layers_1_2());
+}
+
+#[test]
+fn a_one_pass_stream_offers_no_prefix() {
+    // Its layers' order is known only from the manifest, at the end.
+    let a = legacy(&[(&sample(), &["app:1.0"])], false);
+    let r = Arc::new(Recorder::default());
+    open_stream(&a.tar(), &with(&r)).expect("open");
+    assert_eq!(r.scanned.lock().unwrap().len(), 3);
+    assert!(r.prefixes.lock().unwrap().is_empty());
+}
