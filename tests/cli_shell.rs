@@ -471,3 +471,19 @@ fn layerscope_environment_variables_set_the_common_options() {
     assert!(e.starts_with("layerscope: app:1: "), "{e}");
     assert!(!e.contains("docker") && !e.contains("registry"), "{e}");
 }
+
+/// `--no-preview` is the explorer's: away from a terminal the top-level
+/// command prints the same summary with it as without it.
+#[test]
+fn no_preview_is_accepted_and_changes_nothing_off_a_terminal() {
+    let img = testdata("basic/docker-archive.tar");
+    let img = img.to_str().unwrap();
+    let plain = run(&["--color=never", img]);
+    let flagged = run(&["--color=never", "--no-preview", img]);
+    assert_eq!(plain.status.code(), Some(0), "{}", err(&plain));
+    assert_eq!(flagged.status.code(), Some(0), "{}", err(&flagged));
+    assert!(out(&plain).contains("efficiency"), "{}", out(&plain));
+    assert_eq!(out(&flagged), out(&plain));
+    // And the help says what it is for.
+    assert!(out(&run(&["--help"])).contains("--no-preview"));
+}

@@ -37,6 +37,11 @@ pub struct Cli {
     pub command: Option<Command>,
     #[command(flatten)]
     pub common: Common,
+    /// Explorer: show the tree only once every layer is read (no preview
+    /// of the layers read so far; the final tree comes sooner, in less
+    /// memory)
+    #[arg(long)]
+    pub no_preview: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -874,7 +879,7 @@ fn run_diff(args: DiffArgs, ctx: &Context) -> Result<(), Failure> {
 /// The interactive explorer: the analysis runs on its loader thread and
 /// reports progress to the screen; load errors come back here after the
 /// terminal is restored.
-fn explore(common: &Common, config: &Config, ctx: &Context) -> Result<(), Error> {
+fn explore(common: &Common, config: &Config, ctx: &Context, previews: bool) -> Result<(), Error> {
     let arg = image_arg(common)?.to_string();
     let locator = layerscope_fetch::locate(&arg, common.source)?;
     let daemons = common.daemons(ctx);
@@ -899,7 +904,11 @@ fn explore(common: &Common, config: &Config, ctx: &Context) -> Result<(), Error>
         }
         Ok(a)
     };
-    layerscope_tui::run_with_preview(arg.clone(), load, preview)
+    if previews {
+        layerscope_tui::run_with_preview(arg.clone(), load, preview)
+    } else {
+        layerscope_tui::run(arg.clone(), load)
+    }
 }
 
 /// Write output to stdout or, atomically, to a file: a temporary file in the
@@ -1023,7 +1032,7 @@ pub fn run(cli: Cli, ctx: &Context) -> Result<(), Failure> {
         None => {
             let config = load_config(&cli.common)?;
             if io::stdout().is_terminal() {
-                return Ok(explore(&cli.common, &config, ctx)?);
+                return Ok(explore(&cli.common, &config, ctx, !cli.no_preview)?);
             }
             let a = analyse(&cli.common, &config, ctx)?;
             let color = cli.common.color.enabled(None);
