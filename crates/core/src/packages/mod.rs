@@ -168,17 +168,38 @@ struct PathRef {
     name: Sym,
 }
 
-/// Every directory of a listed path, once. Each snapshot resolves a
-/// directory once (symlinks followed as of its layer), then each path is
-/// one edge lookup from there: no path string is hashed or allocated per
-/// snapshot.
+/// Every directory of a listed path, once, with its parent directory (so
+/// that each snapshot resolves a directory from its parent's resolution:
+/// one edge lookup, no path string split or hashed per snapshot). Each
+/// path is then one edge lookup from its directory's node.
 #[derive(Default)]
 struct PathTable {
     dirs: Vec<Box<[u8]>>,
+    /// Per directory: its parent's id and its last component (interned,
+    /// `None` when no layer has that name: it resolves nowhere); `None`
+    /// for the root (the empty path).
+    up: Vec<Option<(u32, Option<Sym>)>>,
     ids: HashMap<Box<[u8]>, u32>,
 }
 
 impl PathTable {
+    /// The id of a directory (normalised, no leading `/`), its parents
+    /// added first.
+    fn dir_id(&mut self, overlay: &Overlay, dir: &[u8]) -> u32 {
+        if let Some(&id) = self.ids.get(dir) {
+            return id;
+        }
+        let up = (!dir.is_empty()).then(|| {
+            let (parent, name) = capture::split_last(dir);
+            (self.dir_id(overlay, parent), overlay.names.get(name))
+        });
+        let id = u32::try_from(self.dirs.len()).expect("fewer than 2^32 directories");
+        self.dirs.push(dir.into());
+        self.up.push(up);
+        self.ids.insert(dir.into(), id);
+        id
+    }
+
     fn refs(&mut self, overlay: &Overlay, paths: &[Box<[u8]>]) -> Vec<PathRef> {
         let mut out = Vec::with_capacity(paths.len());
         // Listed paths come grouped by directory: compare with the last
@@ -195,16 +216,7 @@ impl PathTable {
             let dir = match last {
                 Some((d, id)) if d == dir => id,
                 _ => {
-                    let id = match self.ids.get(dir) {
-                        Some(&id) => id,
-                        None => {
-                            let id = u32::try_from(self.dirs.len())
-                                .expect("fewer than 2^32 directories");
-                            self.dirs.push(dir.into());
-                            self.ids.insert(dir.into(), id);
-                            id
-                        }
-                    };
+                    let id = self.dir_id(overlay, dir);
                     last = Some((dir, id));
                     id
                 }
@@ -236,6 +248,9 @@ impl Packages {
             owner: vec![None; overlay.inodes.len()],
             ..Packages::default()
         };
+        if rules.skip {
+            return out;
+        }
         // 1. Parse every captured version once.
         let mut dbs: HashMap<(usize, usize), Db> = HashMap::default();
         let mut table = PathTable::default();
@@ -531,13 +546,19 @@ fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
                 .map(|c| (&l.changeset.entries[c.entry].path[..], c.content.as_deref()))
         })
         .collect();
-    let one = |(path, bytes): &Job<'_>| bytes.map(|b| parse::parse(path, b));
+    // Each thread keeps the dpkg stanzas it read (parse::StanzaMemo).
+    let run = |part: &[Job<'_>]| {
+        let mut memo = parse::StanzaMemo::default();
+        part.iter()
+            .map(|(path, bytes)| bytes.map(|b| parse::parse_with(path, b, &mut memo)))
+            .collect::<Vec<_>>()
+    };
     let total: usize = jobs.iter().map(|j| j.1.map_or(0, <[u8]>::len)).sum();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(4);
     if threads < 2 || total < 256 * 1024 {
-        return jobs.iter().map(one).collect();
+        return run(&jobs);
     }
     // Consecutive runs of about equal bytes, one per thread.
     let mut parts: Vec<&[Job<'_>]> = Vec::new();
@@ -553,7 +574,7 @@ fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
     std::thread::scope(|s| {
         let handles: Vec<_> = parts
             .into_iter()
-            .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .map(|part| s.spawn(move || run(part)))
             .collect();
         handles
             .into_iter()
@@ -645,7 +666,7 @@ fn snapshot<'a>(
             continue;
         };
         match p {
-            Parsed::DpkgStatus(s) => stanzas.extend(s.iter().filter(|s| s.installed)),
+            Parsed::DpkgStatus(s) => stanzas.extend(s.iter().map(|s| &**s).filter(|s| s.installed)),
             Parsed::DpkgList(name, files) => {
                 lists
                     .entry(name.as_str())
@@ -837,8 +858,9 @@ fn owner_map(
         k,
         dirs: HashMap::default(),
     };
-    // Each directory resolved once, on first use.
-    let mut dir_node: Vec<Option<Option<NodeId>>> = vec![None; table.dirs.len()];
+    // Each directory resolved once, on first use, from its parent's
+    // resolution.
+    let mut dirs_of = DirNodes::new(table);
     let mut pairs: Vec<(NodeId, u32)> = Vec::new();
     let mut dirs = HashMap::default();
     for (key, v) in &snap.pkgs {
@@ -849,9 +871,7 @@ fn owner_map(
             }
         }
         for path in v.refs.iter().flat_map(|f| f.iter()) {
-            let d = path.dir as usize;
-            let Some(parent) = *dir_node[d].get_or_insert_with(|| r.resolve_dir(&table.dirs[d]))
-            else {
+            let Some(parent) = dirs_of.resolve(&r, table, path.dir) else {
                 continue;
             };
             if parents.is_some_and(|set| !set[parent.index()]) {
@@ -910,14 +930,21 @@ impl Resolver<'_> {
     }
 
     /// A directory path, every component followed.
-    fn resolve_dir<'s>(&'s self, dir: &'s [u8]) -> Option<NodeId> {
-        let mut stack: Vec<&'s [u8]> = dir
+    fn resolve_dir(&self, dir: &[u8]) -> Option<NodeId> {
+        self.walk((NodeId::ROOT, 0), dir).map(|(node, _)| node)
+    }
+
+    /// From `start` (a node and the symlinks followed to reach it), the
+    /// components of `rel`, each followed: the node reached and the
+    /// symlinks followed in all. Resolving `a/b` is resolving `b` from the
+    /// resolution of `a`, so a directory can start from its parent's.
+    fn walk<'s>(&'s self, start: (NodeId, u32), rel: &'s [u8]) -> Option<(NodeId, u32)> {
+        let mut stack: Vec<&'s [u8]> = rel
             .split(|&b| b == b'/')
             .rev()
             .filter(|c| !c.is_empty())
             .collect();
-        let mut node = NodeId::ROOT;
-        let mut hops = 0;
+        let (mut node, mut hops) = start;
         while let Some(c) = stack.pop() {
             match c {
                 b"." => continue,
@@ -944,6 +971,64 @@ impl Resolver<'_> {
                 node = child;
             }
         }
-        Some(node)
+        Some((node, hops))
+    }
+
+    /// One component from `start` (see [`Resolver::walk`]): an edge
+    /// lookup, unless the child is a symlink to follow.
+    fn step(&self, start: (NodeId, u32), name: Sym) -> Option<(NodeId, u32)> {
+        let child = self.overlay.child_sym(start.0, name)?;
+        let v = self.overlay.visible_version_at(child, self.k)?;
+        let v = self.overlay.version(v);
+        if v.kind == EntryKind::Symlink {
+            return self.walk(start, self.overlay.names.resolve(name));
+        }
+        Some((child, start.1))
+    }
+}
+
+/// Each [`PathTable`] directory resolved as of one layer, once, from its
+/// parent's resolution.
+struct DirNodes {
+    /// Per directory: not yet resolved, or where it resolves (the node
+    /// and the symlinks followed to reach it), if anywhere.
+    memo: Vec<Option<Option<(NodeId, u32)>>>,
+}
+
+impl DirNodes {
+    fn new(table: &PathTable) -> DirNodes {
+        DirNodes {
+            memo: vec![None; table.dirs.len()],
+        }
+    }
+
+    fn resolve(&mut self, r: &Resolver<'_>, table: &PathTable, dir: u32) -> Option<NodeId> {
+        self.resolve_hops(r, table, dir).map(|(node, _)| node)
+    }
+
+    fn resolve_hops(
+        &mut self,
+        r: &Resolver<'_>,
+        table: &PathTable,
+        dir: u32,
+    ) -> Option<(NodeId, u32)> {
+        let d = dir as usize;
+        if let Some(done) = self.memo[d] {
+            return done;
+        }
+        let res = match table.up[d] {
+            None => Some((NodeId::ROOT, 0)),
+            Some((parent, name)) => {
+                let from = self.resolve_hops(r, table, parent);
+                match (from, name) {
+                    (Some(from), Some(name)) => r.step(from, name),
+                    // A name no layer has: no such child (paths are
+                    // normalised: no `.` or `..` components).
+                    _ => None,
+                }
+            }
+        };
+        self.memo[d] = Some(res);
+        res
     }
 }

@@ -4,6 +4,9 @@
 //! normalised like layer paths (no leading `/`).
 
 use std::borrow::Cow;
+use std::sync::Arc;
+
+use rustc_hash::FxBuildHasher;
 
 use super::capture::split_last;
 use super::Manager;
@@ -28,8 +31,9 @@ pub struct Stanza {
 /// What one database file says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parsed {
-    /// dpkg `status` or `status.d/*`.
-    DpkgStatus(Vec<Stanza>),
+    /// dpkg `status` or `status.d/*` (a stanza shared with the other
+    /// versions of the file that hold the same bytes: see [`StanzaMemo`]).
+    DpkgStatus(Vec<Arc<Stanza>>),
     /// dpkg `info/NAME[:ARCH].list`: the package name and its paths.
     DpkgList(String, Vec<Box<[u8]>>),
     /// apt `extended_states`: names marked `Auto-Installed: 1`.
@@ -55,12 +59,27 @@ pub struct OnePackage {
     pub files: Vec<Box<[u8]>>,
 }
 
+/// dpkg stanzas already read, by their bytes: a Debian image rewrites its
+/// whole status file in every RUN that installs something, and most of its
+/// stanzas come out byte for byte the same; each is read once.
+pub type StanzaMemo<'a> = std::collections::HashMap<&'a str, Arc<Stanza>, FxBuildHasher>;
+
 /// Read one database file found at `path` (normalised).
 pub fn parse(path: &[u8], bytes: &[u8]) -> Result<Parsed, String> {
+    parse_with(path, bytes, &mut StanzaMemo::default())
+}
+
+/// [`parse`], reusing (and adding to) the dpkg stanzas of `memo`: the same
+/// result as [`parse`].
+pub fn parse_with<'a>(
+    path: &[u8],
+    bytes: &'a [u8],
+    memo: &mut StanzaMemo<'a>,
+) -> Result<Parsed, String> {
     let (dir, base) = split_last(path);
     let (parent, dir_name) = split_last(dir);
     if path == b"var/lib/dpkg/status" || dir == b"var/lib/dpkg/status.d" {
-        return dpkg_status(bytes).map(Parsed::DpkgStatus);
+        return dpkg_status(bytes, memo).map(Parsed::DpkgStatus);
     }
     if dir == b"var/lib/dpkg/info" {
         let stem = &base[..base.len() - b".list".len()];
@@ -118,15 +137,44 @@ type Fields<'a> = Vec<(&'a str, Cow<'a, str>)>;
 /// file of thousands of stanzas is read without a copy of each field.
 fn stanzas(bytes: &[u8]) -> Result<Vec<Fields<'_>>, String> {
     let t = text(bytes, "content")?;
+    chunks(t)
+        .into_iter()
+        .map(|(first, chunk)| fields(first, chunk))
+        .collect()
+}
+
+/// The stanzas of a text, as (index of its first line, its text from the
+/// start of its first line to the end of its last): the runs of lines
+/// between blank ones.
+fn chunks(t: &str) -> Vec<(usize, &str)> {
+    let base = t.as_ptr() as usize;
+    let offset = |line: &str| line.as_ptr() as usize - base;
     let mut out = Vec::new();
-    let mut cur: Fields<'_> = Vec::new();
+    // (first line index, its byte offset, end of the last line so far)
+    let mut cur: Option<(usize, usize, usize)> = None;
     for (i, line) in t.lines().enumerate() {
         if line.trim().is_empty() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
+            if let Some((first, start, end)) = cur.take() {
+                out.push((first, &t[start..end]));
             }
             continue;
         }
+        let at = offset(line);
+        let c = cur.get_or_insert((i, at, at));
+        c.2 = at + line.len();
+    }
+    if let Some((first, start, end)) = cur {
+        out.push((first, &t[start..end]));
+    }
+    out
+}
+
+/// One stanza's fields; `first` is the index of its first line in the
+/// file (for the messages).
+fn fields(first: usize, chunk: &str) -> Result<Fields<'_>, String> {
+    let mut cur: Fields<'_> = Vec::new();
+    for (i, line) in chunk.lines().enumerate() {
+        let i = first + i;
         if line.starts_with([' ', '\t']) {
             match cur.last_mut() {
                 Some(f) => {
@@ -154,10 +202,7 @@ fn stanzas(bytes: &[u8]) -> Result<Vec<Fields<'_>>, String> {
             _ => return Err(format!("line {}: not a `Field: value` line", i + 1)),
         }
     }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    Ok(out)
+    Ok(cur)
 }
 
 fn field<'a>(s: &'a [(&str, Cow<'_, str>)], name: &str) -> Option<&'a str> {
@@ -175,39 +220,59 @@ fn relation_names(v: &str) -> impl Iterator<Item = String> + '_ {
     })
 }
 
-fn dpkg_status(bytes: &[u8]) -> Result<Vec<Stanza>, String> {
+fn dpkg_status<'a>(bytes: &'a [u8], memo: &mut StanzaMemo<'a>) -> Result<Vec<Arc<Stanza>>, String> {
+    let t = text(bytes, "content")?;
     let mut out = Vec::new();
-    for (i, s) in stanzas(bytes)?.iter().enumerate() {
-        let name =
-            field(s, "Package").ok_or_else(|| format!("stanza {} has no Package field", i + 1))?;
-        let installed =
-            field(s, "Status").is_none_or(|st| st.split_whitespace().nth(2) == Some("installed"));
-        let mut depends = Vec::new();
-        for f in ["Depends", "Pre-Depends"] {
-            if let Some(v) = field(s, f) {
-                depends.extend(relation_names(v));
-            }
+    for (i, (first, chunk)) in chunks(t).into_iter().enumerate() {
+        // A stanza's reading depends on its bytes alone (its line numbers
+        // only name where it is malformed, and one in the memo was not).
+        if let Some(s) = memo.get(chunk) {
+            out.push(Arc::clone(s));
+            continue;
         }
-        // A virtual package a package provides satisfies others' Depends.
-        out.push(Stanza {
-            name: name.to_string(),
-            version: field(s, "Version").unwrap_or_default().to_string(),
-            installed,
-            depends,
-            recommends: field(s, "Recommends")
-                .map(|v| relation_names(v).collect())
-                .unwrap_or_default(),
-            files: Vec::new(),
-        });
-        if let Some(p) = field(s, "Provides") {
-            let provides: Vec<String> = relation_names(p).collect();
-            if let Some(last) = out.last_mut() {
-                // Kept in `files` would be wrong; `Provides` rides along as
-                // pseudo-dependencies prefixed with '=' (see `provides`).
-                last.depends
-                    .extend(provides.into_iter().map(|p| format!("={p}")));
+        let s = match fields(first, chunk).and_then(|f| stanza(i, &f)) {
+            Ok(s) => Arc::new(s),
+            Err(e) => {
+                // The message dpkg_status gives read in two passes: the
+                // file's first malformed line, else this stanza's.
+                stanzas(bytes)?;
+                return Err(e);
             }
+        };
+        memo.insert(chunk, Arc::clone(&s));
+        out.push(s);
+    }
+    Ok(out)
+}
+
+/// The `i`th stanza (from 0) of a status file, from its fields.
+fn stanza(i: usize, s: &[(&str, Cow<'_, str>)]) -> Result<Stanza, String> {
+    let name =
+        field(s, "Package").ok_or_else(|| format!("stanza {} has no Package field", i + 1))?;
+    let installed =
+        field(s, "Status").is_none_or(|st| st.split_whitespace().nth(2) == Some("installed"));
+    let mut depends = Vec::new();
+    for f in ["Depends", "Pre-Depends"] {
+        if let Some(v) = field(s, f) {
+            depends.extend(relation_names(v));
         }
+    }
+    // A virtual package a package provides satisfies others' Depends.
+    let mut out = Stanza {
+        name: name.to_string(),
+        version: field(s, "Version").unwrap_or_default().to_string(),
+        installed,
+        depends,
+        recommends: field(s, "Recommends")
+            .map(|v| relation_names(v).collect())
+            .unwrap_or_default(),
+        files: Vec::new(),
+    };
+    if let Some(p) = field(s, "Provides") {
+        // Kept in `files` would be wrong; `Provides` rides along as
+        // pseudo-dependencies prefixed with '=' (see `provides`).
+        out.depends
+            .extend(relation_names(p).map(|p| format!("={p}")));
     }
     Ok(out)
 }
