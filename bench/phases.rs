@@ -89,10 +89,16 @@ fn main() {
             with = best(with, timed(&a.rules));
         }
     }
-    // The step alone, on this thread, after the analysis (best of `runs`).
+    // The step alone, on this thread, after the analysis (best of
+    // PHASES_STEP_RUNS, default PHASES_RUNS).
+    let step_runs: usize = std::env::var("PHASES_STEP_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(runs)
+        .max(1);
     let mut t_packages = std::time::Duration::MAX;
     let mut pk = None;
-    for _ in 0..runs {
+    for _ in 0..step_runs {
         let t = Instant::now();
         let p = layerscope_core::packages::Packages::build(&a.image, &a.overlay, &a.rules.packages);
         t_packages = t_packages.min(t.elapsed());

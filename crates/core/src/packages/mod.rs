@@ -20,7 +20,7 @@ mod rpm;
 
 pub use groups::{PackageRules, BUILTIN_GROUPS};
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use rustc_hash::FxBuildHasher;
 
@@ -32,7 +32,7 @@ use crate::layer::{display_path, EntryKind};
 use crate::overlay::{InodeId, NodeId, Overlay, Sym};
 use crate::source::Image;
 use crate::LayerIndex;
-use parse::{Parsed, Stanza};
+use parse::{Parsed, PathList, Stanza};
 
 /// Which package manager's database lists a package.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -138,16 +138,51 @@ type Key<'a> = (Manager, &'a str, &'a [u8]);
 /// One package as a snapshot of the databases shows it.
 struct View<'a> {
     version: &'a str,
-    files: Vec<&'a [Box<[u8]>]>,
-    /// The same paths as [`PathRef`]s (those that can name a node).
-    refs: Vec<&'a [PathRef]>,
+    /// Its lists of paths.
+    lists: Lists<'a>,
     /// npm: it owns its directory.
     owns_dir: bool,
     stanza: Option<&'a Stanza>,
 }
 
+/// One list of a package's paths: dpkg's as read (only dpkg's are read
+/// back, by [`distro_python`]), and as [`PathRef`]s (those that can name a
+/// node).
+type List<'a> = (Option<&'a PathList>, &'a [PathRef]);
+
+/// A package's lists: most have one (no allocation for it).
+#[derive(Default)]
+enum Lists<'a> {
+    #[default]
+    None,
+    One(List<'a>),
+    Many(Vec<List<'a>>),
+}
+
+impl<'a> Lists<'a> {
+    fn push(&mut self, l: List<'a>) {
+        *self = match std::mem::take(self) {
+            Lists::None => Lists::One(l),
+            Lists::One(a) => Lists::Many(vec![a, l]),
+            Lists::Many(mut v) => {
+                v.push(l);
+                Lists::Many(v)
+            }
+        };
+    }
+
+    fn as_slice(&self) -> &[List<'a>] {
+        match self {
+            Lists::None => &[],
+            Lists::One(l) => std::slice::from_ref(l),
+            Lists::Many(v) => v,
+        }
+    }
+}
+
 struct Snapshot<'a> {
-    pkgs: BTreeMap<Key<'a>, View<'a>>,
+    /// Sorted by key, each key once.
+    pkgs: Vec<(Key<'a>, View<'a>)>,
     auto: BTreeSet<&'a str>,
 }
 
@@ -200,7 +235,11 @@ impl PathTable {
         id
     }
 
-    fn refs(&mut self, overlay: &Overlay, paths: &[Box<[u8]>]) -> Vec<PathRef> {
+    fn refs<'p>(
+        &mut self,
+        overlay: &Overlay,
+        paths: impl ExactSizeIterator<Item = &'p [u8]>,
+    ) -> Vec<PathRef> {
         let mut out = Vec::with_capacity(paths.len());
         // Listed paths come grouped by directory: compare with the last
         // one before hashing.
@@ -229,11 +268,12 @@ impl PathTable {
     /// The path lists of a parsed database file, as [`PathRef`]s.
     fn of(&mut self, overlay: &Overlay, p: &Parsed) -> Vec<Vec<PathRef>> {
         match p {
-            Parsed::DpkgList(_, files) => vec![self.refs(overlay, files)],
-            Parsed::Apk(s) | Parsed::Rpm(s) => {
-                s.iter().map(|s| self.refs(overlay, &s.files)).collect()
-            }
-            Parsed::One(one) => vec![self.refs(overlay, &one.files)],
+            Parsed::DpkgList(_, files) => vec![self.refs(overlay, files.iter())],
+            Parsed::Apk(s) | Parsed::Rpm(s) => s
+                .iter()
+                .map(|s| self.refs(overlay, s.files.iter().map(|p| &p[..])))
+                .collect(),
+            Parsed::One(one) => vec![self.refs(overlay, one.files.iter().map(|p| &p[..]))],
             Parsed::DpkgStatus(_) | Parsed::AptAuto(_) => Vec::new(),
         }
     }
@@ -322,57 +362,84 @@ impl Packages {
         }
         // 4. Events between consecutive layers; every package ever seen.
         // Consecutive snapshots are walked side by side in key order (no
-        // lookups); `all` is sorted by key once at the end.
-        let mut all: HashMap<Key<'_>, (Option<LayerIndex>, Option<LayerIndex>, &str)> =
-            HashMap::default();
+        // lookups): a package the previous snapshot has keeps its id, only
+        // the others are looked up. Ids are in order of first sight, then
+        // renumbered in key order.
+        type Seen<'a> = (Key<'a>, Option<LayerIndex>, Option<LayerIndex>, &'a str);
+        let mut ids: HashMap<Key<'_>, u32> = HashMap::default();
+        let mut seen: Vec<Seen<'_>> = Vec::new();
+        // Per snapshot: the id of each of its packages, in its order.
+        let mut snap_ids: Vec<Vec<u32>> = vec![Vec::new(); snaps.len()];
         for k in 0..n {
-            let cur = &snaps[snap_of[k]];
-            let prev = (k > 0).then(|| &snaps[snap_of[k - 1]]);
             if k > 0 && snap_of[k] == snap_of[k - 1] {
                 continue;
             }
+            let cur = &snaps[snap_of[k]];
+            let prev = (k > 0).then(|| (&snaps[snap_of[k - 1]].pkgs, &snap_ids[snap_of[k - 1]]));
             let li = LayerIndex::from_index(k);
             let lp = &mut out.layers[k];
-            let mut before_it = prev.map(|p| p.pkgs.iter().peekable());
+            let mut cur_ids = Vec::with_capacity(cur.pkgs.len());
+            let mut j = 0;
             for (key, view) in &cur.pkgs {
-                let before = before_it.as_mut().and_then(|it| {
-                    while it.next_if(|(k, _)| *k < key).is_some() {}
-                    it.peek().filter(|(k, _)| *k == key).map(|(_, v)| *v)
+                let before = prev.and_then(|(pp, pids)| {
+                    while j < pp.len() && pp[j].0 < *key {
+                        j += 1;
+                    }
+                    (j < pp.len() && pp[j].0 == *key).then(|| (&pp[j].1, pids[j]))
                 });
-                let slot = all.entry(*key).or_insert((None, None, ""));
+                let id = match before {
+                    Some((_, id)) => id,
+                    None => *ids.entry(*key).or_insert_with(|| {
+                        seen.push((*key, None, None, ""));
+                        (seen.len() - 1) as u32
+                    }),
+                };
+                let slot = &mut seen[id as usize];
                 match before {
                     None => {
                         lp.installed += 1;
-                        slot.0 = Some(li);
-                        slot.1 = None;
+                        slot.1 = Some(li);
+                        slot.2 = None;
                     }
-                    Some(b) if b.version != view.version => lp.upgraded += 1,
+                    Some((b, _)) if b.version != view.version => lp.upgraded += 1,
                     Some(_) => {}
                 }
-                slot.2 = view.version;
+                slot.3 = view.version;
+                cur_ids.push(id);
             }
-            if let Some(p) = prev {
-                let mut cur_it = cur.pkgs.keys().peekable();
-                for key in p.pkgs.keys().filter(|k| {
-                    while cur_it.next_if(|c| c < k).is_some() {}
-                    cur_it.peek() != Some(k)
-                }) {
-                    lp.removed += 1;
-                    if let Some(slot) = all.get_mut(key) {
-                        slot.1 = Some(li);
+            if let Some((pp, pids)) = prev {
+                let mut c = 0;
+                for (j, (key, _)) in pp.iter().enumerate() {
+                    while c < cur.pkgs.len() && cur.pkgs[c].0 < *key {
+                        c += 1;
                     }
+                    if c < cur.pkgs.len() && cur.pkgs[c].0 == *key {
+                        continue;
+                    }
+                    lp.removed += 1;
+                    seen[pids[j] as usize].2 = Some(li);
                 }
             }
+            snap_ids[snap_of[k]] = cur_ids;
         }
         let final_snap = &snaps[snap_of[n - 1]];
-        let mut keys: Vec<Key<'_>> = all.keys().copied().collect();
-        keys.sort_unstable();
-        let index: HashMap<Key<'_>, usize> =
-            keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
-        let mut pkgs: Vec<Package> = keys
+        // Key order: each id's index in the list.
+        let mut order: Vec<u32> = (0..seen.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| seen[a as usize].0.cmp(&seen[b as usize].0));
+        let mut rank = vec![0u32; seen.len()];
+        for (i, &id) in order.iter().enumerate() {
+            rank[id as usize] = i as u32;
+        }
+        for v in &mut snap_ids {
+            for id in v {
+                *id = rank[*id as usize];
+            }
+        }
+        let final_ids = &snap_ids[snap_of[n - 1]];
+        let mut pkgs: Vec<Package> = order
             .iter()
-            .map(|key| {
-                let (installed_by, removed_by, version) = all[key];
+            .map(|&id| {
+                let (key, installed_by, removed_by, version) = seen[id as usize];
                 Package {
                     manager: key.0,
                     name: key.1.to_string(),
@@ -391,12 +458,12 @@ impl Packages {
                 }
             })
             .collect();
-        recommended_only(final_snap, &index, &mut pkgs);
+        recommended_only(final_snap, final_ids, &mut pkgs);
         out.distro_python = distro_python(final_snap);
 
         // 5. Live inodes: the final databases.
         let last = LayerIndex::from_index(n - 1);
-        let owners = owner_map(image, overlay, final_snap, &index, last, &table, None);
+        let owners = owner_map(image, overlay, final_snap, final_ids, last, &table, None);
         let mut owned = vec![false; overlay.inodes.len()];
         let mut buf = Vec::new();
         for v in overlay.versions.iter().filter(|v| v.gone.is_none()) {
@@ -475,7 +542,7 @@ impl Packages {
                     image,
                     overlay,
                     &snaps[s],
-                    &index,
+                    &snap_ids[s],
                     first[&s],
                     &table,
                     Some(&parents[&s]),
@@ -640,8 +707,7 @@ fn snapshot<'a>(
     k: LayerIndex,
 ) -> Snapshot<'a> {
     let mut stanzas: Vec<&'a Stanza> = Vec::new();
-    // A dpkg package's lists: (paths, the same as PathRefs).
-    type Lists<'a> = Vec<(&'a [Box<[u8]>], &'a [PathRef])>;
+    // A dpkg package's lists.
     let mut lists: HashMap<&'a str, Lists<'a>> = HashMap::default();
     let mut auto = BTreeSet::new();
     // Collected, then built in one go (a stable sort; the last of equal
@@ -671,7 +737,7 @@ fn snapshot<'a>(
                 lists
                     .entry(name.as_str())
                     .or_default()
-                    .push((files, &refs[0]));
+                    .push((Some(files), &refs[0]));
             }
             Parsed::AptAuto(names) => auto.extend(names.iter().map(String::as_str)),
             Parsed::Rpm(s) => rpm.push((Some(node) == sysimage, s, refs)),
@@ -681,8 +747,7 @@ fn snapshot<'a>(
                         (Manager::Apk, s.name.as_str(), &[][..]),
                         View {
                             version: &s.version,
-                            files: vec![&s.files],
-                            refs: vec![r],
+                            lists: Lists::One((None, r)),
                             owns_dir: false,
                             stanza: Some(s),
                         },
@@ -695,8 +760,7 @@ fn snapshot<'a>(
                     (manager, one.name.as_str(), &one.scope[..]),
                     View {
                         version: &one.version,
-                        files: vec![&one.files],
-                        refs: vec![&refs[0]],
+                        lists: Lists::One((None, &refs[0])),
                         owns_dir: manager == Manager::Npm,
                         stanza: None,
                     },
@@ -710,38 +774,40 @@ fn snapshot<'a>(
             (Manager::Rpm, s.name.as_str(), &[][..]),
             View {
                 version: &s.version,
-                files: vec![&s.files],
-                refs: vec![r],
+                lists: Lists::One((None, r)),
                 owns_dir: false,
                 stanza: Some(s),
             },
         ));
     }
     for s in stanzas {
-        let (files, refs) = lists
-            .remove(s.name.as_str())
-            .unwrap_or_default()
-            .into_iter()
-            .unzip();
         pkgs.push((
             (Manager::Dpkg, s.name.as_str(), &[][..]),
             View {
                 version: &s.version,
-                files,
-                refs,
+                lists: lists.remove(s.name.as_str()).unwrap_or_default(),
                 owns_dir: false,
                 stanza: Some(s),
             },
         ));
     }
-    Snapshot {
-        pkgs: pkgs.into_iter().collect(),
-        auto,
+    // Sorted (stable) and each key once: the last of equal keys wins, as
+    // inserting one by one into a map would.
+    pkgs.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut last: Option<Key<'a>> = None;
+    let mut out: Vec<(Key<'a>, View<'a>)> = Vec::with_capacity(pkgs.len());
+    for (key, view) in pkgs {
+        if last == Some(key) {
+            out.pop();
+        }
+        last = Some(key);
+        out.push((key, view));
     }
+    Snapshot { pkgs: out, auto }
 }
 
 /// Mark apt's auto-installed packages, and those of them only recommended.
-fn recommended_only(snap: &Snapshot<'_>, index: &HashMap<Key<'_>, usize>, pkgs: &mut [Package]) {
+fn recommended_only(snap: &Snapshot<'_>, ids: &[u32], pkgs: &mut [Package]) {
     let mut depended: BTreeSet<&str> = BTreeSet::new();
     let mut recommended: BTreeSet<&str> = BTreeSet::new();
     let mut provides: HashMap<&str, Vec<&str>> = HashMap::default();
@@ -752,9 +818,12 @@ fn recommended_only(snap: &Snapshot<'_>, index: &HashMap<Key<'_>, usize>, pkgs: 
             provides.insert(key.1, parse::provides(s).collect());
         }
     }
-    for (key, _) in snap.pkgs.iter().filter(|(k, _)| k.0 == Manager::Dpkg) {
+    for ((key, _), &id) in snap.pkgs.iter().zip(ids) {
+        if key.0 != Manager::Dpkg {
+            continue;
+        }
         let name = key.1;
-        let p = &mut pkgs[index[key]];
+        let p = &mut pkgs[id as usize];
         p.auto_installed = snap.auto.contains(name);
         let names = provides.get(name).cloned().unwrap_or_default();
         p.recommended_only = p.auto_installed
@@ -768,7 +837,7 @@ fn recommended_only(snap: &Snapshot<'_>, index: &HashMap<Key<'_>, usize>, pkgs: 
 fn distro_python(snap: &Snapshot<'_>) -> Vec<(String, String, String)> {
     let mut out = BTreeSet::new();
     for (key, v) in snap.pkgs.iter().filter(|(k, _)| k.0 == Manager::Dpkg) {
-        for path in v.files.iter().flat_map(|f| f.iter()) {
+        for path in v.lists.as_slice().iter().filter_map(|l| l.0).flat_map(|f| f.iter()) {
             let (dir, name) = capture::split_last(path);
             if !capture::is_site_dir(dir) {
                 continue;
@@ -847,7 +916,7 @@ fn owner_map(
     image: &Image,
     overlay: &Overlay,
     snap: &Snapshot<'_>,
-    index: &HashMap<Key<'_>, usize>,
+    ids: &[u32],
     k: LayerIndex,
     table: &PathTable,
     parents: Option<&[bool]>,
@@ -863,14 +932,14 @@ fn owner_map(
     let mut dirs_of = DirNodes::new(table);
     let mut pairs: Vec<(NodeId, u32)> = Vec::new();
     let mut dirs = HashMap::default();
-    for (key, v) in &snap.pkgs {
-        let p = index[key];
+    for ((key, v), &p) in snap.pkgs.iter().zip(ids) {
+        let p = p as usize;
         if v.owns_dir {
             if let Some(node) = r.resolve(key.2) {
                 dirs.insert(node, p);
             }
         }
-        for path in v.refs.iter().flat_map(|f| f.iter()) {
+        for path in v.lists.as_slice().iter().flat_map(|l| l.1) {
             let Some(parent) = dirs_of.resolve(&r, table, path.dir) else {
                 continue;
             };

@@ -35,7 +35,7 @@ pub enum Parsed {
     /// versions of the file that hold the same bytes: see [`StanzaMemo`]).
     DpkgStatus(Vec<Arc<Stanza>>),
     /// dpkg `info/NAME[:ARCH].list`: the package name and its paths.
-    DpkgList(String, Vec<Box<[u8]>>),
+    DpkgList(String, PathList),
     /// apt `extended_states`: names marked `Auto-Installed: 1`.
     AptAuto(Vec<String>),
     /// apk `installed`.
@@ -46,6 +46,35 @@ pub enum Parsed {
     /// package or an npm package: one package with its files (npm: none,
     /// it owns its directory).
     One(OnePackage),
+}
+
+/// Paths one after the other in one buffer: a Debian image's `.list` files
+/// hold hundreds of thousands of paths, read without an allocation each.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PathList {
+    bytes: Vec<u8>,
+    /// Where each path ends in `bytes`.
+    ends: Vec<u32>,
+}
+
+impl PathList {
+    /// The paths, in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let p = &self.bytes[start..end as usize];
+            start = end as usize;
+            p
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -290,8 +319,11 @@ pub fn depends(s: &Stanza) -> impl Iterator<Item = &str> {
         .map(String::as_str)
 }
 
-fn dpkg_list(bytes: &[u8]) -> Result<Vec<Box<[u8]>>, String> {
-    let mut out = Vec::new();
+fn dpkg_list(bytes: &[u8]) -> Result<PathList, String> {
+    let mut out = PathList {
+        bytes: Vec::with_capacity(bytes.len()),
+        ends: Vec::new(),
+    };
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
         if line.is_empty() {
             continue;
@@ -299,9 +331,12 @@ fn dpkg_list(bytes: &[u8]) -> Result<Vec<Box<[u8]>>, String> {
         if line[0] != b'/' {
             return Err(format!("line {}: not an absolute path", i + 1));
         }
-        let p = normal(line);
-        if !p.is_empty() {
-            out.push(p);
+        let before = out.bytes.len();
+        normal_into(line, &mut out.bytes);
+        if out.bytes.len() > before {
+            let end = u32::try_from(out.bytes.len())
+                .map_err(|_| "over 4 GiB of paths".to_string())?;
+            out.ends.push(end);
         }
     }
     Ok(out)
@@ -500,6 +535,13 @@ pub fn join(base: &[u8], rel: &[u8]) -> Box<[u8]> {
 /// Normalise an absolute or relative path: no leading `/`, no empty, `.`
 /// or `..` components (`..` pops).
 pub fn normal(p: &[u8]) -> Box<[u8]> {
+    let mut out = Vec::new();
+    normal_into(p, &mut out);
+    out.into()
+}
+
+/// [`normal`], appended to `out`.
+fn normal_into(p: &[u8], out: &mut Vec<u8>) {
     // The common case, `/a/b/c`: only the leading `/` goes.
     let rest = p.strip_prefix(b"/").unwrap_or(p);
     if !rest.is_empty()
@@ -508,7 +550,8 @@ pub fn normal(p: &[u8]) -> Box<[u8]> {
             .split(|&b| b == b'/')
             .all(|c| !matches!(c, b"" | b"." | b".."))
     {
-        return rest.into();
+        out.extend_from_slice(rest);
+        return;
     }
     let mut comps: Vec<&[u8]> = Vec::new();
     for c in p.split(|&b| b == b'/') {
@@ -520,7 +563,12 @@ pub fn normal(p: &[u8]) -> Box<[u8]> {
             _ => comps.push(c),
         }
     }
-    comps.join(&b'/').into()
+    for (i, c) in comps.iter().enumerate() {
+        if i > 0 {
+            out.push(b'/');
+        }
+        out.extend_from_slice(c);
+    }
 }
 
 #[cfg(test)]
