@@ -135,6 +135,28 @@ pub struct Packages {
 /// (manager, name, location), borrowed from the parsed databases.
 type Key<'a> = (Manager, &'a str, &'a [u8]);
 
+/// Key order; two snapshots' keys often borrow the same bytes (a stanza
+/// shared by two versions of the status file): equal without a look.
+fn key_cmp(a: &Key<'_>, b: &Key<'_>) -> std::cmp::Ordering {
+    if a.0 == b.0 && std::ptr::eq(a.1, b.1) && std::ptr::eq(a.2, b.2) {
+        return std::cmp::Ordering::Equal;
+    }
+    a.cmp(b)
+}
+
+/// Where `key` is in `pkgs` (sorted by key) at or after `*j`, moving `*j`
+/// past the smaller keys.
+fn seek<V>(pkgs: &[(Key<'_>, V)], j: &mut usize, key: &Key<'_>) -> Option<usize> {
+    while let Some((k, _)) = pkgs.get(*j) {
+        match key_cmp(k, key) {
+            std::cmp::Ordering::Less => *j += 1,
+            std::cmp::Ordering::Equal => return Some(*j),
+            std::cmp::Ordering::Greater => return None,
+        }
+    }
+    None
+}
+
 /// One package as a snapshot of the databases shows it.
 struct View<'a> {
     version: &'a str,
@@ -382,10 +404,7 @@ impl Packages {
             let mut j = 0;
             for (key, view) in &cur.pkgs {
                 let before = prev.and_then(|(pp, pids)| {
-                    while j < pp.len() && pp[j].0 < *key {
-                        j += 1;
-                    }
-                    (j < pp.len() && pp[j].0 == *key).then(|| (&pp[j].1, pids[j]))
+                    seek(pp, &mut j, key).map(|j| (&pp[j].1, pids[j]))
                 });
                 let id = match before {
                     Some((_, id)) => id,
@@ -410,10 +429,7 @@ impl Packages {
             if let Some((pp, pids)) = prev {
                 let mut c = 0;
                 for (j, (key, _)) in pp.iter().enumerate() {
-                    while c < cur.pkgs.len() && cur.pkgs[c].0 < *key {
-                        c += 1;
-                    }
-                    if c < cur.pkgs.len() && cur.pkgs[c].0 == *key {
+                    if seek(&cur.pkgs, &mut c, key).is_some() {
                         continue;
                     }
                     lp.removed += 1;
@@ -939,20 +955,30 @@ fn owner_map(
                 dirs.insert(node, p);
             }
         }
+        // Paths come grouped by directory: the last one's answer is reused.
+        // `None`: no node of interest there.
+        let mut last: Option<(u32, Option<NodeId>)> = None;
         for path in v.lists.as_slice().iter().flat_map(|l| l.1) {
-            let Some(parent) = dirs_of.resolve(&r, table, path.dir) else {
+            let parent = match last {
+                Some((d, parent)) if d == path.dir => parent,
+                _ => {
+                    let parent = dirs_of
+                        .resolve(&r, table, path.dir)
+                        .filter(|n| parents.is_none_or(|set| set[n.index()]));
+                    last = Some((path.dir, parent));
+                    parent
+                }
+            };
+            let Some(parent) = parent else {
                 continue;
             };
-            if parents.is_some_and(|set| !set[parent.index()]) {
-                continue;
-            }
             if let Some(node) = overlay.child_sym(parent, path.name) {
                 pairs.push((node, p as u32));
             }
         }
     }
-    pairs.sort_unstable();
-    pairs.dedup();
+    // Grouped by node (a counting sort), then each node's owners sorted,
+    // each once.
     let mut start = vec![0u32; overlay.nodes.len() + 1];
     for &(n, _) in &pairs {
         start[n.index() + 1] += 1;
@@ -960,11 +986,33 @@ fn owner_map(
     for i in 1..start.len() {
         start[i] += start[i - 1];
     }
-    Owners {
-        start,
-        pkgs: pairs.into_iter().map(|(_, p)| p).collect(),
-        dirs,
+    let mut placed = vec![0u32; pairs.len()];
+    let mut next = start.clone();
+    for &(n, p) in &pairs {
+        let at = &mut next[n.index()];
+        placed[*at as usize] = p;
+        *at += 1;
     }
+    let mut pkgs = Vec::with_capacity(placed.len());
+    let mut from = 0;
+    for i in 0..overlay.nodes.len() {
+        let end = start[i + 1] as usize;
+        let owners = &mut placed[from..end];
+        from = end;
+        if owners.len() > 1 {
+            owners.sort_unstable();
+        }
+        start[i] = pkgs.len() as u32;
+        let mut last = None;
+        for &p in owners.iter() {
+            if last != Some(p) {
+                pkgs.push(p);
+                last = Some(p);
+            }
+        }
+    }
+    start[overlay.nodes.len()] = pkgs.len() as u32;
+    Owners { start, pkgs, dirs }
 }
 
 /// Resolves database paths to overlay nodes as of one layer, following the
