@@ -617,8 +617,9 @@ impl Packages {
 /// when there is enough to parse: a Debian image rewrites its status file
 /// (thousands of stanzas) in every RUN that installs something.
 fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
-    /// (path, content if kept).
-    type Job<'a> = (&'a [u8], Option<&'a [u8]>);
+    /// (index, path, content if kept).
+    type Job<'a> = (usize, &'a [u8], Option<&'a [u8]>);
+    type Done = (usize, Option<Result<Parsed, String>>);
     let jobs: Vec<Job<'_>> = image
         .layers
         .iter()
@@ -628,42 +629,59 @@ fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
                 .iter()
                 .map(|c| (&l.changeset.entries[c.entry].path[..], c.content.as_deref()))
         })
+        .enumerate()
+        .map(|(i, (path, bytes))| (i, path, bytes))
         .collect();
     // Each thread keeps the dpkg stanzas it read (parse::StanzaMemo).
     let run = |part: &[Job<'_>]| {
         let mut memo = parse::StanzaMemo::default();
         part.iter()
-            .map(|(path, bytes)| bytes.map(|b| parse::parse_with(path, b, &mut memo)))
-            .collect::<Vec<_>>()
+            .map(|&(i, path, bytes)| (i, bytes.map(|b| parse::parse_with(path, b, &mut memo))))
+            .collect::<Vec<Done>>()
     };
-    let total: usize = jobs.iter().map(|j| j.1.map_or(0, <[u8]>::len)).sum();
+    let size = |j: &Job<'_>| j.2.map_or(0, <[u8]>::len);
+    let total: usize = jobs.iter().map(size).sum();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(4);
     if threads < 2 || total < 256 * 1024 {
-        return run(&jobs);
+        return run(&jobs).into_iter().map(|d| d.1).collect();
     }
-    // Consecutive runs of about equal bytes, one per thread.
+    // The dpkg status files on one thread, in layer order, sharing one
+    // memo (each version repeats most of the previous one's stanzas); the
+    // other files in consecutive runs of about equal bytes on the others.
+    let (status, other): (Vec<Job<'_>>, Vec<Job<'_>>) =
+        jobs.iter().partition(|j| parse::is_dpkg_status(j.1));
     let mut parts: Vec<&[Job<'_>]> = Vec::new();
-    let (mut start, mut acc) = (0, 0);
-    for (i, j) in jobs.iter().enumerate() {
-        acc += j.1.map_or(0, <[u8]>::len);
-        if acc * threads >= total * (parts.len() + 1) && parts.len() + 1 < threads {
-            parts.push(&jobs[start..=i]);
+    if !status.is_empty() {
+        parts.push(&status);
+    }
+    let runs = threads - parts.len();
+    let other_total: usize = other.iter().map(size).sum();
+    let (mut start, mut acc, mut made) = (0, 0, 0);
+    for (i, j) in other.iter().enumerate() {
+        acc += size(j);
+        if acc * runs >= other_total * (made + 1) && made + 1 < runs {
+            parts.push(&other[start..=i]);
+            made += 1;
             start = i + 1;
         }
     }
-    parts.push(&jobs[start..]);
+    parts.push(&other[start..]);
+    let mut out: Vec<Option<Result<Parsed, String>>> = (0..jobs.len()).map(|_| None).collect();
     std::thread::scope(|s| {
         let handles: Vec<_> = parts
             .into_iter()
+            .filter(|part| !part.is_empty())
             .map(|part| s.spawn(move || run(part)))
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+        for h in handles {
+            for (i, r) in h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)) {
+                out[i] = r;
+            }
+        }
+    });
+    out
 }
 
 /// A non-empty `rpmdb.sqlite-wal` next to `path` as of layer `k`: the

@@ -93,6 +93,11 @@ pub struct OnePackage {
 /// stanzas come out byte for byte the same; each is read once.
 pub type StanzaMemo<'a> = std::collections::HashMap<&'a str, Arc<Stanza>, FxBuildHasher>;
 
+/// dpkg's status database (`status`, or a file of `status.d`).
+pub fn is_dpkg_status(path: &[u8]) -> bool {
+    path == b"var/lib/dpkg/status" || split_last(path).0 == b"var/lib/dpkg/status.d"
+}
+
 /// Read one database file found at `path` (normalised).
 pub fn parse(path: &[u8], bytes: &[u8]) -> Result<Parsed, String> {
     parse_with(path, bytes, &mut StanzaMemo::default())
@@ -107,7 +112,7 @@ pub fn parse_with<'a>(
 ) -> Result<Parsed, String> {
     let (dir, base) = split_last(path);
     let (parent, dir_name) = split_last(dir);
-    if path == b"var/lib/dpkg/status" || dir == b"var/lib/dpkg/status.d" {
+    if is_dpkg_status(path) {
         return dpkg_status(bytes, memo).map(Parsed::DpkgStatus);
     }
     if dir == b"var/lib/dpkg/info" {
