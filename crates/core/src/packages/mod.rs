@@ -403,9 +403,8 @@ impl Packages {
             let mut cur_ids = Vec::with_capacity(cur.pkgs.len());
             let mut j = 0;
             for (key, view) in &cur.pkgs {
-                let before = prev.and_then(|(pp, pids)| {
-                    seek(pp, &mut j, key).map(|j| (&pp[j].1, pids[j]))
-                });
+                let before =
+                    prev.and_then(|(pp, pids)| seek(pp, &mut j, key).map(|j| (&pp[j].1, pids[j])));
                 let id = match before {
                     Some((_, id)) => id,
                     None => *ids.entry(*key).or_insert_with(|| {
@@ -871,7 +870,13 @@ fn recommended_only(snap: &Snapshot<'_>, ids: &[u32], pkgs: &mut [Package]) {
 fn distro_python(snap: &Snapshot<'_>) -> Vec<(String, String, String)> {
     let mut out = BTreeSet::new();
     for (key, v) in snap.pkgs.iter().filter(|(k, _)| k.0 == Manager::Dpkg) {
-        for path in v.lists.as_slice().iter().filter_map(|l| l.0).flat_map(|f| f.iter()) {
+        for path in v
+            .lists
+            .as_slice()
+            .iter()
+            .filter_map(|l| l.0)
+            .flat_map(|f| f.iter())
+        {
             let (dir, name) = capture::split_last(path);
             if !capture::is_site_dir(dir) {
                 continue;

@@ -339,8 +339,8 @@ fn dpkg_list(bytes: &[u8]) -> Result<PathList, String> {
         let before = out.bytes.len();
         normal_into(line, &mut out.bytes);
         if out.bytes.len() > before {
-            let end = u32::try_from(out.bytes.len())
-                .map_err(|_| "over 4 GiB of paths".to_string())?;
+            let end =
+                u32::try_from(out.bytes.len()).map_err(|_| "over 4 GiB of paths".to_string())?;
             out.ends.push(end);
         }
     }
@@ -584,6 +584,88 @@ mod tests {
         v.iter()
             .map(|p| String::from_utf8_lossy(p).into_owned())
             .collect()
+    }
+
+    fn status(p: Result<Parsed, String>) -> Vec<Arc<Stanza>> {
+        match p {
+            Ok(Parsed::DpkgStatus(v)) => v,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unchanged_stanzas_are_read_once() {
+        // The second version upgrades b and adds c; a is byte for byte the same.
+        let v1 = b"Package: a\nStatus: install ok installed\nVersion: 1\n\nPackage: b\nStatus: install ok installed\nVersion: 1\n";
+        let v2 = b"Package: a\nStatus: install ok installed\nVersion: 1\n\nPackage: b\nStatus: install ok installed\nVersion: 2\n\n\nPackage: c\nVersion: 3\n";
+        let mut memo = StanzaMemo::default();
+        let one = status(parse_with(b"var/lib/dpkg/status", v1, &mut memo));
+        let two = status(parse_with(b"var/lib/dpkg/status", v2, &mut memo));
+        let read = |v: &[Arc<Stanza>]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|s| (s.name.clone(), s.version.clone()))
+                .collect()
+        };
+        assert_eq!(
+            read(&one),
+            [("a".into(), "1".into()), ("b".into(), "1".into())]
+        );
+        assert_eq!(
+            read(&two),
+            [
+                ("a".into(), "1".into()),
+                ("b".into(), "2".into()),
+                ("c".into(), "3".into())
+            ]
+        );
+        assert!(Arc::ptr_eq(&one[0], &two[0]), "a: read once, shared");
+        assert!(!Arc::ptr_eq(&one[1], &two[1]), "b changed: read again");
+        assert_eq!(memo.len(), 4, "a, b 1, b 2, c");
+        // The same reading without the memo.
+        assert_eq!(status(parse(b"var/lib/dpkg/status", v2)), two);
+    }
+
+    #[test]
+    fn a_memo_changes_no_message() {
+        // Stanza 1 has no Package field and line 5 is malformed: the
+        // malformed line is named first (the lines are read before the
+        // stanzas), with or without stanzas read before.
+        let bad = b"Version: 1\n\nPackage: b\nVersion: 2\nnot a field\n";
+        let mut memo = StanzaMemo::default();
+        status(parse_with(
+            b"var/lib/dpkg/status",
+            b"Package: b\nVersion: 2\n",
+            &mut memo,
+        ));
+        for e in [
+            parse(b"var/lib/dpkg/status", bad).unwrap_err(),
+            parse_with(b"var/lib/dpkg/status", bad, &mut memo).unwrap_err(),
+        ] {
+            assert_eq!(e, "line 5: not a `Field: value` line");
+        }
+        // A stanza of a file seen before, then one with no Package field.
+        let e = parse_with(
+            b"var/lib/dpkg/status",
+            b"Package: b\nVersion: 2\n\nVersion: 3\n",
+            &mut memo,
+        )
+        .unwrap_err();
+        assert_eq!(e, "stanza 2 has no Package field");
+    }
+
+    #[test]
+    fn dpkg_list_paths_normalised() {
+        let Parsed::DpkgList(name, files) = parse(
+            b"var/lib/dpkg/info/libx:amd64.list",
+            b"/.\n/usr//bin/\n/usr/./lib/../bin/x\n/etc/x.conf\n",
+        )
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(name, "libx");
+        let got: Vec<&[u8]> = files.iter().collect();
+        assert_eq!(got, [&b"usr/bin"[..], b"usr/bin/x", b"etc/x.conf"]);
+        assert_eq!(files.len(), 3);
     }
 
     #[test]
