@@ -199,15 +199,15 @@ if [ "${SKIP_RSS:-}" != 1 ]; then
 fi
 
 # The packages step (issue 14): its share of the analysis and the analysis
-# with packages against without ("1.08x": 8% slower), RUNS times per image
-# (the ratio is taken within one process, so a busy machine skews it less
-# than the wall times); and, if PACKAGES_IMAGE names one
-# (testdata/packages/build.sh writes a real Debian image), the same there.
-# Target: at most 1.10x.
+# with packages against without ("1.08x": 8% slower), RUNS times per image:
+# open+scan+Analysis::new timed with the step and without it, interleaved,
+# best of PHASES_RUNS (3 here) each, within one process; and, if
+# PACKAGES_IMAGE names one (testdata/packages/build.sh writes a real Debian
+# image), the same there. Target: at most 1.10x.
 cargo build --release --quiet --example phases
 packages_row() {
   for _ in $(seq "$RUNS"); do
-    echo "$1: $("$PWD/target/release/examples/phases" "$2" | grep '^packages')"
+    echo "$1: $(PHASES_RUNS=${PHASES_RUNS:-3} "$PWD/target/release/examples/phases" "$2" | grep '^packages')"
   done
 }
 for img in $IMAGES; do

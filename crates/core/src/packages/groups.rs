@@ -113,6 +113,11 @@ pub struct PackageRules {
     /// Live bytes of docs, man pages and locales above which a finding is
     /// made.
     pub docs_threshold: u64,
+    /// Leave the packages step out (no database is read: no packages, no
+    /// package figures). Only for measuring what the step costs
+    /// (`bench/phases.rs`: the analysis with packages against without).
+    #[doc(hidden)]
+    pub skip: bool,
 }
 
 impl Default for PackageRules {
@@ -176,6 +181,7 @@ impl PackageRules {
         Ok(PackageRules {
             groups,
             docs_threshold: docs_threshold.map_or(DOCS_THRESHOLD, |s| s.0),
+            skip: false,
         })
     }
 

@@ -20,7 +20,7 @@ mod rpm;
 
 pub use groups::{PackageRules, BUILTIN_GROUPS};
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use rustc_hash::FxBuildHasher;
 
@@ -32,7 +32,7 @@ use crate::layer::{display_path, EntryKind};
 use crate::overlay::{InodeId, NodeId, Overlay, Sym};
 use crate::source::Image;
 use crate::LayerIndex;
-use parse::{Parsed, Stanza};
+use parse::{Parsed, PathList, Stanza};
 
 /// Which package manager's database lists a package.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -135,19 +135,76 @@ pub struct Packages {
 /// (manager, name, location), borrowed from the parsed databases.
 type Key<'a> = (Manager, &'a str, &'a [u8]);
 
+/// Key order; two snapshots' keys often borrow the same bytes (a stanza
+/// shared by two versions of the status file): equal without a look.
+fn key_cmp(a: &Key<'_>, b: &Key<'_>) -> std::cmp::Ordering {
+    if a.0 == b.0 && std::ptr::eq(a.1, b.1) && std::ptr::eq(a.2, b.2) {
+        return std::cmp::Ordering::Equal;
+    }
+    a.cmp(b)
+}
+
+/// Where `key` is in `pkgs` (sorted by key) at or after `*j`, moving `*j`
+/// past the smaller keys.
+fn seek<V>(pkgs: &[(Key<'_>, V)], j: &mut usize, key: &Key<'_>) -> Option<usize> {
+    while let Some((k, _)) = pkgs.get(*j) {
+        match key_cmp(k, key) {
+            std::cmp::Ordering::Less => *j += 1,
+            std::cmp::Ordering::Equal => return Some(*j),
+            std::cmp::Ordering::Greater => return None,
+        }
+    }
+    None
+}
+
 /// One package as a snapshot of the databases shows it.
 struct View<'a> {
     version: &'a str,
-    files: Vec<&'a [Box<[u8]>]>,
-    /// The same paths as [`PathRef`]s (those that can name a node).
-    refs: Vec<&'a [PathRef]>,
+    /// Its lists of paths.
+    lists: Lists<'a>,
     /// npm: it owns its directory.
     owns_dir: bool,
     stanza: Option<&'a Stanza>,
 }
 
+/// One list of a package's paths: dpkg's as read (only dpkg's are read
+/// back, by [`distro_python`]), and as [`PathRef`]s (those that can name a
+/// node).
+type List<'a> = (Option<&'a PathList>, &'a [PathRef]);
+
+/// A package's lists: most have one (no allocation for it).
+#[derive(Default)]
+enum Lists<'a> {
+    #[default]
+    None,
+    One(List<'a>),
+    Many(Vec<List<'a>>),
+}
+
+impl<'a> Lists<'a> {
+    fn push(&mut self, l: List<'a>) {
+        *self = match std::mem::take(self) {
+            Lists::None => Lists::One(l),
+            Lists::One(a) => Lists::Many(vec![a, l]),
+            Lists::Many(mut v) => {
+                v.push(l);
+                Lists::Many(v)
+            }
+        };
+    }
+
+    fn as_slice(&self) -> &[List<'a>] {
+        match self {
+            Lists::None => &[],
+            Lists::One(l) => std::slice::from_ref(l),
+            Lists::Many(v) => v,
+        }
+    }
+}
+
 struct Snapshot<'a> {
-    pkgs: BTreeMap<Key<'a>, View<'a>>,
+    /// Sorted by key, each key once.
+    pkgs: Vec<(Key<'a>, View<'a>)>,
     auto: BTreeSet<&'a str>,
 }
 
@@ -168,18 +225,43 @@ struct PathRef {
     name: Sym,
 }
 
-/// Every directory of a listed path, once. Each snapshot resolves a
-/// directory once (symlinks followed as of its layer), then each path is
-/// one edge lookup from there: no path string is hashed or allocated per
-/// snapshot.
+/// Every directory of a listed path, once, with its parent directory (so
+/// that each snapshot resolves a directory from its parent's resolution:
+/// one edge lookup, no path string split or hashed per snapshot). Each
+/// path is then one edge lookup from its directory's node.
 #[derive(Default)]
 struct PathTable {
     dirs: Vec<Box<[u8]>>,
+    /// Per directory: its parent's id and its last component (interned,
+    /// `None` when no layer has that name: it resolves nowhere); `None`
+    /// for the root (the empty path).
+    up: Vec<Option<(u32, Option<Sym>)>>,
     ids: HashMap<Box<[u8]>, u32>,
 }
 
 impl PathTable {
-    fn refs(&mut self, overlay: &Overlay, paths: &[Box<[u8]>]) -> Vec<PathRef> {
+    /// The id of a directory (normalised, no leading `/`), its parents
+    /// added first.
+    fn dir_id(&mut self, overlay: &Overlay, dir: &[u8]) -> u32 {
+        if let Some(&id) = self.ids.get(dir) {
+            return id;
+        }
+        let up = (!dir.is_empty()).then(|| {
+            let (parent, name) = capture::split_last(dir);
+            (self.dir_id(overlay, parent), overlay.names.get(name))
+        });
+        let id = u32::try_from(self.dirs.len()).expect("fewer than 2^32 directories");
+        self.dirs.push(dir.into());
+        self.up.push(up);
+        self.ids.insert(dir.into(), id);
+        id
+    }
+
+    fn refs<'p>(
+        &mut self,
+        overlay: &Overlay,
+        paths: impl ExactSizeIterator<Item = &'p [u8]>,
+    ) -> Vec<PathRef> {
         let mut out = Vec::with_capacity(paths.len());
         // Listed paths come grouped by directory: compare with the last
         // one before hashing.
@@ -195,16 +277,7 @@ impl PathTable {
             let dir = match last {
                 Some((d, id)) if d == dir => id,
                 _ => {
-                    let id = match self.ids.get(dir) {
-                        Some(&id) => id,
-                        None => {
-                            let id = u32::try_from(self.dirs.len())
-                                .expect("fewer than 2^32 directories");
-                            self.dirs.push(dir.into());
-                            self.ids.insert(dir.into(), id);
-                            id
-                        }
-                    };
+                    let id = self.dir_id(overlay, dir);
                     last = Some((dir, id));
                     id
                 }
@@ -217,11 +290,12 @@ impl PathTable {
     /// The path lists of a parsed database file, as [`PathRef`]s.
     fn of(&mut self, overlay: &Overlay, p: &Parsed) -> Vec<Vec<PathRef>> {
         match p {
-            Parsed::DpkgList(_, files) => vec![self.refs(overlay, files)],
-            Parsed::Apk(s) | Parsed::Rpm(s) => {
-                s.iter().map(|s| self.refs(overlay, &s.files)).collect()
-            }
-            Parsed::One(one) => vec![self.refs(overlay, &one.files)],
+            Parsed::DpkgList(_, files) => vec![self.refs(overlay, files.iter())],
+            Parsed::Apk(s) | Parsed::Rpm(s) => s
+                .iter()
+                .map(|s| self.refs(overlay, s.files.iter().map(|p| &p[..])))
+                .collect(),
+            Parsed::One(one) => vec![self.refs(overlay, one.files.iter().map(|p| &p[..]))],
             Parsed::DpkgStatus(_) | Parsed::AptAuto(_) => Vec::new(),
         }
     }
@@ -236,6 +310,9 @@ impl Packages {
             owner: vec![None; overlay.inodes.len()],
             ..Packages::default()
         };
+        if rules.skip {
+            return out;
+        }
         // 1. Parse every captured version once.
         let mut dbs: HashMap<(usize, usize), Db> = HashMap::default();
         let mut table = PathTable::default();
@@ -307,57 +384,77 @@ impl Packages {
         }
         // 4. Events between consecutive layers; every package ever seen.
         // Consecutive snapshots are walked side by side in key order (no
-        // lookups); `all` is sorted by key once at the end.
-        let mut all: HashMap<Key<'_>, (Option<LayerIndex>, Option<LayerIndex>, &str)> =
-            HashMap::default();
+        // lookups): a package the previous snapshot has keeps its id, only
+        // the others are looked up. Ids are in order of first sight, then
+        // renumbered in key order.
+        type Seen<'a> = (Key<'a>, Option<LayerIndex>, Option<LayerIndex>, &'a str);
+        let mut ids: HashMap<Key<'_>, u32> = HashMap::default();
+        let mut seen: Vec<Seen<'_>> = Vec::new();
+        // Per snapshot: the id of each of its packages, in its order.
+        let mut snap_ids: Vec<Vec<u32>> = vec![Vec::new(); snaps.len()];
         for k in 0..n {
-            let cur = &snaps[snap_of[k]];
-            let prev = (k > 0).then(|| &snaps[snap_of[k - 1]]);
             if k > 0 && snap_of[k] == snap_of[k - 1] {
                 continue;
             }
+            let cur = &snaps[snap_of[k]];
+            let prev = (k > 0).then(|| (&snaps[snap_of[k - 1]].pkgs, &snap_ids[snap_of[k - 1]]));
             let li = LayerIndex::from_index(k);
             let lp = &mut out.layers[k];
-            let mut before_it = prev.map(|p| p.pkgs.iter().peekable());
+            let mut cur_ids = Vec::with_capacity(cur.pkgs.len());
+            let mut j = 0;
             for (key, view) in &cur.pkgs {
-                let before = before_it.as_mut().and_then(|it| {
-                    while it.next_if(|(k, _)| *k < key).is_some() {}
-                    it.peek().filter(|(k, _)| *k == key).map(|(_, v)| *v)
-                });
-                let slot = all.entry(*key).or_insert((None, None, ""));
+                let before =
+                    prev.and_then(|(pp, pids)| seek(pp, &mut j, key).map(|j| (&pp[j].1, pids[j])));
+                let id = match before {
+                    Some((_, id)) => id,
+                    None => *ids.entry(*key).or_insert_with(|| {
+                        seen.push((*key, None, None, ""));
+                        (seen.len() - 1) as u32
+                    }),
+                };
+                let slot = &mut seen[id as usize];
                 match before {
                     None => {
                         lp.installed += 1;
-                        slot.0 = Some(li);
-                        slot.1 = None;
+                        slot.1 = Some(li);
+                        slot.2 = None;
                     }
-                    Some(b) if b.version != view.version => lp.upgraded += 1,
+                    Some((b, _)) if b.version != view.version => lp.upgraded += 1,
                     Some(_) => {}
                 }
-                slot.2 = view.version;
+                slot.3 = view.version;
+                cur_ids.push(id);
             }
-            if let Some(p) = prev {
-                let mut cur_it = cur.pkgs.keys().peekable();
-                for key in p.pkgs.keys().filter(|k| {
-                    while cur_it.next_if(|c| c < k).is_some() {}
-                    cur_it.peek() != Some(k)
-                }) {
-                    lp.removed += 1;
-                    if let Some(slot) = all.get_mut(key) {
-                        slot.1 = Some(li);
+            if let Some((pp, pids)) = prev {
+                let mut c = 0;
+                for (j, (key, _)) in pp.iter().enumerate() {
+                    if seek(&cur.pkgs, &mut c, key).is_some() {
+                        continue;
                     }
+                    lp.removed += 1;
+                    seen[pids[j] as usize].2 = Some(li);
                 }
             }
+            snap_ids[snap_of[k]] = cur_ids;
         }
         let final_snap = &snaps[snap_of[n - 1]];
-        let mut keys: Vec<Key<'_>> = all.keys().copied().collect();
-        keys.sort_unstable();
-        let index: HashMap<Key<'_>, usize> =
-            keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
-        let mut pkgs: Vec<Package> = keys
+        // Key order: each id's index in the list.
+        let mut order: Vec<u32> = (0..seen.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| seen[a as usize].0.cmp(&seen[b as usize].0));
+        let mut rank = vec![0u32; seen.len()];
+        for (i, &id) in order.iter().enumerate() {
+            rank[id as usize] = i as u32;
+        }
+        for v in &mut snap_ids {
+            for id in v {
+                *id = rank[*id as usize];
+            }
+        }
+        let final_ids = &snap_ids[snap_of[n - 1]];
+        let mut pkgs: Vec<Package> = order
             .iter()
-            .map(|key| {
-                let (installed_by, removed_by, version) = all[key];
+            .map(|&id| {
+                let (key, installed_by, removed_by, version) = seen[id as usize];
                 Package {
                     manager: key.0,
                     name: key.1.to_string(),
@@ -376,12 +473,12 @@ impl Packages {
                 }
             })
             .collect();
-        recommended_only(final_snap, &index, &mut pkgs);
+        recommended_only(final_snap, final_ids, &mut pkgs);
         out.distro_python = distro_python(final_snap);
 
         // 5. Live inodes: the final databases.
         let last = LayerIndex::from_index(n - 1);
-        let owners = owner_map(image, overlay, final_snap, &index, last, &table, None);
+        let owners = owner_map(image, overlay, final_snap, final_ids, last, &table, None);
         let mut owned = vec![false; overlay.inodes.len()];
         let mut buf = Vec::new();
         for v in overlay.versions.iter().filter(|v| v.gone.is_none()) {
@@ -460,7 +557,7 @@ impl Packages {
                     image,
                     overlay,
                     &snaps[s],
-                    &index,
+                    &snap_ids[s],
                     first[&s],
                     &table,
                     Some(&parents[&s]),
@@ -519,8 +616,9 @@ impl Packages {
 /// when there is enough to parse: a Debian image rewrites its status file
 /// (thousands of stanzas) in every RUN that installs something.
 fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
-    /// (path, content if kept).
-    type Job<'a> = (&'a [u8], Option<&'a [u8]>);
+    /// (index, path, content if kept).
+    type Job<'a> = (usize, &'a [u8], Option<&'a [u8]>);
+    type Done = (usize, Option<Result<Parsed, String>>);
     let jobs: Vec<Job<'_>> = image
         .layers
         .iter()
@@ -530,36 +628,59 @@ fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
                 .iter()
                 .map(|c| (&l.changeset.entries[c.entry].path[..], c.content.as_deref()))
         })
+        .enumerate()
+        .map(|(i, (path, bytes))| (i, path, bytes))
         .collect();
-    let one = |(path, bytes): &Job<'_>| bytes.map(|b| parse::parse(path, b));
-    let total: usize = jobs.iter().map(|j| j.1.map_or(0, <[u8]>::len)).sum();
+    // Each thread keeps the dpkg stanzas it read (parse::StanzaMemo).
+    let run = |part: &[Job<'_>]| {
+        let mut memo = parse::StanzaMemo::default();
+        part.iter()
+            .map(|&(i, path, bytes)| (i, bytes.map(|b| parse::parse_with(path, b, &mut memo))))
+            .collect::<Vec<Done>>()
+    };
+    let size = |j: &Job<'_>| j.2.map_or(0, <[u8]>::len);
+    let total: usize = jobs.iter().map(size).sum();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(4);
     if threads < 2 || total < 256 * 1024 {
-        return jobs.iter().map(one).collect();
+        return run(&jobs).into_iter().map(|d| d.1).collect();
     }
-    // Consecutive runs of about equal bytes, one per thread.
+    // The dpkg status files on one thread, in layer order, sharing one
+    // memo (each version repeats most of the previous one's stanzas); the
+    // other files in consecutive runs of about equal bytes on the others.
+    let (status, other): (Vec<Job<'_>>, Vec<Job<'_>>) =
+        jobs.iter().partition(|j| parse::is_dpkg_status(j.1));
     let mut parts: Vec<&[Job<'_>]> = Vec::new();
-    let (mut start, mut acc) = (0, 0);
-    for (i, j) in jobs.iter().enumerate() {
-        acc += j.1.map_or(0, <[u8]>::len);
-        if acc * threads >= total * (parts.len() + 1) && parts.len() + 1 < threads {
-            parts.push(&jobs[start..=i]);
+    if !status.is_empty() {
+        parts.push(&status);
+    }
+    let runs = threads - parts.len();
+    let other_total: usize = other.iter().map(size).sum();
+    let (mut start, mut acc, mut made) = (0, 0, 0);
+    for (i, j) in other.iter().enumerate() {
+        acc += size(j);
+        if acc * runs >= other_total * (made + 1) && made + 1 < runs {
+            parts.push(&other[start..=i]);
+            made += 1;
             start = i + 1;
         }
     }
-    parts.push(&jobs[start..]);
+    parts.push(&other[start..]);
+    let mut out: Vec<Option<Result<Parsed, String>>> = (0..jobs.len()).map(|_| None).collect();
     std::thread::scope(|s| {
         let handles: Vec<_> = parts
             .into_iter()
-            .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .filter(|part| !part.is_empty())
+            .map(|part| s.spawn(move || run(part)))
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+        for h in handles {
+            for (i, r) in h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)) {
+                out[i] = r;
+            }
+        }
+    });
+    out
 }
 
 /// A non-empty `rpmdb.sqlite-wal` next to `path` as of layer `k`: the
@@ -619,8 +740,7 @@ fn snapshot<'a>(
     k: LayerIndex,
 ) -> Snapshot<'a> {
     let mut stanzas: Vec<&'a Stanza> = Vec::new();
-    // A dpkg package's lists: (paths, the same as PathRefs).
-    type Lists<'a> = Vec<(&'a [Box<[u8]>], &'a [PathRef])>;
+    // A dpkg package's lists.
     let mut lists: HashMap<&'a str, Lists<'a>> = HashMap::default();
     let mut auto = BTreeSet::new();
     // Collected, then built in one go (a stable sort; the last of equal
@@ -645,12 +765,12 @@ fn snapshot<'a>(
             continue;
         };
         match p {
-            Parsed::DpkgStatus(s) => stanzas.extend(s.iter().filter(|s| s.installed)),
+            Parsed::DpkgStatus(s) => stanzas.extend(s.iter().map(|s| &**s).filter(|s| s.installed)),
             Parsed::DpkgList(name, files) => {
                 lists
                     .entry(name.as_str())
                     .or_default()
-                    .push((files, &refs[0]));
+                    .push((Some(files), &refs[0]));
             }
             Parsed::AptAuto(names) => auto.extend(names.iter().map(String::as_str)),
             Parsed::Rpm(s) => rpm.push((Some(node) == sysimage, s, refs)),
@@ -660,8 +780,7 @@ fn snapshot<'a>(
                         (Manager::Apk, s.name.as_str(), &[][..]),
                         View {
                             version: &s.version,
-                            files: vec![&s.files],
-                            refs: vec![r],
+                            lists: Lists::One((None, r)),
                             owns_dir: false,
                             stanza: Some(s),
                         },
@@ -674,8 +793,7 @@ fn snapshot<'a>(
                     (manager, one.name.as_str(), &one.scope[..]),
                     View {
                         version: &one.version,
-                        files: vec![&one.files],
-                        refs: vec![&refs[0]],
+                        lists: Lists::One((None, &refs[0])),
                         owns_dir: manager == Manager::Npm,
                         stanza: None,
                     },
@@ -689,38 +807,40 @@ fn snapshot<'a>(
             (Manager::Rpm, s.name.as_str(), &[][..]),
             View {
                 version: &s.version,
-                files: vec![&s.files],
-                refs: vec![r],
+                lists: Lists::One((None, r)),
                 owns_dir: false,
                 stanza: Some(s),
             },
         ));
     }
     for s in stanzas {
-        let (files, refs) = lists
-            .remove(s.name.as_str())
-            .unwrap_or_default()
-            .into_iter()
-            .unzip();
         pkgs.push((
             (Manager::Dpkg, s.name.as_str(), &[][..]),
             View {
                 version: &s.version,
-                files,
-                refs,
+                lists: lists.remove(s.name.as_str()).unwrap_or_default(),
                 owns_dir: false,
                 stanza: Some(s),
             },
         ));
     }
-    Snapshot {
-        pkgs: pkgs.into_iter().collect(),
-        auto,
+    // Sorted (stable) and each key once: the last of equal keys wins, as
+    // inserting one by one into a map would.
+    pkgs.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut last: Option<Key<'a>> = None;
+    let mut out: Vec<(Key<'a>, View<'a>)> = Vec::with_capacity(pkgs.len());
+    for (key, view) in pkgs {
+        if last == Some(key) {
+            out.pop();
+        }
+        last = Some(key);
+        out.push((key, view));
     }
+    Snapshot { pkgs: out, auto }
 }
 
 /// Mark apt's auto-installed packages, and those of them only recommended.
-fn recommended_only(snap: &Snapshot<'_>, index: &HashMap<Key<'_>, usize>, pkgs: &mut [Package]) {
+fn recommended_only(snap: &Snapshot<'_>, ids: &[u32], pkgs: &mut [Package]) {
     let mut depended: BTreeSet<&str> = BTreeSet::new();
     let mut recommended: BTreeSet<&str> = BTreeSet::new();
     let mut provides: HashMap<&str, Vec<&str>> = HashMap::default();
@@ -731,9 +851,12 @@ fn recommended_only(snap: &Snapshot<'_>, index: &HashMap<Key<'_>, usize>, pkgs: 
             provides.insert(key.1, parse::provides(s).collect());
         }
     }
-    for (key, _) in snap.pkgs.iter().filter(|(k, _)| k.0 == Manager::Dpkg) {
+    for ((key, _), &id) in snap.pkgs.iter().zip(ids) {
+        if key.0 != Manager::Dpkg {
+            continue;
+        }
         let name = key.1;
-        let p = &mut pkgs[index[key]];
+        let p = &mut pkgs[id as usize];
         p.auto_installed = snap.auto.contains(name);
         let names = provides.get(name).cloned().unwrap_or_default();
         p.recommended_only = p.auto_installed
@@ -747,7 +870,13 @@ fn recommended_only(snap: &Snapshot<'_>, index: &HashMap<Key<'_>, usize>, pkgs: 
 fn distro_python(snap: &Snapshot<'_>) -> Vec<(String, String, String)> {
     let mut out = BTreeSet::new();
     for (key, v) in snap.pkgs.iter().filter(|(k, _)| k.0 == Manager::Dpkg) {
-        for path in v.files.iter().flat_map(|f| f.iter()) {
+        for path in v
+            .lists
+            .as_slice()
+            .iter()
+            .filter_map(|l| l.0)
+            .flat_map(|f| f.iter())
+        {
             let (dir, name) = capture::split_last(path);
             if !capture::is_site_dir(dir) {
                 continue;
@@ -826,7 +955,7 @@ fn owner_map(
     image: &Image,
     overlay: &Overlay,
     snap: &Snapshot<'_>,
-    index: &HashMap<Key<'_>, usize>,
+    ids: &[u32],
     k: LayerIndex,
     table: &PathTable,
     parents: Option<&[bool]>,
@@ -837,33 +966,42 @@ fn owner_map(
         k,
         dirs: HashMap::default(),
     };
-    // Each directory resolved once, on first use.
-    let mut dir_node: Vec<Option<Option<NodeId>>> = vec![None; table.dirs.len()];
+    // Each directory resolved once, on first use, from its parent's
+    // resolution.
+    let mut dirs_of = DirNodes::new(table);
     let mut pairs: Vec<(NodeId, u32)> = Vec::new();
     let mut dirs = HashMap::default();
-    for (key, v) in &snap.pkgs {
-        let p = index[key];
+    for ((key, v), &p) in snap.pkgs.iter().zip(ids) {
+        let p = p as usize;
         if v.owns_dir {
             if let Some(node) = r.resolve(key.2) {
                 dirs.insert(node, p);
             }
         }
-        for path in v.refs.iter().flat_map(|f| f.iter()) {
-            let d = path.dir as usize;
-            let Some(parent) = *dir_node[d].get_or_insert_with(|| r.resolve_dir(&table.dirs[d]))
-            else {
+        // Paths come grouped by directory: the last one's answer is reused.
+        // `None`: no node of interest there.
+        let mut last: Option<(u32, Option<NodeId>)> = None;
+        for path in v.lists.as_slice().iter().flat_map(|l| l.1) {
+            let parent = match last {
+                Some((d, parent)) if d == path.dir => parent,
+                _ => {
+                    let parent = dirs_of
+                        .resolve(&r, table, path.dir)
+                        .filter(|n| parents.is_none_or(|set| set[n.index()]));
+                    last = Some((path.dir, parent));
+                    parent
+                }
+            };
+            let Some(parent) = parent else {
                 continue;
             };
-            if parents.is_some_and(|set| !set[parent.index()]) {
-                continue;
-            }
             if let Some(node) = overlay.child_sym(parent, path.name) {
                 pairs.push((node, p as u32));
             }
         }
     }
-    pairs.sort_unstable();
-    pairs.dedup();
+    // Grouped by node (a counting sort), then each node's owners sorted,
+    // each once.
     let mut start = vec![0u32; overlay.nodes.len() + 1];
     for &(n, _) in &pairs {
         start[n.index() + 1] += 1;
@@ -871,11 +1009,33 @@ fn owner_map(
     for i in 1..start.len() {
         start[i] += start[i - 1];
     }
-    Owners {
-        start,
-        pkgs: pairs.into_iter().map(|(_, p)| p).collect(),
-        dirs,
+    let mut placed = vec![0u32; pairs.len()];
+    let mut next = start.clone();
+    for &(n, p) in &pairs {
+        let at = &mut next[n.index()];
+        placed[*at as usize] = p;
+        *at += 1;
     }
+    let mut pkgs = Vec::with_capacity(placed.len());
+    let mut from = 0;
+    for i in 0..overlay.nodes.len() {
+        let end = start[i + 1] as usize;
+        let owners = &mut placed[from..end];
+        from = end;
+        if owners.len() > 1 {
+            owners.sort_unstable();
+        }
+        start[i] = pkgs.len() as u32;
+        let mut last = None;
+        for &p in owners.iter() {
+            if last != Some(p) {
+                pkgs.push(p);
+                last = Some(p);
+            }
+        }
+    }
+    start[overlay.nodes.len()] = pkgs.len() as u32;
+    Owners { start, pkgs, dirs }
 }
 
 /// Resolves database paths to overlay nodes as of one layer, following the
@@ -910,14 +1070,21 @@ impl Resolver<'_> {
     }
 
     /// A directory path, every component followed.
-    fn resolve_dir<'s>(&'s self, dir: &'s [u8]) -> Option<NodeId> {
-        let mut stack: Vec<&'s [u8]> = dir
+    fn resolve_dir(&self, dir: &[u8]) -> Option<NodeId> {
+        self.walk((NodeId::ROOT, 0), dir).map(|(node, _)| node)
+    }
+
+    /// From `start` (a node and the symlinks followed to reach it), the
+    /// components of `rel`, each followed: the node reached and the
+    /// symlinks followed in all. Resolving `a/b` is resolving `b` from the
+    /// resolution of `a`, so a directory can start from its parent's.
+    fn walk<'s>(&'s self, start: (NodeId, u32), rel: &'s [u8]) -> Option<(NodeId, u32)> {
+        let mut stack: Vec<&'s [u8]> = rel
             .split(|&b| b == b'/')
             .rev()
             .filter(|c| !c.is_empty())
             .collect();
-        let mut node = NodeId::ROOT;
-        let mut hops = 0;
+        let (mut node, mut hops) = start;
         while let Some(c) = stack.pop() {
             match c {
                 b"." => continue,
@@ -944,6 +1111,64 @@ impl Resolver<'_> {
                 node = child;
             }
         }
-        Some(node)
+        Some((node, hops))
+    }
+
+    /// One component from `start` (see [`Resolver::walk`]): an edge
+    /// lookup, unless the child is a symlink to follow.
+    fn step(&self, start: (NodeId, u32), name: Sym) -> Option<(NodeId, u32)> {
+        let child = self.overlay.child_sym(start.0, name)?;
+        let v = self.overlay.visible_version_at(child, self.k)?;
+        let v = self.overlay.version(v);
+        if v.kind == EntryKind::Symlink {
+            return self.walk(start, self.overlay.names.resolve(name));
+        }
+        Some((child, start.1))
+    }
+}
+
+/// Each [`PathTable`] directory resolved as of one layer, once, from its
+/// parent's resolution.
+struct DirNodes {
+    /// Per directory: not yet resolved, or where it resolves (the node
+    /// and the symlinks followed to reach it), if anywhere.
+    memo: Vec<Option<Option<(NodeId, u32)>>>,
+}
+
+impl DirNodes {
+    fn new(table: &PathTable) -> DirNodes {
+        DirNodes {
+            memo: vec![None; table.dirs.len()],
+        }
+    }
+
+    fn resolve(&mut self, r: &Resolver<'_>, table: &PathTable, dir: u32) -> Option<NodeId> {
+        self.resolve_hops(r, table, dir).map(|(node, _)| node)
+    }
+
+    fn resolve_hops(
+        &mut self,
+        r: &Resolver<'_>,
+        table: &PathTable,
+        dir: u32,
+    ) -> Option<(NodeId, u32)> {
+        let d = dir as usize;
+        if let Some(done) = self.memo[d] {
+            return done;
+        }
+        let res = match table.up[d] {
+            None => Some((NodeId::ROOT, 0)),
+            Some((parent, name)) => {
+                let from = self.resolve_hops(r, table, parent);
+                match (from, name) {
+                    (Some(from), Some(name)) => r.step(from, name),
+                    // A name no layer has: no such child (paths are
+                    // normalised: no `.` or `..` components).
+                    _ => None,
+                }
+            }
+        };
+        self.memo[d] = Some(res);
+        res
     }
 }

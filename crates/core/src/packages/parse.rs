@@ -4,6 +4,9 @@
 //! normalised like layer paths (no leading `/`).
 
 use std::borrow::Cow;
+use std::sync::Arc;
+
+use rustc_hash::FxBuildHasher;
 
 use super::capture::split_last;
 use super::Manager;
@@ -28,10 +31,11 @@ pub struct Stanza {
 /// What one database file says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parsed {
-    /// dpkg `status` or `status.d/*`.
-    DpkgStatus(Vec<Stanza>),
+    /// dpkg `status` or `status.d/*` (a stanza shared with the other
+    /// versions of the file that hold the same bytes: see [`StanzaMemo`]).
+    DpkgStatus(Vec<Arc<Stanza>>),
     /// dpkg `info/NAME[:ARCH].list`: the package name and its paths.
-    DpkgList(String, Vec<Box<[u8]>>),
+    DpkgList(String, PathList),
     /// apt `extended_states`: names marked `Auto-Installed: 1`.
     AptAuto(Vec<String>),
     /// apk `installed`.
@@ -42,6 +46,35 @@ pub enum Parsed {
     /// package or an npm package: one package with its files (npm: none,
     /// it owns its directory).
     One(OnePackage),
+}
+
+/// Paths one after the other in one buffer: a Debian image's `.list` files
+/// hold hundreds of thousands of paths, read without an allocation each.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PathList {
+    bytes: Vec<u8>,
+    /// Where each path ends in `bytes`.
+    ends: Vec<u32>,
+}
+
+impl PathList {
+    /// The paths, in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let p = &self.bytes[start..end as usize];
+            start = end as usize;
+            p
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,12 +88,32 @@ pub struct OnePackage {
     pub files: Vec<Box<[u8]>>,
 }
 
+/// dpkg stanzas already read, by their bytes: a Debian image rewrites its
+/// whole status file in every RUN that installs something, and most of its
+/// stanzas come out byte for byte the same; each is read once.
+pub type StanzaMemo<'a> = std::collections::HashMap<&'a str, Arc<Stanza>, FxBuildHasher>;
+
+/// dpkg's status database (`status`, or a file of `status.d`).
+pub fn is_dpkg_status(path: &[u8]) -> bool {
+    path == b"var/lib/dpkg/status" || split_last(path).0 == b"var/lib/dpkg/status.d"
+}
+
 /// Read one database file found at `path` (normalised).
 pub fn parse(path: &[u8], bytes: &[u8]) -> Result<Parsed, String> {
+    parse_with(path, bytes, &mut StanzaMemo::default())
+}
+
+/// [`parse`], reusing (and adding to) the dpkg stanzas of `memo`: the same
+/// result as [`parse`].
+pub fn parse_with<'a>(
+    path: &[u8],
+    bytes: &'a [u8],
+    memo: &mut StanzaMemo<'a>,
+) -> Result<Parsed, String> {
     let (dir, base) = split_last(path);
     let (parent, dir_name) = split_last(dir);
-    if path == b"var/lib/dpkg/status" || dir == b"var/lib/dpkg/status.d" {
-        return dpkg_status(bytes).map(Parsed::DpkgStatus);
+    if is_dpkg_status(path) {
+        return dpkg_status(bytes, memo).map(Parsed::DpkgStatus);
     }
     if dir == b"var/lib/dpkg/info" {
         let stem = &base[..base.len() - b".list".len()];
@@ -118,15 +171,44 @@ type Fields<'a> = Vec<(&'a str, Cow<'a, str>)>;
 /// file of thousands of stanzas is read without a copy of each field.
 fn stanzas(bytes: &[u8]) -> Result<Vec<Fields<'_>>, String> {
     let t = text(bytes, "content")?;
+    chunks(t)
+        .into_iter()
+        .map(|(first, chunk)| fields(first, chunk))
+        .collect()
+}
+
+/// The stanzas of a text, as (index of its first line, its text from the
+/// start of its first line to the end of its last): the runs of lines
+/// between blank ones.
+fn chunks(t: &str) -> Vec<(usize, &str)> {
+    let base = t.as_ptr() as usize;
+    let offset = |line: &str| line.as_ptr() as usize - base;
     let mut out = Vec::new();
-    let mut cur: Fields<'_> = Vec::new();
+    // (first line index, its byte offset, end of the last line so far)
+    let mut cur: Option<(usize, usize, usize)> = None;
     for (i, line) in t.lines().enumerate() {
         if line.trim().is_empty() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
+            if let Some((first, start, end)) = cur.take() {
+                out.push((first, &t[start..end]));
             }
             continue;
         }
+        let at = offset(line);
+        let c = cur.get_or_insert((i, at, at));
+        c.2 = at + line.len();
+    }
+    if let Some((first, start, end)) = cur {
+        out.push((first, &t[start..end]));
+    }
+    out
+}
+
+/// One stanza's fields; `first` is the index of its first line in the
+/// file (for the messages).
+fn fields(first: usize, chunk: &str) -> Result<Fields<'_>, String> {
+    let mut cur: Fields<'_> = Vec::new();
+    for (i, line) in chunk.lines().enumerate() {
+        let i = first + i;
         if line.starts_with([' ', '\t']) {
             match cur.last_mut() {
                 Some(f) => {
@@ -154,10 +236,7 @@ fn stanzas(bytes: &[u8]) -> Result<Vec<Fields<'_>>, String> {
             _ => return Err(format!("line {}: not a `Field: value` line", i + 1)),
         }
     }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    Ok(out)
+    Ok(cur)
 }
 
 fn field<'a>(s: &'a [(&str, Cow<'_, str>)], name: &str) -> Option<&'a str> {
@@ -175,39 +254,59 @@ fn relation_names(v: &str) -> impl Iterator<Item = String> + '_ {
     })
 }
 
-fn dpkg_status(bytes: &[u8]) -> Result<Vec<Stanza>, String> {
+fn dpkg_status<'a>(bytes: &'a [u8], memo: &mut StanzaMemo<'a>) -> Result<Vec<Arc<Stanza>>, String> {
+    let t = text(bytes, "content")?;
     let mut out = Vec::new();
-    for (i, s) in stanzas(bytes)?.iter().enumerate() {
-        let name =
-            field(s, "Package").ok_or_else(|| format!("stanza {} has no Package field", i + 1))?;
-        let installed =
-            field(s, "Status").is_none_or(|st| st.split_whitespace().nth(2) == Some("installed"));
-        let mut depends = Vec::new();
-        for f in ["Depends", "Pre-Depends"] {
-            if let Some(v) = field(s, f) {
-                depends.extend(relation_names(v));
-            }
+    for (i, (first, chunk)) in chunks(t).into_iter().enumerate() {
+        // A stanza's reading depends on its bytes alone (its line numbers
+        // only name where it is malformed, and one in the memo was not).
+        if let Some(s) = memo.get(chunk) {
+            out.push(Arc::clone(s));
+            continue;
         }
-        // A virtual package a package provides satisfies others' Depends.
-        out.push(Stanza {
-            name: name.to_string(),
-            version: field(s, "Version").unwrap_or_default().to_string(),
-            installed,
-            depends,
-            recommends: field(s, "Recommends")
-                .map(|v| relation_names(v).collect())
-                .unwrap_or_default(),
-            files: Vec::new(),
-        });
-        if let Some(p) = field(s, "Provides") {
-            let provides: Vec<String> = relation_names(p).collect();
-            if let Some(last) = out.last_mut() {
-                // Kept in `files` would be wrong; `Provides` rides along as
-                // pseudo-dependencies prefixed with '=' (see `provides`).
-                last.depends
-                    .extend(provides.into_iter().map(|p| format!("={p}")));
+        let s = match fields(first, chunk).and_then(|f| stanza(i, &f)) {
+            Ok(s) => Arc::new(s),
+            Err(e) => {
+                // The message dpkg_status gives read in two passes: the
+                // file's first malformed line, else this stanza's.
+                stanzas(bytes)?;
+                return Err(e);
             }
+        };
+        memo.insert(chunk, Arc::clone(&s));
+        out.push(s);
+    }
+    Ok(out)
+}
+
+/// The `i`th stanza (from 0) of a status file, from its fields.
+fn stanza(i: usize, s: &[(&str, Cow<'_, str>)]) -> Result<Stanza, String> {
+    let name =
+        field(s, "Package").ok_or_else(|| format!("stanza {} has no Package field", i + 1))?;
+    let installed =
+        field(s, "Status").is_none_or(|st| st.split_whitespace().nth(2) == Some("installed"));
+    let mut depends = Vec::new();
+    for f in ["Depends", "Pre-Depends"] {
+        if let Some(v) = field(s, f) {
+            depends.extend(relation_names(v));
         }
+    }
+    // A virtual package a package provides satisfies others' Depends.
+    let mut out = Stanza {
+        name: name.to_string(),
+        version: field(s, "Version").unwrap_or_default().to_string(),
+        installed,
+        depends,
+        recommends: field(s, "Recommends")
+            .map(|v| relation_names(v).collect())
+            .unwrap_or_default(),
+        files: Vec::new(),
+    };
+    if let Some(p) = field(s, "Provides") {
+        // Kept in `files` would be wrong; `Provides` rides along as
+        // pseudo-dependencies prefixed with '=' (see `provides`).
+        out.depends
+            .extend(relation_names(p).map(|p| format!("={p}")));
     }
     Ok(out)
 }
@@ -225,8 +324,11 @@ pub fn depends(s: &Stanza) -> impl Iterator<Item = &str> {
         .map(String::as_str)
 }
 
-fn dpkg_list(bytes: &[u8]) -> Result<Vec<Box<[u8]>>, String> {
-    let mut out = Vec::new();
+fn dpkg_list(bytes: &[u8]) -> Result<PathList, String> {
+    let mut out = PathList {
+        bytes: Vec::with_capacity(bytes.len()),
+        ends: Vec::new(),
+    };
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
         if line.is_empty() {
             continue;
@@ -234,9 +336,12 @@ fn dpkg_list(bytes: &[u8]) -> Result<Vec<Box<[u8]>>, String> {
         if line[0] != b'/' {
             return Err(format!("line {}: not an absolute path", i + 1));
         }
-        let p = normal(line);
-        if !p.is_empty() {
-            out.push(p);
+        let before = out.bytes.len();
+        normal_into(line, &mut out.bytes);
+        if out.bytes.len() > before {
+            let end =
+                u32::try_from(out.bytes.len()).map_err(|_| "over 4 GiB of paths".to_string())?;
+            out.ends.push(end);
         }
     }
     Ok(out)
@@ -435,6 +540,13 @@ pub fn join(base: &[u8], rel: &[u8]) -> Box<[u8]> {
 /// Normalise an absolute or relative path: no leading `/`, no empty, `.`
 /// or `..` components (`..` pops).
 pub fn normal(p: &[u8]) -> Box<[u8]> {
+    let mut out = Vec::new();
+    normal_into(p, &mut out);
+    out.into()
+}
+
+/// [`normal`], appended to `out`.
+fn normal_into(p: &[u8], out: &mut Vec<u8>) {
     // The common case, `/a/b/c`: only the leading `/` goes.
     let rest = p.strip_prefix(b"/").unwrap_or(p);
     if !rest.is_empty()
@@ -443,7 +555,8 @@ pub fn normal(p: &[u8]) -> Box<[u8]> {
             .split(|&b| b == b'/')
             .all(|c| !matches!(c, b"" | b"." | b".."))
     {
-        return rest.into();
+        out.extend_from_slice(rest);
+        return;
     }
     let mut comps: Vec<&[u8]> = Vec::new();
     for c in p.split(|&b| b == b'/') {
@@ -455,7 +568,12 @@ pub fn normal(p: &[u8]) -> Box<[u8]> {
             _ => comps.push(c),
         }
     }
-    comps.join(&b'/').into()
+    for (i, c) in comps.iter().enumerate() {
+        if i > 0 {
+            out.push(b'/');
+        }
+        out.extend_from_slice(c);
+    }
 }
 
 #[cfg(test)]
@@ -466,6 +584,88 @@ mod tests {
         v.iter()
             .map(|p| String::from_utf8_lossy(p).into_owned())
             .collect()
+    }
+
+    fn status(p: Result<Parsed, String>) -> Vec<Arc<Stanza>> {
+        match p {
+            Ok(Parsed::DpkgStatus(v)) => v,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unchanged_stanzas_are_read_once() {
+        // The second version upgrades b and adds c; a is byte for byte the same.
+        let v1 = b"Package: a\nStatus: install ok installed\nVersion: 1\n\nPackage: b\nStatus: install ok installed\nVersion: 1\n";
+        let v2 = b"Package: a\nStatus: install ok installed\nVersion: 1\n\nPackage: b\nStatus: install ok installed\nVersion: 2\n\n\nPackage: c\nVersion: 3\n";
+        let mut memo = StanzaMemo::default();
+        let one = status(parse_with(b"var/lib/dpkg/status", v1, &mut memo));
+        let two = status(parse_with(b"var/lib/dpkg/status", v2, &mut memo));
+        let read = |v: &[Arc<Stanza>]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|s| (s.name.clone(), s.version.clone()))
+                .collect()
+        };
+        assert_eq!(
+            read(&one),
+            [("a".into(), "1".into()), ("b".into(), "1".into())]
+        );
+        assert_eq!(
+            read(&two),
+            [
+                ("a".into(), "1".into()),
+                ("b".into(), "2".into()),
+                ("c".into(), "3".into())
+            ]
+        );
+        assert!(Arc::ptr_eq(&one[0], &two[0]), "a: read once, shared");
+        assert!(!Arc::ptr_eq(&one[1], &two[1]), "b changed: read again");
+        assert_eq!(memo.len(), 4, "a, b 1, b 2, c");
+        // The same reading without the memo.
+        assert_eq!(status(parse(b"var/lib/dpkg/status", v2)), two);
+    }
+
+    #[test]
+    fn a_memo_changes_no_message() {
+        // Stanza 1 has no Package field and line 5 is malformed: the
+        // malformed line is named first (the lines are read before the
+        // stanzas), with or without stanzas read before.
+        let bad = b"Version: 1\n\nPackage: b\nVersion: 2\nnot a field\n";
+        let mut memo = StanzaMemo::default();
+        status(parse_with(
+            b"var/lib/dpkg/status",
+            b"Package: b\nVersion: 2\n",
+            &mut memo,
+        ));
+        for e in [
+            parse(b"var/lib/dpkg/status", bad).unwrap_err(),
+            parse_with(b"var/lib/dpkg/status", bad, &mut memo).unwrap_err(),
+        ] {
+            assert_eq!(e, "line 5: not a `Field: value` line");
+        }
+        // A stanza of a file seen before, then one with no Package field.
+        let e = parse_with(
+            b"var/lib/dpkg/status",
+            b"Package: b\nVersion: 2\n\nVersion: 3\n",
+            &mut memo,
+        )
+        .unwrap_err();
+        assert_eq!(e, "stanza 2 has no Package field");
+    }
+
+    #[test]
+    fn dpkg_list_paths_normalised() {
+        let Parsed::DpkgList(name, files) = parse(
+            b"var/lib/dpkg/info/libx:amd64.list",
+            b"/.\n/usr//bin/\n/usr/./lib/../bin/x\n/etc/x.conf\n",
+        )
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(name, "libx");
+        let got: Vec<&[u8]> = files.iter().collect();
+        assert_eq!(got, [&b"usr/bin"[..], b"usr/bin/x", b"etc/x.conf"]);
+        assert_eq!(files.len(), 3);
     }
 
     #[test]
