@@ -12,7 +12,7 @@
 
 use layerscope_core::analysis::Analysis;
 use layerscope_core::layer::EntryKind;
-use layerscope_core::overlay::{Cause, InodeId, NodeId, Overlay, Version, VersionId};
+use layerscope_core::overlay::{Cause, Gone, InodeId, NodeId, Overlay, Version, VersionId};
 use layerscope_core::LayerIndex;
 
 /// The whole filesystem up to the layer, or only what the layer changed.
@@ -327,6 +327,55 @@ fn existed_before(o: &Overlay, v: VersionId, k: LayerIndex) -> bool {
     false
 }
 
+/// The flags a version visible at layer `k` gives its node's live row:
+/// added or modified by layer `k`, a cache rule's, the marked package's.
+fn live_flags(
+    o: &Overlay,
+    v: VersionId,
+    ver: &Version,
+    k: LayerIndex,
+    cache: bool,
+    marked: &[bool],
+) -> u8 {
+    let mut bits = 0;
+    if ver.layer == k {
+        bits |= if existed_before(o, v, k) {
+            flag::MODIFIED
+        } else {
+            flag::ADDED
+        };
+    }
+    if cache {
+        bits |= flag::CACHE;
+    }
+    if ver
+        .inode
+        .is_some_and(|i| marked.get(i.index()).copied().unwrap_or(false))
+    {
+        bits |= flag::PACKAGE;
+    }
+    bits
+}
+
+/// The flags a version gone by layer `k` gives its node's ghost row:
+/// bytes hidden, overwritten or removed by layer `k`, a cache rule's.
+fn ghost_flags(g: Gone, bytes: u64, k: LayerIndex, cache: bool) -> u8 {
+    let mut bits = 0;
+    if bytes > 0 {
+        bits |= flag::HIDDEN;
+    }
+    if g.layer == k {
+        bits |= match g.cause {
+            Cause::Overwritten => flag::OVERWRITTEN,
+            _ => flag::REMOVED,
+        };
+    }
+    if cache {
+        bits |= flag::CACHE;
+    }
+    bits
+}
+
 /// Each node's own figures as of layer `k`: its visible version, its ghost
 /// version, their flags and bytes, in one pass over the versions (the
 /// first pass of `Tree::compute_reference`).
@@ -353,22 +402,7 @@ fn own_figures(
             // `live` holds the visible version until `roll_up` decides
             // whether it makes a row.
             f.live = Some(v);
-            if ver.layer == k {
-                f.own_live |= if existed_before(o, v, k) {
-                    flag::MODIFIED
-                } else {
-                    flag::ADDED
-                };
-            }
-            if cache {
-                f.own_live |= flag::CACHE;
-            }
-            if ver
-                .inode
-                .is_some_and(|i| marked.get(i.index()).copied().unwrap_or(false))
-            {
-                f.own_live |= flag::PACKAGE;
-            }
+            f.own_live |= live_flags(o, v, ver, k, cache, marked);
             if let Some(i) = ver
                 .inode
                 .filter(|i| (agg || ver.layer == k) && !seen[i.index()])
@@ -387,18 +421,7 @@ fn own_figures(
             f.ghost = Some(v);
             f.ghost_row = true;
             f.ghost_own += bytes;
-            if bytes > 0 {
-                f.own_ghost |= flag::HIDDEN;
-            }
-            if g.layer == k {
-                f.own_ghost |= match g.cause {
-                    Cause::Overwritten => flag::OVERWRITTEN,
-                    _ => flag::REMOVED,
-                };
-            }
-            if cache {
-                f.own_ghost |= flag::CACHE;
-            }
+            f.own_ghost |= ghost_flags(g, bytes, k, cache);
         }
     }
     figs
@@ -454,22 +477,7 @@ fn own_figures_of_nodes(
                 if f.live.is_none() {
                     f.live = Some(v);
                 }
-                if ver.layer == k {
-                    f.own_live |= if existed_before(o, v, k) {
-                        flag::MODIFIED
-                    } else {
-                        flag::ADDED
-                    };
-                }
-                if cache {
-                    f.own_live |= flag::CACHE;
-                }
-                if ver
-                    .inode
-                    .is_some_and(|i| marked.get(i.index()).copied().unwrap_or(false))
-                {
-                    f.own_live |= flag::PACKAGE;
-                }
+                f.own_live |= live_flags(o, v, ver, k, cache, marked);
                 if let Some(i) = ver.inode.filter(|_| agg || ver.layer == k) {
                     if links.counts(o, i, v, k, agg) {
                         f.live_size += o.inode(i).size;
@@ -488,18 +496,7 @@ fn own_figures_of_nodes(
                 }
                 f.ghost_row = true;
                 f.ghost_own += bytes;
-                if bytes > 0 {
-                    f.own_ghost |= flag::HIDDEN;
-                }
-                if g.layer == k {
-                    f.own_ghost |= match g.cause {
-                        Cause::Overwritten => flag::OVERWRITTEN,
-                        _ => flag::REMOVED,
-                    };
-                }
-                if cache {
-                    f.own_ghost |= flag::CACHE;
-                }
+                f.own_ghost |= ghost_flags(g, bytes, k, cache);
             }
         }
         let node = &o.nodes[n];
