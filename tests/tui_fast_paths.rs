@@ -170,6 +170,13 @@ fn search_automaton_counts_what_a_scan_of_every_row_finds() {
                         mid_needle.as_str(),
                         long_needle.as_str(),
                         "ab",
+                        // The sample image's own paths.
+                        "ap",
+                        "/var",
+                        "/var/lib/d",
+                        "s",
+                        "status",
+                        "pip/",
                     ] {
                         let want = t.search(o, &order, q.as_bytes());
                         // The buffers of the previous query's results are
