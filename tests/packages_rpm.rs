@@ -254,54 +254,18 @@ fn package_budgets_as_keys_and_flags() {
             .unwrap()
     };
     let (tool, hello) = (live("world-devel"), live("hello"));
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("budget.toml");
-    // (rule, the flag for a limit, the budget-file line for a limit, value)
-    type Form = fn(u64) -> String;
-    let cases: [(&str, Form, Form, u64); 2] = [
-        (
-            "packages.max_toolchain",
-            |l| format!("--max-toolchain={l}"),
-            |l| format!("[budget.packages]\nmax_toolchain = {l}\n"),
-            tool,
-        ),
-        (
-            "packages.hel*",
-            |l| format!("--max-package=hel*={l}"),
-            |l| format!("[budget.packages]\n\"hel*\" = {l}\n"),
-            hello,
-        ),
-    ];
-    for (rule, flag, key, value) in cases {
-        for (limit, pass) in [(value, true), (value - 1, false)] {
-            let opposite = if pass { value - 1 } else { value };
-            for how in ["file", "flag", "flag over file"] {
-                let mut c = crate::support::bin();
-                c.args(["check", "--no-cache", "--format", "json"]);
-                if how != "flag" {
-                    let v = if how == "file" { limit } else { opposite };
-                    std::fs::write(&config, key(v)).unwrap();
-                    c.arg("--config").arg(&config);
-                }
-                if how != "file" {
-                    c.arg(flag(limit));
-                }
-                let out = c.arg(archive()).output().unwrap();
-                assert_eq!(
-                    out.status.code(),
-                    Some(if pass { 0 } else { 1 }),
-                    "{rule} {how} {limit}: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-                let checks = r["checks"].as_array().unwrap();
-                assert_eq!(checks.len(), 1, "{rule} {how}: {checks:?}");
-                let got = &checks[0];
-                assert_eq!(got["rule"], rule, "{how}");
-                assert_eq!(got["value"], value, "{rule} {how}");
-                assert_eq!(got["limit"], limit, "{rule} {how}");
-                assert_eq!(got["status"], if pass { "pass" } else { "fail" });
-            }
-        }
-    }
+    crate::support::budget::assert_limit_forms(
+        &archive(),
+        "packages.max_toolchain",
+        tool,
+        |l| format!("--max-toolchain={l}"),
+        |l| format!("[budget.packages]\nmax_toolchain = {l}\n"),
+    );
+    crate::support::budget::assert_limit_forms(
+        &archive(),
+        "packages.hel*",
+        hello,
+        |l| format!("--max-package=hel*={l}"),
+        |l| format!("[budget.packages]\n\"hel*\" = {l}\n"),
+    );
 }

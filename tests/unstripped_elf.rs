@@ -149,48 +149,13 @@ fn strippable_bytes_equal_what_strip_removes_in_every_pass() {
 /// limit with the files as offenders; the flag overrides the file.
 #[test]
 fn the_check_budget_on_strippable_bytes() {
-    let total = expected()["total"].as_u64().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("budget.toml");
-    for (limit, pass) in [(total, true), (total - 1, false)] {
-        // The file alone; the flag alone; the flag over a file that says
-        // the opposite.
-        let opposite = if pass { total - 1 } else { total };
-        for how in ["file", "flag", "flag over file"] {
-            let in_file = match how {
-                "file" => Some(limit),
-                "flag" => None,
-                _ => Some(opposite),
-            };
-            let mut c = bin();
-            c.args(["check", "--no-cache", "--format", "json"]);
-            if let Some(v) = in_file {
-                std::fs::write(
-                    &config,
-                    format!("[budget.packages]\nmax_unstripped = {v}\n"),
-                )
-                .unwrap();
-                c.arg("--config").arg(&config);
-            }
-            if how != "file" {
-                c.arg(format!("--max-unstripped={limit}"));
-            }
-            let out = c.arg(ARCHIVE).output().unwrap();
-            assert_eq!(
-                out.status.code(),
-                Some(if pass { 0 } else { 1 }),
-                "{how}: {out:?}"
-            );
-            let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-            let checks = r["checks"].as_array().unwrap();
-            assert_eq!(checks.len(), 1, "{how}: {checks:?}");
-            let c = &checks[0];
-            assert_eq!(c["rule"], "packages.max_unstripped");
-            assert_eq!(c["value"], total);
-            assert_eq!(c["limit"], limit, "{how}");
-            assert_eq!(c["status"], if pass { "pass" } else { "fail" });
-        }
-    }
+    crate::support::budget::assert_limit_forms(
+        std::path::Path::new(ARCHIVE),
+        "packages.max_unstripped",
+        expected()["total"].as_u64().unwrap(),
+        |l| format!("--max-unstripped={l}"),
+        |l| format!("[budget.packages]\nmax_unstripped = {l}\n"),
+    );
 }
 
 /// The strip figures in text, md and html: each package's row carries its

@@ -1,6 +1,7 @@
 //! Inputs built in code, shared by the test modules.
 
 pub mod archives;
+pub mod budget;
 pub mod buildah;
 pub mod dive_cases;
 pub mod hostile;
