@@ -504,7 +504,7 @@ fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules) -> Figures {
 fn dive_report(image: &Image) -> crate::dive::DiveReport {
     let changesets: Vec<&crate::layer::Changeset> =
         image.layers.iter().map(|l| &l.changeset).collect();
-    crate::dive::report(&changesets)
+    crate::dive::report_lean(&changesets)
 }
 
 /// Group live regular files by content; return the groups and the bytes
