@@ -357,6 +357,18 @@ fn live_flags(
     bits
 }
 
+/// Whether a version gives its node a ghost row as of layer `k` (gone by
+/// `k`, not merged; in layer-only mode gone in `k` itself; hiding bytes
+/// or gone in `k`): how it went and the bytes it hides.
+fn ghost_of(o: &Overlay, ver: &Version, k: LayerIndex, agg: bool) -> Option<(Gone, u64)> {
+    let g = ver.gone?;
+    if g.layer > k || g.cause == Cause::Merged || (!agg && g.layer != k) {
+        return None;
+    }
+    let bytes = hidden_bytes(o, ver, k, agg);
+    (bytes > 0 || g.layer == k).then_some((g, bytes))
+}
+
 /// The flags a version gone by layer `k` gives its node's ghost row:
 /// bytes hidden, overwritten or removed by layer `k`, a cache rule's.
 fn ghost_flags(g: Gone, bytes: u64, k: LayerIndex, cache: bool) -> u8 {
@@ -412,12 +424,7 @@ fn own_figures(
             }
             continue;
         }
-        let Some(g) = ver.gone else { continue };
-        if g.layer > k || g.cause == Cause::Merged || (!agg && g.layer != k) {
-            continue;
-        }
-        let bytes = hidden_bytes(o, ver, k, agg);
-        if bytes > 0 || g.layer == k {
+        if let Some((g, bytes)) = ghost_of(o, ver, k, agg) {
             f.ghost = Some(v);
             f.ghost_row = true;
             f.ghost_own += bytes;
@@ -485,12 +492,7 @@ fn own_figures_of_nodes(
                 }
                 continue;
             }
-            let Some(g) = ver.gone else { continue };
-            if g.layer > k || g.cause == Cause::Merged || (!agg && g.layer != k) {
-                continue;
-            }
-            let bytes = hidden_bytes(o, ver, k, agg);
-            if bytes > 0 || g.layer == k {
+            if let Some((g, bytes)) = ghost_of(o, ver, k, agg) {
                 if f.ghost.is_none() {
                     f.ghost = Some(v);
                 }
