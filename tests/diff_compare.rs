@@ -53,6 +53,21 @@ fn diff(old: &Path, new: &Path, format: &str) -> String {
     String::from_utf8(o.stdout).unwrap()
 }
 
+/// `report -f json -o DIR/NAME IMAGE`: a saved report, to stand as a side.
+fn saved_report(dir: &tempfile::TempDir, name: &str, image: &Path) -> PathBuf {
+    let saved = dir.path().join(name);
+    let o = run(&[
+        "report",
+        "-f",
+        "json",
+        "-o",
+        saved.to_str().unwrap(),
+        image.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    saved
+}
+
 fn diff_json(old: &Path, new: &Path) -> Value {
     serde_json::from_str(&diff(old, new, "json")).unwrap()
 }
@@ -285,16 +300,7 @@ fn packages_match_the_python_oracle() {
     );
     // a saved report's packages[] gives the same answer
     let dir = tempfile::tempdir().unwrap();
-    let saved = dir.path().join("v1.json");
-    let o = run(&[
-        "report",
-        "-f",
-        "json",
-        "-o",
-        saved.to_str().unwrap(),
-        testdata("diff/v1.tar").to_str().unwrap(),
-    ]);
-    assert!(o.status.success());
+    let saved = saved_report(&dir, "v1.json", &testdata("diff/v1.tar"));
     let got = diff_json(&saved, &testdata("diff/v2.tar"));
     check_packages("report-v2", &got, &all["v1-v2"]);
     let text = diff(&saved, &testdata("diff/v2.tar"), "text");
@@ -335,16 +341,7 @@ fn an_image_with_itself_is_all_zeros() {
 #[test]
 fn a_saved_report_is_a_side_without_files() {
     let dir = tempfile::tempdir().unwrap();
-    let saved = dir.path().join("main.json");
-    let o = run(&[
-        "report",
-        "-f",
-        "json",
-        "-o",
-        saved.to_str().unwrap(),
-        testdata("diff/v1.tar").to_str().unwrap(),
-    ]);
-    assert!(o.status.success());
+    let saved = saved_report(&dir, "main.json", &testdata("diff/v1.tar"));
     let got = diff_json(&saved, &testdata("diff/v2.tar"));
     assert!(got["files"].is_null());
     assert_eq!(got["old"]["source"], "report");
@@ -393,16 +390,7 @@ fn check_against_an_image_baseline() {
     assert!(out.contains("allowed 0: dpkg/curl"), "{out}");
     // the same against a saved report of v1, in the JSON check output
     let dir = tempfile::tempdir().unwrap();
-    let saved = dir.path().join("v1.json");
-    let o = run(&[
-        "report",
-        "-f",
-        "json",
-        "-o",
-        saved.to_str().unwrap(),
-        v1.to_str().unwrap(),
-    ]);
-    assert!(o.status.success());
+    let saved = saved_report(&dir, "v1.json", &v1);
     let o = check(&saved, &v2, &["--max-new-packages", "0", "-f", "json"]);
     assert_eq!(o.status.code(), Some(1));
     let j: Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -641,16 +629,7 @@ fn every_diff_json_validates_against_its_schema() {
     }
     // files: null (a saved report as OLD) validates too
     let dir = tempfile::tempdir().unwrap();
-    let saved = dir.path().join("old.json");
-    let o = run(&[
-        "report",
-        "-f",
-        "json",
-        "-o",
-        saved.to_str().unwrap(),
-        testdata("diff/v1.tar").to_str().unwrap(),
-    ]);
-    assert!(o.status.success());
+    let saved = saved_report(&dir, "old.json", &testdata("diff/v1.tar"));
     let got = diff_json(&saved, &testdata("diff/v2.tar"));
     assert!(v.is_valid(&got));
     // and the schema is strict where it should be: files must be an object

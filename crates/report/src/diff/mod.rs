@@ -257,21 +257,15 @@ pub fn package_rows(
             .map_or(0, |d| d.delta())
     };
     let mut rows = Vec::new();
-    for x in &p.new {
-        rows.push((
-            "new",
-            format!("{}/{}", x.manager, x.name),
-            x.version.clone(),
-            delta(&x.manager, &x.name),
-        ));
-    }
-    for x in &p.removed {
-        rows.push((
-            "removed",
-            format!("{}/{}", x.manager, x.name),
-            x.version.clone(),
-            delta(&x.manager, &x.name),
-        ));
+    for (what, list) in [("new", &p.new), ("removed", &p.removed)] {
+        for x in list {
+            rows.push((
+                what,
+                format!("{}/{}", x.manager, x.name),
+                x.version.clone(),
+                delta(&x.manager, &x.name),
+            ));
+        }
     }
     for u in &p.upgraded {
         rows.push((
