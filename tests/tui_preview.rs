@@ -3,10 +3,9 @@
 //! in its place with the view kept. Images built in code; every size below
 //! is the tars' own, added up by hand.
 
-use crate::support::tui_image::{image, LayerTar};
+use crate::support::tui_image::{image, sel, LayerTar};
 
 use layerscope_core::analysis::{Analysis, CacheRules};
-use layerscope_core::layer::display_path;
 use layerscope_tui::{update, view, Model, Msg, Progress};
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::KeyCode;
@@ -77,18 +76,6 @@ fn tree_rows(lines: &[String]) -> Vec<String> {
         })
         .take_while(|r| !r.is_empty())
         .collect()
-}
-
-/// The selected row as `/path` (`~/path` for a ghost row).
-fn sel(m: &Model) -> String {
-    let e = m.explorer().unwrap();
-    let r = e.selected_row().expect("a selected row");
-    let p = display_path(&e.a.overlay.path(r.node));
-    if r.ghost {
-        format!("~{p}")
-    } else {
-        p
-    }
 }
 
 fn keys(m: &mut Model, keys: &str) {

@@ -2,7 +2,7 @@
 //! built in code (tests/tui_fixture) with hidden, cache, duplicate, removed
 //! and overwritten bytes.
 
-use crate::support::tui_image;
+use crate::support::tui_image::{self, sel};
 
 use layerscope_core::layer::display_path;
 use layerscope_core::layer::EntryKind;
@@ -26,18 +26,6 @@ fn keys(m: &mut Model, keys: &str) {
 
 fn key(m: &mut Model, code: KeyCode) {
     update(m, Msg::key(code));
-}
-
-/// The selected row as `/path` (`~/path` for a ghost row).
-fn sel(m: &Model) -> String {
-    let e = m.explorer().unwrap();
-    let r = e.selected_row().expect("a selected row");
-    let p = display_path(&e.a.overlay.path(r.node));
-    if r.ghost {
-        format!("~{p}")
-    } else {
-        p
-    }
 }
 
 /// Every row as `/path` or `~/path`.

@@ -83,3 +83,15 @@ pub fn edge_cases() -> layerscope_core::analysis::Analysis {
         layerscope_core::analysis::CacheRules::builtin(),
     )
 }
+
+/// The explorer's selected row as `/path` (`~/path` for a ghost row).
+pub fn sel(m: &layerscope_tui::Model) -> String {
+    let e = m.explorer().unwrap();
+    let r = e.selected_row().expect("a selected row");
+    let p = layerscope_core::layer::display_path(&e.a.overlay.path(r.node));
+    if r.ghost {
+        format!("~{p}")
+    } else {
+        p
+    }
+}
