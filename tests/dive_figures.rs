@@ -374,6 +374,24 @@ fn figures_match_dive_0_13_1() {
             "{}",
             want.case
         );
+        // The pass run while an image is read (dive::DiveAhead): layers
+        // 1..k pushed without knowing the later ones (so every one is
+        // stacked), the rest once the read is over. The same report for
+        // every k.
+        for k in 0..=layers.len() {
+            let mut pass = dive::Pass::new();
+            for l in &layers[..k] {
+                pass.push(l, true);
+            }
+            assert!(pass.is_prefix_of(&layers));
+            pass.push_rest(&layers);
+            assert_eq!(
+                format!("{:?}", pass.into_report()),
+                format!("{report:?}"),
+                "{} with {k} layers pushed ahead",
+                want.case
+            );
+        }
         let files: Vec<(String, usize, u64)> = report
             .inefficient
             .iter()

@@ -9,6 +9,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use archives::*;
+use layerscope_core::analysis::{Analysis, CacheRules};
+use layerscope_core::dive::{DiveAhead, DiveInefficiency};
 use layerscope_core::source::{LayersPrefix, OpenOptions, ProgressSink, ScannedLayer};
 
 /// What a prefix held: per layer, (number, build step, [(path, size)]).
@@ -204,4 +206,103 @@ fn a_one_pass_stream_offers_no_prefix() {
     open_stream(&a.tar(), &with(&r)).expect("open");
     assert_eq!(r.scanned.lock().unwrap().len(), 3);
     assert!(r.prefixes.lock().unwrap().is_empty());
+}
+
+#[test]
+fn dive_s_pass_runs_on_layers_1_2_while_layer_3_is_read() {
+    // The sink that `report` and `check` read with (src/cli): dive's pass
+    // over each prefix, everything passed on to the sink inside it (here
+    // the recorder, which holds the passes so that layers 1-2 are a
+    // prefix before layer 3 is done).
+    let a = legacy(&[(&sample(), &["app:1.0"])], false);
+    let r = Arc::new(Recorder {
+        hold: threads() >= 2,
+        ..Recorder::default()
+    });
+    let ahead = Arc::new(DiveAhead::new(Some(r.clone() as Arc<dyn ProgressSink>)));
+    let o = OpenOptions {
+        progress: Some(ahead.clone() as Arc<dyn ProgressSink>),
+        ..no_verify()
+    };
+    let img = open_bytes(&a.tar(), &o).expect("open");
+    assert_eq!(r.scanned.lock().unwrap().len(), 3);
+    assert_eq!(
+        r.prefixes.lock().unwrap().last().map(|p| p.1.len()),
+        Some(2)
+    );
+    assert_eq!(ahead.layers_visited(), 2);
+
+    let a = Analysis::with_dive_ahead(img.clone(), CacheRules::builtin(), &ahead);
+    assert_eq!(ahead.layers_visited(), 0, "the pass is taken");
+    // dive's figures by hand (dive 0.13's model, src/dive): layer sizes
+    // are the tar size fields (1: os-release 9 + sh 1000; 2: big.bin 5000 +
+    // x.whl 300; 3: a whiteout and a symlink, 0). Discoveries: os-release
+    // 9, sh 1000, big.bin 5000, x.whl 300 then 0 (its whiteout removes a
+    // file), link 0: Σ min 6009 of Σ cumulative 6309; x.whl, found twice,
+    // wastes its cumulative 300 of the 5300 user bytes.
+    let f = a.dive.figures;
+    assert_eq!(a.dive.layer_sizes, vec![1009, 5300, 0]);
+    assert_eq!((f.size_bytes, f.user_size_bytes), (6309, 5300));
+    assert_eq!(f.efficiency, 6009.0 / 6309.0);
+    assert_eq!(f.wasted_bytes, 300);
+    assert_eq!(f.user_wasted_ratio, 300.0 / 5300.0);
+    assert_eq!(
+        a.dive.inefficient,
+        vec![DiveInefficiency {
+            path: (*b"/root/.cache/pip/x.whl").into(),
+            count: 2,
+            cumulative_size: 300,
+        }]
+    );
+    assert!(a.dive.aborts.is_empty() && a.dive.refusal.is_none());
+    // And ours are those of the analysis that runs dive's pass after the
+    // read.
+    let b = Analysis::new(img, CacheRules::builtin());
+    assert_eq!(format!("{:?}", a.dive), format!("{:?}", b.dive));
+    assert_eq!(format!("{:?}", a.totals), format!("{:?}", b.totals));
+}
+
+#[test]
+fn a_pass_run_ahead_on_another_image_is_not_used() {
+    // The pass saw layers 1-2 of `sample()`; the image analysed is another
+    // one, whose layers have other entry counts: its figures are computed
+    // afresh (the same as without the sink), not finished from the pass.
+    let a = legacy(&[(&sample(), &["app:1.0"])], false);
+    let r = Arc::new(Recorder {
+        hold: threads() >= 2,
+        ..Recorder::default()
+    });
+    let ahead = Arc::new(DiveAhead::new(Some(r.clone() as Arc<dyn ProgressSink>)));
+    let o = OpenOptions {
+        progress: Some(ahead.clone() as Arc<dyn ProgressSink>),
+        ..no_verify()
+    };
+    open_bytes(&a.tar(), &o).expect("open");
+    assert_eq!(ahead.layers_visited(), 2);
+    // Layer 1: `a`, 10 bytes; layer 2: `a` again, 20 bytes, and `b`, 5.
+    let other = sample().with_layers(vec![
+        TLayer::new(&[E::File("a", vec![1; 10])], Comp::None),
+        TLayer::new(
+            &[E::File("a", vec![2; 20]), E::File("b", vec![3; 5])],
+            Comp::None,
+        ),
+    ]);
+    let other = legacy(&[(&other, &["other:1"])], false);
+    let other = open_bytes(&other.tar(), &no_verify()).expect("open");
+    let got = Analysis::with_dive_ahead(other, CacheRules::builtin(), &ahead);
+    // By hand: `a` found twice (10, then 20), `b` once (5): Σ min 15 of
+    // Σ cumulative 35; `a` wastes its cumulative 30 of the 25 user bytes.
+    let f = got.dive.figures;
+    assert_eq!(got.dive.layer_sizes, vec![10, 25]);
+    assert_eq!(f.efficiency, 15.0 / 35.0);
+    assert_eq!(f.wasted_bytes, 30);
+    assert_eq!(f.user_wasted_ratio, 30.0 / 25.0);
+    assert_eq!(
+        got.dive.inefficient,
+        vec![DiveInefficiency {
+            path: (*b"/a").into(),
+            count: 2,
+            cumulative_size: 30,
+        }]
+    );
 }

@@ -16,6 +16,7 @@ use layerscope_cache::DiskCache;
 use layerscope_core::analysis::{Analysis, CacheRules};
 use layerscope_core::config::{Budget, Config, Size};
 use layerscope_core::diff::Side;
+use layerscope_core::dive::DiveAhead;
 use layerscope_core::dockerfile::FixPlan;
 use layerscope_core::escape::str_for_terminal;
 use layerscope_core::source::{LayerCache, OpenOptions, ProgressSink, VerifyLayers};
@@ -745,13 +746,19 @@ pub fn analyse_with(
     let locator = layerscope_fetch::locate(arg, common.source)?;
     let rules = CacheRules::with_user_rules(&config.rules)?.with_packages(&config.packages)?;
     let bar = progress.then(progress::Bar::for_stderr).flatten();
-    let opts = common.open_options(bar.clone().map(|b| b as Arc<dyn ProgressSink>));
+    // dive's pass runs on the layers read while later ones still are
+    // (layerscope_core::dive::ahead): big images then keep dive's trees and
+    // the overlay apart in memory without waiting for dive after the read.
+    let ahead = Arc::new(DiveAhead::new(
+        bar.clone().map(|b| b as Arc<dyn ProgressSink>),
+    ));
+    let opts = common.open_options(Some(ahead.clone() as Arc<dyn ProgressSink>));
     let reg = common.registry_options();
     let image = layerscope_fetch::open(&locator, &common.daemons(ctx), &opts, &reg);
     if let Some(b) = &bar {
         b.finish();
     }
-    let mut a = Analysis::new(image?, rules);
+    let mut a = Analysis::with_dive_ahead(image?, rules, &ahead);
     if let Some((path, text)) = dockerfile {
         a.attach_dockerfile(&path, &text)?;
     }

@@ -12,6 +12,7 @@ pub use rules::{glob_set, CacheRule, CacheRules};
 pub use step::{build_step, shorten};
 pub use unstripped::{Unstripped, UnstrippedFile};
 
+use crate::dive::{DiveAhead, DiveReport};
 use crate::layer::display_path;
 use crate::layer::Entry;
 use crate::overlay::{Cause, InodeId, NodeId, Overlay};
@@ -232,6 +233,32 @@ impl Analysis {
             image.layers.iter().map(|l| &l.changeset).collect();
         let dive = crate::dive::report_lean(&changesets);
         drop(changesets);
+        Analysis::after_dive(image, rules, dive)
+    }
+
+    /// [`Analysis::new`] for an image read with a [`DiveAhead`] sink in
+    /// its progress: dive's pass, begun on the layers read while the later
+    /// ones still were, is finished over the rest and its trees freed
+    /// before the overlay is built. That is the memory of
+    /// [`Analysis::lean`] (dive's trees and the overlay never together)
+    /// without most of its time. When no layer was visited ahead (a
+    /// stream, a one-layer image) this is [`Analysis::new`].
+    pub fn with_dive_ahead(image: Image, rules: CacheRules, ahead: &DiveAhead) -> Analysis {
+        let mut pass = ahead.take();
+        let changesets: Vec<&crate::layer::Changeset> =
+            image.layers.iter().map(|l| &l.changeset).collect();
+        if pass.layers() == 0 || !pass.is_prefix_of(&changesets) {
+            drop(changesets);
+            return Analysis::new(image, rules);
+        }
+        pass.push_rest(&changesets);
+        let dive = pass.into_report();
+        drop(changesets);
+        Analysis::after_dive(image, rules, dive)
+    }
+
+    /// The overlay and our figures, dive's being computed already.
+    fn after_dive(image: Image, rules: CacheRules, dive: DiveReport) -> Analysis {
         let overlay = Overlay::build(image.layers.iter().map(|l| &l.changeset));
         let figures = figures(&image, &overlay, &rules);
         Analysis::assemble(image, overlay, rules, figures, dive)

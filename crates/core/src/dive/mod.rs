@@ -28,7 +28,10 @@
 //! * Layer size = sum of the tar size fields of its entries;
 //!   `userWastedPercent = wastedBytes / (size of all layers but the first)`.
 
+mod ahead;
 mod tree;
+
+pub use ahead::DiveAhead;
 
 use std::hash::BuildHasher;
 
@@ -155,62 +158,7 @@ fn report_with<C: std::borrow::Borrow<Changeset> + Sync>(
     layers: &[C],
     prefetch: bool,
 ) -> DiveReport {
-    let Pass {
-        paths,
-        matches,
-        aborts,
-        layer_sizes,
-        refusal,
-    } = efficiency_pass(layers, prefetch);
-
-    let mut min_sum: i64 = 0;
-    let mut cumulative_sum: i64 = 0;
-    for p in &paths.items {
-        min_sum = min_sum.wrapping_add(p.min);
-        cumulative_sum = cumulative_sum.wrapping_add(p.cumulative);
-    }
-    let efficiency = if cumulative_sum == 0 {
-        1.0
-    } else {
-        min_sum as f64 / cumulative_sum as f64
-    };
-
-    // dive sorts its matches by cumulative size (sort.Sort: for up to 12
-    // items an insertion sort, so stable) and lists them in reverse.
-    let mut inefficient: Vec<DiveInefficiency> = matches
-        .iter()
-        .map(|&i| DiveInefficiency {
-            path: paths.path(i).into(),
-            count: paths.items[i].nodes as usize,
-            cumulative_size: paths.items[i].cumulative as u64,
-        })
-        .collect();
-    inefficient.sort_by_key(|m| m.cumulative_size);
-    inefficient.reverse();
-    let wasted_bytes = inefficient
-        .iter()
-        .fold(0u64, |acc, m| acc.wrapping_add(m.cumulative_size));
-
-    let size_bytes = layer_sizes.iter().fold(0u64, |a, &s| a.wrapping_add(s));
-    let user_size_bytes = layer_sizes
-        .iter()
-        .skip(1)
-        .fold(0u64, |a, &s| a.wrapping_add(s));
-    let user_wasted_ratio = wasted_bytes as f64 / user_size_bytes as f64;
-    DiveReport {
-        figures: DiveFigures {
-            efficiency,
-            wasted_bytes,
-            user_wasted_percent: user_wasted_ratio * 100.0,
-            user_wasted_ratio,
-            size_bytes,
-            user_size_bytes,
-        },
-        inefficient,
-        layer_sizes,
-        aborts,
-        refusal,
-    }
+    efficiency_pass(layers, prefetch).into_report()
 }
 
 /// The tar name dive saw, rebuilt from a normalised entry: whiteouts carry
@@ -334,13 +282,164 @@ impl PathTable {
     }
 }
 
-/// What the efficiency pass found.
-struct Pass {
+/// dive's efficiency pass, fed one layer at a time, bottom first: what
+/// [`report_lean`] runs over a whole image, and what a reader runs while
+/// the later layers are still being read ([`DiveAhead`]).
+pub struct Pass {
     paths: PathTable,
     matches: Vec<usize>,
     aborts: Vec<DiveAbort>,
     layer_sizes: Vec<u64>,
     refusal: Option<String>,
+    /// `StackTreeRange(trees, 0, n-1)`: a copy of the first tree with the
+    /// layers pushed so far stacked on it, kept while a later layer may
+    /// need it.
+    stacked: Option<Tree>,
+    /// How many tar entries each pushed layer had, to tell whether a pass
+    /// run ahead saw the image it is finished with.
+    entries: Vec<usize>,
+}
+
+impl Default for Pass {
+    fn default() -> Pass {
+        Pass::new()
+    }
+}
+
+impl Pass {
+    /// A pass that has seen no layer yet.
+    pub fn new() -> Pass {
+        Pass {
+            paths: PathTable::default(),
+            matches: Vec::new(),
+            aborts: Vec::new(),
+            layer_sizes: Vec::new(),
+            refusal: None,
+            stacked: None,
+            entries: Vec::new(),
+        }
+    }
+
+    /// How many layers were pushed.
+    pub fn layers(&self) -> usize {
+        self.layer_sizes.len()
+    }
+
+    /// Whether the layers pushed so far are the first ones of `layers`
+    /// (as many, with as many entries each).
+    pub fn is_prefix_of<C: std::borrow::Borrow<Changeset>>(&self, layers: &[C]) -> bool {
+        self.entries.len() <= layers.len()
+            && self
+                .entries
+                .iter()
+                .zip(layers)
+                .all(|(&n, l)| n == l.borrow().entries.len())
+    }
+
+    /// Visit the next layer. `stack`: whether a later layer may need this
+    /// one stacked below it (one that may hold a whiteout). Pass `true`
+    /// while the later layers are unknown: the figures are the same either
+    /// way, only the time and memory of stacking differ.
+    pub fn push(&mut self, layer: &Changeset, stack: bool) {
+        let mut refusal = None;
+        let idx = LayerIndex::from_index(self.layers());
+        let (tree, size) = layer_tree(layer, idx, &mut refusal);
+        self.push_tree(layer.entries.len(), tree, size, refusal, stack);
+    }
+
+    /// Push the layers of `layers` (the whole image, bottom first) that come
+    /// after those already pushed. The later layers are known here, so a
+    /// layer is stacked only when one above it may hold a whiteout.
+    pub fn push_rest<C: std::borrow::Borrow<Changeset>>(&mut self, layers: &[C]) {
+        let rest = &layers[self.layers().min(layers.len())..];
+        let whiteouts: Vec<bool> = rest.iter().map(|l| may_whiteout(l.borrow())).collect();
+        for (k, l) in rest.iter().enumerate() {
+            self.push(l.borrow(), whiteouts[k + 1..].iter().any(|&w| w));
+        }
+    }
+
+    fn push_tree(
+        &mut self,
+        entries: usize,
+        tree: Tree,
+        size: u64,
+        refusal: Option<String>,
+        stack: bool,
+    ) {
+        let idx = LayerIndex::from_index(self.layers());
+        self.entries.push(entries);
+        self.layer_sizes.push(size);
+        if self.refusal.is_none() {
+            self.refusal = refusal;
+        }
+        let mut stacked = self.stacked.take();
+        visit_layer(self, &tree, idx, &mut stacked);
+        if stack {
+            let below = stacked.get_or_insert_with(|| tree.clone());
+            below.stack(&tree);
+        }
+        self.stacked = stacked;
+    }
+
+    /// dive's figures over the layers pushed.
+    pub fn into_report(self) -> DiveReport {
+        let Pass {
+            paths,
+            matches,
+            aborts,
+            layer_sizes,
+            refusal,
+            ..
+        } = self;
+        let mut min_sum: i64 = 0;
+        let mut cumulative_sum: i64 = 0;
+        for p in &paths.items {
+            min_sum = min_sum.wrapping_add(p.min);
+            cumulative_sum = cumulative_sum.wrapping_add(p.cumulative);
+        }
+        let efficiency = if cumulative_sum == 0 {
+            1.0
+        } else {
+            min_sum as f64 / cumulative_sum as f64
+        };
+
+        // dive sorts its matches by cumulative size (sort.Sort: for up to 12
+        // items an insertion sort, so stable) and lists them in reverse.
+        let mut inefficient: Vec<DiveInefficiency> = matches
+            .iter()
+            .map(|&i| DiveInefficiency {
+                path: paths.path(i).into(),
+                count: paths.items[i].nodes as usize,
+                cumulative_size: paths.items[i].cumulative as u64,
+            })
+            .collect();
+        inefficient.sort_by_key(|m| m.cumulative_size);
+        inefficient.reverse();
+        let wasted_bytes = inefficient
+            .iter()
+            .fold(0u64, |acc, m| acc.wrapping_add(m.cumulative_size));
+
+        let size_bytes = layer_sizes.iter().fold(0u64, |a, &s| a.wrapping_add(s));
+        let user_size_bytes = layer_sizes
+            .iter()
+            .skip(1)
+            .fold(0u64, |a, &s| a.wrapping_add(s));
+        let user_wasted_ratio = wasted_bytes as f64 / user_size_bytes as f64;
+        DiveReport {
+            figures: DiveFigures {
+                efficiency,
+                wasted_bytes,
+                user_wasted_percent: user_wasted_ratio * 100.0,
+                user_wasted_ratio,
+                size_bytes,
+                user_size_bytes,
+            },
+            inefficient,
+            layer_sizes,
+            aborts,
+            refusal,
+        }
+    }
 }
 
 /// Whether a layer may hold a `.wh.` node in dive's tree (a superset:
@@ -362,15 +461,13 @@ const WHITEOUT_NAME: &[u8] = b".wh.";
 /// dive's `filetree.Efficiency`, over trees built one layer at a time.
 ///
 /// Memory: dive keeps every layer's tree; here a layer's tree is built
-/// (on a second thread, while the previous one is visited), visited, stacked
-/// onto the running `StackTreeRange` copy if a later whiteout can need it,
-/// and dropped. Stacking eagerly gives the same copy dive builds on demand:
-/// at a whiteout of layer n it holds layer 0, then layers 0..n-1, stacked.
+/// (with `prefetch`, on a second thread while the previous one is visited),
+/// visited, stacked onto the running `StackTreeRange` copy if a later
+/// whiteout can need it, and dropped. Stacking eagerly gives the same copy
+/// dive builds on demand: at a whiteout of layer n it holds layer 0, then
+/// layers 0..n-1, stacked.
 fn efficiency_pass<C: std::borrow::Borrow<Changeset> + Sync>(layers: &[C], prefetch: bool) -> Pass {
-    let whiteouts: Vec<bool> = layers.iter().map(|l| may_whiteout(l.borrow())).collect();
-    let needed_below: Vec<bool> = (0..layers.len())
-        .map(|k| whiteouts[k + 1..].iter().any(|&w| w))
-        .collect();
+    let mut pass = Pass::new();
     // Size the path table once: every leaf path comes from an entry (at most
     // one path per entry, at most its length + 1 bytes); doubling growth
     // would leave up to half of it unused at the peak.
@@ -381,20 +478,14 @@ fn efficiency_pass<C: std::borrow::Borrow<Changeset> + Sync>(layers: &[C], prefe
             b + cs.entries.iter().map(|e| e.path.len() + 1).sum::<usize>(),
         )
     });
-    let mut paths = PathTable::default();
-    paths.items.reserve(count);
-    paths.bytes.reserve(bytes);
-    paths.index.reserve(count, |_| 0);
-    let mut pass = Pass {
-        paths,
-        matches: Vec::new(),
-        aborts: Vec::new(),
-        layer_sizes: Vec::with_capacity(layers.len()),
-        refusal: None,
-    };
-    // `StackTreeRange(trees, 0, n-1)`: a copy of the first tree with the
-    // layers below the current one stacked on it.
-    let mut stacked: Option<Tree> = None;
+    pass.paths.items.reserve(count);
+    pass.paths.bytes.reserve(bytes);
+    pass.paths.index.reserve(count, |_| 0);
+    if !prefetch {
+        pass.push_rest(layers);
+        return pass;
+    }
+    let whiteouts: Vec<bool> = layers.iter().map(|l| may_whiteout(l.borrow())).collect();
     let build = |idx: usize| {
         let mut refusal = None;
         let (tree, size) = layer_tree(
@@ -405,24 +496,18 @@ fn efficiency_pass<C: std::borrow::Borrow<Changeset> + Sync>(layers: &[C], prefe
         (tree, size, refusal)
     };
     std::thread::scope(|s| {
-        let mut next = (prefetch && !layers.is_empty()).then(|| s.spawn(move || build(0)));
-        for (idx, &keep) in needed_below.iter().enumerate() {
+        let mut next = (!layers.is_empty()).then(|| s.spawn(move || build(0)));
+        for idx in 0..layers.len() {
             let (tree, size, refusal) = match next.take() {
                 Some(t) => t.join().expect("dive tree thread"),
                 None => build(idx),
             };
-            if prefetch && idx + 1 < layers.len() {
+            if idx + 1 < layers.len() {
                 next = Some(s.spawn(move || build(idx + 1)));
             }
-            pass.layer_sizes.push(size);
-            if pass.refusal.is_none() {
-                pass.refusal = refusal;
-            }
-            visit_layer(&mut pass, &tree, LayerIndex::from_index(idx), &mut stacked);
-            if keep {
-                let below = stacked.get_or_insert_with(|| tree.clone());
-                below.stack(&tree);
-            }
+            let stack = whiteouts[idx + 1..].iter().any(|&w| w);
+            let entries = layers[idx].borrow().entries.len();
+            pass.push_tree(entries, tree, size, refusal, stack);
         }
     });
     pass
