@@ -391,7 +391,7 @@ fn entries(image: &Image) -> usize {
 
 fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules) -> Figures {
     let n = image.layers.len();
-    let mut layers: Vec<LayerFigures> = image
+    let layers: Vec<LayerFigures> = image
         .layers
         .iter()
         .map(|l| LayerFigures {
@@ -412,7 +412,7 @@ fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules) -> Figures {
         })
         .collect();
 
-    let mut totals = Totals {
+    let totals = Totals {
         layers: n,
         size_bytes: layers.iter().map(|l| l.size_bytes).sum(),
         stored_bytes: layers.iter().map(|l| l.stored_bytes).sum(),
@@ -421,6 +421,33 @@ fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules) -> Figures {
         ..Totals::default()
     };
 
+    // The duplicate groups need no cache rule: on a second thread while
+    // every inode is classified (both walk every inode; 19 and 22 ms on
+    // 200k files).
+    std::thread::scope(|s| {
+        let duplicates = s.spawn(|| duplicates(image, overlay));
+        let mut figures = classified(image, overlay, rules, layers, totals);
+        let duplicates = duplicates.join().expect("duplicates thread");
+        figures.totals.duplicate_bytes = duplicates.iter().map(|d| d.wasted_bytes).sum();
+        let dup_not_cache = duplicates_not_cache(&duplicates, &figures.classes);
+        figures.duplicates = duplicates;
+        // No byte twice: hidden bytes are all in wasted; live cache bytes
+        // are live; a duplicate that is also live cache counts as cache.
+        let t = &mut figures.totals;
+        t.recoverable_bytes = t.wasted_bytes + t.cache_live_bytes + dup_not_cache;
+        figures
+    })
+}
+
+/// [`figures`] but the duplicates: each inode classified (cache rule,
+/// churn), hidden files, caches, packages.
+fn classified(
+    image: &Image,
+    overlay: &Overlay,
+    rules: &CacheRules,
+    mut layers: Vec<LayerFigures>,
+    mut totals: Totals,
+) -> Figures {
     // Classify every inode once: cache rule and churn.
     let mut classes = Vec::with_capacity(overlay.inodes.len());
     let mut cache_by_rule: Vec<(u64, u64, u64)> = vec![(0, 0, 0); rules.rules.len()];
@@ -505,11 +532,6 @@ fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules) -> Figures {
     totals.cache_live_bytes = cache.iter().map(|c| c.live_bytes).sum();
     totals.cache_hidden_bytes = cache.iter().map(|c| c.hidden_bytes).sum();
 
-    let (duplicates, dup_not_cache) = duplicates(image, overlay, &classes);
-    totals.duplicate_bytes = duplicates.iter().map(|d| d.wasted_bytes).sum();
-    // No byte twice: hidden bytes are all in wasted; live cache bytes are
-    // live; a duplicate that is also live cache counts as cache.
-    totals.recoverable_bytes = totals.wasted_bytes + totals.cache_live_bytes + dup_not_cache;
     let mut packages = crate::packages::Packages::build(image, overlay, &rules.packages);
     totals.package_live_bytes = packages.live_bytes;
     totals.unowned_live_bytes = totals.live_bytes - packages.live_bytes;
@@ -523,7 +545,8 @@ fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules) -> Figures {
         layers,
         cache,
         hidden,
-        duplicates,
+        // Grouped beside this ([`figures`]).
+        duplicates: Vec::new(),
         classes,
     }
 }
@@ -534,13 +557,9 @@ fn dive_report(image: &Image) -> crate::dive::DiveReport {
     crate::dive::report_lean(&changesets)
 }
 
-/// Group live regular files by content; return the groups and the bytes
-/// they waste once live cache files are left out (recoverable's share).
-fn duplicates(
-    image: &Image,
-    overlay: &Overlay,
-    classes: &[InodeClass],
-) -> (Vec<DuplicateGroup>, u64) {
+/// Group live regular files by content. It needs no cache rule: it runs
+/// beside the classification of every inode ([`figures`]).
+fn duplicates(image: &Image, overlay: &Overlay) -> Vec<DuplicateGroup> {
     // A live name of each live inode, preferring the entry that carries it.
     let mut live_node: Vec<Option<NodeId>> = vec![None; overlay.inodes.len()];
     for (v, inode) in overlay
@@ -570,7 +589,6 @@ fn duplicates(
         .collect();
     keyed.sort_unstable();
     let mut out = Vec::new();
-    let mut not_cache = 0u64;
     let mut run_inodes: Vec<(u64, InodeId)> = Vec::new();
     for run in keyed.chunk_by(|a, b| a.0 == b.0) {
         if run.len() < 2 {
@@ -586,11 +604,6 @@ fn duplicates(
             let size = same[0].0;
             let inodes: Vec<InodeId> = same.iter().map(|k| k.1).collect();
             let k = inodes.len() as u64;
-            let plain = inodes
-                .iter()
-                .filter(|&&i| classes[i.index()].rule.is_none())
-                .count() as u64;
-            not_cache += plain.saturating_sub(1) * size;
             let mut paths: Vec<(String, InodeId)> = inodes
                 .iter()
                 .map(|&i| {
@@ -612,5 +625,22 @@ fn duplicates(
             .cmp(&a.wasted_bytes)
             .then_with(|| a.paths.cmp(&b.paths))
     });
-    (out, not_cache)
+    out
+}
+
+/// The bytes duplicates waste once live cache files are left out
+/// (recoverable's share): per group, the copies beyond one that no cache
+/// rule covers.
+fn duplicates_not_cache(groups: &[DuplicateGroup], classes: &[InodeClass]) -> u64 {
+    groups
+        .iter()
+        .map(|g| {
+            let plain = g
+                .inodes
+                .iter()
+                .filter(|&&i| classes[i.index()].rule.is_none())
+                .count() as u64;
+            plain.saturating_sub(1) * g.bytes_each
+        })
+        .sum()
 }
