@@ -37,7 +37,7 @@ use std::hash::BuildHasher;
 
 use crate::layer::{Changeset, Entry, EntryKind};
 use crate::LayerIndex;
-use tree::{dive_path_into, go_clean_components, is_whiteout_name, Info, Tree};
+use tree::{dive_path_into, go_clean_components, go_clean_into, is_whiteout_name, Info, Tree};
 
 /// The three figures dive prints in CI mode, plus the sizes behind them.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -162,9 +162,10 @@ fn report_with<C: std::borrow::Borrow<Changeset> + Sync>(
 }
 
 /// The tar name dive saw, rebuilt from a normalised entry: whiteouts carry
-/// the path they remove, dive keeps the `.wh.` file itself.
-fn raw_name(e: &Entry) -> Vec<u8> {
-    match e.kind {
+/// the path they remove, dive keeps the `.wh.` file itself. Any other entry
+/// is named by its path as it is.
+fn raw_name(e: &Entry) -> std::borrow::Cow<'_, [u8]> {
+    std::borrow::Cow::Owned(match e.kind {
         EntryKind::Whiteout => {
             let (dir, base) = match e.path.iter().rposition(|&b| b == b'/') {
                 Some(i) => (&e.path[..i + 1], &e.path[i + 1..]),
@@ -180,8 +181,8 @@ fn raw_name(e: &Entry) -> Vec<u8> {
             v.extend_from_slice(b".wh..wh..opq");
             v
         }
-        _ => e.path.to_vec(),
-    }
+        _ => return std::borrow::Cow::Borrowed(&e.path),
+    })
 }
 
 /// Go's `tar.Header.FileInfo().IsDir()`: the typeflag says directory, or
@@ -195,6 +196,7 @@ fn go_is_dir(e: &Entry) -> bool {
 fn layer_tree(layer: &Changeset, idx: LayerIndex, refusal: &mut Option<String>) -> (Tree, u64) {
     let mut tree = Tree::new();
     let mut size = 0u64;
+    let mut names: Vec<&[u8]> = Vec::new();
     for e in &layer.entries {
         if e.typeflag == b'g' {
             // Go's tar reader hands PAX global headers to dive, which fails
@@ -205,15 +207,27 @@ fn layer_tree(layer: &Changeset, idx: LayerIndex, refusal: &mut Option<String>) 
             });
             continue;
         }
+        // One buffer of names for the whole layer (a path's names borrow
+        // the entry); a whiteout's rebuilt name needs its own.
         let raw = raw_name(e);
-        let comps = go_clean_components(&raw);
+        let owned;
+        let comps: &[&[u8]] = match &raw {
+            std::borrow::Cow::Borrowed(path) => {
+                go_clean_into(path, &mut names);
+                &names
+            }
+            std::borrow::Cow::Owned(name) => {
+                owned = go_clean_components(name);
+                &owned
+            }
+        };
         if comps.is_empty() {
             // `path.Clean(name) == "."`: skipped before it is sized.
             continue;
         }
         size = size.wrapping_add(e.header_size());
         tree.add_path(
-            &comps,
+            comps,
             Info {
                 size: e.header_size() as i64,
                 is_dir: go_is_dir(e),

@@ -467,8 +467,16 @@ pub(crate) fn dive_path_into(names: &[&[u8]], out: &mut Vec<u8>) {
 /// that cannot cancel anything is dropped at the root of a rooted path and
 /// kept in a relative one.
 pub(crate) fn go_clean_components(path: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    go_clean_into(path, &mut out);
+    out
+}
+
+/// [`go_clean_components`] into `out` (cleared first), so that a caller
+/// splitting many paths reuses one buffer.
+pub(crate) fn go_clean_into<'a>(path: &'a [u8], out: &mut Vec<&'a [u8]>) {
+    out.clear();
     let rooted = path.first() == Some(&b'/');
-    let mut out: Vec<&[u8]> = Vec::new();
     for comp in path.split(|&b| b == b'/') {
         match comp {
             b"" | b"." => {}
@@ -482,7 +490,6 @@ pub(crate) fn go_clean_components(path: &[u8]) -> Vec<&[u8]> {
             _ => out.push(comp),
         }
     }
-    out
 }
 
 #[cfg(test)]
