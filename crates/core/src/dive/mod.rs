@@ -234,6 +234,7 @@ fn layer_tree(layer: &Changeset, idx: LayerIndex, refusal: &mut Option<String>) 
             },
         );
     }
+    tree.sort();
     (tree, size)
 }
 
