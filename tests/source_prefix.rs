@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use archives::*;
 use layerscope_core::analysis::{Analysis, CacheRules};
-use layerscope_core::dive::{DiveAhead, DiveInefficiency};
+use layerscope_core::dive::{DiveAhead, DiveInefficiency, DiveReport};
 use layerscope_core::source::{LayersPrefix, OpenOptions, ProgressSink, ScannedLayer};
 
 /// What a prefix held: per layer, (number, build step, [(path, size)]).
@@ -208,12 +208,11 @@ fn a_one_pass_stream_offers_no_prefix() {
     assert!(r.prefixes.lock().unwrap().is_empty());
 }
 
-#[test]
-fn dive_s_pass_runs_on_layers_1_2_while_layer_3_is_read() {
-    // The sink that `report` and `check` read with (src/cli): dive's pass
-    // over each prefix, everything passed on to the sink inside it (here
-    // the recorder, which holds the passes so that layers 1-2 are a
-    // prefix before layer 3 is done).
+/// `sample()` read through the sink that `report` and `check` read with
+/// (src/cli): dive's pass over each prefix, everything passed on to the
+/// sink inside it, here the recorder, which holds the passes so that
+/// layers 1-2 are a prefix before layer 3 is done.
+fn sample_read_ahead() -> (layerscope_core::source::Image, Arc<DiveAhead>) {
     let a = legacy(&[(&sample(), &["app:1.0"])], false);
     let r = Arc::new(Recorder {
         hold: threads() >= 2,
@@ -231,6 +230,12 @@ fn dive_s_pass_runs_on_layers_1_2_while_layer_3_is_read() {
         Some(2)
     );
     assert_eq!(ahead.layers_visited(), 2);
+    (img, ahead)
+}
+
+#[test]
+fn dive_s_pass_runs_on_layers_1_2_while_layer_3_is_read() {
+    let (img, ahead) = sample_read_ahead();
 
     let a = Analysis::with_dive_ahead(img.clone(), CacheRules::builtin(), &ahead);
     assert_eq!(ahead.layers_visited(), 0, "the pass is taken");
@@ -240,21 +245,14 @@ fn dive_s_pass_runs_on_layers_1_2_while_layer_3_is_read() {
     // 9, sh 1000, big.bin 5000, x.whl 300 then 0 (its whiteout removes a
     // file), link 0: Σ min 6009 of Σ cumulative 6309; x.whl, found twice,
     // wastes its cumulative 300 of the 5300 user bytes.
-    let f = a.dive.figures;
-    assert_eq!(a.dive.layer_sizes, vec![1009, 5300, 0]);
-    assert_eq!((f.size_bytes, f.user_size_bytes), (6309, 5300));
-    assert_eq!(f.efficiency, 6009.0 / 6309.0);
-    assert_eq!(f.wasted_bytes, 300);
-    assert_eq!(f.user_wasted_ratio, 300.0 / 5300.0);
-    assert_eq!(
-        a.dive.inefficient,
-        vec![DiveInefficiency {
-            path: (*b"/root/.cache/pip/x.whl").into(),
-            count: 2,
-            cumulative_size: 300,
-        }]
+    assert_dive(
+        &a.dive,
+        &[1009, 5300, 0],
+        (6009, 6309),
+        300,
+        (b"/root/.cache/pip/x.whl", 2),
     );
-    assert!(a.dive.aborts.is_empty() && a.dive.refusal.is_none());
+    assert_eq!(a.dive.figures.size_bytes, 6309);
     // And ours are those of the analysis that runs dive's pass after the
     // read.
     let b = Analysis::new(img, CacheRules::builtin());
@@ -267,18 +265,7 @@ fn a_pass_run_ahead_on_another_image_is_not_used() {
     // The pass saw layers 1-2 of `sample()`; the image analysed is another
     // one, whose layers have other entry counts: its figures are computed
     // afresh (the same as without the sink), not finished from the pass.
-    let a = legacy(&[(&sample(), &["app:1.0"])], false);
-    let r = Arc::new(Recorder {
-        hold: threads() >= 2,
-        ..Recorder::default()
-    });
-    let ahead = Arc::new(DiveAhead::new(Some(r.clone() as Arc<dyn ProgressSink>)));
-    let o = OpenOptions {
-        progress: Some(ahead.clone() as Arc<dyn ProgressSink>),
-        ..no_verify()
-    };
-    open_bytes(&a.tar(), &o).expect("open");
-    assert_eq!(ahead.layers_visited(), 2);
+    let (_, ahead) = sample_read_ahead();
     // Layer 1: `a`, 10 bytes; layer 2: `a` again, 20 bytes, and `b`, 5.
     let other = sample().with_layers(vec![
         TLayer::new(&[E::File("a", vec![1; 10])], Comp::None),
@@ -292,17 +279,33 @@ fn a_pass_run_ahead_on_another_image_is_not_used() {
     let got = Analysis::with_dive_ahead(other, CacheRules::builtin(), &ahead);
     // By hand: `a` found twice (10, then 20), `b` once (5): Σ min 15 of
     // Σ cumulative 35; `a` wastes its cumulative 30 of the 25 user bytes.
-    let f = got.dive.figures;
-    assert_eq!(got.dive.layer_sizes, vec![10, 25]);
-    assert_eq!(f.efficiency, 15.0 / 35.0);
-    assert_eq!(f.wasted_bytes, 30);
-    assert_eq!(f.user_wasted_ratio, 30.0 / 25.0);
+    assert_dive(&got.dive, &[10, 25], (15, 35), 30, (b"/a", 2));
+}
+
+/// dive's report of an image with one inefficient path, `wasted` bytes
+/// (its cumulative size): the layer sizes, (Σ min, Σ cumulative) and the
+/// path with its count.
+fn assert_dive(
+    dive: &DiveReport,
+    layer_sizes: &[u64],
+    (min, cumulative): (i64, i64),
+    wasted: u64,
+    (path, count): (&[u8], usize),
+) {
+    let f = dive.figures;
+    let user: u64 = layer_sizes[1..].iter().sum();
+    assert_eq!(dive.layer_sizes, layer_sizes);
+    assert_eq!(f.user_size_bytes, user);
+    assert_eq!(f.efficiency, min as f64 / cumulative as f64);
+    assert_eq!(f.wasted_bytes, wasted);
+    assert_eq!(f.user_wasted_ratio, wasted as f64 / user as f64);
     assert_eq!(
-        got.dive.inefficient,
+        dive.inefficient,
         vec![DiveInefficiency {
-            path: (*b"/a").into(),
-            count: 2,
-            cumulative_size: 30,
+            path: path.into(),
+            count,
+            cumulative_size: wasted,
         }]
     );
+    assert!(dive.aborts.is_empty() && dive.refusal.is_none());
 }
