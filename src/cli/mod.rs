@@ -819,14 +819,16 @@ pub fn open_compared(
     }
     let locator = layerscope_fetch::locate(arg, common.source)?;
     let rules = CacheRules::with_user_rules(&config.rules)?;
-    let opts = common.open_options(None);
+    // Two sides load at once: dive's pass runs ahead as for IMAGE.
+    let ahead = Arc::new(DiveAhead::new(None));
+    let opts = common.open_options(Some(ahead.clone() as Arc<dyn ProgressSink>));
     let image = layerscope_fetch::open(
         &locator,
         &common.daemons(ctx),
         &opts,
         &common.registry_options(),
     )?;
-    let a = Analysis::new(image, rules);
+    let a = Analysis::with_dive_ahead(image, rules, &ahead);
     Ok(Compared {
         side: Side::from_analysis(&a),
         report: want_report.then(|| report::Report::from_analysis(&a)),
