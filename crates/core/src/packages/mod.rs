@@ -634,9 +634,12 @@ impl Packages {
     }
 }
 
+/// Database bytes from which [`parse_all`] parses on several threads.
+const PARALLEL_PARSE_BYTES: usize = 2 << 20;
+
 /// Every captured file's content parsed, in layer then capture order
 /// (`None` for a file over the size bound). Parsed on up to four threads
-/// when there is enough to parse: a Debian image rewrites its status file
+/// when there is enough to parse ([`PARALLEL_PARSE_BYTES`]): a Debian image rewrites its status file
 /// (thousands of stanzas) in every RUN that installs something.
 fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
     /// (index, path, content if kept).
@@ -666,7 +669,10 @@ fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(4);
-    if threads < 2 || total < 256 * 1024 {
+    // Below 2 MiB (a Debian image's ~1 MB: ~2 ms of parsing) the threads
+    // cost more than they save: `Analysis::new` runs dive's pass on the
+    // other core meanwhile (docs/performance.md, packages round 4).
+    if threads < 2 || total < PARALLEL_PARSE_BYTES {
         return run(&jobs).into_iter().map(|d| d.1).collect();
     }
     // The dpkg status files on one thread, in layer order, sharing one
