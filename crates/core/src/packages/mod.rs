@@ -168,9 +168,9 @@ struct View<'a> {
 }
 
 /// One list of a package's paths: dpkg's as read (only dpkg's are read
-/// back, by [`distro_python`]), and as [`PathRef`]s (those that can name a
+/// back, by [`distro_python`]), and as [`Refs`] (those that can name a
 /// node).
-type List<'a> = (Option<&'a PathList>, &'a [PathRef]);
+type List<'a> = (Option<&'a PathList>, &'a Refs);
 
 /// A package's lists: most have one (no allocation for it).
 #[derive(Default)]
@@ -209,20 +209,35 @@ struct Snapshot<'a> {
 }
 
 /// A database file version's content, parsed once; with its lists of
-/// paths as [`PathRef`]s (one per list: a `.list`, RECORD, … has one, apk's
+/// paths as [`Refs`] (one per list: a `.list`, RECORD, … has one, apk's
 /// `installed` one per package).
 enum Db {
-    Parsed(Parsed, Vec<Vec<PathRef>>),
+    Parsed(Parsed, Vec<Refs>),
     Bad,
 }
 
-/// A listed path as its directory (an index into [`PathTable`]) and its
-/// last name as the overlay interned it. Paths whose last name no layer
-/// has are left out: they cannot name a node (nor can an empty one).
-#[derive(Debug, Clone, Copy)]
-struct PathRef {
-    dir: u32,
-    name: Sym,
+/// A list of paths as runs of paths in one directory (an index into
+/// [`PathTable`]) and their last names as the overlay interned them. Paths
+/// whose last name no layer has are left out: they cannot name a node (nor
+/// can an empty one). Listed paths come grouped by directory, so a
+/// directory is resolved once per run, not once per path.
+#[derive(Debug, Default)]
+struct Refs {
+    /// (directory, end of its run in `names`), in list order.
+    runs: Vec<(u32, u32)>,
+    names: Vec<Sym>,
+}
+
+impl Refs {
+    /// Each run: its directory and its names.
+    fn runs(&self) -> impl Iterator<Item = (u32, &[Sym])> {
+        let mut start = 0;
+        self.runs.iter().map(move |&(dir, end)| {
+            let names = &self.names[start..end as usize];
+            start = end as usize;
+            (dir, names)
+        })
+    }
 }
 
 /// Every directory of a listed path, once, with its parent directory (so
@@ -261,8 +276,11 @@ impl PathTable {
         &mut self,
         overlay: &Overlay,
         paths: impl ExactSizeIterator<Item = &'p [u8]>,
-    ) -> Vec<PathRef> {
-        let mut out = Vec::with_capacity(paths.len());
+    ) -> Refs {
+        let mut out = Refs {
+            runs: Vec::new(),
+            names: Vec::with_capacity(paths.len()),
+        };
         // Listed paths come grouped by directory: compare with the last
         // one before hashing.
         let mut last: Option<(&[u8], u32)> = None;
@@ -282,13 +300,18 @@ impl PathTable {
                     id
                 }
             };
-            out.push(PathRef { dir, name });
+            let end = u32::try_from(out.names.len() + 1).expect("fewer than 2^32 paths");
+            match out.runs.last_mut() {
+                Some(run) if run.0 == dir => run.1 = end,
+                _ => out.runs.push((dir, end)),
+            }
+            out.names.push(name);
         }
         out
     }
 
-    /// The path lists of a parsed database file, as [`PathRef`]s.
-    fn of(&mut self, overlay: &Overlay, p: &Parsed) -> Vec<Vec<PathRef>> {
+    /// The path lists of a parsed database file, as [`Refs`].
+    fn of(&mut self, overlay: &Overlay, p: &Parsed) -> Vec<Refs> {
         match p {
             Parsed::DpkgList(_, files) => vec![self.refs(overlay, files.iter())],
             Parsed::Apk(s) | Parsed::Rpm(s) => s
@@ -611,9 +634,12 @@ impl Packages {
     }
 }
 
+/// Database bytes from which [`parse_all`] parses on several threads.
+const PARALLEL_PARSE_BYTES: usize = 2 << 20;
+
 /// Every captured file's content parsed, in layer then capture order
 /// (`None` for a file over the size bound). Parsed on up to four threads
-/// when there is enough to parse: a Debian image rewrites its status file
+/// when there is enough to parse ([`PARALLEL_PARSE_BYTES`]): a Debian image rewrites its status file
 /// (thousands of stanzas) in every RUN that installs something.
 fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
     /// (index, path, content if kept).
@@ -643,7 +669,10 @@ fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(4);
-    if threads < 2 || total < 256 * 1024 {
+    // Below 2 MiB (a Debian image's ~1 MB: ~2 ms of parsing) the threads
+    // cost more than they save: `Analysis::new` runs dive's pass on the
+    // other core meanwhile (docs/performance.md, packages round 4).
+    if threads < 2 || total < PARALLEL_PARSE_BYTES {
         return run(&jobs).into_iter().map(|d| d.1).collect();
     }
     // The dpkg status files on one thread, in layer order, sharing one
@@ -750,7 +779,7 @@ fn snapshot<'a>(
     // database is read last so that it wins when both paths are regular
     // files.
     let sysimage = overlay.lookup(capture::RPM_SQLITE[1]);
-    type Rpm<'a> = (bool, &'a [Stanza], &'a [Vec<PathRef>]);
+    type Rpm<'a> = (bool, &'a [Stanza], &'a [Refs]);
     let mut rpm: Vec<Rpm<'a>> = Vec::new();
     for &node in db_nodes {
         let Some(v) = overlay.visible_version_at(node, k) else {
@@ -877,6 +906,10 @@ fn distro_python(snap: &Snapshot<'_>) -> Vec<(String, String, String)> {
             .filter_map(|l| l.0)
             .flat_map(|f| f.iter())
         {
+            // Nearly no path is one: the suffix first, before any split.
+            if !(path.ends_with(b".dist-info") || path.ends_with(b".egg-info")) {
+                continue;
+            }
             let (dir, name) = capture::split_last(path);
             if !capture::is_site_dir(dir) {
                 continue;
@@ -921,34 +954,73 @@ struct Owners {
     /// each once.
     start: Vec<u32>,
     pkgs: Vec<u32>,
-    /// npm package directories: they own everything below them but nested
-    /// `node_modules`.
-    dirs: HashMap<NodeId, usize>,
+    /// Or, when `start` is empty, the (node, owner) pairs, sorted, each
+    /// once.
+    sparse: Vec<(NodeId, u32)>,
+    /// npm package directories own everything below them but nested
+    /// `node_modules`: per node, the package that owns its children
+    /// ([`NO_PKG`]: none). Empty when no package owns a directory.
+    below: Vec<u32>,
 }
+
+/// No package (in [`Owners::below`]).
+const NO_PKG: u32 = u32::MAX;
 
 impl Owners {
     /// The owners of `node` into `out` (cleared first), sorted, each once.
     fn of(&self, overlay: &Overlay, node: NodeId, out: &mut Vec<usize>) {
         out.clear();
-        let i = node.index();
-        let range = self.start[i] as usize..self.start[i + 1] as usize;
-        out.extend(self.pkgs[range].iter().map(|&p| p as usize));
-        if !self.dirs.is_empty() {
-            let mut n = overlay.node(node).parent;
-            while let Some(id) = n {
-                if let Some(&p) = self.dirs.get(&id) {
-                    out.push(p);
-                    break;
+        if self.start.is_empty() {
+            let from = self.sparse.partition_point(|&(n, _)| n < node);
+            out.extend(
+                self.sparse[from..]
+                    .iter()
+                    .take_while(|&&(n, _)| n == node)
+                    .map(|&(_, p)| p as usize),
+            );
+        } else {
+            let i = node.index();
+            let range = self.start[i] as usize..self.start[i + 1] as usize;
+            out.extend(self.pkgs[range].iter().map(|&p| p as usize));
+        }
+        if !self.below.is_empty() {
+            if let Some(parent) = overlay.node(node).parent {
+                let p = self.below[parent.index()];
+                if p != NO_PKG {
+                    out.push(p as usize);
                 }
-                if overlay.name(id) == b"node_modules" {
-                    break;
-                }
-                n = overlay.node(id).parent;
             }
             out.sort_unstable();
             out.dedup();
         }
     }
+}
+
+/// Per node, the npm package that owns its children: the nearest of the
+/// node and its ancestors that is a package directory, unless a
+/// `node_modules` directory comes first (a directory that is both counts as
+/// the package's). Nodes come after their parents, so one pass.
+fn npm_below(overlay: &Overlay, dirs: &HashMap<NodeId, usize>) -> Vec<u32> {
+    if dirs.is_empty() {
+        return Vec::new();
+    }
+    let node_modules = overlay.names.get(b"node_modules");
+    let mut below = vec![NO_PKG; overlay.nodes.len()];
+    for (&node, &p) in dirs {
+        below[node.index()] = p as u32;
+    }
+    for (i, n) in overlay.nodes.iter().enumerate() {
+        if below[i] != NO_PKG {
+            // A package directory (set above: nodes are visited once).
+            continue;
+        }
+        below[i] = match n.parent {
+            _ if Some(n.name) == node_modules => NO_PKG,
+            Some(parent) => below[parent.index()],
+            None => NO_PKG,
+        };
+    }
+    below
 }
 
 fn owner_map(
@@ -978,27 +1050,34 @@ fn owner_map(
                 dirs.insert(node, p);
             }
         }
-        // Paths come grouped by directory: the last one's answer is reused.
-        // `None`: no node of interest there.
-        let mut last: Option<(u32, Option<NodeId>)> = None;
-        for path in v.lists.as_slice().iter().flat_map(|l| l.1) {
-            let parent = match last {
-                Some((d, parent)) if d == path.dir => parent,
-                _ => {
-                    let parent = dirs_of
-                        .resolve(&r, table, path.dir)
-                        .filter(|n| parents.is_none_or(|set| set[n.index()]));
-                    last = Some((path.dir, parent));
-                    parent
-                }
-            };
-            let Some(parent) = parent else {
+        // A run's directory resolved once (`None`: no node of interest
+        // there), then one edge lookup per name.
+        for (dir, names) in v.lists.as_slice().iter().flat_map(|l| l.1.runs()) {
+            let Some(parent) = dirs_of
+                .resolve(&r, table, dir)
+                .filter(|n| parents.is_none_or(|set| set[n.index()]))
+            else {
                 continue;
             };
-            if let Some(node) = overlay.child_sym(parent, path.name) {
-                pairs.push((node, p as u32));
+            for &name in names {
+                if let Some(node) = overlay.child_sym(parent, name) {
+                    pairs.push((node, p as u32));
+                }
             }
         }
+    }
+    let below = npm_below(overlay, &dirs);
+    // Few pairs (an earlier layer's map, only the paths in the directories
+    // of its hidden nodes): sorted, each once; no array over every node.
+    if pairs.len() < overlay.nodes.len() / 8 {
+        pairs.sort_unstable();
+        pairs.dedup();
+        return Owners {
+            start: Vec::new(),
+            pkgs: Vec::new(),
+            sparse: pairs,
+            below,
+        };
     }
     // Grouped by node (a counting sort), then each node's owners sorted,
     // each once.
@@ -1035,7 +1114,12 @@ fn owner_map(
         }
     }
     start[overlay.nodes.len()] = pkgs.len() as u32;
-    Owners { start, pkgs, dirs }
+    Owners {
+        start,
+        pkgs,
+        sparse: Vec::new(),
+        below,
+    }
 }
 
 /// Resolves database paths to overlay nodes as of one layer, following the

@@ -181,19 +181,16 @@ fn stanzas(bytes: &[u8]) -> Result<Vec<Fields<'_>>, String> {
 /// start of its first line to the end of its last): the runs of lines
 /// between blank ones.
 fn chunks(t: &str) -> Vec<(usize, &str)> {
-    let base = t.as_ptr() as usize;
-    let offset = |line: &str| line.as_ptr() as usize - base;
     let mut out = Vec::new();
     // (first line index, its byte offset, end of the last line so far)
     let mut cur: Option<(usize, usize, usize)> = None;
-    for (i, line) in t.lines().enumerate() {
-        if line.trim().is_empty() {
+    for (i, (at, line)) in lines(t).enumerate() {
+        if is_blank(line) {
             if let Some((first, start, end)) = cur.take() {
                 out.push((first, &t[start..end]));
             }
             continue;
         }
-        let at = offset(line);
         let c = cur.get_or_insert((i, at, at));
         c.2 = at + line.len();
     }
@@ -201,6 +198,40 @@ fn chunks(t: &str) -> Vec<(usize, &str)> {
         out.push((first, &t[start..end]));
     }
     out
+}
+
+/// `t.lines()` with each line's byte offset: lines end at `\n` (a `\r`
+/// before it dropped), the last one needs none, no empty line after a
+/// final `\n`. Found with `memchr` (a status file is thousands of lines).
+fn lines(t: &str) -> impl Iterator<Item = (usize, &str)> {
+    let b = t.as_bytes();
+    let mut start = 0;
+    let mut ends = memchr::memchr_iter(b'\n', b);
+    std::iter::from_fn(move || {
+        let at = start;
+        match ends.next() {
+            Some(nl) => {
+                start = nl + 1;
+                let line = &t[at..nl];
+                Some((at, line.strip_suffix('\r').unwrap_or(line)))
+            }
+            None if at < b.len() => {
+                start = b.len();
+                Some((at, &t[at..]))
+            }
+            None => None,
+        }
+    })
+}
+
+/// `line.trim().is_empty()`, at a glance for a line that starts with a
+/// visible ASCII character (nearly all of them).
+fn is_blank(line: &str) -> bool {
+    match line.as_bytes().first() {
+        None => true,
+        Some(&c) if c.is_ascii() && !c.is_ascii_whitespace() && c != 0x0b => false,
+        Some(_) => line.trim().is_empty(),
+    }
 }
 
 /// One stanza's fields; `first` is the index of its first line in the
@@ -329,7 +360,11 @@ fn dpkg_list(bytes: &[u8]) -> Result<PathList, String> {
         bytes: Vec::with_capacity(bytes.len()),
         ends: Vec::new(),
     };
-    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+    let mut start = 0;
+    let nls = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+    for (i, nl) in nls.enumerate() {
+        let line = &bytes[start..nl];
+        start = nl + 1;
         if line.is_empty() {
             continue;
         }
@@ -545,16 +580,30 @@ pub fn normal(p: &[u8]) -> Box<[u8]> {
     out.into()
 }
 
+/// Not empty, and no empty, `.` or `..` component (so no `/` at either
+/// end): the path is its own normal form.
+fn is_plain(p: &[u8]) -> bool {
+    let (Some(&first), Some(&last)) = (p.first(), p.last()) else {
+        return false;
+    };
+    // At a glance (one pass, no branch per byte): nothing starts a bad
+    // component, i.e. no `/` followed by `/` or `.`, no leading `/` or `.`,
+    // no trailing `/`.
+    let suspect = p.iter().zip(&p[1..]).fold(false, |acc, (&a, &b)| {
+        acc | ((a == b'/') & ((b == b'/') | (b == b'.')))
+    });
+    if !suspect && first != b'/' && first != b'.' && last != b'/' {
+        return true;
+    }
+    p.split(|&b| b == b'/')
+        .all(|c| !matches!(c, b"" | b"." | b".."))
+}
+
 /// [`normal`], appended to `out`.
 fn normal_into(p: &[u8], out: &mut Vec<u8>) {
     // The common case, `/a/b/c`: only the leading `/` goes.
     let rest = p.strip_prefix(b"/").unwrap_or(p);
-    if !rest.is_empty()
-        && rest.last() != Some(&b'/')
-        && rest
-            .split(|&b| b == b'/')
-            .all(|c| !matches!(c, b"" | b"." | b".."))
-    {
+    if is_plain(rest) {
         out.extend_from_slice(rest);
         return;
     }
@@ -584,6 +633,60 @@ mod tests {
         v.iter()
             .map(|p| String::from_utf8_lossy(p).into_owned())
             .collect()
+    }
+
+    /// The fast line, blank-line and plain-path checks agree with the
+    /// standard library's `lines`, `trim` and a component split, on the
+    /// corner cases (`\r\n`, a bare final `\r`, Unicode and vertical-tab
+    /// blanks, `.`/`..`/empty components, `.` at a name's start).
+    #[test]
+    fn fast_scans_agree_with_std() {
+        for t in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\n\n",
+            "a\r\nb\r\n\r\nc\r",
+            "Package: a\n \n\t\nb\n\u{a0}\n\u{b}\nc\n\u{1c}\nd\n\u{85}x\n",
+            "\n\nPackage: x\n Desc\n .\n\nPackage: y",
+        ] {
+            let ours: Vec<(usize, &str)> = lines(t).collect();
+            let std: Vec<&str> = t.lines().collect();
+            assert_eq!(ours.iter().map(|l| l.1).collect::<Vec<_>>(), std, "{t:?}");
+            for (at, line) in ours {
+                assert_eq!(&t[at..at + line.len()], line);
+                assert_eq!(is_blank(line), line.trim().is_empty(), "{line:?}");
+            }
+        }
+        let split = |p: &[u8]| {
+            !p.is_empty()
+                && p.split(|&b| b == b'/')
+                    .all(|c| !matches!(c, b"" | b"." | b".."))
+        };
+        for p in [
+            "",
+            "a",
+            "a/b/c",
+            "usr/bin/.hidden",
+            "usr/bin/..x",
+            "usr/bin/x.",
+            ".a/b",
+            "./a",
+            "a/./b",
+            "a/../b",
+            "a/b/.",
+            "a/b/..",
+            "a//b",
+            "/a",
+            "a/",
+            ".",
+            "..",
+            "...",
+            "a/.../b",
+        ] {
+            assert_eq!(is_plain(p.as_bytes()), split(p.as_bytes()), "{p:?}");
+        }
     }
 
     fn status(p: Result<Parsed, String>) -> Vec<Arc<Stanza>> {
