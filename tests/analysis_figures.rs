@@ -210,3 +210,39 @@ fn empty_image_is_fully_efficient() {
     assert_eq!(a.totals.layers, 0);
     assert!(a.findings.is_empty());
 }
+
+#[test]
+fn duplicates_are_grouped_by_the_whole_hash_and_the_size() {
+    // The hashes are set by hand: `a` and `b` share one; `c`, `d` and `e`
+    // another that agrees with it on its first 8 bytes (where the
+    // analysis sorts first); `d` differs from `c` and `e` in size. The
+    // groups are (size, hash): {a, b} and {c, e}, each wasting one copy of
+    // 100 bytes; `d` is alone.
+    use layerscope_core::layer::ContentHash;
+    let mut cs = LayerTar::new()
+        .file("a", 100, 1)
+        .file("b", 100, 2)
+        .file("c", 100, 3)
+        .file("d", 200, 4)
+        .file("e", 100, 5)
+        .scan();
+    let one = ContentHash([[1u8; 8], [2; 8]].concat().try_into().unwrap());
+    let two = ContentHash([[1u8; 8], [3; 8]].concat().try_into().unwrap());
+    for e in &mut cs.entries {
+        e.hash = Some(match &*e.path {
+            b"c" | b"d" | b"e" => two,
+            _ => one,
+        });
+    }
+    let a = Analysis::new(image(vec![(cs, "COPY . /")]), CacheRules::builtin());
+    let groups: Vec<(u64, Vec<&str>)> = a
+        .duplicates
+        .iter()
+        .map(|g| (g.wasted_bytes, g.paths.iter().map(|p| p.as_str()).collect()))
+        .collect();
+    assert_eq!(
+        groups,
+        vec![(100, vec!["/a", "/b"]), (100, vec!["/c", "/e"])]
+    );
+    assert_eq!(a.totals.duplicate_bytes, 200);
+}

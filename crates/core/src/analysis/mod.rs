@@ -560,65 +560,86 @@ fn dive_report(image: &Image) -> crate::dive::DiveReport {
 /// Group live regular files by content. It needs no cache rule: it runs
 /// beside the classification of every inode ([`figures`]).
 fn duplicates(image: &Image, overlay: &Overlay) -> Vec<DuplicateGroup> {
-    // A live name of each live inode, preferring the entry that carries it.
-    let mut live_node: Vec<Option<NodeId>> = vec![None; overlay.inodes.len()];
-    for (v, inode) in overlay
-        .versions
+    // Sort (the hash's first 8 bytes, inode) pairs, 12 bytes per live file
+    // with a hash (a pair with the whole hash took 20, a (size, hash,
+    // inode) triple 32, a map of groups ~90), sized once: this runs at the
+    // peak of the analysis (issue 13). A run of equal keys is split by the
+    // whole hash and then by size, so the groups are those of (size, hash).
+    let hash = |ino: &crate::overlay::Inode| {
+        (ino.is_live() && ino.size > 0)
+            .then(|| image.entry(ino.layer, ino.entry).hash)
+            .flatten()
+    };
+    let candidates = overlay
+        .inodes
         .iter()
-        .filter(|v| v.gone.is_none())
-        .filter_map(|v| Some((v, v.inode?)))
-    {
-        let ino = overlay.inode(inode);
-        let slot = &mut live_node[inode.index()];
-        if slot.is_none() || v.node == ino.node {
-            *slot = Some(v.node);
-        }
-    }
-    // Sort (hash, inode) pairs and walk runs of equal content: 20 bytes
-    // per live file (a (size, hash, inode) triple took 32, a map of groups
-    // ~90). Equal content has equal size; a run of one hash with several
-    // sizes (a collision) is split by size, so the groups are those of
-    // (size, hash).
-    let mut keyed: Vec<([u8; 16], InodeId)> = overlay
-        .inode_ids()
-        .filter(|(_, ino)| ino.is_live() && ino.size > 0)
-        .filter_map(|(id, ino)| {
-            let e = image.entry(ino.layer, ino.entry);
-            e.hash.map(|h| (h.0, id))
-        })
-        .collect();
+        .filter(|ino| hash(ino).is_some())
+        .count();
+    let mut keyed: Vec<(u64, InodeId)> = Vec::with_capacity(candidates);
+    keyed.extend(overlay.inode_ids().filter_map(|(id, ino)| {
+        let h = hash(ino)?.0;
+        Some((
+            u64::from_be_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]),
+            id,
+        ))
+    }));
     keyed.sort_unstable();
-    let mut out = Vec::new();
-    let mut run_inodes: Vec<(u64, InodeId)> = Vec::new();
+    let mut sets: Vec<(u64, Vec<InodeId>)> = Vec::new();
+    let mut run_inodes: Vec<([u8; 16], u64, InodeId)> = Vec::new();
     for run in keyed.chunk_by(|a, b| a.0 == b.0) {
         if run.len() < 2 {
             continue;
         }
         run_inodes.clear();
-        run_inodes.extend(run.iter().map(|k| (overlay.inode(k.1).size, k.1)));
+        run_inodes.extend(run.iter().filter_map(|k| {
+            let ino = overlay.inode(k.1);
+            Some((hash(ino)?.0, ino.size, k.1))
+        }));
         run_inodes.sort_unstable();
-        for same in run_inodes.chunk_by(|a, b| a.0 == b.0) {
-            if same.len() < 2 {
-                continue;
+        for same in run_inodes.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            if same.len() >= 2 {
+                sets.push((same[0].1, same.iter().map(|k| k.2).collect()));
             }
-            let size = same[0].0;
-            let inodes: Vec<InodeId> = same.iter().map(|k| k.1).collect();
-            let k = inodes.len() as u64;
-            let mut paths: Vec<(String, InodeId)> = inodes
-                .iter()
-                .map(|&i| {
-                    let node = live_node[i.index()].expect("a live inode has a live name");
-                    (display_path(&overlay.path(node)), i)
-                })
-                .collect();
-            paths.sort();
-            out.push(DuplicateGroup {
-                bytes_each: size,
-                wasted_bytes: (k - 1) * size,
-                inodes: paths.iter().map(|p| p.1).collect(),
-                paths: paths.into_iter().map(|p| p.0).collect(),
-            });
         }
+    }
+    drop(keyed);
+    // A live name of each inode in a group, preferring the entry that
+    // carries it.
+    let mut live_node: rustc_hash::FxHashMap<InodeId, Option<NodeId>> = sets
+        .iter()
+        .flat_map(|(_, inodes)| inodes.iter().map(|&i| (i, None)))
+        .collect();
+    if !live_node.is_empty() {
+        for (v, inode) in overlay
+            .versions
+            .iter()
+            .filter(|v| v.gone.is_none())
+            .filter_map(|v| Some((v, v.inode?)))
+        {
+            if let Some(slot) = live_node.get_mut(&inode) {
+                if slot.is_none() || v.node == overlay.inode(inode).node {
+                    *slot = Some(v.node);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (size, inodes) in sets {
+        let k = inodes.len() as u64;
+        let mut paths: Vec<(String, InodeId)> = inodes
+            .iter()
+            .map(|&i| {
+                let node = live_node[&i].expect("a live inode has a live name");
+                (display_path(&overlay.path(node)), i)
+            })
+            .collect();
+        paths.sort();
+        out.push(DuplicateGroup {
+            bytes_each: size,
+            wasted_bytes: (k - 1) * size,
+            inodes: paths.iter().map(|p| p.1).collect(),
+            paths: paths.into_iter().map(|p| p.0).collect(),
+        });
     }
     out.sort_by(|a, b| {
         b.wasted_bytes
