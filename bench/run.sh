@@ -200,7 +200,8 @@ fi
 
 # The packages step (issue 14): its share of the analysis and the analysis
 # with packages against without ("1.08x": 8% slower), RUNS times per image:
-# open+scan+Analysis::new timed with the step and without it, interleaved,
+# open+scan+analysis timed as `report` runs them (dive ahead), with the step
+# and without it, interleaved,
 # best of PHASES_RUNS (3 here) each, within one process; and, if
 # PACKAGES_IMAGE names one (testdata/packages/build.sh writes a real Debian
 # image), the same there. Target: at most 1.10x.
