@@ -3,7 +3,9 @@
 
 use crate::support::layers::{image, LayerTar};
 use layerscope_core::analysis::{Analysis, CacheRules};
-use layerscope_core::packages::{Manager, Package};
+use layerscope_core::overlay::Overlay;
+use layerscope_core::packages::{Databases, Manager, Package, Packages};
+use layerscope_core::source::Image;
 use layerscope_core::LayerIndex;
 
 const STATUS_1: &str = "Package: a\nStatus: install ok installed\nVersion: 1.0\nDepends: b (>= 1)\nRecommends: rec\n\nPackage: b\nStatus: install ok installed\nVersion: 1\n\nPackage: rec\nStatus: install ok installed\nVersion: 0.1\n";
@@ -13,6 +15,10 @@ const X_JSON: &str = r#"{"name":"x","version":"1.2.3"}"#;
 const Y_JSON: &str = r#"{"name":"y","version":"0.0.1"}"#;
 
 fn analysis() -> Analysis {
+    Analysis::new(three_layers(), CacheRules::builtin())
+}
+
+fn three_layers() -> Image {
     let mut l1 = LayerTar::new()
         .dir("usr")
         .dir("usr/bin")
@@ -71,12 +77,11 @@ fn analysis() -> Analysis {
         Y_JSON.as_bytes(),
     );
     l3.file_bytes("opt/conda/conda-meta/bad-1-0.json", b"{");
-    let img = image(vec![
+    image(vec![
         (l1.scan(), "/bin/sh -c apt-get install a"),
         (l2.scan(), "/bin/sh -c apt-get install c"),
         (l3.scan(), "/bin/sh -c apt-get purge c && pip install six"),
-    ]);
-    Analysis::new(img, CacheRules::builtin())
+    ])
 }
 
 fn find<'a>(a: &'a Analysis, manager: Manager, name: &str) -> &'a Package {
@@ -157,6 +162,58 @@ fn live_hidden_and_layers_by_hand() {
         .collect();
     assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
     assert_eq!(a.packages.list[0].name, "a");
+}
+
+/// The databases are parsed beside the overlay and the step runs beside
+/// the other figures (docs/performance.md, packages round 5): every way an
+/// analysis is made gives the packages worked out by hand above, and
+/// databases parsed for other rules are not used.
+#[test]
+fn every_analysis_path_gives_the_same_packages() {
+    let expected = analysis().packages;
+    assert_eq!(find_in(&expected, "b").hidden_bytes, 200);
+    let rules = CacheRules::builtin();
+    for (how, a) in [
+        ("lean", Analysis::lean(three_layers(), rules.clone())),
+        (
+            "without_dive",
+            Analysis::without_dive(three_layers(), rules.clone()),
+        ),
+        ("with_overlay", {
+            let img = three_layers();
+            let overlay = Overlay::build(img.layers.iter().map(|l| &l.changeset));
+            Analysis::with_overlay(img, overlay, rules.clone())
+        }),
+    ] {
+        assert_eq!(a.packages, expected, "{how}");
+        assert_eq!(a.totals.package_live_bytes, expected.live_bytes, "{how}");
+    }
+    let img = three_layers();
+    let overlay = Overlay::build(img.layers.iter().map(|l| &l.changeset));
+    let mut skip = rules.packages.clone();
+    skip.skip = true;
+    // Parsed under `skip`: nothing was parsed, so the step parses again.
+    let stale = Databases::parse(&img, &skip);
+    assert_eq!(
+        Packages::from_databases(&img, &overlay, &rules.packages, stale),
+        expected
+    );
+    assert_eq!(Packages::build(&img, &overlay, &rules.packages), expected);
+    // And `skip` itself gives no package at all.
+    let none = Packages::from_databases(
+        &img,
+        &overlay,
+        &skip,
+        Databases::parse(&img, &rules.packages),
+    );
+    assert!(none.list.is_empty() && none.live_bytes == 0);
+}
+
+fn find_in<'a>(p: &'a Packages, name: &str) -> &'a Package {
+    p.list
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no package {name}"))
 }
 
 #[test]

@@ -16,6 +16,7 @@ use crate::dive::{DiveAhead, DiveReport};
 use crate::layer::display_path;
 use crate::layer::Entry;
 use crate::overlay::{Cause, InodeId, NodeId, Overlay};
+use crate::packages::{Databases, Packages};
 use crate::source::Image;
 use crate::LayerIndex;
 
@@ -216,8 +217,8 @@ impl Analysis {
         }
         let (overlay, figures, dive) = std::thread::scope(|s| {
             let dive = s.spawn(|| dive_report(&image));
-            let overlay = Overlay::build(image.layers.iter().map(|l| &l.changeset));
-            let figures = figures(&image, &overlay, &rules);
+            let (overlay, databases) = overlay_and_databases(&image, &rules);
+            let figures = figures(&image, &overlay, &rules, databases);
             (overlay, figures, dive.join().expect("dive thread"))
         });
         Analysis::assemble(image, overlay, rules, figures, dive)
@@ -259,8 +260,8 @@ impl Analysis {
 
     /// The overlay and our figures, dive's being computed already.
     fn after_dive(image: Image, rules: CacheRules, dive: DiveReport) -> Analysis {
-        let overlay = Overlay::build(image.layers.iter().map(|l| &l.changeset));
-        let figures = figures(&image, &overlay, &rules);
+        let (overlay, databases) = overlay_and_databases(&image, &rules);
+        let figures = figures(&image, &overlay, &rules, databases);
         Analysis::assemble(image, overlay, rules, figures, dive)
     }
 
@@ -270,8 +271,8 @@ impl Analysis {
     /// and of the whole image. Sparing dive's trees leaves the CPU and
     /// memory to the rest (on 10^6 entries they are computed alone first).
     pub fn without_dive(image: Image, rules: CacheRules) -> Analysis {
-        let overlay = Overlay::build(image.layers.iter().map(|l| &l.changeset));
-        let figures = figures(&image, &overlay, &rules);
+        let (overlay, databases) = overlay_and_databases(&image, &rules);
+        let figures = figures(&image, &overlay, &rules, databases);
         Analysis::assemble(
             image,
             overlay,
@@ -285,7 +286,8 @@ impl Analysis {
     pub fn with_overlay(image: Image, overlay: Overlay, rules: CacheRules) -> Analysis {
         let (figures, dive) = std::thread::scope(|s| {
             let dive = s.spawn(|| dive_report(&image));
-            let figures = figures(&image, &overlay, &rules);
+            let databases = Databases::parse(&image, &rules.packages);
+            let figures = figures(&image, &overlay, &rules, databases);
             (figures, dive.join().expect("dive thread"))
         });
         Analysis::assemble(image, overlay, rules, figures, dive)
@@ -389,7 +391,21 @@ fn entries(image: &Image) -> usize {
     image.layers.iter().map(|l| l.changeset.entries.len()).sum()
 }
 
-fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules) -> Figures {
+/// The overlay, and meanwhile on a second thread the package databases
+/// parsed: they need only the layers' kept bytes (after the read the
+/// overlay is built on one core; docs/performance.md, packages round 5).
+fn overlay_and_databases(image: &Image, rules: &CacheRules) -> (Overlay, Databases) {
+    std::thread::scope(|s| {
+        let databases = s.spawn(|| Databases::parse(image, &rules.packages));
+        let overlay = Overlay::build(image.layers.iter().map(|l| &l.changeset));
+        let databases = databases
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (overlay, databases)
+    })
+}
+
+fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules, databases: Databases) -> Figures {
     let n = image.layers.len();
     let layers: Vec<LayerFigures> = image
         .layers
@@ -421,12 +437,26 @@ fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules) -> Figures {
         ..Totals::default()
     };
 
-    // The duplicate groups need no cache rule: on a second thread while
-    // every inode is classified (both walk every inode; 19 and 22 ms on
-    // 200k files).
+    // The duplicate groups and the packages need no cache rule: each on a
+    // thread of its own while every inode is classified (on 200k files the
+    // classes and the groups take 19 and 22 ms; on a 3,000-package image
+    // the packages take 20-25 ms). Whichever core is free takes the next:
+    // in `Analysis::new` dive's thread ends meanwhile.
     std::thread::scope(|s| {
         let duplicates = s.spawn(|| duplicates(image, overlay));
+        let packages =
+            s.spawn(|| Packages::from_databases(image, overlay, &rules.packages, databases));
         let mut figures = classified(image, overlay, rules, layers, totals);
+        let mut packages = packages
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        let t = &mut figures.totals;
+        t.package_live_bytes = packages.live_bytes;
+        t.unowned_live_bytes = t.live_bytes - packages.live_bytes;
+        figures.unstripped = unstripped::build(image, overlay, &mut packages);
+        figures.totals.strippable_bytes = figures.unstripped.bytes;
+        figures.totals.strippable_unknown_files = figures.unstripped.unknown;
+        figures.packages = packages;
         let duplicates = duplicates.join().expect("duplicates thread");
         figures.totals.duplicate_bytes = duplicates.iter().map(|d| d.wasted_bytes).sum();
         let dup_not_cache = duplicates_not_cache(&duplicates, &figures.classes);
@@ -439,8 +469,8 @@ fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules) -> Figures {
     })
 }
 
-/// [`figures`] but the duplicates: each inode classified (cache rule,
-/// churn), hidden files, caches, packages.
+/// [`figures`] but the duplicates and the packages: each inode classified
+/// (cache rule, churn), hidden files, caches.
 fn classified(
     image: &Image,
     overlay: &Overlay,
@@ -532,15 +562,10 @@ fn classified(
     totals.cache_live_bytes = cache.iter().map(|c| c.live_bytes).sum();
     totals.cache_hidden_bytes = cache.iter().map(|c| c.hidden_bytes).sum();
 
-    let mut packages = crate::packages::Packages::build(image, overlay, &rules.packages);
-    totals.package_live_bytes = packages.live_bytes;
-    totals.unowned_live_bytes = totals.live_bytes - packages.live_bytes;
-    let unstripped = unstripped::build(image, overlay, &mut packages);
-    totals.strippable_bytes = unstripped.bytes;
-    totals.strippable_unknown_files = unstripped.unknown;
     Figures {
-        packages,
-        unstripped,
+        // Built beside this ([`figures`]).
+        packages: Packages::default(),
+        unstripped: Unstripped::default(),
         totals,
         layers,
         cache,

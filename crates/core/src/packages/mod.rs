@@ -115,7 +115,7 @@ pub struct DbProblem {
 }
 
 /// The package figures of an image.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Packages {
     /// Largest first (live + hidden bytes), then manager and name.
     pub list: Vec<Package>,
@@ -324,9 +324,43 @@ impl PathTable {
     }
 }
 
+/// Every package database file the layer pass kept, parsed: the part of
+/// the step that needs no overlay, so that the analysis can do it on a
+/// second core while the overlay is built (docs/performance.md, packages
+/// round 5).
+pub struct Databases {
+    /// In layer then capture order; `None` for a file over the size bound.
+    parsed: Vec<Option<Result<Parsed, String>>>,
+}
+
+impl Databases {
+    /// Parse what `image`'s layer pass kept (nothing when `rules` skip the
+    /// step).
+    pub fn parse(image: &Image, rules: &PackageRules) -> Databases {
+        Databases {
+            parsed: if rules.skip {
+                Vec::new()
+            } else {
+                parse_all(image)
+            },
+        }
+    }
+}
+
 impl Packages {
     /// Read every layer's databases and attribute the inodes.
     pub fn build(image: &Image, overlay: &Overlay, rules: &PackageRules) -> Packages {
+        Packages::from_databases(image, overlay, rules, Databases::parse(image, rules))
+    }
+
+    /// [`Packages::build`] from databases parsed already (of the same
+    /// image, with the same rules).
+    pub fn from_databases(
+        image: &Image,
+        overlay: &Overlay,
+        rules: &PackageRules,
+        databases: Databases,
+    ) -> Packages {
         let n = image.layers.len();
         let mut out = Packages {
             layers: vec![LayerPackages::default(); n],
@@ -340,7 +374,18 @@ impl Packages {
         let mut dbs: HashMap<(usize, usize), Db> = HashMap::default();
         let mut table = PathTable::default();
         let mut db_nodes: BTreeSet<NodeId> = BTreeSet::new();
-        let mut parsed = parse_all(image).into_iter();
+        let captured: usize = image
+            .layers
+            .iter()
+            .map(|l| l.changeset.captured.len())
+            .sum();
+        let parsed = if databases.parsed.len() == captured {
+            databases.parsed
+        } else {
+            // Parsed with other rules or of another image: not these.
+            parse_all(image)
+        };
+        let mut parsed = parsed.into_iter();
         for (li, layer) in image.layers.iter().enumerate() {
             for c in &layer.changeset.captured {
                 let result = parsed.next().expect("one result per captured file");
@@ -670,8 +715,9 @@ fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
         .map_or(1, |n| n.get())
         .min(4);
     // Below 2 MiB (a Debian image's ~1 MB: ~2 ms of parsing) the threads
-    // cost more than they save: `Analysis::new` runs dive's pass on the
-    // other core meanwhile (docs/performance.md, packages round 4).
+    // cost more than they save: the analysis parses beside the overlay
+    // build (and in `Analysis::new` dive's pass) already
+    // (docs/performance.md, packages rounds 4 and 5).
     if threads < 2 || total < PARALLEL_PARSE_BYTES {
         return run(&jobs).into_iter().map(|d| d.1).collect();
     }
