@@ -8,6 +8,7 @@
 
 mod elf;
 mod entry;
+mod forward;
 mod guard;
 mod path;
 mod scan;

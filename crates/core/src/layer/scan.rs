@@ -10,6 +10,7 @@ use xxhash_rust::xxh3::Xxh3;
 
 use super::elf::{ElfFile, Probe};
 use super::entry::{ContentHash, Entry, EntryKind};
+use super::forward::ForwardSeek;
 use super::guard::HeaderGuard;
 use super::path::normalize;
 use super::{Captured, Changeset};
@@ -342,7 +343,7 @@ type Walked = (Vec<Entry>, Vec<Captured>, Vec<ElfFile>);
 fn walk<R: Read>(stream: &mut R) -> Result<Walked, ScanError> {
     // The guard bounds what the tar reader buffers per entry (long names,
     // PAX headers): see `guard`.
-    let (guarded, guard) = HeaderGuard::new(&mut *stream);
+    let (guarded, guard) = HeaderGuard::new(ForwardSeek::new(&mut *stream));
     let mut archive = tar::Archive::new(guarded);
     let mut entries = Vec::new();
     let mut captured = Vec::new();
@@ -350,8 +351,10 @@ fn walk<R: Read>(stream: &mut R) -> Result<Walked, ScanError> {
     let mut probe = Probe::default();
     let mut buf = vec![0u8; READ_BUF];
     {
+        // "With seek": the padding after each entry is skipped through one
+        // buffer (`forward`), not a fresh zeroed one per entry.
         let mut iter = archive
-            .entries()
+            .entries_with_seek()
             .map_err(|e| ScanError::io("reading tar", e))?;
         for i in 0.. {
             guard.arm();
