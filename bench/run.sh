@@ -209,14 +209,15 @@ fi
 # The packages step (issue 14): its share of the analysis and the analysis
 # with packages against without ("1.08x": 8% slower), RUNS times per image:
 # open+scan+analysis timed as `report` runs them (dive ahead), with the step
-# and without it, interleaved,
-# best of PHASES_RUNS (3 here) each, within one process; and, if
-# PACKAGES_IMAGE names one (testdata/packages/build.sh writes a real Debian
-# image), the same there. Target: at most 1.10x.
+# and without it, interleaved, best of PHASES_RUNS each (25 here: an analysis
+# of ~50 ms moves by more than the step from run to run, and 25 runs of it
+# take seconds), within one process; and, if PACKAGES_IMAGE names one
+# (testdata/packages/build.sh writes a real Debian image), the same there.
+# Target: at most 1.10x.
 cargo build --release --quiet --example phases
 packages_row() {
   for _ in $(seq "$RUNS"); do
-    echo "$1: $(PHASES_RUNS=${PHASES_RUNS:-3} "$PWD/target/release/examples/phases" "$2" | grep '^packages')"
+    echo "$1: $(PHASES_RUNS=${PHASES_RUNS:-25} "$PWD/target/release/examples/phases" "$2" | grep '^packages')"
   done
 }
 for img in $IMAGES; do
