@@ -133,6 +133,35 @@ fn file_over_directory_removes_the_subtree() {
     assert_eq!(live_files(&[l1, l2]), vec![("p".into(), 60)]);
 }
 
+/// Within one layer, a path's ancestor replaced by a file and then implied
+/// again by a later entry below it: each later entry still turns its
+/// ancestors back into directories (the overlay reuses the nodes of the
+/// previous entry's path, never the check that they are directories now).
+#[test]
+fn ancestors_replaced_and_implied_again_in_one_layer() {
+    let l1 = LayerTar::new()
+        .file("p/r/s", 50, 1)
+        // The directory p gives way to a file: s goes.
+        .file("p", 60, 2)
+        // p/r/t implies the directories p and p/r again: the file p goes.
+        .file("p/r/t", 70, 3)
+        // A prefix of the previous path, now a file: t goes.
+        .file("p/r", 80, 4)
+        // Implied again below it: the file p/r goes.
+        .file("p/r/u", 90, 5)
+        .scan();
+    assert_eq!(
+        hidden(std::slice::from_ref(&l1)),
+        vec![
+            h("p", 60, Removed, 1, 1),
+            h("p/r", 80, Removed, 1, 1),
+            h("p/r/s", 50, Removed, 1, 1),
+            h("p/r/t", 70, Removed, 1, 1),
+        ]
+    );
+    assert_eq!(live_files(&[l1]), vec![("p/r/u".into(), 90)]);
+}
+
 #[test]
 fn directory_over_file_removes_the_file() {
     let l1 = LayerTar::new().file("p", 60, 1).scan();

@@ -59,6 +59,7 @@ impl Overlay {
         }
 
         // Phase 2: everything else, in tar order.
+        let mut last = LastPath::default();
         for (i, e) in cs.entries.iter().enumerate() {
             let i = EntryId::new(i);
             if e.path.split(|&b| b == b'/').any(|c| c == b"..") {
@@ -68,14 +69,14 @@ impl Overlay {
                 EntryKind::Other => {}
                 EntryKind::Whiteout => {
                     // The marker's directory exists in this layer.
-                    self.ensure_parents(&e.path, layer);
+                    self.ensure_parents(&e.path, layer, &mut last);
                 }
                 EntryKind::OpaqueWhiteout => {
-                    let node = self.ensure_parents_and_node(&e.path, layer);
+                    let node = self.ensure_parents_and_node(&e.path, layer, &mut last);
                     self.make_dir(node, layer, None);
                 }
                 EntryKind::Dir => {
-                    let node = self.ensure_parents_and_node(&e.path, layer);
+                    let node = self.ensure_parents_and_node(&e.path, layer, &mut last);
                     self.make_dir(node, layer, Some(i));
                 }
                 _ if e.path.is_empty() => self.note(NoteKind::EmptyName, layer, &e.path),
@@ -83,7 +84,7 @@ impl Overlay {
                     if whiteouts.contains(&e.path[..]) {
                         self.note(NoteKind::WhiteoutAndEntry, layer, &e.path);
                     }
-                    let node = self.ensure_parents_and_node(&e.path, layer);
+                    let node = self.ensure_parents_and_node(&e.path, layer, &mut last);
                     self.put_non_dir(node, layer, i, e);
                 }
             }
@@ -137,24 +138,58 @@ impl Overlay {
 
     /// Make every ancestor of `path` a directory (implied parents) and
     /// return the node of `path` itself (created if new).
-    fn ensure_parents_and_node(&mut self, path: &[u8], layer: LayerIndex) -> NodeId {
+    ///
+    /// `last` holds the nodes of the previous path's components: a path
+    /// names the same node for as long as the overlay lives (nodes and
+    /// edges are only ever added), so the components this path shares with
+    /// the previous one (tar entries come grouped by directory) are not
+    /// looked up again. Each ancestor is still checked to be a directory
+    /// now: an entry in between may have replaced one.
+    fn ensure_parents_and_node(
+        &mut self,
+        path: &[u8],
+        layer: LayerIndex,
+        last: &mut LastPath,
+    ) -> NodeId {
         let mut node = NodeId::ROOT;
         if path.is_empty() {
             return node;
         }
+        let mut k = 0;
+        let mut start = 0;
+        let mut same = true;
         let mut comps = path.split(|&b| b == b'/').peekable();
         while let Some(comp) = comps.next() {
-            node = self.child_or_create(node, comp);
+            let end = start + comp.len();
+            same =
+                same && last.ends.get(k) == Some(&end) && last.path.get(start..end) == Some(comp);
+            if same {
+                node = last.nodes[k];
+            } else {
+                node = self.child_or_create(node, comp);
+                last.ends.truncate(k);
+                last.nodes.truncate(k);
+                last.ends.push(end);
+                last.nodes.push(node);
+            }
             if comps.peek().is_some() && !self.is_dir_now(node) {
                 self.make_dir(node, layer, None);
             }
+            k += 1;
+            start = end + 1;
+        }
+        if !same || last.ends.len() != k {
+            last.ends.truncate(k);
+            last.nodes.truncate(k);
+            last.path.clear();
+            last.path.extend_from_slice(path);
         }
         node
     }
 
-    fn ensure_parents(&mut self, path: &[u8], layer: LayerIndex) {
+    fn ensure_parents(&mut self, path: &[u8], layer: LayerIndex, last: &mut LastPath) {
         if let Some(slash) = path.iter().rposition(|&b| b == b'/') {
-            let parent = self.ensure_parents_and_node(&path[..slash], layer);
+            let parent = self.ensure_parents_and_node(&path[..slash], layer, last);
             if !self.is_dir_now(parent) {
                 self.make_dir(parent, layer, None);
             }
@@ -346,4 +381,13 @@ impl Overlay {
             example: path.into(),
         });
     }
+}
+
+/// The previous path [`Overlay::ensure_parents_and_node`] resolved: its
+/// bytes, and per component its end in them and its node.
+#[derive(Default)]
+struct LastPath {
+    path: Vec<u8>,
+    ends: Vec<usize>,
+    nodes: Vec<NodeId>,
 }
