@@ -395,6 +395,11 @@ fn entries(image: &Image) -> usize {
 /// parsed: they need only the layers' kept bytes (after the read the
 /// overlay is built on one core; docs/performance.md, packages round 5).
 fn overlay_and_databases(image: &Image, rules: &CacheRules) -> (Overlay, Databases) {
+    if !has_databases(image) {
+        // No thread (nor its allocator arena) for nothing.
+        let overlay = Overlay::build(image.layers.iter().map(|l| &l.changeset));
+        return (overlay, Databases::parse(image, &rules.packages));
+    }
     std::thread::scope(|s| {
         let databases = s.spawn(|| Databases::parse(image, &rules.packages));
         let overlay = Overlay::build(image.layers.iter().map(|l| &l.changeset));
@@ -403,6 +408,14 @@ fn overlay_and_databases(image: &Image, rules: &CacheRules) -> (Overlay, Databas
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
         (overlay, databases)
     })
+}
+
+/// Whether the layer pass kept any package database file.
+fn has_databases(image: &Image) -> bool {
+    image
+        .layers
+        .iter()
+        .any(|l| !l.changeset.captured.is_empty())
 }
 
 fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules, databases: Databases) -> Figures {
@@ -444,12 +457,17 @@ fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules, databases: Data
     // in `Analysis::new` dive's thread ends meanwhile.
     std::thread::scope(|s| {
         let duplicates = s.spawn(|| duplicates(image, overlay));
-        let packages =
-            s.spawn(|| Packages::from_databases(image, overlay, &rules.packages, databases));
-        let mut figures = classified(image, overlay, rules, layers, totals);
-        let mut packages = packages
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        let step = || Packages::from_databases(image, overlay, &rules.packages, databases);
+        let (mut figures, mut packages) = if has_databases(image) {
+            let packages = s.spawn(step);
+            let figures = classified(image, overlay, rules, layers, totals);
+            let packages = packages
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (figures, packages)
+        } else {
+            (classified(image, overlay, rules, layers, totals), step())
+        };
         let t = &mut figures.totals;
         t.package_live_bytes = packages.live_bytes;
         t.unowned_live_bytes = t.live_bytes - packages.live_bytes;
