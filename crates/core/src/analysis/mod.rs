@@ -457,8 +457,9 @@ fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules, databases: Data
     // in `Analysis::new` dive's thread ends meanwhile.
     std::thread::scope(|s| {
         let duplicates = s.spawn(|| duplicates(image, overlay));
+        let threaded = !databases.is_empty();
         let step = || Packages::from_databases(image, overlay, &rules.packages, databases);
-        let (mut figures, mut packages) = if has_databases(image) {
+        let (mut figures, mut packages) = if threaded {
             let packages = s.spawn(step);
             let figures = classified(image, overlay, rules, layers, totals);
             let packages = packages
@@ -468,12 +469,13 @@ fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules, databases: Data
         } else {
             (classified(image, overlay, rules, layers, totals), step())
         };
+        let unstripped = unstripped::build(image, overlay, &mut packages);
         let t = &mut figures.totals;
         t.package_live_bytes = packages.live_bytes;
         t.unowned_live_bytes = t.live_bytes - packages.live_bytes;
-        figures.unstripped = unstripped::build(image, overlay, &mut packages);
-        figures.totals.strippable_bytes = figures.unstripped.bytes;
-        figures.totals.strippable_unknown_files = figures.unstripped.unknown;
+        t.strippable_bytes = unstripped.bytes;
+        t.strippable_unknown_files = unstripped.unknown;
+        figures.unstripped = unstripped;
         figures.packages = packages;
         let duplicates = duplicates.join().expect("duplicates thread");
         figures.totals.duplicate_bytes = duplicates.iter().map(|d| d.wasted_bytes).sum();

@@ -346,6 +346,11 @@ impl Databases {
             },
         }
     }
+
+    /// Nothing to attribute: no database file kept, or the step skipped.
+    pub fn is_empty(&self) -> bool {
+        self.parsed.is_empty()
+    }
 }
 
 impl Packages {
