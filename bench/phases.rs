@@ -76,6 +76,8 @@ fn main() {
         let ahead = Arc::new(DiveAhead::new(None));
         let opts = OpenOptions {
             progress: Some(ahead.clone() as Arc<dyn ProgressSink>),
+            // Without the step, no reader parses a database ahead either.
+            no_parse_ahead: rules.packages.skip,
             ..opts.clone()
         };
         let img = source::open(&Input::from_arg(&arg), &opts).expect("open");

@@ -96,14 +96,8 @@ fn every_kind() -> Changeset {
         blob_digest: Some(format!("sha256:{}", "b".repeat(64))),
         compression: Compression::Zstd,
         captured: vec![
-            layerscope_core::layer::Captured {
-                entry: 0,
-                content: Some(Box::from(&b"Package: a\n"[..])),
-            },
-            layerscope_core::layer::Captured {
-                entry: 2,
-                content: None,
-            },
+            layerscope_core::layer::Captured::new(0, Some(Box::from(&b"Package: a\n"[..]))),
+            layerscope_core::layer::Captured::new(2, None),
         ],
         elf: vec![
             layerscope_core::layer::ElfFile {

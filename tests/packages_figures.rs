@@ -304,3 +304,50 @@ fn captured_databases_survive_the_cache_codec() {
     assert_eq!(cs.captured.len(), 1);
     assert_eq!(cs.captured[0].content.as_deref(), Some(STATUS_1.as_bytes()));
 }
+
+/// What a reader parses while it waits for another (`packages::parse_ahead`)
+/// is what the step would have parsed: the same packages, and one memo
+/// carries a stanza unchanged from one layer's status file to the next.
+#[test]
+fn databases_parsed_ahead_give_the_same_packages() {
+    use layerscope_core::packages::parse::{Parsed, StanzaMemo};
+    let expected = analysis().packages;
+    let img = three_layers();
+    // A reader told to stop at once parses nothing.
+    let mut memo = StanzaMemo::default();
+    layerscope_core::packages::parse_ahead(&img.layers[1].changeset, &mut memo, &|| false);
+    assert!(img.layers[1]
+        .changeset
+        .captured
+        .iter()
+        .all(|c| c.parsed().is_none()));
+    // Layers 2 and 3 parsed ahead, in order, with one memo; layer 1 is
+    // left to the step.
+    for l in &img.layers[1..] {
+        layerscope_core::packages::parse_ahead(&l.changeset, &mut memo, &|| true);
+        assert!(l.changeset.captured.iter().all(|c| c.parsed().is_some()));
+    }
+    assert!(img.layers[0]
+        .changeset
+        .captured
+        .iter()
+        .all(|c| c.parsed().is_none()));
+    // Stanza `a` (version 1.0) is the same in layer 2's last status file
+    // and in layer 3's: read once.
+    let stanza_a = |layer: usize| {
+        let cs = &img.layers[layer].changeset;
+        let c = cs
+            .captured
+            .iter()
+            .rev()
+            .find(|c| &*cs.entries[c.entry].path == b"var/lib/dpkg/status")
+            .unwrap();
+        match c.parsed() {
+            Some(Ok(Parsed::DpkgStatus(s))) => s.iter().find(|s| s.name == "a").unwrap().clone(),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert!(std::sync::Arc::ptr_eq(&stanza_a(1), &stanza_a(2)));
+    let got = Analysis::new(img, CacheRules::builtin());
+    assert_eq!(got.packages, expected);
+}

@@ -309,3 +309,107 @@ fn assert_dive(
     );
     assert!(dive.aborts.is_empty() && dive.refusal.is_none());
 }
+
+/// Holds layer 1's reader (in its `layer_scanned`) until layers 2 and 3
+/// are read, then a while longer: the reader left without a layer to read
+/// meanwhile parses their package databases ahead (docs/packages.md,
+/// "Cost").
+#[derive(Default)]
+struct HoldLayer1 {
+    others_read: Mutex<usize>,
+    changed: Condvar,
+}
+
+impl ProgressSink for HoldLayer1 {
+    fn layer_scanned(&self, layer: &ScannedLayer<'_>) {
+        if !layer.label.starts_with("layer 1 ") {
+            *self.others_read.lock().unwrap() += 1;
+            self.changed.notify_all();
+            return;
+        }
+        let mut n = self.others_read.lock().unwrap();
+        while *n < 2 {
+            let (g, t) = self
+                .changed
+                .wait_timeout(n, Duration::from_secs(60))
+                .unwrap();
+            assert!(!t.timed_out(), "layers 2 and 3 never read");
+            n = g;
+        }
+        drop(n);
+        // Parsing one 50-byte status file takes microseconds; this grace
+        // only has to outlast the other reader's going idle.
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// Three layers, each writing dpkg's status: package `a` at version 1,
+/// then 2, then 3.
+fn dpkg_layers() -> Archive {
+    let status = |v: u8| format!("Package: a\nStatus: install ok installed\nVersion: {v}\n");
+    let img = sample().with_layers(
+        (1..=3)
+            .map(|v| {
+                TLayer::new(
+                    &[E::File("var/lib/dpkg/status", status(v).into_bytes())],
+                    Comp::None,
+                )
+            })
+            .collect(),
+    );
+    legacy(&[(&img, &["dpkg:1"])], false)
+}
+
+#[test]
+fn idle_readers_parse_the_databases_of_the_layers_read() {
+    let tar = dpkg_layers().tar();
+    let hold = Arc::new(HoldLayer1::default());
+    let o = OpenOptions {
+        progress: Some(hold.clone() as Arc<dyn ProgressSink>),
+        ..no_verify()
+    };
+    let img = open_bytes(&tar, &o).expect("open");
+    let parsed: Vec<bool> = img
+        .layers
+        .iter()
+        .map(|l| {
+            assert_eq!(l.changeset.captured.len(), 1);
+            l.changeset.captured[0].parsed().is_some()
+        })
+        .collect();
+    // Layer 1's reader was the last one reading: nobody parsed its status
+    // (the analysis does). One reader alone never waits for another.
+    let want = if threads() >= 2 {
+        vec![false, true, true]
+    } else {
+        vec![false; 3]
+    };
+    assert_eq!(parsed, want);
+    // The same packages as when nothing is parsed ahead: `a` installed by
+    // layer 1, upgraded by layers 2 and 3.
+    let a = Analysis::new(img, CacheRules::builtin());
+    let not_ahead = OpenOptions {
+        no_parse_ahead: true,
+        ..no_verify()
+    };
+    let b = Analysis::new(
+        open_bytes(&tar, &not_ahead).expect("open"),
+        CacheRules::builtin(),
+    );
+    assert!(b
+        .image
+        .layers
+        .iter()
+        .all(|l| l.changeset.captured[0].parsed().is_some()));
+    assert_eq!(a.packages, b.packages);
+    let p = &a.packages.list;
+    assert_eq!(p.len(), 1);
+    assert_eq!((p[0].name.as_str(), p[0].version.as_str()), ("a", "3"));
+    let changes: Vec<_> = a
+        .packages
+        .layers
+        .iter()
+        .map(|l| (l.installed, l.upgraded, l.removed))
+        .collect();
+    assert_eq!(changes, vec![(1, 0, 0), (0, 1, 0), (0, 1, 0)]);
+}

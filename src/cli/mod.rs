@@ -284,6 +284,7 @@ impl Common {
             // Keys are verified digests: the core asks the cache only when
             // layer digests are verified (`--verify`, or a registry).
             cache: if verify { self.layer_cache() } else { None },
+            no_parse_ahead: false,
         }
     }
 

@@ -268,7 +268,7 @@ fn payload(r: &mut Reader<'_>) -> Result<Changeset, Reject> {
             1 => Some(Box::from(r.bytes()?)),
             _ => return Err(Reject("bad flag")),
         };
-        captured.push(Captured { entry, content });
+        captured.push(Captured::new(entry, content));
     }
     let count = r.len()?;
     if count > r.0.len() / 2 {

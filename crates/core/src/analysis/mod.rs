@@ -395,7 +395,7 @@ fn entries(image: &Image) -> usize {
 /// parsed: they need only the layers' kept bytes (after the read the
 /// overlay is built on one core; docs/performance.md, packages round 5).
 fn overlay_and_databases(image: &Image, rules: &CacheRules) -> (Overlay, Databases) {
-    if !has_databases(image) {
+    if rules.packages.skip || !databases_to_parse(image) {
         // No thread (nor its allocator arena) for nothing.
         let overlay = Overlay::build(image.layers.iter().map(|l| &l.changeset));
         return (overlay, Databases::parse(image, &rules.packages));
@@ -410,12 +410,15 @@ fn overlay_and_databases(image: &Image, rules: &CacheRules) -> (Overlay, Databas
     })
 }
 
-/// Whether the layer pass kept any package database file.
-fn has_databases(image: &Image) -> bool {
-    image
-        .layers
-        .iter()
-        .any(|l| !l.changeset.captured.is_empty())
+/// Whether a package database file the layer pass kept is still to be
+/// parsed (the readers parse some while they wait for the last layer).
+fn databases_to_parse(image: &Image) -> bool {
+    image.layers.iter().any(|l| {
+        l.changeset
+            .captured
+            .iter()
+            .any(|c| c.content.is_some() && c.parsed().is_none())
+    })
 }
 
 fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules, databases: Databases) -> Figures {

@@ -21,6 +21,10 @@ pub use path::{display_path, normalize};
 pub use scan::{scan, Compression, ScanError, ScanOptions};
 pub(crate) use seek::{hash_ranges, head_hashes, is_plain, scan_seek, ContentOffsets, HEAD_BYTES};
 
+use std::sync::OnceLock;
+
+use crate::packages::parse::{Parsed, StanzaMemo};
+
 /// Everything the layer pass learned about one layer.
 #[derive(Debug, Clone, Default)]
 pub struct Changeset {
@@ -51,14 +55,54 @@ pub struct Changeset {
 }
 
 /// A package database file's content, kept by the layer pass.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Captured {
     /// Index into `Changeset::entries`.
     pub entry: usize,
     /// The bytes; `None` when the file is larger than
     /// `packages::capture::MAX_CAPTURE` (a finding, never read).
     pub content: Option<Box<[u8]>>,
+    /// What the bytes say, parsed once, by whichever thread gets there
+    /// first: a reader left idle while the others still read
+    /// (`source::parallel`), else the analysis (`packages::Databases`).
+    parsed: OnceLock<Result<Parsed, String>>,
 }
+
+impl Captured {
+    pub fn new(entry: usize, content: Option<Box<[u8]>>) -> Captured {
+        Captured {
+            entry,
+            content,
+            parsed: OnceLock::new(),
+        }
+    }
+
+    /// The parsed content, if it was parsed already (never for a file
+    /// over the bound).
+    pub fn parsed(&self) -> Option<&Result<Parsed, String>> {
+        self.parsed.get()
+    }
+
+    /// The parsed content of this file, found at `path` (normalised),
+    /// parsed now unless it was already; `None` for a file over the bound.
+    pub fn parse(&self, path: &[u8], memo: &mut StanzaMemo) -> Option<&Result<Parsed, String>> {
+        let bytes = self.content.as_deref()?;
+        Some(
+            self.parsed
+                .get_or_init(|| crate::packages::parse::parse_with(path, bytes, memo)),
+        )
+    }
+}
+
+/// Two captures are equal when they hold the same bytes of the same entry,
+/// parsed or not (the parse follows from the bytes).
+impl PartialEq for Captured {
+    fn eq(&self, other: &Captured) -> bool {
+        self.entry == other.entry && self.content == other.content
+    }
+}
+
+impl Eq for Captured {}
 
 impl Changeset {
     /// Sum of the content bytes of the regular-file entries.

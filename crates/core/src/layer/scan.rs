@@ -370,10 +370,7 @@ fn walk<R: Read>(stream: &mut R) -> Result<Walked, ScanError> {
                 });
             }
             if let Some(content) = content {
-                captured.push(Captured {
-                    entry: entries.len(),
-                    content,
-                });
+                captured.push(Captured::new(entries.len(), content));
             }
             entries.push(entry);
         }

@@ -221,10 +221,7 @@ pub fn scan_seek(
                 let mut h = Xxh3::new();
                 h.update(&k);
                 entry.hash = Some(ContentHash::from(h.digest128()));
-                captured.push(Captured {
-                    entry: entries.len(),
-                    content: Some(k.into_boxed_slice()),
-                });
+                captured.push(Captured::new(entries.len(), Some(k.into_boxed_slice())));
             } else if content && entry.size <= SMALL {
                 small.clear();
                 let n = io::copy(&mut (&mut e).take(entry.size), &mut small)
@@ -251,10 +248,7 @@ pub fn scan_seek(
                 if wanted {
                     // Over the bound: never read (a finding), hashed like any
                     // large file if its size collides.
-                    captured.push(Captured {
-                        entry: entries.len(),
-                        content: None,
-                    });
+                    captured.push(Captured::new(entries.len(), None));
                 }
                 let end = at.saturating_add(entry.size);
                 if end > len {

@@ -212,8 +212,8 @@ struct Snapshot<'a> {
 /// A database file version's content, parsed once; with its lists of
 /// paths as [`Refs`] (one per list: a `.list`, RECORD, … has one, apk's
 /// `installed` one per package).
-enum Db {
-    Parsed(Parsed, Vec<Refs>),
+enum Db<'a> {
+    Parsed(&'a Parsed, Vec<Refs>),
     Bad,
 }
 
@@ -328,28 +328,32 @@ impl PathTable {
 /// Every package database file the layer pass kept, parsed: the part of
 /// the step that needs no overlay, so that the analysis can do it on a
 /// second core while the overlay is built (docs/performance.md, packages
-/// round 5).
+/// round 5). The readers parse some already, in the time a core waits for
+/// the last layer to be read (round 6); each file is parsed once
+/// ([`crate::layer::Captured::parse`]).
 pub struct Databases {
-    /// In layer then capture order; `None` for a file over the size bound.
-    parsed: Vec<Option<Result<Parsed, String>>>,
+    /// Whether any database file was kept (and the step is not skipped).
+    kept: bool,
 }
 
 impl Databases {
-    /// Parse what `image`'s layer pass kept (nothing when `rules` skip the
-    /// step).
+    /// Parse what `image`'s layer pass kept and nobody parsed yet (nothing
+    /// when `rules` skip the step).
     pub fn parse(image: &Image, rules: &PackageRules) -> Databases {
-        Databases {
-            parsed: if rules.skip {
-                Vec::new()
-            } else {
-                parse_all(image)
-            },
+        let kept = !rules.skip
+            && image
+                .layers
+                .iter()
+                .any(|l| !l.changeset.captured.is_empty());
+        if kept {
+            parse_all(image);
         }
+        Databases { kept }
     }
 
     /// Nothing to attribute: no database file kept, or the step skipped.
     pub fn is_empty(&self) -> bool {
-        self.parsed.is_empty()
+        !self.kept
     }
 }
 
@@ -359,13 +363,16 @@ impl Packages {
         Packages::from_databases(image, overlay, rules, Databases::parse(image, rules))
     }
 
-    /// [`Packages::build`] from databases parsed already (of the same
-    /// image, with the same rules).
+    /// [`Packages::build`] once [`Databases::parse`] has parsed the
+    /// image's databases. The parsed contents stay with the layers' kept
+    /// bytes (`layer::Captured`): `_parsed` only orders the two steps, and
+    /// whatever is left unparsed (databases parsed under other rules) is
+    /// parsed now.
     pub fn from_databases(
         image: &Image,
         overlay: &Overlay,
         rules: &PackageRules,
-        databases: Databases,
+        _parsed: Databases,
     ) -> Packages {
         let n = image.layers.len();
         let mut out = Packages {
@@ -375,32 +382,20 @@ impl Packages {
         if rules.skip {
             return out;
         }
-        // 1. Parse every captured version once.
-        let mut dbs: HashMap<(usize, usize), Db> = HashMap::default();
+        // 1. Every captured version, parsed once.
+        parse_all(image);
+        let mut dbs: HashMap<(usize, usize), Db<'_>> = HashMap::default();
         let mut table = PathTable::default();
         let mut db_nodes: BTreeSet<NodeId> = BTreeSet::new();
-        let captured: usize = image
-            .layers
-            .iter()
-            .map(|l| l.changeset.captured.len())
-            .sum();
-        let parsed = if databases.parsed.len() == captured {
-            databases.parsed
-        } else {
-            // Parsed with other rules or of another image: not these.
-            parse_all(image)
-        };
-        let mut parsed = parsed.into_iter();
         for (li, layer) in image.layers.iter().enumerate() {
             for c in &layer.changeset.captured {
-                let result = parsed.next().expect("one result per captured file");
                 let entry = &layer.changeset.entries[c.entry];
                 let problem = |message: String| DbProblem {
                     layer: LayerIndex::from_index(li),
                     path: display_path(&entry.path),
                     message,
                 };
-                let db = match &c.content {
+                let db = match c.parsed() {
                     None => {
                         out.problems.push(problem(format!(
                             "{} bytes, over the {} bytes read from a package database: its packages are not counted",
@@ -409,16 +404,14 @@ impl Packages {
                         )));
                         Db::Bad
                     }
-                    Some(_) => match result.expect("parsed: it has content") {
-                        Ok(p) => {
-                            let refs = table.of(overlay, &p);
-                            Db::Parsed(p, refs)
-                        }
-                        Err(e) => {
-                            out.problems.push(problem(e));
-                            Db::Bad
-                        }
-                    },
+                    Some(Ok(p)) => {
+                        let refs = table.of(overlay, p);
+                        Db::Parsed(p, refs)
+                    }
+                    Some(Err(e)) => {
+                        out.problems.push(problem(e.clone()));
+                        Db::Bad
+                    }
                 };
                 if capture::RPM_SQLITE.contains(&&*entry.path) {
                     if let Some(m) = rpm_wal(overlay, &entry.path, LayerIndex::from_index(li)) {
@@ -689,14 +682,13 @@ impl Packages {
 /// Database bytes from which [`parse_all`] parses on several threads.
 const PARALLEL_PARSE_BYTES: usize = 2 << 20;
 
-/// Every captured file's content parsed, in layer then capture order
-/// (`None` for a file over the size bound). Parsed on up to four threads
-/// when there is enough to parse ([`PARALLEL_PARSE_BYTES`]): a Debian image rewrites its status file
+/// Parse every captured file not parsed yet ([`crate::layer::Captured::parse`]),
+/// on up to four threads when there is enough to parse
+/// ([`PARALLEL_PARSE_BYTES`]): a Debian image rewrites its status file
 /// (thousands of stanzas) in every RUN that installs something.
-fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
-    /// (index, path, content if kept).
-    type Job<'a> = (usize, &'a [u8], Option<&'a [u8]>);
-    type Done = (usize, Option<Result<Parsed, String>>);
+fn parse_all(image: &Image) {
+    /// (path, the file).
+    type Job<'a> = (&'a [u8], &'a crate::layer::Captured);
     let jobs: Vec<Job<'_>> = image
         .layers
         .iter()
@@ -704,19 +696,21 @@ fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
             l.changeset
                 .captured
                 .iter()
-                .map(|c| (&l.changeset.entries[c.entry].path[..], c.content.as_deref()))
+                .map(|c| (&l.changeset.entries[c.entry].path[..], c))
         })
-        .enumerate()
-        .map(|(i, (path, bytes))| (i, path, bytes))
+        .filter(|(_, c)| c.content.is_some() && c.parsed().is_none())
         .collect();
+    if jobs.is_empty() {
+        return;
+    }
     // Each thread keeps the dpkg stanzas it read (parse::StanzaMemo).
     let run = |part: &[Job<'_>]| {
         let mut memo = parse::StanzaMemo::default();
-        part.iter()
-            .map(|&(i, path, bytes)| (i, bytes.map(|b| parse::parse_with(path, b, &mut memo))))
-            .collect::<Vec<Done>>()
+        for &(path, c) in part {
+            c.parse(path, &mut memo);
+        }
     };
-    let size = |j: &Job<'_>| j.2.map_or(0, <[u8]>::len);
+    let size = |j: &Job<'_>| j.1.content.as_deref().map_or(0, <[u8]>::len);
     let total: usize = jobs.iter().map(size).sum();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -726,13 +720,13 @@ fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
     // build (and in `Analysis::new` dive's pass) already
     // (docs/performance.md, packages rounds 4 and 5).
     if threads < 2 || total < PARALLEL_PARSE_BYTES {
-        return run(&jobs).into_iter().map(|d| d.1).collect();
+        return run(&jobs);
     }
     // The dpkg status files on one thread, in layer order, sharing one
     // memo (each version repeats most of the previous one's stanzas); the
     // other files in consecutive runs of about equal bytes on the others.
     let (status, other): (Vec<Job<'_>>, Vec<Job<'_>>) =
-        jobs.iter().partition(|j| parse::is_dpkg_status(j.1));
+        jobs.iter().partition(|j| parse::is_dpkg_status(j.0));
     let mut parts: Vec<&[Job<'_>]> = Vec::new();
     if !status.is_empty() {
         parts.push(&status);
@@ -749,7 +743,6 @@ fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
         }
     }
     parts.push(&other[start..]);
-    let mut out: Vec<Option<Result<Parsed, String>>> = (0..jobs.len()).map(|_| None).collect();
     std::thread::scope(|s| {
         let handles: Vec<_> = parts
             .into_iter()
@@ -757,12 +750,27 @@ fn parse_all(image: &Image) -> Vec<Option<Result<Parsed, String>>> {
             .map(|part| s.spawn(move || run(part)))
             .collect();
         for h in handles {
-            for (i, r) in h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)) {
-                out[i] = r;
-            }
+            h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         }
     });
-    out
+}
+
+/// Parse the database files of one layer read while other layers are
+/// still being read (a reader thread with nothing left to read), in
+/// capture order, while `go_on` says so: what is parsed here is not parsed
+/// after the read ([`Databases::parse`]). `memo` carries the dpkg stanzas
+/// from one layer to the next.
+pub fn parse_ahead(
+    cs: &crate::layer::Changeset,
+    memo: &mut parse::StanzaMemo,
+    go_on: &dyn Fn() -> bool,
+) {
+    for c in &cs.captured {
+        if !go_on() {
+            return;
+        }
+        c.parse(&cs.entries[c.entry].path, memo);
+    }
 }
 
 /// A non-empty `rpmdb.sqlite-wal` next to `path` as of layer `k`: the
@@ -817,7 +825,7 @@ fn rpm_other(overlay: &Overlay, n: usize, problems: &mut Vec<DbProblem>) {
 /// The databases as of layer `k`.
 fn snapshot<'a>(
     overlay: &Overlay,
-    dbs: &'a HashMap<(usize, usize), Db>,
+    dbs: &'a HashMap<(usize, usize), Db<'a>>,
     db_nodes: &BTreeSet<NodeId>,
     k: LayerIndex,
 ) -> Snapshot<'a> {

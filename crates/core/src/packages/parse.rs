@@ -90,8 +90,10 @@ pub struct OnePackage {
 
 /// dpkg stanzas already read, by their bytes: a Debian image rewrites its
 /// whole status file in every RUN that installs something, and most of its
-/// stanzas come out byte for byte the same; each is read once.
-pub type StanzaMemo<'a> = std::collections::HashMap<&'a str, Arc<Stanza>, FxBuildHasher>;
+/// stanzas come out byte for byte the same; each is read once. The bytes
+/// are copied: the memo outlives the layer it read them from (a reader
+/// thread parses one layer after another, `source::parallel`).
+pub type StanzaMemo = std::collections::HashMap<Box<str>, Arc<Stanza>, FxBuildHasher>;
 
 /// dpkg's status database (`status`, or a file of `status.d`).
 pub fn is_dpkg_status(path: &[u8]) -> bool {
@@ -105,11 +107,7 @@ pub fn parse(path: &[u8], bytes: &[u8]) -> Result<Parsed, String> {
 
 /// [`parse`], reusing (and adding to) the dpkg stanzas of `memo`: the same
 /// result as [`parse`].
-pub fn parse_with<'a>(
-    path: &[u8],
-    bytes: &'a [u8],
-    memo: &mut StanzaMemo<'a>,
-) -> Result<Parsed, String> {
+pub fn parse_with(path: &[u8], bytes: &[u8], memo: &mut StanzaMemo) -> Result<Parsed, String> {
     let (dir, base) = split_last(path);
     let (parent, dir_name) = split_last(dir);
     if is_dpkg_status(path) {
@@ -285,7 +283,7 @@ fn relation_names(v: &str) -> impl Iterator<Item = String> + '_ {
     })
 }
 
-fn dpkg_status<'a>(bytes: &'a [u8], memo: &mut StanzaMemo<'a>) -> Result<Vec<Arc<Stanza>>, String> {
+fn dpkg_status(bytes: &[u8], memo: &mut StanzaMemo) -> Result<Vec<Arc<Stanza>>, String> {
     let t = text(bytes, "content")?;
     let mut out = Vec::new();
     for (i, (first, chunk)) in chunks(t).into_iter().enumerate() {
@@ -304,7 +302,7 @@ fn dpkg_status<'a>(bytes: &'a [u8], memo: &mut StanzaMemo<'a>) -> Result<Vec<Arc
                 return Err(e);
             }
         };
-        memo.insert(chunk, Arc::clone(&s));
+        memo.insert(chunk.into(), Arc::clone(&s));
         out.push(s);
     }
     Ok(out)

@@ -222,6 +222,12 @@ pub struct OpenOptions {
     /// The layer cache (`--cache-dir`, `--no-cache`). Used only when layer
     /// digests are verified: a digest nobody checked is never a key.
     pub cache: Option<Arc<dyn LayerCache>>,
+    /// Leave the package databases unparsed until the analysis: no reader
+    /// parses them while it waits for the others (`source::parallel`).
+    /// Only for measuring what the packages step costs (`bench/phases.rs`,
+    /// with `PackageRules::skip`).
+    #[doc(hidden)]
+    pub no_parse_ahead: bool,
 }
 
 impl OpenOptions {

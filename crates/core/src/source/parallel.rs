@@ -148,7 +148,8 @@ pub(crate) fn scan_layers(
             return;
         }
         // Every job below k is done: its slot is written and no worker
-        // locks it again.
+        // locks it again but a reader parsing its databases ahead, for a
+        // while (it holds no other lock meanwhile).
         let mut guards: Vec<Option<std::sync::MutexGuard<'_, Option<Result<Scan>>>>> =
             (0..jobs.len()).map(|_| None).collect();
         for src in &source_of_layer[..k] {
@@ -176,33 +177,63 @@ pub(crate) fn scan_layers(
     };
     // Layers the cache had may make a prefix before anything is read.
     offer_prefix(None);
+    let read_jobs = || loop {
+        // Jobs are handed out in layer order and, after a failure,
+        // no new one starts: every layer below a failed one has been
+        // scanned, so "the first error in layer order" is stable.
+        if failed.load(Ordering::Relaxed) {
+            break;
+        }
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(job) = jobs.get(i) else { break };
+        let result = scan_one(store, job, &advance);
+        if result.is_err() {
+            failed.store(true, Ordering::Relaxed);
+        }
+        if let Ok(mut slot) = results[i].lock() {
+            *slot = Some(result);
+        }
+        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(p) = sink {
+            if let Some(Some(Ok(scan))) = results[i].lock().ok().as_deref() {
+                p.layer_scanned(&super::ScannedLayer::new(&job.label, &scan.0));
+            }
+            p.layer_done(n, Some(jobs.len()));
+        }
+        let ok = matches!(results[i].lock().ok().as_deref(), Some(Some(Ok(_))));
+        offer_prefix(Some((i, ok)));
+    };
+    // Readers still reading: a reader with nothing left to read parses the
+    // package databases of the layers read so far while any other reads
+    // (the core would idle: the last layer is often the base, the largest).
+    let reading = AtomicUsize::new(threads);
+    let parse_ahead = || {
+        if opts.no_parse_ahead {
+            return;
+        }
+        let go_on = || reading.load(Ordering::Relaxed) > 0;
+        let mut memo = crate::packages::parse::StanzaMemo::default();
+        // In layer order: each status file's memo holds the previous
+        // version's stanzas. A slot locked by another idle reader or by the
+        // prefix offer is left to the analysis.
+        for slot in &results {
+            if !go_on() {
+                return;
+            }
+            if let Ok(slot) = slot.try_lock() {
+                if let Some(Ok((cs, _))) = slot.as_ref() {
+                    crate::packages::parse_ahead(cs, &mut memo, &go_on);
+                }
+            }
+        }
+    };
     thread::scope(|s| {
         for _ in 0..threads {
-            s.spawn(|| loop {
-                // Jobs are handed out in layer order and, after a failure,
-                // no new one starts: every layer below a failed one has been
-                // scanned, so "the first error in layer order" is stable.
-                if failed.load(Ordering::Relaxed) {
-                    break;
+            s.spawn(|| {
+                read_jobs();
+                if reading.fetch_sub(1, Ordering::Relaxed) > 1 {
+                    parse_ahead();
                 }
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(job) = jobs.get(i) else { break };
-                let result = scan_one(store, job, &advance);
-                if result.is_err() {
-                    failed.store(true, Ordering::Relaxed);
-                }
-                if let Ok(mut slot) = results[i].lock() {
-                    *slot = Some(result);
-                }
-                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if let Some(p) = sink {
-                    if let Some(Some(Ok(scan))) = results[i].lock().ok().as_deref() {
-                        p.layer_scanned(&super::ScannedLayer::new(&job.label, &scan.0));
-                    }
-                    p.layer_done(n, Some(jobs.len()));
-                }
-                let ok = matches!(results[i].lock().ok().as_deref(), Some(Some(Ok(_))));
-                offer_prefix(Some((i, ok)));
             });
         }
     });
