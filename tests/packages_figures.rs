@@ -351,3 +351,30 @@ fn databases_parsed_ahead_give_the_same_packages() {
     let got = Analysis::new(img, CacheRules::builtin());
     assert_eq!(got.packages, expected);
 }
+
+/// A package in both `status` and `status.d` (two writers of one name): the
+/// stanza read last is kept, with the package's `.list`.
+#[test]
+fn a_package_listed_twice_keeps_its_files() {
+    let mut l1 = LayerTar::new()
+        .file("usr/bin/a", 120, 1)
+        .file("usr/bin/b", 30, 2);
+    l1.file_bytes(
+        "var/lib/dpkg/status",
+        b"Package: a\nStatus: install ok installed\nVersion: 1\n\nPackage: b\nStatus: install ok installed\nVersion: 1\n",
+    );
+    l1.file_bytes("var/lib/dpkg/status.d/a", b"Package: a\nVersion: 2\n");
+    l1.file_bytes("var/lib/dpkg/info/a.list", b"/usr/bin/a\n");
+    l1.file_bytes("var/lib/dpkg/info/b.list", b"/usr/bin/b\n");
+    let a = Analysis::new(
+        image(vec![(l1.scan(), "/bin/sh -c apt-get install a b")]),
+        CacheRules::builtin(),
+    );
+    let got: Vec<(&str, &str, u64, u64)> = a
+        .packages
+        .list
+        .iter()
+        .map(|p| (p.name.as_str(), p.version.as_str(), p.live_bytes, p.files))
+        .collect();
+    assert_eq!(got, vec![("a", "2", 120, 1), ("b", "1", 30, 1)]);
+}

@@ -29,7 +29,7 @@ use rustc_hash::FxBuildHasher;
 type HashMap<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
 
 use crate::layer::{display_path, EntryKind};
-use crate::overlay::{InodeId, NodeId, Overlay, Sym};
+use crate::overlay::{InodeId, Interner, NodeId, Overlay, Sym};
 use crate::source::Image;
 use crate::LayerIndex;
 use parse::{Parsed, PathList, Stanza};
@@ -247,29 +247,30 @@ impl Refs {
 /// path is then one edge lookup from its directory's node.
 #[derive(Default)]
 struct PathTable {
-    dirs: Vec<Box<[u8]>>,
+    /// The directories' paths, each once, ids in order of first sight (one
+    /// arena: a lookup compares bytes that sit together).
+    dirs: Interner,
     /// Per directory: its parent's id and its last component (interned,
     /// `None` when no layer has that name: it resolves nowhere); `None`
     /// for the root (the empty path).
     up: Vec<Option<(u32, Option<Sym>)>>,
-    ids: HashMap<Box<[u8]>, u32>,
 }
 
 impl PathTable {
     /// The id of a directory (normalised, no leading `/`), its parents
     /// added first.
     fn dir_id(&mut self, overlay: &Overlay, dir: &[u8]) -> u32 {
-        if let Some(&id) = self.ids.get(dir) {
+        if let Some(id) = self.dirs.get(dir) {
             return id;
         }
+        // The parents first: ids follow `up`'s order.
         let up = (!dir.is_empty()).then(|| {
             let (parent, name) = capture::split_last(dir);
             (self.dir_id(overlay, parent), overlay.names.get(name))
         });
-        let id = u32::try_from(self.dirs.len()).expect("fewer than 2^32 directories");
-        self.dirs.push(dir.into());
+        let id = self.dirs.intern(dir);
+        debug_assert_eq!(id as usize, self.up.len());
         self.up.push(up);
-        self.ids.insert(dir.into(), id);
         id
     }
 
@@ -430,23 +431,49 @@ impl Packages {
         }
         // Only now: 8 bytes per inode, beside the classification's peak.
         out.owner = vec![None; overlay.inodes.len()];
-        // 2. The layers that change what the databases say.
-        let mut changed = vec![false; n];
-        for &node in &db_nodes {
+        // 2. The layers that change what the databases say: per layer, the
+        // database files whose visible version it changes (a version added
+        // or hidden there).
+        let db_nodes: Vec<NodeId> = db_nodes.into_iter().collect();
+        let mut changes: Vec<Vec<u32>> = vec![Vec::new(); n];
+        for (i, &node) in db_nodes.iter().enumerate() {
             for v in overlay.history(node) {
                 let v = overlay.version(v);
-                changed[v.layer.index()] = true;
-                if let Some(g) = v.gone {
-                    changed[g.layer.index()] = true;
+                for l in std::iter::once(v.layer).chain(v.gone.map(|g| g.layer)) {
+                    let c = &mut changes[l.index()];
+                    if c.last() != Some(&(i as u32)) {
+                        c.push(i as u32);
+                    }
                 }
             }
         }
-        // 3. One snapshot per changing layer.
+        // dpkg's `.list` files by package name (the name is the file's).
+        let mut lists: Vec<(&str, u32)> = Vec::new();
+        for (i, &node) in db_nodes.iter().enumerate() {
+            let name = overlay.history(node).find_map(|v| {
+                let v = overlay.version(v);
+                match dbs.get(&(v.layer.index(), v.entry?.index())) {
+                    Some(Db::Parsed(Parsed::DpkgList(name, _), _)) => Some(name.as_str()),
+                    _ => None,
+                }
+            });
+            if let Some(name) = name {
+                lists.push((name, i as u32));
+            }
+        }
+        lists.sort_unstable();
+        // 3. One snapshot per changing layer, each from the files the
+        // previous one saw: only those the layer changes are looked at again.
         let mut snaps: Vec<Snapshot<'_>> = Vec::new();
         let mut snap_of: Vec<usize> = Vec::with_capacity(n);
+        let mut cur: Vec<Option<&Db<'_>>> = vec![None; db_nodes.len()];
         for k in LayerIndex::all(n) {
-            if snaps.is_empty() || changed[k.index()] {
-                snaps.push(snapshot(overlay, &dbs, &db_nodes, k));
+            let c = &changes[k.index()];
+            if snaps.is_empty() || !c.is_empty() {
+                for &i in c {
+                    cur[i as usize] = visible_db(overlay, &dbs, db_nodes[i as usize], k);
+                }
+                snaps.push(snapshot(overlay, &cur, &db_nodes, &lists));
             }
             snap_of.push(snaps.len() - 1);
         }
@@ -822,16 +849,31 @@ fn rpm_other(overlay: &Overlay, n: usize, problems: &mut Vec<DbProblem>) {
     }
 }
 
-/// The databases as of layer `k`.
-fn snapshot<'a>(
+/// The parsed version of database file `node` visible at layer `k`, if
+/// any.
+fn visible_db<'a>(
     overlay: &Overlay,
     dbs: &'a HashMap<(usize, usize), Db<'a>>,
-    db_nodes: &BTreeSet<NodeId>,
+    node: NodeId,
     k: LayerIndex,
+) -> Option<&'a Db<'a>> {
+    let v = overlay.version(overlay.visible_version_at(node, k)?);
+    if v.kind != EntryKind::File {
+        return None;
+    }
+    dbs.get(&(v.layer.index(), v.entry?.index()))
+}
+
+/// The databases as one layer sees them: `cur` holds the version of each
+/// of `db_nodes` visible there; `lists`, dpkg's `.list` files (indexes
+/// into both) by package name, sorted.
+fn snapshot<'a>(
+    overlay: &Overlay,
+    cur: &[Option<&'a Db<'a>>],
+    db_nodes: &[NodeId],
+    lists: &[(&'a str, u32)],
 ) -> Snapshot<'a> {
     let mut stanzas: Vec<&'a Stanza> = Vec::new();
-    // A dpkg package's lists.
-    let mut lists: HashMap<&'a str, Lists<'a>> = HashMap::default();
     let mut auto = BTreeSet::new();
     // Collected, then built in one go (a stable sort; the last of equal
     // keys wins, as inserting one by one would).
@@ -842,26 +884,14 @@ fn snapshot<'a>(
     let sysimage = overlay.lookup(capture::RPM_SQLITE[1]);
     type Rpm<'a> = (bool, &'a [Stanza], &'a [Refs]);
     let mut rpm: Vec<Rpm<'a>> = Vec::new();
-    for &node in db_nodes {
-        let Some(v) = overlay.visible_version_at(node, k) else {
-            continue;
-        };
-        let v = overlay.version(v);
-        let Some(e) = v.entry else { continue };
-        if v.kind != EntryKind::File {
-            continue;
-        }
-        let Some(Db::Parsed(p, refs)) = dbs.get(&(v.layer.index(), e.index())) else {
+    for (&db, &node) in cur.iter().zip(db_nodes) {
+        let Some(Db::Parsed(p, refs)) = db else {
             continue;
         };
         match p {
             Parsed::DpkgStatus(s) => stanzas.extend(s.iter().map(|s| &**s).filter(|s| s.installed)),
-            Parsed::DpkgList(name, files) => {
-                lists
-                    .entry(name.as_str())
-                    .or_default()
-                    .push((Some(files), &refs[0]));
-            }
+            // By name, below.
+            Parsed::DpkgList(..) => {}
             Parsed::AptAuto(names) => auto.extend(names.iter().map(String::as_str)),
             Parsed::Rpm(s) => rpm.push((Some(node) == sysimage, s, refs)),
             Parsed::Apk(s) => {
@@ -903,12 +933,32 @@ fn snapshot<'a>(
             },
         ));
     }
-    for s in stanzas {
+    // dpkg: the stanzas by name (stable: of a name listed twice the last
+    // is kept, below) beside the `.list` files by name, walked together.
+    stanzas.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut at = 0;
+    for (j, s) in stanzas.iter().enumerate() {
+        let mut l = Lists::None;
+        // The lists go to the stanza kept.
+        if stanzas.get(j + 1).is_none_or(|t| t.name != s.name) {
+            while lists
+                .get(at)
+                .is_some_and(|&(name, _)| name < s.name.as_str())
+            {
+                at += 1;
+            }
+            while let Some(&(_, i)) = lists.get(at).filter(|&&(name, _)| name == s.name) {
+                if let Some(Db::Parsed(Parsed::DpkgList(_, files), refs)) = cur[i as usize] {
+                    l.push((Some(files), &refs[0]));
+                }
+                at += 1;
+            }
+        }
         pkgs.push((
             (Manager::Dpkg, s.name.as_str(), &[][..]),
             View {
                 version: &s.version,
-                lists: lists.remove(s.name.as_str()).unwrap_or_default(),
+                lists: l,
                 owns_dir: false,
                 stanza: Some(s),
             },
@@ -1283,7 +1333,7 @@ struct DirNodes {
 impl DirNodes {
     fn new(table: &PathTable) -> DirNodes {
         DirNodes {
-            memo: vec![None; table.dirs.len()],
+            memo: vec![None; table.up.len()],
         }
     }
 
