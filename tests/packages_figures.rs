@@ -378,3 +378,33 @@ fn a_package_listed_twice_keeps_its_files() {
         .collect();
     assert_eq!(got, vec![("a", "2", 120, 1), ("b", "1", 30, 1)]);
 }
+
+/// A hidden inode with two names (a hardlink) counts once for a package
+/// that lists both, and once for each other package that lists one.
+#[test]
+fn a_hidden_hardlinked_inode_counts_once_per_package() {
+    let mut l1 = LayerTar::new()
+        .file("usr/bin/x", 500, 1)
+        .hardlink("usr/bin/y", "usr/bin/x");
+    l1.file_bytes(
+        "var/lib/dpkg/status",
+        b"Package: a\nStatus: install ok installed\nVersion: 1\n\nPackage: b\nStatus: install ok installed\nVersion: 1\n",
+    );
+    l1.file_bytes("var/lib/dpkg/info/a.list", b"/usr/bin/x\n/usr/bin/y\n");
+    l1.file_bytes("var/lib/dpkg/info/b.list", b"/usr/bin/y\n");
+    let l2 = LayerTar::new().whiteout("usr/bin/x").whiteout("usr/bin/y");
+    let a = Analysis::new(
+        image(vec![
+            (l1.scan(), "/bin/sh -c apt-get install a b"),
+            (l2.scan(), "/bin/sh -c rm /usr/bin/x /usr/bin/y"),
+        ]),
+        CacheRules::builtin(),
+    );
+    let got: Vec<(&str, u64, u64)> = a
+        .packages
+        .list
+        .iter()
+        .map(|p| (p.name.as_str(), p.live_bytes, p.hidden_bytes))
+        .collect();
+    assert_eq!(got, vec![("a", 0, 500), ("b", 0, 500)]);
+}
