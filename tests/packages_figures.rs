@@ -408,3 +408,39 @@ fn a_hidden_hardlinked_inode_counts_once_per_package() {
         .collect();
     assert_eq!(got, vec![("a", 0, 500), ("b", 0, 500)]);
 }
+
+/// An upgrade rewrites a package's files and its `.list` byte for byte:
+/// the new files are live, the old ones hidden, both the package's.
+#[test]
+fn an_upgrade_that_rewrites_its_list_unchanged() {
+    const LIST: &[u8] = b"/usr\n/usr/bin\n/usr/bin/x\n/usr/bin/y\n";
+    let status = |v: &str| format!("Package: a\nStatus: install ok installed\nVersion: {v}\n");
+    let mut l1 = LayerTar::new()
+        .file("usr/bin/x", 100, 1)
+        .file("usr/bin/y", 10, 2);
+    l1.file_bytes("var/lib/dpkg/status", status("1").as_bytes());
+    l1.file_bytes("var/lib/dpkg/info/a.list", LIST);
+    let mut l2 = LayerTar::new().file("usr/bin/x", 300, 3);
+    l2.file_bytes("var/lib/dpkg/status", status("2").as_bytes());
+    l2.file_bytes("var/lib/dpkg/info/a.list", LIST);
+    let a = Analysis::new(
+        image(vec![
+            (l1.scan(), "/bin/sh -c apt-get install a"),
+            (l2.scan(), "/bin/sh -c apt-get upgrade"),
+        ]),
+        CacheRules::builtin(),
+    );
+    let p = &a.packages.list;
+    assert_eq!(p.len(), 1);
+    // Live: x (300) and y (10); hidden: layer 1's x (100).
+    assert_eq!(
+        (
+            p[0].version.as_str(),
+            p[0].live_bytes,
+            p[0].files,
+            p[0].hidden_bytes
+        ),
+        ("2", 310, 2, 100)
+    );
+    assert_eq!(a.packages.layers[1].upgraded, 1);
+}
