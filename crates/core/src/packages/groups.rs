@@ -110,9 +110,6 @@ pub struct PackageRules {
     /// (name, globs, compiled globs, compiled `!` exclusions), in matching
     /// order.
     pub groups: Vec<(String, Vec<String>, GlobSet, GlobSet)>,
-    /// Every group's include globs in one set: most package names match
-    /// none, and one look at this set tells (instead of one per group).
-    any: GlobSet,
     /// Live bytes of docs, man pages and locales above which a finding is
     /// made.
     pub docs_threshold: u64,
@@ -181,12 +178,7 @@ impl PackageRules {
             let (inc, exc) = compile(name, globs)?;
             groups.push((name.clone(), globs.clone(), inc, exc));
         }
-        let every: Vec<String> = groups
-            .iter()
-            .flat_map(|g| g.1.iter().filter(|g| !g.starts_with('!')).cloned())
-            .collect();
         Ok(PackageRules {
-            any: compile_set("(all)", &every)?,
             groups,
             docs_threshold: docs_threshold.map_or(DOCS_THRESHOLD, |s| s.0),
             skip: false,
@@ -195,9 +187,6 @@ impl PackageRules {
 
     /// The first group whose globs match a package name.
     pub fn group_of(&self, name: &str) -> Option<&str> {
-        if !self.any.is_match(name) {
-            return None;
-        }
         self.groups
             .iter()
             .find(|(_, _, inc, exc)| inc.is_match(name) && !exc.is_match(name))
