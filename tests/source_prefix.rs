@@ -327,16 +327,16 @@ impl ProgressSink for HoldLayer1 {
             self.changed.notify_all();
             return;
         }
-        let mut n = self.others_read.lock().unwrap();
-        while *n < 2 {
-            let (g, t) = self
-                .changed
-                .wait_timeout(n, Duration::from_secs(60))
-                .unwrap();
-            assert!(!t.timed_out(), "layers 2 and 3 never read");
-            n = g;
-        }
-        drop(n);
+        let (read, t) = self
+            .changed
+            .wait_timeout_while(
+                self.others_read.lock().unwrap(),
+                Duration::from_secs(60),
+                |n| *n < 2,
+            )
+            .unwrap();
+        assert!(!t.timed_out(), "layers 2 and 3 never read");
+        drop(read);
         // Parsing one 50-byte status file takes microseconds; this grace
         // only has to outlast the other reader's going idle.
         std::thread::sleep(Duration::from_millis(500));
