@@ -413,12 +413,10 @@ fn overlay_and_databases(image: &Image, rules: &CacheRules) -> (Overlay, Databas
 /// Whether a package database file the layer pass kept is still to be
 /// parsed (the readers parse some while they wait for the last layer).
 fn databases_to_parse(image: &Image) -> bool {
-    image.layers.iter().any(|l| {
-        l.changeset
-            .captured
-            .iter()
-            .any(|c| c.content.is_some() && c.parsed().is_none())
-    })
+    image
+        .layers
+        .iter()
+        .any(|l| l.changeset.captured.iter().any(|c| c.unparsed()))
 }
 
 fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules, databases: Databases) -> Figures {

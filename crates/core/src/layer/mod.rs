@@ -83,6 +83,11 @@ impl Captured {
         self.parsed.get()
     }
 
+    /// Bytes kept and not parsed yet.
+    pub fn unparsed(&self) -> bool {
+        self.content.is_some() && self.parsed.get().is_none()
+    }
+
     /// The parsed content of this file, found at `path` (normalised),
     /// parsed now unless it was already; `None` for a file over the bound.
     pub fn parse(&self, path: &[u8], memo: &mut StanzaMemo) -> Option<&Result<Parsed, String>> {

@@ -729,7 +729,7 @@ fn parse_all(image: &Image) {
                 .iter()
                 .map(|c| (&l.changeset.entries[c.entry].path[..], c))
         })
-        .filter(|(_, c)| c.content.is_some() && c.parsed().is_none())
+        .filter(|(_, c)| c.unparsed())
         .collect();
     if jobs.is_empty() {
         return;
