@@ -32,7 +32,8 @@ pub struct Stanza {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parsed {
     /// dpkg `status` or `status.d/*` (a stanza shared with the other
-    /// versions of the file that hold the same bytes: see [`StanzaMemo`]).
+    /// versions of the file that hold the same bytes: see [`StanzaMemo`]),
+    /// by name; of a name read twice, in the file's order.
     DpkgStatus(Vec<Arc<Stanza>>),
     /// dpkg `info/NAME[:ARCH].list`: the package name and its paths.
     DpkgList(String, PathList),
@@ -305,6 +306,11 @@ fn dpkg_status(bytes: &[u8], memo: &mut StanzaMemo) -> Result<Vec<Arc<Stanza>>, 
         memo.insert(chunk.into(), Arc::clone(&s));
         out.push(s);
     }
+    // By name, here: the analysis merges the files of each layer's view
+    // by name and this is parsed off its path, while a reader waits or
+    // beside the overlay build (dpkg writes them sorted already: one
+    // pass; docs/performance.md, packages round 7).
+    out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
 }
 
@@ -695,6 +701,26 @@ mod tests {
     }
 
     #[test]
+    fn status_stanzas_come_out_by_name() {
+        // dpkg writes them sorted; a file that is not comes out sorted, and
+        // of a name written twice both stay, in the file's order (the
+        // analysis keeps the last).
+        let s = b"Package: b\nVersion: 1\n\nPackage: pkg10\nVersion: 1\n\nPackage: a\nVersion: 1\n\nPackage: b\nVersion: 2\n\nPackage: pkg9\nVersion: 1\n";
+        let got: Vec<(String, String)> = status(parse(b"var/lib/dpkg/status", s))
+            .iter()
+            .map(|s| (s.name.clone(), s.version.clone()))
+            .collect();
+        let want = [
+            ("a", "1"),
+            ("b", "1"),
+            ("b", "2"),
+            ("pkg10", "1"),
+            ("pkg9", "1"),
+        ];
+        assert_eq!(got, want.map(|(n, v)| (n.to_string(), v.to_string())));
+    }
+
+    #[test]
     fn unchanged_stanzas_are_read_once() {
         // The second version upgrades b and adds c; a is byte for byte the same.
         let v1 = b"Package: a\nStatus: install ok installed\nVersion: 1\n\nPackage: b\nStatus: install ok installed\nVersion: 1\n";
@@ -781,9 +807,11 @@ mod tests {
             ("a", "1.0-1", true)
         );
         assert_eq!(depends(&v[0]).collect::<Vec<_>>(), ["b", "c", "d", "e"]);
-        assert!(!v[1].installed);
-        assert!(v[2].installed, "no Status field: distroless status.d");
-        assert_eq!(provides(&v[2]).collect::<Vec<_>>(), ["f", "awk"]);
+        // By name: f before gone.
+        assert!(v[1].installed, "no Status field: distroless status.d");
+        assert_eq!(provides(&v[1]).collect::<Vec<_>>(), ["f", "awk"]);
+        assert_eq!(v[2].name, "gone");
+        assert!(!v[2].installed);
     }
 
     #[test]
