@@ -756,7 +756,7 @@ fn parse_all(image: &Image) {
             c.parse(path, &mut memo);
         }
     };
-    let size = |j: &Job<'_>| j.1.content.as_deref().map_or(0, <[u8]>::len);
+    let size = |j: &Job<'_>| j.1.content().map_or(0, <[u8]>::len);
     let total: usize = jobs.iter().map(size).sum();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -799,24 +799,6 @@ fn parse_all(image: &Image) {
             h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         }
     });
-}
-
-/// Parse the database files of one layer read while other layers are
-/// still being read (a reader thread with nothing left to read), in
-/// capture order, while `go_on` says so: what is parsed here is not parsed
-/// after the read ([`Databases::parse`]). `memo` carries the dpkg stanzas
-/// from one layer to the next.
-pub fn parse_ahead(
-    cs: &crate::layer::Changeset,
-    memo: &mut parse::StanzaMemo,
-    go_on: &dyn Fn() -> bool,
-) {
-    for c in &cs.captured {
-        if !go_on() {
-            return;
-        }
-        c.parse(&cs.entries[c.entry].path, memo);
-    }
 }
 
 /// A non-empty `rpmdb.sqlite-wal` next to `path` as of layer `k`: the
