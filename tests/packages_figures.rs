@@ -411,6 +411,43 @@ fn a_hidden_hardlinked_inode_counts_once_per_package() {
 
 /// An upgrade rewrites a package's files and its `.list` byte for byte:
 /// the new files are live, the old ones hidden, both the package's.
+/// Two packages whose `.list` files hold the same bytes (their paths are
+/// looked up once and shared): each owns what its list names, and a list
+/// rewritten later names what it names then.
+#[test]
+fn packages_with_byte_identical_lists() {
+    const SHARED: &[u8] = b"/etc\n/etc/shared.conf\n";
+    let status = b"Package: a\nStatus: install ok installed\nVersion: 1\n\nPackage: b\nStatus: install ok installed\nVersion: 1\n";
+    let mut l1 = LayerTar::new()
+        .file("etc/shared.conf", 50, 1)
+        .file("usr/bin/b", 20, 2);
+    l1.file_bytes("var/lib/dpkg/status", status);
+    l1.file_bytes("var/lib/dpkg/info/a.list", SHARED);
+    l1.file_bytes("var/lib/dpkg/info/b.list", SHARED);
+    let mut l2 = LayerTar::new();
+    l2.file_bytes("var/lib/dpkg/info/b.list", b"/usr\n/usr/bin\n/usr/bin/b\n");
+    let figures = |layers: Vec<(layerscope_core::layer::Changeset, &str)>| {
+        let a = Analysis::new(image(layers), CacheRules::builtin());
+        let got: Vec<(String, u64, u64)> = a
+            .packages
+            .list
+            .iter()
+            .map(|p| (p.name.clone(), p.live_bytes, p.files))
+            .collect();
+        (got, a.totals.package_live_bytes)
+    };
+    let l1 = l1.scan();
+    // Both own the 50-byte file; the image's packages own it once.
+    let one = figures(vec![(l1.clone(), "/bin/sh -c apt-get install a b")]);
+    assert_eq!(one, (vec![("a".into(), 50, 1), ("b".into(), 50, 1)], 50));
+    // b's list rewritten: b owns usr/bin/b (20) now, a still the 50 bytes.
+    let two = figures(vec![
+        (l1, "/bin/sh -c apt-get install a b"),
+        (l2.scan(), "/bin/sh -c dpkg --reinstall b"),
+    ]);
+    assert_eq!(two, (vec![("a".into(), 50, 1), ("b".into(), 20, 1)], 70));
+}
+
 #[test]
 fn an_upgrade_that_rewrites_its_list_unchanged() {
     const LIST: &[u8] = b"/usr\n/usr/bin\n/usr/bin/x\n/usr/bin/y\n";

@@ -21,6 +21,7 @@ mod rpm;
 pub use groups::{PackageRules, BUILTIN_GROUPS};
 
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 use rustc_hash::FxBuildHasher;
 
@@ -29,7 +30,7 @@ use rustc_hash::FxBuildHasher;
 type HashMap<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
 type HashSet<K> = std::collections::HashSet<K, FxBuildHasher>;
 
-use crate::layer::{display_path, EntryKind};
+use crate::layer::{display_path, ContentHash, EntryKind};
 use crate::overlay::{InodeId, Interner, NodeId, Overlay, Sym};
 use crate::source::Image;
 use crate::LayerIndex;
@@ -214,7 +215,8 @@ struct Snapshot<'a> {
 /// paths as [`Refs`] (one per list: a `.list`, RECORD, … has one, apk's
 /// `installed` one per package).
 enum Db<'a> {
-    Parsed(&'a Parsed, Vec<Refs>),
+    /// (shared by the versions of a `.list` that hold the same bytes).
+    Parsed(&'a Parsed, Rc<[Refs]>),
     Bad,
 }
 
@@ -393,6 +395,9 @@ impl Packages {
         // holds thousands): each directory is looked up once per run of
         // files in it, then each file is one edge from it.
         let mut dir_at: Option<(&[u8], Option<NodeId>)> = None;
+        // dpkg `.list` bytes already turned into refs, by content hash.
+        type ListsSeen<'a> = Vec<(&'a [u8], Rc<[Refs]>)>;
+        let mut lists_seen: HashMap<(ContentHash, usize), ListsSeen<'_>> = HashMap::default();
         for (li, layer) in image.layers.iter().enumerate() {
             for c in &layer.changeset.captured {
                 let entry = &layer.changeset.entries[c.entry];
@@ -411,7 +416,31 @@ impl Packages {
                         Db::Bad
                     }
                     Some(Ok(p)) => {
-                        let refs = table.of(overlay, p);
+                        // An upgrade often rewrites a package's `.list`
+                        // byte for byte (the same files): its paths are
+                        // looked up once (the layer pass hashed the bytes;
+                        // equal bytes are checked, not assumed).
+                        let same = match (p, entry.hash, c.content()) {
+                            (Parsed::DpkgList(..), Some(h), Some(bytes)) => Some((h, bytes.len())),
+                            _ => None,
+                        };
+                        let seen = same.and_then(|key| {
+                            lists_seen
+                                .get(&key)?
+                                .iter()
+                                .find(|(bytes, _)| Some(*bytes) == c.content())
+                                .map(|(_, refs)| Rc::clone(refs))
+                        });
+                        let refs = seen.unwrap_or_else(|| {
+                            let refs: Rc<[Refs]> = table.of(overlay, p).into();
+                            if let (Some(key), Some(bytes)) = (same, c.content()) {
+                                lists_seen
+                                    .entry(key)
+                                    .or_default()
+                                    .push((bytes, Rc::clone(&refs)));
+                            }
+                            refs
+                        });
                         Db::Parsed(p, refs)
                     }
                     Some(Err(e)) => {
@@ -896,7 +925,7 @@ fn snapshot<'a>(
             Parsed::AptAuto(names) => auto.extend(names.iter().map(String::as_str)),
             Parsed::Rpm(s) => rpm.push((Some(node) == sysimage, s, refs)),
             Parsed::Apk(s) => {
-                for (s, r) in s.iter().zip(refs) {
+                for (s, r) in s.iter().zip(refs.iter()) {
                     pkgs.push((
                         (Manager::Apk, s.name.as_str(), &[][..]),
                         View {
