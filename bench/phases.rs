@@ -141,7 +141,7 @@ fn main() {
             .layers
             .iter()
             .flat_map(|l| &l.changeset.captured)
-            .map(|c| c.content().map_or(0, <[u8]>::len))
+            .map(|c| c.content.as_ref().map_or(0, |b| b.len()))
             .sum::<usize>()
     );
     let t = Instant::now();

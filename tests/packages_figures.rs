@@ -302,36 +302,36 @@ fn captured_databases_survive_the_cache_codec() {
     l1.file_bytes("var/lib/dpkg/status", STATUS_1.as_bytes());
     let cs = l1.scan();
     assert_eq!(cs.captured.len(), 1);
-    assert_eq!(cs.captured[0].content(), Some(STATUS_1.as_bytes()));
+    assert_eq!(cs.captured[0].content.as_deref(), Some(STATUS_1.as_bytes()));
 }
 
-/// What a reader parses while it waits for another (`source::parallel`
-/// queues each file as its layer pass keeps it) is what the step would have
-/// parsed: the same packages, a clone of a kept file shares its parse, and
-/// one memo carries a stanza unchanged from one layer's status file to the
-/// next.
+/// What a reader parses while it waits for another (`packages::parse_ahead`)
+/// is what the step would have parsed: the same packages, and one memo
+/// carries a stanza unchanged from one layer's status file to the next.
 #[test]
 fn databases_parsed_ahead_give_the_same_packages() {
     use layerscope_core::packages::parse::{Parsed, StanzaMemo};
     let expected = analysis().packages;
     let img = three_layers();
-    // Layers 2 and 3 parsed ahead through clones (what the queue holds), in
-    // order, with one memo; layer 1 is left to the step.
+    // A reader told to stop at once parses nothing.
     let mut memo = StanzaMemo::default();
+    layerscope_core::packages::parse_ahead(&img.layers[1].changeset, &mut memo, &|| false);
+    assert!(img.layers[1]
+        .changeset
+        .captured
+        .iter()
+        .all(|c| c.parsed().is_none()));
+    // Layers 2 and 3 parsed ahead, in order, with one memo; layer 1 is
+    // left to the step.
     for l in &img.layers[1..] {
-        let cs = &l.changeset;
-        for c in &cs.captured {
-            let queued = c.clone();
-            assert!(c.unparsed() && queued.unparsed());
-            queued.parse(&cs.entries[c.entry].path, &mut memo);
-            assert!(c.parsed().is_some(), "the clone's parse is the file's");
-        }
+        layerscope_core::packages::parse_ahead(&l.changeset, &mut memo, &|| true);
+        assert!(l.changeset.captured.iter().all(|c| c.parsed().is_some()));
     }
     assert!(img.layers[0]
         .changeset
         .captured
         .iter()
-        .all(|c| c.unparsed()));
+        .all(|c| c.parsed().is_none()));
     // Stanza `a` (version 1.0) is the same in layer 2's last status file
     // and in layer 3's: read once.
     let stanza_a = |layer: usize| {

@@ -30,7 +30,6 @@ fuzz_target!(|data: &[u8]| {
         blob_algorithm: None,
         diff_id: true,
         progress: None,
-        on_capture: None,
     };
     let mut layers = Vec::new();
     for (i, p) in parts.iter().enumerate().take(16) {

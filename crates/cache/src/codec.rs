@@ -122,7 +122,7 @@ pub fn encode(key: &Digest, cs: &Changeset) -> Vec<u8> {
     varint(&mut p, cs.captured.len() as u64);
     for c in &cs.captured {
         varint(&mut p, c.entry as u64);
-        match c.content() {
+        match &c.content {
             Some(b) => {
                 p.push(1);
                 bytes(&mut p, b);

@@ -862,8 +862,7 @@ mod tests {
         assert_eq!(streamed.elf, want);
         let mut f = tempfile::NamedTempFile::new().unwrap();
         std::io::Write::write_all(&mut f, &tar).unwrap();
-        let (seeked, _) =
-            crate::layer::scan_seek(f.path(), 0, tar.len() as u64, None, None).unwrap();
+        let (seeked, _) = crate::layer::scan_seek(f.path(), 0, tar.len() as u64, None).unwrap();
         assert_eq!(seeked.elf, want);
         assert_eq!(seeked.strippable(2), Some(Some(242)));
         assert_eq!(seeked.strippable(1), None);

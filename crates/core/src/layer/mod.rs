@@ -21,7 +21,7 @@ pub use path::{display_path, normalize};
 pub use scan::{scan, Compression, ScanError, ScanOptions};
 pub(crate) use seek::{hash_ranges, head_hashes, is_plain, scan_seek, ContentOffsets, HEAD_BYTES};
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use crate::packages::parse::{Parsed, StanzaMemo};
 
@@ -55,65 +55,45 @@ pub struct Changeset {
 }
 
 /// A package database file's content, kept by the layer pass.
-///
-/// A clone shares the bytes and the parse: the pass hands one to whoever
-/// parses ahead ([`OnCapture`]) while it goes on reading the layer.
 #[derive(Debug, Clone)]
 pub struct Captured {
     /// Index into `Changeset::entries`.
     pub entry: usize,
-    kept: Arc<Kept>,
-}
-
-#[derive(Debug)]
-struct Kept {
     /// The bytes; `None` when the file is larger than
     /// `packages::capture::MAX_CAPTURE` (a finding, never read).
-    content: Option<Box<[u8]>>,
+    pub content: Option<Box<[u8]>>,
     /// What the bytes say, parsed once, by whichever thread gets there
     /// first: a reader left idle while the others still read
     /// (`source::parallel`), else the analysis (`packages::Databases`).
     parsed: OnceLock<Result<Parsed, String>>,
 }
 
-/// Told of each package database file a layer pass keeps, as it keeps it:
-/// its path (normalised) and the file.
-pub type OnCapture<'a> = &'a (dyn Fn(&[u8], &Captured) + Sync);
-
 impl Captured {
     pub fn new(entry: usize, content: Option<Box<[u8]>>) -> Captured {
         Captured {
             entry,
-            kept: Arc::new(Kept {
-                content,
-                parsed: OnceLock::new(),
-            }),
+            content,
+            parsed: OnceLock::new(),
         }
-    }
-
-    /// The bytes, unless the file was over the bound.
-    pub fn content(&self) -> Option<&[u8]> {
-        self.kept.content.as_deref()
     }
 
     /// The parsed content, if it was parsed already (never for a file
     /// over the bound).
     pub fn parsed(&self) -> Option<&Result<Parsed, String>> {
-        self.kept.parsed.get()
+        self.parsed.get()
     }
 
     /// Bytes kept and not parsed yet.
     pub fn unparsed(&self) -> bool {
-        self.kept.content.is_some() && self.kept.parsed.get().is_none()
+        self.content.is_some() && self.parsed.get().is_none()
     }
 
     /// The parsed content of this file, found at `path` (normalised),
     /// parsed now unless it was already; `None` for a file over the bound.
     pub fn parse(&self, path: &[u8], memo: &mut StanzaMemo) -> Option<&Result<Parsed, String>> {
-        let bytes = self.kept.content.as_deref()?;
+        let bytes = self.content.as_deref()?;
         Some(
-            self.kept
-                .parsed
+            self.parsed
                 .get_or_init(|| crate::packages::parse::parse_with(path, bytes, memo)),
         )
     }
@@ -123,7 +103,7 @@ impl Captured {
 /// parsed or not (the parse follows from the bytes).
 impl PartialEq for Captured {
     fn eq(&self, other: &Captured) -> bool {
-        self.entry == other.entry && self.kept.content == other.kept.content
+        self.entry == other.entry && self.content == other.content
     }
 }
 

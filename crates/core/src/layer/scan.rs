@@ -13,7 +13,7 @@ use super::entry::{ContentHash, Entry, EntryKind};
 use super::forward::ForwardSeek;
 use super::guard::HeaderGuard;
 use super::path::normalize;
-use super::{Captured, Changeset, OnCapture};
+use super::{Captured, Changeset};
 use crate::packages::capture::{wants_content, MAX_CAPTURE};
 
 /// Large reads: decompressors and hashers run best on big chunks.
@@ -62,8 +62,6 @@ pub struct ScanOptions<'a> {
     pub diff_id: bool,
     /// Called with the number of stored bytes consumed since the last call.
     pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
-    /// Told of each package database file kept, as it is kept.
-    pub on_capture: Option<OnCapture<'a>>,
 }
 
 /// Why a layer could not be read. The caller names the layer.
@@ -191,7 +189,7 @@ pub fn scan<R: Read>(blob: R, opts: &ScanOptions<'_>) -> Result<Changeset, ScanE
                 sha: hash_in_walker.then(Sha256::new),
                 other: None,
             };
-            let (entries, captured, elf) = walk(&mut tar, opts.on_capture)?;
+            let (entries, captured, elf) = walk(&mut tar)?;
             Ok::<_, ScanError>((entries, captured, elf, tar.count, tar.sha))
         });
         let produced = produce(stored, compression, &tx, &back_rx);
@@ -342,7 +340,7 @@ fn read_retry<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
 type Walked = (Vec<Entry>, Vec<Captured>, Vec<ElfFile>);
 
 /// Walk the tar entries, then drain the rest of the stream.
-fn walk<R: Read>(stream: &mut R, on_capture: Option<OnCapture<'_>>) -> Result<Walked, ScanError> {
+fn walk<R: Read>(stream: &mut R) -> Result<Walked, ScanError> {
     // The guard bounds what the tar reader buffers per entry (long names,
     // PAX headers): see `guard`.
     let (guarded, guard) = HeaderGuard::new(ForwardSeek::new(&mut *stream));
@@ -372,11 +370,7 @@ fn walk<R: Read>(stream: &mut R, on_capture: Option<OnCapture<'_>>) -> Result<Wa
                 });
             }
             if let Some(content) = content {
-                let c = Captured::new(entries.len(), content);
-                if let Some(f) = on_capture {
-                    f(&entry.path, &c);
-                }
-                captured.push(c);
+                captured.push(Captured::new(entries.len(), content));
             }
             entries.push(entry);
         }

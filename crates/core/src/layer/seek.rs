@@ -20,7 +20,7 @@ use super::elf::{self, ElfFile};
 use super::entry::ContentHash;
 use super::guard::HeaderGuard;
 use super::scan::{entry_meta, Compression, ScanError};
-use super::{Captured, Changeset, OnCapture};
+use super::{Captured, Changeset};
 use crate::packages::capture::{wants_content, MAX_CAPTURE};
 
 /// Reads of headers: one buffer serves many small entries, so skipping a
@@ -172,7 +172,6 @@ pub fn scan_seek(
     start: u64,
     len: u64,
     progress: Option<&(dyn Fn(u64) + Sync)>,
-    on_capture: Option<OnCapture<'_>>,
 ) -> Result<(Changeset, ContentOffsets), ScanError> {
     let w = window(path, start, len).map_err(|e| ScanError::io("reading blob", e))?;
     let reader = SkipReader {
@@ -222,11 +221,7 @@ pub fn scan_seek(
                 let mut h = Xxh3::new();
                 h.update(&k);
                 entry.hash = Some(ContentHash::from(h.digest128()));
-                let c = Captured::new(entries.len(), Some(k.into_boxed_slice()));
-                if let Some(f) = on_capture {
-                    f(&entry.path, &c);
-                }
-                captured.push(c);
+                captured.push(Captured::new(entries.len(), Some(k.into_boxed_slice())));
             } else if content && entry.size <= SMALL {
                 small.clear();
                 let n = io::copy(&mut (&mut e).take(entry.size), &mut small)

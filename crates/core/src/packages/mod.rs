@@ -420,7 +420,7 @@ impl Packages {
                         // byte for byte (the same files): its paths are
                         // looked up once (the layer pass hashed the bytes;
                         // equal bytes are checked, not assumed).
-                        let same = match (p, entry.hash, c.content()) {
+                        let same = match (p, entry.hash, c.content.as_deref()) {
                             (Parsed::DpkgList(..), Some(h), Some(bytes)) => Some((h, bytes.len())),
                             _ => None,
                         };
@@ -428,12 +428,12 @@ impl Packages {
                             lists_seen
                                 .get(&key)?
                                 .iter()
-                                .find(|(bytes, _)| Some(*bytes) == c.content())
+                                .find(|(bytes, _)| Some(*bytes) == c.content.as_deref())
                                 .map(|(_, refs)| Rc::clone(refs))
                         });
                         let refs = seen.unwrap_or_else(|| {
                             let refs: Rc<[Refs]> = table.of(overlay, p).into();
-                            if let (Some(key), Some(bytes)) = (same, c.content()) {
+                            if let (Some(key), Some(bytes)) = (same, c.content.as_deref()) {
                                 lists_seen
                                     .entry(key)
                                     .or_default()
@@ -785,7 +785,7 @@ fn parse_all(image: &Image) {
             c.parse(path, &mut memo);
         }
     };
-    let size = |j: &Job<'_>| j.1.content().map_or(0, <[u8]>::len);
+    let size = |j: &Job<'_>| j.1.content.as_deref().map_or(0, <[u8]>::len);
     let total: usize = jobs.iter().map(size).sum();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -828,6 +828,24 @@ fn parse_all(image: &Image) {
             h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         }
     });
+}
+
+/// Parse the database files of one layer read while other layers are
+/// still being read (a reader thread with nothing left to read), in
+/// capture order, while `go_on` says so: what is parsed here is not parsed
+/// after the read ([`Databases::parse`]). `memo` carries the dpkg stanzas
+/// from one layer to the next.
+pub fn parse_ahead(
+    cs: &crate::layer::Changeset,
+    memo: &mut parse::StanzaMemo,
+    go_on: &dyn Fn() -> bool,
+) {
+    for c in &cs.captured {
+        if !go_on() {
+            return;
+        }
+        c.parse(&cs.entries[c.entry].path, memo);
+    }
 }
 
 /// A non-empty `rpmdb.sqlite-wal` next to `path` as of layer `k`: the

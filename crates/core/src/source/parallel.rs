@@ -6,15 +6,14 @@
 //! `PlannedLayer::cache_key`) are taken from it before anything is opened:
 //! their blobs are never located nor read.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::Mutex;
 use std::thread;
-use std::time::Duration;
 
 use crate::digest::{Algorithm, Digest};
 use crate::error::{Error, Result};
-use crate::layer::{self, Captured, Changeset, ContentOffsets, EntryKind, ScanOptions};
+use crate::layer::{self, Changeset, ContentOffsets, EntryKind, ScanOptions};
 
 use super::plan::Plan;
 use super::store::{Blob, BlobStore};
@@ -149,7 +148,8 @@ pub(crate) fn scan_layers(
             return;
         }
         // Every job below k is done: its slot is written and no worker
-        // locks it again.
+        // locks it again but a reader parsing its databases ahead, for a
+        // while (it holds no other lock meanwhile).
         let mut guards: Vec<Option<std::sync::MutexGuard<'_, Option<Result<Scan>>>>> =
             (0..jobs.len()).map(|_| None).collect();
         for src in &source_of_layer[..k] {
@@ -177,12 +177,6 @@ pub(crate) fn scan_layers(
     };
     // Layers the cache had may make a prefix before anything is read.
     offer_prefix(None);
-    // The package databases the readers keep, parsed by a reader with no
-    // layer left while the others still read (with one reader, none).
-    let ahead = ParseAhead::new(threads);
-    let keep = |path: &[u8], c: &Captured| ahead.push(path, c);
-    let on_capture: Option<layer::OnCapture<'_>> =
-        (threads > 1 && !opts.no_parse_ahead).then_some(&keep);
     let read_jobs = || loop {
         // Jobs are handed out in layer order and, after a failure,
         // no new one starts: every layer below a failed one has been
@@ -192,7 +186,7 @@ pub(crate) fn scan_layers(
         }
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(job) = jobs.get(i) else { break };
-        let result = scan_one(store, job, &advance, on_capture);
+        let result = scan_one(store, job, &advance);
         if result.is_err() {
             failed.store(true, Ordering::Relaxed);
         }
@@ -209,12 +203,36 @@ pub(crate) fn scan_layers(
         let ok = matches!(results[i].lock().ok().as_deref(), Some(Some(Ok(_))));
         offer_prefix(Some((i, ok)));
     };
+    // Readers still reading: a reader with nothing left to read parses the
+    // package databases of the layers read so far while any other reads
+    // (the core would idle: the last layer is often the base, the largest).
+    let reading = AtomicUsize::new(threads);
+    let parse_ahead = || {
+        if opts.no_parse_ahead {
+            return;
+        }
+        let go_on = || reading.load(Ordering::Relaxed) > 0;
+        let mut memo = crate::packages::parse::StanzaMemo::default();
+        // In layer order: each status file's memo holds the previous
+        // version's stanzas. A slot locked by another idle reader or by the
+        // prefix offer is left to the analysis.
+        for slot in &results {
+            if !go_on() {
+                return;
+            }
+            if let Ok(slot) = slot.try_lock() {
+                if let Some(Ok((cs, _))) = slot.as_ref() {
+                    crate::packages::parse_ahead(cs, &mut memo, &go_on);
+                }
+            }
+        }
+    };
     thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
                 read_jobs();
-                if ahead.stop_reading() {
-                    ahead.parse();
+                if reading.fetch_sub(1, Ordering::Relaxed) > 1 {
+                    parse_ahead();
                 }
             });
         }
@@ -316,12 +334,7 @@ fn not_read(label: &str) -> Error {
 /// contents are (their hashes still to be taken).
 type Scan = (Changeset, Option<ContentOffsets>);
 
-fn scan_one(
-    store: &dyn BlobStore,
-    job: &Job,
-    advance: &(dyn Fn(u64) + Sync),
-    on_capture: Option<layer::OnCapture<'_>>,
-) -> Result<Scan> {
+fn scan_one(store: &dyn BlobStore, job: &Job, advance: &(dyn Fn(u64) + Sync)) -> Result<Scan> {
     let named = |e: layer::ScanError| Error::layer(&job.label, e.0);
     if !job.blob_digest && !job.diff_id {
         // Nothing hashes the blob: a plain one in a local file is walked by
@@ -330,8 +343,8 @@ fn scan_one(
             let (start, len) = (job.blob.offset, job.blob.size);
             let io = |e| Error::io(format!("{} ({})", store.input(), job.blob.key), e);
             if layer::is_plain(&path, start, len).map_err(io)? {
-                let (cs, offsets) = layer::scan_seek(&path, start, len, Some(advance), on_capture)
-                    .map_err(named)?;
+                let (cs, offsets) =
+                    layer::scan_seek(&path, start, len, Some(advance)).map_err(named)?;
                 return Ok((cs, Some(offsets)));
             }
         }
@@ -342,87 +355,9 @@ fn scan_one(
         blob_algorithm: job.blob_algorithm,
         diff_id: job.diff_id,
         progress: Some(advance),
-        on_capture,
     };
     let cs = layer::scan(reader, &opts).map_err(named)?;
     Ok((cs, None))
-}
-
-/// The package database files the layer passes keep, queued as they are
-/// kept, for the readers with no layer left to parse while any other still
-/// reads: the core would idle otherwise, and the layer read last is often
-/// the base, the largest, which keeps most of the databases (its `.list`
-/// files come long before its end). What is parsed here is not parsed
-/// after the read ([`crate::packages::Databases::parse`]); what is left
-/// when the last reader stops is.
-struct ParseAhead {
-    /// Each file with its path, in the order kept.
-    queue: Mutex<VecDeque<(Box<[u8]>, Captured)>>,
-    /// Readers still reading.
-    reading: AtomicUsize,
-    /// Rung when a reader stops reading.
-    stopped: Condvar,
-}
-
-/// How long an idle reader waits before it looks at the queue again: the
-/// readers ring no one as they queue a file (a wakeup per file would cost
-/// the reader more than the parse).
-const PARSE_AHEAD_POLL: Duration = Duration::from_millis(1);
-
-impl ParseAhead {
-    fn new(readers: usize) -> ParseAhead {
-        ParseAhead {
-            queue: Mutex::new(VecDeque::new()),
-            reading: AtomicUsize::new(readers),
-            stopped: Condvar::new(),
-        }
-    }
-
-    fn push(&self, path: &[u8], c: &Captured) {
-        if let Ok(mut q) = self.queue.lock() {
-            q.push_back((path.into(), c.clone()));
-        }
-    }
-
-    /// A reader stops reading: whether any other still reads.
-    fn stop_reading(&self) -> bool {
-        let others = self.reading.fetch_sub(1, Ordering::Relaxed) > 1;
-        // Under the lock: a reader about to wait is waiting by then.
-        if let Ok(_q) = self.queue.lock() {
-            self.stopped.notify_all();
-        }
-        others
-    }
-
-    /// Parse what the readers queue, as they queue it, until none reads.
-    /// One memo: each status file shares the stanzas of the versions
-    /// before it (`packages::parse::StanzaMemo`).
-    fn parse(&self) {
-        let reading = || self.reading.load(Ordering::Relaxed) > 0;
-        let mut memo = crate::packages::parse::StanzaMemo::default();
-        let mut batch = Vec::new();
-        loop {
-            {
-                let Ok(mut q) = self.queue.lock() else { return };
-                while q.is_empty() {
-                    if !reading() {
-                        return;
-                    }
-                    q = match self.stopped.wait_timeout(q, PARSE_AHEAD_POLL) {
-                        Ok((q, _)) => q,
-                        Err(_) => return,
-                    };
-                }
-                batch.extend(q.drain(..));
-            }
-            for (path, c) in batch.drain(..) {
-                if !reading() {
-                    return;
-                }
-                c.parse(&path, &mut memo);
-            }
-        }
-    }
 }
 
 /// A file's content in a blob: (entry index, offset).

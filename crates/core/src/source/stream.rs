@@ -179,9 +179,6 @@ pub(crate) fn run<R: Read>(
         blob_algorithm: None,
         diff_id: mode == VerifyLayers::Full,
         progress: Some(&advance),
-        // One layer after another, each on two threads already (reading
-        // and walking): no reader waits for another to parse meanwhile.
-        on_capture: None,
     };
     let mut scanned = 0usize;
 
