@@ -420,22 +420,22 @@ impl Packages {
                         // byte for byte (the same files): its paths are
                         // looked up once (the layer pass hashed the bytes;
                         // equal bytes are checked, not assumed).
-                        let same = match (p, entry.hash, c.content.as_deref()) {
-                            (Parsed::DpkgList(..), Some(h), Some(bytes)) => Some((h, bytes.len())),
+                        let list = match (p, entry.hash, c.content.as_deref()) {
+                            (Parsed::DpkgList(..), Some(h), Some(bytes)) => Some((h, bytes)),
                             _ => None,
                         };
-                        let seen = same.and_then(|key| {
+                        let seen = list.and_then(|(h, bytes)| {
                             lists_seen
-                                .get(&key)?
+                                .get(&(h, bytes.len()))?
                                 .iter()
-                                .find(|(bytes, _)| Some(*bytes) == c.content.as_deref())
+                                .find(|(b, _)| *b == bytes)
                                 .map(|(_, refs)| Rc::clone(refs))
                         });
                         let refs = seen.unwrap_or_else(|| {
                             let refs: Rc<[Refs]> = table.of(overlay, p).into();
-                            if let (Some(key), Some(bytes)) = (same, c.content.as_deref()) {
+                            if let Some((h, bytes)) = list {
                                 lists_seen
-                                    .entry(key)
+                                    .entry((h, bytes.len()))
                                     .or_default()
                                     .push((bytes, Rc::clone(&refs)));
                             }
