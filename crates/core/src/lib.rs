@@ -25,6 +25,7 @@ pub mod layer;
 pub mod layer_index;
 pub mod overlay;
 pub mod packages;
+mod short_bytes;
 pub mod source;
 pub mod units;
 

@@ -45,10 +45,9 @@ impl Interner {
     pub fn intern(&mut self, name: &[u8]) -> Sym {
         let hash = self.hasher.hash_one(name);
         let (bytes, ends) = (&self.bytes, &self.ends);
-        if let Some(&id) = self
-            .table
-            .find(hash, |&id| &bytes[Self::span(ends, id)] == name)
-        {
+        if let Some(&id) = self.table.find(hash, |&id| {
+            crate::short_bytes::eq(&bytes[Self::span(ends, id)], name)
+        }) {
             return id;
         }
         let id = Sym::try_from(self.ends.len()).expect("fewer than 2^32 distinct names");
@@ -65,7 +64,7 @@ impl Interner {
     pub fn get(&self, name: &[u8]) -> Option<Sym> {
         let hash = self.hasher.hash_one(name);
         self.table
-            .find(hash, |&id| self.resolve(id) == name)
+            .find(hash, |&id| crate::short_bytes::eq(self.resolve(id), name))
             .copied()
     }
 
