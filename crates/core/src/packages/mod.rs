@@ -15,10 +15,12 @@
 
 pub mod capture;
 mod groups;
+mod name_glob;
 pub mod parse;
 mod rpm;
 
 pub use groups::{PackageRules, BUILTIN_GROUPS};
+pub use name_glob::NameGlobs;
 
 use std::collections::BTreeSet;
 use std::rc::Rc;
