@@ -481,3 +481,45 @@ fn an_upgrade_that_rewrites_its_list_unchanged() {
     );
     assert_eq!(a.packages.layers[1].upgraded, 1);
 }
+
+/// The hidden stage resolves a path as of the layer that added the hidden
+/// file, and reuses the last layer's resolution only where nothing on the
+/// way changed since: here `/bin` is a directory in layer 1 and a symlink
+/// to `usr/bin` from layer 2 on, so `/bin/tool` names two different files.
+#[test]
+fn a_directory_that_becomes_a_symlink() {
+    const LIST: &[u8] = b"/bin/tool\n/usr/lib/t.so\n";
+    let status = |v: &str| format!("Package: t\nStatus: install ok installed\nVersion: {v}\n");
+    let mut l1 = LayerTar::new()
+        .dir("bin")
+        .file("bin/tool", 100, 1)
+        .file("usr/lib/t.so", 40, 2);
+    l1.file_bytes("var/lib/dpkg/status", status("1").as_bytes());
+    l1.file_bytes("var/lib/dpkg/info/t.list", LIST);
+    // Layer 2: /bin replaced by the usrmerge symlink (its tool hidden), the
+    // tool now in usr/bin; usr/lib listed again (as tar writes parents),
+    // t.so untouched.
+    let mut l2 = LayerTar::new()
+        .dir("usr")
+        .dir("usr/lib")
+        .symlink("bin", "usr/bin")
+        .file("usr/bin/tool", 300, 3);
+    l2.file_bytes("var/lib/dpkg/status", status("2").as_bytes());
+    l2.file_bytes("var/lib/dpkg/info/t.list", LIST);
+    let a = Analysis::new(
+        image(vec![
+            (l1.scan(), "/bin/sh -c apt-get install t"),
+            (l2.scan(), "/bin/sh -c apt-get upgrade t"),
+        ]),
+        CacheRules::builtin(),
+    );
+    let p = &a.packages.list;
+    assert_eq!(p.len(), 1);
+    // Live: usr/bin/tool (300, through the symlink) and t.so (40); hidden:
+    // layer 1's bin/tool (100), listed as /bin/tool when /bin was a
+    // directory.
+    assert_eq!(
+        (p[0].live_bytes, p[0].files, p[0].hidden_bytes),
+        (340, 2, 100)
+    );
+}

@@ -33,7 +33,8 @@ type HashMap<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
 type HashSet<K> = std::collections::HashSet<K, FxBuildHasher>;
 
 use crate::layer::{display_path, ContentHash, EntryKind};
-use crate::overlay::{InodeId, Interner, NodeId, Overlay, Sym};
+use crate::overlay::{InodeId, Interner, NodeId, Overlay, Sym, VersionId};
+use crate::short_bytes;
 use crate::source::Image;
 use crate::LayerIndex;
 use parse::{Parsed, PathList, Stanza};
@@ -142,24 +143,14 @@ type Key<'a> = (Manager, &'a str, &'a [u8]);
 
 /// Key order; two snapshots' keys often borrow the same bytes (a stanza
 /// shared by two versions of the status file): equal without a look.
+/// (Names compared without `memcmp`: `short_bytes`.)
 fn key_cmp(a: &Key<'_>, b: &Key<'_>) -> std::cmp::Ordering {
     if a.0 == b.0 && std::ptr::eq(a.1, b.1) && std::ptr::eq(a.2, b.2) {
         return std::cmp::Ordering::Equal;
     }
-    a.cmp(b)
-}
-
-/// Where `key` is in `pkgs` (sorted by key) at or after `*j`, moving `*j`
-/// past the smaller keys.
-fn seek<V>(pkgs: &[(Key<'_>, V)], j: &mut usize, key: &Key<'_>) -> Option<usize> {
-    while let Some((k, _)) = pkgs.get(*j) {
-        match key_cmp(k, key) {
-            std::cmp::Ordering::Less => *j += 1,
-            std::cmp::Ordering::Equal => return Some(*j),
-            std::cmp::Ordering::Greater => return None,
-        }
-    }
-    None
+    a.0.cmp(&b.0)
+        .then_with(|| short_bytes::cmp(a.1.as_bytes(), b.1.as_bytes()))
+        .then_with(|| short_bytes::cmp(a.2, b.2))
 }
 
 /// One package as a snapshot of the databases shows it.
@@ -300,7 +291,7 @@ impl PathTable {
                 continue;
             };
             let dir = match last {
-                Some((d, id)) if d == dir => id,
+                Some((d, id)) if short_bytes::eq(d, dir) => id,
                 _ => {
                     let id = self.dir_id(overlay, dir);
                     last = Some((dir, id));
@@ -458,7 +449,7 @@ impl Packages {
                 dbs.insert((li, c.entry), db);
                 let (dir, name) = capture::split_last(&entry.path);
                 let parent = match dir_at {
-                    Some((d, node)) if d == dir => node,
+                    Some((d, node)) if short_bytes::eq(d, dir) => node,
                     _ => {
                         let node = overlay.lookup(dir);
                         dir_at = Some((dir, node));
@@ -507,7 +498,9 @@ impl Packages {
                 lists.push((name, i as u32));
             }
         }
-        lists.sort_unstable();
+        lists.sort_unstable_by(|a, b| {
+            short_bytes::cmp(a.0.as_bytes(), b.0.as_bytes()).then(a.1.cmp(&b.1))
+        });
         // 3. One snapshot per changing layer, each from the files the
         // previous one saw: only those the layer changes are looked at again.
         let mut snaps: Vec<Snapshot<'_>> = Vec::new();
@@ -542,10 +535,28 @@ impl Packages {
             let li = LayerIndex::from_index(k);
             let lp = &mut out.layers[k];
             let mut cur_ids = Vec::with_capacity(cur.pkgs.len());
+            // Both in key order: one merge (a key of the previous snapshot
+            // passed over is one this snapshot removed).
             let mut j = 0;
             for (key, view) in &cur.pkgs {
-                let before =
-                    prev.and_then(|(pp, pids)| seek(pp, &mut j, key).map(|j| (&pp[j].1, pids[j])));
+                let mut before = None;
+                if let Some((pp, pids)) = prev {
+                    while let Some((k, v)) = pp.get(j) {
+                        match key_cmp(k, key) {
+                            std::cmp::Ordering::Less => {
+                                lp.removed += 1;
+                                seen[pids[j] as usize].2 = Some(li);
+                                j += 1;
+                            }
+                            std::cmp::Ordering::Equal => {
+                                before = Some((v, pids[j]));
+                                j += 1;
+                                break;
+                            }
+                            std::cmp::Ordering::Greater => break,
+                        }
+                    }
+                }
                 let id = match before {
                     Some((_, id)) => id,
                     None => *ids.entry(*key).or_insert_with(|| {
@@ -567,13 +578,9 @@ impl Packages {
                 cur_ids.push(id);
             }
             if let Some((pp, pids)) = prev {
-                let mut c = 0;
-                for (j, (key, _)) in pp.iter().enumerate() {
-                    if seek(&cur.pkgs, &mut c, key).is_some() {
-                        continue;
-                    }
+                for &id in &pids[j.min(pp.len())..] {
                     lp.removed += 1;
-                    seen[pids[j] as usize].2 = Some(li);
+                    seen[id as usize].2 = Some(li);
                 }
             }
             snap_ids[snap_of[k]] = cur_ids;
@@ -617,33 +624,85 @@ impl Packages {
         recommended_only(final_snap, final_ids, &mut pkgs);
         out.distro_python = distro_python(final_snap);
 
-        // 5. Live inodes: the final databases.
+        // 5. Live inodes: the final databases. Each listed node's visible
+        // version names its inode straight away (no map of owners per node:
+        // only the hidden stage asks who owns a node).
         let last = LayerIndex::from_index(n - 1);
-        let owners = owner_map(image, overlay, final_snap, final_ids, last, &table, None);
-        let mut owned = vec![false; overlay.inodes.len()];
-        let mut buf = Vec::new();
-        for v in overlay.versions.iter().filter(|v| v.gone.is_none()) {
-            let Some(inode) = v.inode else { continue };
-            owners.of(overlay, v.node, &mut buf);
-            for &p in &buf {
-                pkgs[p].inodes.push(inode);
-                owned[inode.index()] = true;
-                if out.owner[inode.index()].is_none() {
-                    out.owner[inode.index()] = Some(p as u32);
+        let mut r = Resolver {
+            image,
+            overlay,
+            k: last,
+            dirs: HashMap::default(),
+            since: std::cell::Cell::new(None),
+        };
+        let mut final_dirs = DirNodes::new(&table, None, true);
+        let mut npm_dirs = HashMap::default();
+        // Per inode, the owner it is shown with: of its live names, the
+        // first (in version order) that some package lists; of that name's
+        // packages, the first (key order): the least (version, package).
+        let mut first: Vec<u64> = vec![u64::MAX; overlay.inodes.len()];
+        // (package, inode), then each package's inodes in one allocation.
+        let mut owned: Vec<(u32, InodeId)> = Vec::new();
+        let mut own = |v: VersionId, inode: InodeId, p: u32| {
+            owned.push((p, inode));
+            let f = &mut first[inode.index()];
+            *f = (*f).min((v.index() as u64) << 32 | u64::from(p));
+        };
+        let listed = Listed {
+            snap: final_snap,
+            ids: final_ids,
+            table: &table,
+            parents: None,
+        };
+        listed.each(&mut r, &mut final_dirs, &mut npm_dirs, |node, p| {
+            let Some(v) = overlay.node(node).current else {
+                return;
+            };
+            if let Some(inode) = overlay.version(v).inode {
+                own(v, inode, p);
+            }
+        });
+        // npm: a package directory owns what is below it.
+        let below = npm_below(overlay, &npm_dirs);
+        if !below.is_empty() {
+            for (i, v) in overlay.versions.iter().enumerate() {
+                let (Some(inode), Some(parent), None) =
+                    (v.inode, overlay.node(v.node).parent, v.gone)
+                else {
+                    continue;
+                };
+                let p = below[parent.index()];
+                if p != NO_PKG {
+                    own(VersionId::new(i), inode, p);
                 }
             }
         }
+        let mut count = vec![0usize; pkgs.len()];
+        for &(p, _) in &owned {
+            count[p as usize] += 1;
+        }
+        for (p, &c) in pkgs.iter_mut().zip(&count) {
+            p.inodes = Vec::with_capacity(c);
+        }
+        for &(p, inode) in &owned {
+            pkgs[p as usize].inodes.push(inode);
+        }
+        drop(owned);
         for p in &mut pkgs {
             p.inodes.sort_unstable();
             p.inodes.dedup();
             p.files = p.inodes.len() as u64;
             p.live_bytes = p.inodes.iter().map(|&i| overlay.inode(i).size).sum();
         }
-        out.live_bytes = overlay
-            .inode_ids()
-            .filter(|(id, ino)| ino.is_live() && owned[id.index()])
-            .map(|(_, ino)| ino.size)
-            .sum();
+        let settled = final_dirs.settled();
+        let mut live_bytes = 0;
+        for ((owner, &f), ino) in out.owner.iter_mut().zip(&first).zip(&overlay.inodes) {
+            if f != u64::MAX {
+                *owner = Some(f as u32);
+                live_bytes += ino.size;
+            }
+        }
+        out.live_bytes = live_bytes;
 
         // 6. Hidden inodes: the databases of the layer that added them.
         // Each hidden inode's names (the versions that added it), in
@@ -657,7 +716,11 @@ impl Packages {
                 (!ino.is_live() && v.layer == ino.layer).then_some((i, v.node))
             })
             .collect();
-        names.sort_by_key(|&(i, _)| i);
+        // Inodes are numbered as their first name is added, so only a
+        // hardlink added after a later inode puts them out of order.
+        if !names.is_sorted_by_key(|&(i, _)| i) {
+            names.sort_by_key(|&(i, _)| i);
+        }
         // Each snapshot is resolved as of the layer of its first hidden
         // inode (in inode order). Per snapshot, by index (no hashing per
         // hidden inode: pkgbench hides 30,000).
@@ -682,6 +745,7 @@ impl Packages {
         let mut maps: Vec<Option<Owners>> = (0..snaps.len()).map(|_| None).collect();
         // The owners of one hidden inode, over its names, each once.
         let mut owners: Vec<usize> = Vec::new();
+        let mut buf = Vec::new();
         let mut at = 0;
         for (id, ino) in overlay.inode_ids().filter(|(_, i)| !i.is_live()) {
             while at < names.len() && names[at].0 < id {
@@ -696,15 +760,14 @@ impl Packages {
             }
             let s = snap_of[ino.layer.index()];
             let map = maps[s].get_or_insert_with(|| {
-                owner_map(
-                    image,
-                    overlay,
-                    &snaps[s],
-                    &snap_ids[s],
-                    first[s].expect("a hidden inode of this snapshot"),
-                    &table,
-                    Some(&parents[s]),
-                )
+                let listed = Listed {
+                    snap: &snaps[s],
+                    ids: &snap_ids[s],
+                    table: &table,
+                    parents: Some(&parents[s]),
+                };
+                let k = first[s].expect("a hidden inode of this snapshot");
+                owner_map(image, overlay, &listed, k, &settled)
             });
             owners.clear();
             for &(_, node) in &names[from..at] {
@@ -731,8 +794,8 @@ impl Packages {
             (y.live_bytes + y.hidden_bytes)
                 .cmp(&(x.live_bytes + x.hidden_bytes))
                 .then(x.manager.cmp(&y.manager))
-                .then_with(|| x.name.cmp(&y.name))
-                .then_with(|| x.location.cmp(&y.location))
+                .then_with(|| short_bytes::cmp(x.name.as_bytes(), y.name.as_bytes()))
+                .then_with(|| short_bytes::cmp(x.location.as_bytes(), y.location.as_bytes()))
         });
         let mut rank = vec![0u32; pkgs.len()];
         for (new, &old) in order.iter().enumerate() {
@@ -924,9 +987,9 @@ fn snapshot<'a>(
     lists: &[(&'a str, u32)],
 ) -> Snapshot<'a> {
     let mut stanzas: Vec<&'a Stanza> = Vec::new();
+    let mut status_files = 0;
     let mut auto = BTreeSet::new();
-    // Collected, then built in one go (a stable sort; the last of equal
-    // keys wins, as inserting one by one would).
+    // The other managers' packages, collected, then sorted below.
     let mut pkgs: Vec<(Key<'a>, View<'a>)> = Vec::new();
     // rpm: (read last, the packages, their paths); the `/usr/lib/sysimage`
     // database is read last so that it wins when both paths are regular
@@ -939,7 +1002,10 @@ fn snapshot<'a>(
             continue;
         };
         match p {
-            Parsed::DpkgStatus(s) => stanzas.extend(s.iter().map(|s| &**s).filter(|s| s.installed)),
+            Parsed::DpkgStatus(s) => {
+                status_files += 1;
+                stanzas.extend(s.iter().map(|s| &**s).filter(|s| s.installed));
+            }
             // By name, below.
             Parsed::DpkgList(..) => {}
             Parsed::AptAuto(names) => auto.extend(names.iter().map(String::as_str)),
@@ -984,27 +1050,41 @@ fn snapshot<'a>(
         ));
     }
     // dpkg: the stanzas by name (stable: of a name listed twice the last
-    // is kept, below) beside the `.list` files by name, walked together.
-    stanzas.sort_by(|a, b| a.name.cmp(&b.name));
+    // is kept) beside the `.list` files by name, walked together. Each
+    // status file's stanzas come sorted (`parse::dpkg_status`): only
+    // several files (`status.d`) need a sort.
+    if status_files > 1 {
+        stanzas.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    // dpkg's keys come first (`Manager::Dpkg` is the least), in order and
+    // each once; the others are sorted below.
+    let mut out: Vec<(Key<'a>, View<'a>)> = Vec::with_capacity(stanzas.len() + pkgs.len());
     let mut at = 0;
     for (j, s) in stanzas.iter().enumerate() {
-        let mut l = Lists::None;
-        // The lists go to the stanza kept.
-        if stanzas.get(j + 1).is_none_or(|t| t.name != s.name) {
-            while lists
-                .get(at)
-                .is_some_and(|&(name, _)| name < s.name.as_str())
-            {
-                at += 1;
-            }
-            while let Some(&(_, i)) = lists.get(at).filter(|&&(name, _)| name == s.name) {
-                if let Some(Db::Parsed(Parsed::DpkgList(_, files), refs)) = cur[i as usize] {
-                    l.push((Some(files), &refs[0]));
-                }
-                at += 1;
-            }
+        let name = s.name.as_bytes();
+        if stanzas
+            .get(j + 1)
+            .is_some_and(|t| short_bytes::eq(t.name.as_bytes(), name))
+        {
+            continue;
         }
-        pkgs.push((
+        while lists
+            .get(at)
+            .is_some_and(|&(l, _)| short_bytes::cmp(l.as_bytes(), name).is_lt())
+        {
+            at += 1;
+        }
+        let mut l = Lists::None;
+        while let Some(&(_, i)) = lists
+            .get(at)
+            .filter(|&&(l, _)| short_bytes::eq(l.as_bytes(), name))
+        {
+            if let Some(Db::Parsed(Parsed::DpkgList(_, files), refs)) = cur[i as usize] {
+                l.push((Some(files), &refs[0]));
+            }
+            at += 1;
+        }
+        out.push((
             (Manager::Dpkg, s.name.as_str(), &[][..]),
             View {
                 version: &s.version,
@@ -1014,11 +1094,10 @@ fn snapshot<'a>(
             },
         ));
     }
-    // Sorted (stable) and each key once: the last of equal keys wins, as
-    // inserting one by one into a map would.
+    // The others sorted (stable) and each key once: the last of equal keys
+    // wins, as inserting one by one into a map would.
     pkgs.sort_by(|a, b| a.0.cmp(&b.0));
     let mut last: Option<Key<'a>> = None;
-    let mut out: Vec<(Key<'a>, View<'a>)> = Vec::with_capacity(pkgs.len());
     for (key, view) in pkgs {
         if last == Some(key) {
             out.pop();
@@ -1184,49 +1263,76 @@ fn npm_below(overlay: &Overlay, dirs: &HashMap<NodeId, usize>) -> Vec<u32> {
     below
 }
 
+/// The listed paths of one snapshot, as of one layer.
+struct Listed<'s, 'a> {
+    snap: &'s Snapshot<'a>,
+    /// The id of each of `snap`'s packages, in its order.
+    ids: &'s [u32],
+    table: &'s PathTable,
+    /// Only the paths in these directories (by node), if given.
+    parents: Option<&'s [bool]>,
+}
+
+impl Listed<'_, '_> {
+    /// Each (node, package id) the lists name, to `f` (a path a package
+    /// lists twice, twice), and the npm package directories into `dirs`.
+    fn each(
+        &self,
+        r: &mut Resolver<'_>,
+        dirs_of: &mut DirNodes,
+        dirs: &mut HashMap<NodeId, usize>,
+        mut f: impl FnMut(NodeId, u32),
+    ) {
+        let overlay = r.overlay;
+        for ((key, v), &p) in self.snap.pkgs.iter().zip(self.ids) {
+            if v.owns_dir {
+                if let Some(node) = r.resolve(key.2) {
+                    dirs.insert(node, p as usize);
+                }
+            }
+            // A run's directory resolved once (`None`: no node of interest
+            // there), then one edge lookup per name.
+            for (dir, names) in v.lists.as_slice().iter().flat_map(|l| l.1.runs()) {
+                let Some(parent) = dirs_of
+                    .resolve(r, self.table, dir)
+                    .filter(|n| self.parents.is_none_or(|set| set[n.index()]))
+                else {
+                    continue;
+                };
+                for &name in names {
+                    if let Some(node) = overlay.child_sym(parent, name) {
+                        f(node, p);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Who owns which node as of layer `k` (in the directories `listed`
+/// keeps to, if any).
 fn owner_map(
     image: &Image,
     overlay: &Overlay,
-    snap: &Snapshot<'_>,
-    ids: &[u32],
+    listed: &Listed<'_, '_>,
     k: LayerIndex,
-    table: &PathTable,
-    parents: Option<&[bool]>,
+    settled: &Settled,
 ) -> Owners {
     let mut r = Resolver {
         image,
         overlay,
         k,
         dirs: HashMap::default(),
+        since: std::cell::Cell::new(None),
     };
     // Each directory resolved once, on first use, from its parent's
-    // resolution.
-    let mut dirs_of = DirNodes::new(table);
+    // resolution (or the last layer's, where it holds).
+    let mut dirs_of = DirNodes::new(listed.table, Some(settled), false);
     let mut pairs: Vec<(NodeId, u32)> = Vec::new();
     let mut dirs = HashMap::default();
-    for ((key, v), &p) in snap.pkgs.iter().zip(ids) {
-        let p = p as usize;
-        if v.owns_dir {
-            if let Some(node) = r.resolve(key.2) {
-                dirs.insert(node, p);
-            }
-        }
-        // A run's directory resolved once (`None`: no node of interest
-        // there), then one edge lookup per name.
-        for (dir, names) in v.lists.as_slice().iter().flat_map(|l| l.1.runs()) {
-            let Some(parent) = dirs_of
-                .resolve(&r, table, dir)
-                .filter(|n| parents.is_none_or(|set| set[n.index()]))
-            else {
-                continue;
-            };
-            for &name in names {
-                if let Some(node) = overlay.child_sym(parent, name) {
-                    pairs.push((node, p as u32));
-                }
-            }
-        }
-    }
+    listed.each(&mut r, &mut dirs_of, &mut dirs, |node, p| {
+        pairs.push((node, p))
+    });
     let below = npm_below(overlay, &dirs);
     // Few pairs (an earlier layer's map, only the paths in the directories
     // of its hidden nodes): sorted, each once; no array over every node.
@@ -1292,6 +1398,11 @@ struct Resolver<'a> {
     k: LayerIndex,
     /// Resolved directories, by path.
     dirs: HashMap<Box<[u8]>, Option<NodeId>>,
+    /// As of the last layer only: the first layer from which every node
+    /// looked at since this was last reset has looked the same as it does
+    /// now (`None`: some node looked different in the last layer itself,
+    /// or was absent). See [`Settled`].
+    since: std::cell::Cell<Option<LayerIndex>>,
 }
 
 /// Symlinks followed in one path at most (Linux's limit).
@@ -1340,7 +1451,7 @@ impl Resolver<'_> {
                 _ => {}
             }
             let child = self.overlay.child(node, c)?;
-            let v = self.overlay.visible_version_at(child, self.k)?;
+            let v = self.visible(child)?;
             let v = self.overlay.version(v);
             if v.kind == EntryKind::Symlink {
                 hops += 1;
@@ -1359,11 +1470,22 @@ impl Resolver<'_> {
         Some((node, hops))
     }
 
+    /// The version of `node` visible as of `k`; as of the last layer, what
+    /// it shows is noted in `since` (absent: `None`, nothing to reuse).
+    fn visible(&self, node: NodeId) -> Option<VersionId> {
+        let v = self.overlay.visible_version_at(node, self.k);
+        if let Some(since) = self.since.get() {
+            self.since
+                .set(v.map(|v| since.max(unchanged_since(self.image, self.overlay, v))));
+        }
+        v
+    }
+
     /// One component from `start` (see [`Resolver::walk`]): an edge
     /// lookup, unless the child is a symlink to follow.
     fn step(&self, start: (NodeId, u32), name: Sym) -> Option<(NodeId, u32)> {
         let child = self.overlay.child_sym(start.0, name)?;
-        let v = self.overlay.visible_version_at(child, self.k)?;
+        let v = self.visible(child)?;
         let v = self.overlay.version(v);
         if v.kind == EntryKind::Symlink {
             return self.walk(start, self.overlay.names.resolve(name));
@@ -1372,18 +1494,79 @@ impl Resolver<'_> {
     }
 }
 
-/// Each [`PathTable`] directory resolved as of one layer, once, from its
-/// parent's resolution.
-struct DirNodes {
-    /// Per directory: not yet resolved, or where it resolves (the node
-    /// and the symlinks followed to reach it), if anywhere.
-    memo: Vec<Option<Option<(NodeId, u32)>>>,
+/// The first layer from which the node of version `v` (visible as of the
+/// last layer) has looked the same to a path walk in every layer: present
+/// and not a symlink, or the same symlink. A directory re-added by a later
+/// layer (tar lists parents again) is the same directory to a walk.
+fn unchanged_since(image: &Image, overlay: &Overlay, v: VersionId) -> LayerIndex {
+    let looks = |v: &crate::overlay::Version| {
+        (v.kind == EntryKind::Symlink).then(|| v.entry.and_then(|e| image.entry(v.layer, e).link()))
+    };
+    let mut cur = overlay.version(v);
+    let seen = looks(cur);
+    while let Some(prev) = cur.prev.map(|p| overlay.version(p)) {
+        // Visible up to the very layer `cur` came in, and looking alike.
+        if prev.gone.map(|g| g.layer) != Some(cur.layer) || looks(prev) != seen {
+            break;
+        }
+        cur = prev;
+    }
+    cur.layer
 }
 
-impl DirNodes {
-    fn new(table: &PathTable) -> DirNodes {
+/// Where a directory resolves, if anywhere: its node and the symlinks
+/// followed to reach it.
+type Resolved = Option<(NodeId, u32)>;
+
+/// Each [`PathTable`] directory resolved as of one layer, once, from its
+/// parent's resolution.
+struct DirNodes<'s> {
+    /// Per directory: not yet resolved, or where it resolves (the node
+    /// and the symlinks followed to reach it), if anywhere.
+    memo: Vec<Option<Resolved>>,
+    /// As of the last layer: per directory resolved, the first layer from
+    /// which it resolves the same way (`None`: not known). Empty as of
+    /// other layers.
+    since: Vec<Option<LayerIndex>>,
+    /// As of an earlier layer: the last layer's resolutions, reused where
+    /// they hold.
+    settled: Option<&'s Settled>,
+}
+
+/// The last layer's resolution of each directory, with the first layer
+/// from which it holds: an earlier layer's snapshot reuses it when nothing
+/// its walk looked at changed after that layer (most directories: only
+/// the hidden stage resolves as of earlier layers, and it would walk the
+/// same nodes again).
+struct Settled {
+    at: Vec<Option<(Resolved, LayerIndex)>>,
+}
+
+impl<'s> DirNodes<'s> {
+    /// As of an earlier layer, reusing `settled` where it holds; as of the
+    /// last one (`settled` is `None` and the resolver tracks `since`),
+    /// noting where each resolution holds from.
+    fn new(table: &PathTable, settled: Option<&'s Settled>, last: bool) -> DirNodes<'s> {
         DirNodes {
             memo: vec![None; table.up.len()],
+            since: if last {
+                vec![None; table.up.len()]
+            } else {
+                Vec::new()
+            },
+            settled,
+        }
+    }
+
+    /// What an earlier layer may reuse (see [`Settled`]).
+    fn settled(&self) -> Settled {
+        Settled {
+            at: self
+                .memo
+                .iter()
+                .zip(&self.since)
+                .map(|(m, s)| Some(((*m)?, (*s)?)))
+                .collect(),
         }
     }
 
@@ -1391,22 +1574,36 @@ impl DirNodes {
         self.resolve_hops(r, table, dir).map(|(node, _)| node)
     }
 
-    fn resolve_hops(
-        &mut self,
-        r: &Resolver<'_>,
-        table: &PathTable,
-        dir: u32,
-    ) -> Option<(NodeId, u32)> {
+    fn resolve_hops(&mut self, r: &Resolver<'_>, table: &PathTable, dir: u32) -> Resolved {
         let d = dir as usize;
         if let Some(done) = self.memo[d] {
             return done;
         }
+        if let Some(&(res, since)) = self.settled.and_then(|s| s.at[d].as_ref()) {
+            if since <= r.k {
+                self.memo[d] = Some(res);
+                return res;
+            }
+        }
         let res = match table.up[d] {
-            None => Some((NodeId::ROOT, 0)),
+            None => {
+                if let Some(s) = self.since.get_mut(d) {
+                    *s = Some(LayerIndex::from_index(0));
+                }
+                Some((NodeId::ROOT, 0))
+            }
             Some((parent, name)) => {
                 let from = self.resolve_hops(r, table, parent);
+                let parent_since = self.since.get(parent as usize).copied().flatten();
                 match (from, name) {
-                    (Some(from), Some(name)) => r.step(from, name),
+                    (Some(from), Some(name)) => {
+                        r.since.set(parent_since);
+                        let res = r.step(from, name);
+                        if let Some(s) = self.since.get_mut(d) {
+                            *s = r.since.get().filter(|_| res.is_some());
+                        }
+                        res
+                    }
                     // A name no layer has: no such child (paths are
                     // normalised: no `.` or `..` components).
                     _ => None,
