@@ -787,16 +787,31 @@ impl Packages {
             }
         }
 
-        // 7. Largest first; owners follow the new order.
-        let mut order: Vec<usize> = (0..pkgs.len()).collect();
-        order.sort_by(|&a, &b| {
-            let (x, y) = (&pkgs[a], &pkgs[b]);
-            (y.live_bytes + y.hidden_bytes)
-                .cmp(&(x.live_bytes + x.hidden_bytes))
-                .then(x.manager.cmp(&y.manager))
-                .then_with(|| short_bytes::cmp(x.name.as_bytes(), y.name.as_bytes()))
-                .then_with(|| short_bytes::cmp(x.location.as_bytes(), y.location.as_bytes()))
-        });
+        // 7. Largest first, then by (manager, name, location); owners
+        // follow the new order. `pkgs` is in key order already (manager,
+        // name, scope) and the location is the scope as text: only
+        // packages of one manager and name need their locations compared.
+        // The sort compares compact keys, not the packages.
+        let mut by_key: Vec<usize> = (0..pkgs.len()).collect();
+        let mut from = 0;
+        while from < pkgs.len() {
+            let same = |p: &Package| p.manager == pkgs[from].manager && p.name == pkgs[from].name;
+            let to = from + pkgs[from..].iter().take_while(|p| same(p)).count();
+            if to - from > 1 {
+                by_key[from..to].sort_by(|&a, &b| pkgs[a].location.cmp(&pkgs[b].location));
+            }
+            from = to;
+        }
+        let mut keys: Vec<(std::cmp::Reverse<u64>, u32)> = by_key
+            .iter()
+            .enumerate()
+            .map(|(at, &p)| {
+                let size = pkgs[p].live_bytes + pkgs[p].hidden_bytes;
+                (std::cmp::Reverse(size), at as u32)
+            })
+            .collect();
+        keys.sort_unstable();
+        let order: Vec<usize> = keys.iter().map(|&(_, at)| by_key[at as usize]).collect();
         let mut rank = vec![0u32; pkgs.len()];
         for (new, &old) in order.iter().enumerate() {
             rank[old] = new as u32;
