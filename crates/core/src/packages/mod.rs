@@ -635,156 +635,99 @@ impl Packages {
             dirs: HashMap::default(),
             since: std::cell::Cell::new(None),
         };
-        let mut final_dirs = DirNodes::new(&table, None, true);
-        let mut npm_dirs = HashMap::default();
-        // Per inode, the owner it is shown with: of its live names, the
-        // first (in version order) that some package lists; of that name's
-        // packages, the first (key order): the least (version, package).
-        let mut first: Vec<u64> = vec![u64::MAX; overlay.inodes.len()];
-        // (package, inode), then each package's inodes in one allocation.
-        let mut owned: Vec<(u32, InodeId)> = Vec::new();
-        let mut own = |v: VersionId, inode: InodeId, p: u32| {
-            owned.push((p, inode));
-            let f = &mut first[inode.index()];
-            *f = (*f).min((v.index() as u64) << 32 | u64::from(p));
-        };
         let listed = Listed {
             snap: final_snap,
             ids: final_ids,
             table: &table,
             parents: None,
         };
-        listed.each(&mut r, &mut final_dirs, &mut npm_dirs, |node, p| {
-            let Some(v) = overlay.node(node).current else {
-                return;
-            };
-            if let Some(inode) = overlay.version(v).inode {
-                own(v, inode, p);
-            }
-        });
-        // npm: a package directory owns what is below it.
-        let below = npm_below(overlay, &npm_dirs);
-        if !below.is_empty() {
-            for (i, v) in overlay.versions.iter().enumerate() {
-                let (Some(inode), Some(parent), None) =
-                    (v.inode, overlay.node(v.node).parent, v.gone)
-                else {
-                    continue;
-                };
-                let p = below[parent.index()];
-                if p != NO_PKG {
-                    own(VersionId::new(i), inode, p);
-                }
-            }
-        }
-        let mut count = vec![0usize; pkgs.len()];
-        for &(p, _) in &owned {
-            count[p as usize] += 1;
-        }
-        for (p, &c) in pkgs.iter_mut().zip(&count) {
-            p.inodes = Vec::with_capacity(c);
-        }
-        for &(p, inode) in &owned {
-            pkgs[p as usize].inodes.push(inode);
-        }
-        drop(owned);
-        for p in &mut pkgs {
-            p.inodes.sort_unstable();
-            p.inodes.dedup();
-            p.files = p.inodes.len() as u64;
-            p.live_bytes = p.inodes.iter().map(|&i| overlay.inode(i).size).sum();
-        }
+        // The final directories first: the hidden stage reuses them.
+        let mut final_dirs = DirNodes::new(&table, None, true);
+        listed.resolve_dirs(&r, &mut final_dirs);
         let settled = final_dirs.settled();
-        let mut live_bytes = 0;
-        for ((owner, &f), ino) in out.owner.iter_mut().zip(&first).zip(&overlay.inodes) {
-            if f != u64::MAX {
-                *owner = Some(f as u32);
-                live_bytes += ino.size;
-            }
-        }
-        out.live_bytes = live_bytes;
-
-        // 6. Hidden inodes: the databases of the layer that added them.
-        // Each hidden inode's names (the versions that added it), in
-        // version order, grouped by inode.
-        let mut names: Vec<(InodeId, NodeId)> = overlay
-            .versions
-            .iter()
-            .filter_map(|v| {
-                let i = v.inode?;
-                let ino = overlay.inode(i);
-                (!ino.is_live() && v.layer == ino.layer).then_some((i, v.node))
-            })
-            .collect();
-        // Inodes are numbered as their first name is added, so only a
-        // hardlink added after a later inode puts them out of order.
-        if !names.is_sorted_by_key(|&(i, _)| i) {
-            names.sort_by_key(|&(i, _)| i);
-        }
-        // Each snapshot is resolved as of the layer of its first hidden
-        // inode (in inode order). Per snapshot, by index (no hashing per
-        // hidden inode: pkgbench hides 30,000).
-        let mut first: Vec<Option<LayerIndex>> = vec![None; snaps.len()];
-        for (_, ino) in overlay.inode_ids().filter(|(_, i)| !i.is_live()) {
-            first[snap_of[ino.layer.index()]].get_or_insert(ino.layer);
-        }
-        // The parent directories of each snapshot's hidden nodes: a listed
-        // path names the child of its directory, so a path whose directory
-        // resolves elsewhere can never name a hidden node (no need to look
-        // its name up).
-        let mut parents: Vec<Vec<bool>> = vec![Vec::new(); snaps.len()];
-        for &(i, node) in &names {
-            let set = &mut parents[snap_of[overlay.inode(i).layer.index()]];
-            if set.is_empty() {
-                *set = vec![false; overlay.nodes.len()];
-            }
-            if let Some(parent) = overlay.node(node).parent {
-                set[parent.index()] = true;
-            }
-        }
-        let mut maps: Vec<Option<Owners>> = (0..snaps.len()).map(|_| None).collect();
-        // The owners of one hidden inode, over its names, each once.
-        let mut owners: Vec<usize> = Vec::new();
-        let mut buf = Vec::new();
-        let mut at = 0;
-        for (id, ino) in overlay.inode_ids().filter(|(_, i)| !i.is_live()) {
-            while at < names.len() && names[at].0 < id {
-                at += 1;
-            }
-            let from = at;
-            while at < names.len() && names[at].0 == id {
-                at += 1;
-            }
-            if from == at {
-                continue;
-            }
-            let s = snap_of[ino.layer.index()];
-            let map = maps[s].get_or_insert_with(|| {
-                let listed = Listed {
-                    snap: &snaps[s],
-                    ids: &snap_ids[s],
-                    table: &table,
-                    parents: Some(&parents[s]),
+        let timeline = Timeline {
+            snaps: &snaps,
+            ids: &snap_ids,
+            of: &snap_of,
+        };
+        let packages = pkgs.len();
+        let hidden = |_: ()| hidden_stage(image, overlay, &timeline, &table, &settled, packages);
+        // 6. Hidden inodes, on a second thread when an earlier layer's
+        // databases differ from the last (the only case with much to do):
+        // the step is often the last of the analysis to end.
+        let (live_bytes, hidden) = std::thread::scope(|s| {
+            let beside = (snaps.len() > 1).then(|| s.spawn(move || hidden(())));
+            let mut npm_dirs = HashMap::default();
+            // Per inode, the owner it is shown with: of its live names, the
+            // first (in version order) that some package lists; of that name's
+            // packages, the first (key order): the least (version, package).
+            let mut first: Vec<u64> = vec![u64::MAX; overlay.inodes.len()];
+            // (package, inode), then each package's inodes in one allocation.
+            let mut owned: Vec<(u32, InodeId)> = Vec::new();
+            let mut own = |v: VersionId, inode: InodeId, p: u32| {
+                owned.push((p, inode));
+                let f = &mut first[inode.index()];
+                *f = (*f).min((v.index() as u64) << 32 | u64::from(p));
+            };
+            listed.each(&mut r, &mut final_dirs, &mut npm_dirs, |node, p| {
+                let Some(v) = overlay.node(node).current else {
+                    return;
                 };
-                let k = first[s].expect("a hidden inode of this snapshot");
-                owner_map(image, overlay, &listed, k, &settled)
-            });
-            owners.clear();
-            for &(_, node) in &names[from..at] {
-                map.of(overlay, node, &mut buf);
-                if let (None, Some(&p)) = (out.owner[id.index()], buf.first()) {
-                    out.owner[id.index()] = Some(p as u32);
+                if let Some(inode) = overlay.version(v).inode {
+                    own(v, inode, p);
                 }
-                owners.extend_from_slice(&buf);
+            });
+            // npm: a package directory owns what is below it.
+            let below = npm_below(overlay, &npm_dirs);
+            if !below.is_empty() {
+                for (i, v) in overlay.versions.iter().enumerate() {
+                    let (Some(inode), Some(parent), None) =
+                        (v.inode, overlay.node(v.node).parent, v.gone)
+                    else {
+                        continue;
+                    };
+                    let p = below[parent.index()];
+                    if p != NO_PKG {
+                        own(VersionId::new(i), inode, p);
+                    }
+                }
             }
-            // Several names (hardlinks) may share an owner: counted once.
-            if at - from > 1 {
-                owners.sort_unstable();
-                owners.dedup();
+            let mut count = vec![0usize; pkgs.len()];
+            for &(p, _) in &owned {
+                count[p as usize] += 1;
             }
-            for &p in &owners {
-                pkgs[p].hidden_bytes += ino.size;
+            for (p, &c) in pkgs.iter_mut().zip(&count) {
+                p.inodes = Vec::with_capacity(c);
             }
+            for &(p, inode) in &owned {
+                pkgs[p as usize].inodes.push(inode);
+            }
+            drop(owned);
+            for p in &mut pkgs {
+                p.inodes.sort_unstable();
+                p.inodes.dedup();
+                p.files = p.inodes.len() as u64;
+                p.live_bytes = p.inodes.iter().map(|&i| overlay.inode(i).size).sum();
+            }
+            let mut live_bytes = 0;
+            for ((owner, &f), ino) in out.owner.iter_mut().zip(&first).zip(&overlay.inodes) {
+                if f != u64::MAX {
+                    *owner = Some(f as u32);
+                    live_bytes += ino.size;
+                }
+            }
+            let hidden = match beside {
+                Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                None => hidden(()),
+            };
+            (live_bytes, hidden)
+        });
+        out.live_bytes = live_bytes;
+        for (p, bytes) in pkgs.iter_mut().zip(hidden.bytes) {
+            p.hidden_bytes = bytes;
+        }
+        for (id, p) in hidden.owners {
+            out.owner[id.index()] = Some(p);
         }
 
         // 7. Largest first, then by (manager, name, location); owners
@@ -1123,6 +1066,130 @@ fn snapshot<'a>(
     Snapshot { pkgs: out, auto }
 }
 
+/// The snapshots: each one's packages' ids (in its order), and per layer
+/// the snapshot that shows it.
+#[derive(Clone, Copy)]
+struct Timeline<'s, 'a> {
+    snaps: &'s [Snapshot<'a>],
+    ids: &'s [Vec<u32>],
+    of: &'s [usize],
+}
+
+/// What the hidden stage found: per package (by id), the bytes of hidden
+/// inodes it owned; per hidden inode owned, its first owner.
+struct Hidden {
+    bytes: Vec<u64>,
+    owners: Vec<(InodeId, u32)>,
+}
+
+/// The hidden stage: each hidden inode is owned as the databases of the
+/// layer that added it say. It reads the snapshots and writes only its
+/// own [`Hidden`], so it can run beside the live stage.
+fn hidden_stage(
+    image: &Image,
+    overlay: &Overlay,
+    timeline: &Timeline<'_, '_>,
+    table: &PathTable,
+    settled: &Settled,
+    packages: usize,
+) -> Hidden {
+    let Timeline {
+        snaps,
+        ids: snap_ids,
+        of: snap_of,
+    } = *timeline;
+    let mut out = Hidden {
+        bytes: vec![0; packages],
+        owners: Vec::new(),
+    };
+    // Each hidden inode's names (the versions that added it), in
+    // version order, grouped by inode.
+    let mut names: Vec<(InodeId, NodeId)> = overlay
+        .versions
+        .iter()
+        .filter_map(|v| {
+            let i = v.inode?;
+            let ino = overlay.inode(i);
+            (!ino.is_live() && v.layer == ino.layer).then_some((i, v.node))
+        })
+        .collect();
+    // Inodes are numbered as their first name is added, so only a
+    // hardlink added after a later inode puts them out of order.
+    if !names.is_sorted_by_key(|&(i, _)| i) {
+        names.sort_by_key(|&(i, _)| i);
+    }
+    // Each snapshot is resolved as of the layer of its first hidden
+    // inode (in inode order). Per snapshot, by index (no hashing per
+    // hidden inode: pkgbench hides 30,000).
+    let mut first: Vec<Option<LayerIndex>> = vec![None; snaps.len()];
+    for (_, ino) in overlay.inode_ids().filter(|(_, i)| !i.is_live()) {
+        first[snap_of[ino.layer.index()]].get_or_insert(ino.layer);
+    }
+    // The parent directories of each snapshot's hidden nodes: a listed
+    // path names the child of its directory, so a path whose directory
+    // resolves elsewhere can never name a hidden node (no need to look
+    // its name up).
+    let mut parents: Vec<Vec<bool>> = vec![Vec::new(); snaps.len()];
+    for &(i, node) in &names {
+        let set = &mut parents[snap_of[overlay.inode(i).layer.index()]];
+        if set.is_empty() {
+            *set = vec![false; overlay.nodes.len()];
+        }
+        if let Some(parent) = overlay.node(node).parent {
+            set[parent.index()] = true;
+        }
+    }
+    let mut maps: Vec<Option<Owners>> = (0..snaps.len()).map(|_| None).collect();
+    // The owners of one hidden inode, over its names, each once.
+    let mut owners: Vec<usize> = Vec::new();
+    let mut buf = Vec::new();
+    let mut at = 0;
+    for (id, ino) in overlay.inode_ids().filter(|(_, i)| !i.is_live()) {
+        while at < names.len() && names[at].0 < id {
+            at += 1;
+        }
+        let from = at;
+        while at < names.len() && names[at].0 == id {
+            at += 1;
+        }
+        if from == at {
+            continue;
+        }
+        let s = snap_of[ino.layer.index()];
+        let map = maps[s].get_or_insert_with(|| {
+            let listed = Listed {
+                snap: &snaps[s],
+                ids: &snap_ids[s],
+                table,
+                parents: Some(&parents[s]),
+            };
+            let k = first[s].expect("a hidden inode of this snapshot");
+            owner_map(image, overlay, &listed, k, settled)
+        });
+        owners.clear();
+        let mut owner = None;
+        for &(_, node) in &names[from..at] {
+            map.of(overlay, node, &mut buf);
+            if let (None, Some(&p)) = (owner, buf.first()) {
+                owner = Some(p as u32);
+            }
+            owners.extend_from_slice(&buf);
+        }
+        // Several names (hardlinks) may share an owner: counted once.
+        if at - from > 1 {
+            owners.sort_unstable();
+            owners.dedup();
+        }
+        for &p in &owners {
+            out.bytes[p] += ino.size;
+        }
+        if let Some(p) = owner {
+            out.owners.push((id, p));
+        }
+    }
+    out
+}
+
 /// Mark apt's auto-installed packages, and those of them only recommended.
 fn recommended_only(snap: &Snapshot<'_>, ids: &[u32], pkgs: &mut [Package]) {
     let mut depended: HashSet<&str> = HashSet::default();
@@ -1289,6 +1356,16 @@ struct Listed<'s, 'a> {
 }
 
 impl Listed<'_, '_> {
+    /// Resolve every run's directory (in `parents`, if given) into
+    /// `dirs_of`.
+    fn resolve_dirs(&self, r: &Resolver<'_>, dirs_of: &mut DirNodes) {
+        for (_, v) in &self.snap.pkgs {
+            for (dir, _) in v.lists.as_slice().iter().flat_map(|l| l.1.runs()) {
+                dirs_of.resolve(r, self.table, dir);
+            }
+        }
+    }
+
     /// Each (node, package id) the lists name, to `f` (a path a package
     /// lists twice, twice), and the npm package directories into `dirs`.
     fn each(
