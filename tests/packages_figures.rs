@@ -523,3 +523,32 @@ fn a_directory_that_becomes_a_symlink() {
         (340, 2, 100)
     );
 }
+
+/// The dpkg stanzas the readers parsed while later layers were still read
+/// (`Image::stanzas`) are reused by the analysis' parse: the same stanza,
+/// not a second reading of it, and handed over once.
+#[test]
+fn stanzas_read_ahead_are_reused() {
+    use layerscope_core::packages::parse::{parse_with, Parsed, ReadStanzas, StanzaMemo};
+    use layerscope_core::packages::PackageRules;
+    const STATUS: &[u8] = b"Package: a\nStatus: install ok installed\nVersion: 1\n\nPackage: b\nStatus: install ok installed\nVersion: 2\n";
+    let mut l1 = LayerTar::new();
+    l1.file_bytes("var/lib/dpkg/status", STATUS);
+    let mut img = image(vec![(l1.scan(), "/bin/sh -c apt-get install a b")]);
+    let mut memo = StanzaMemo::default();
+    let Ok(Parsed::DpkgStatus(ahead)) = parse_with(b"var/lib/dpkg/status", STATUS, &mut memo)
+    else {
+        panic!("the status file parses")
+    };
+    img.stanzas = ReadStanzas::new(memo);
+    let _ = Databases::parse(&img, &PackageRules::default());
+    let c = &img.layers[0].changeset.captured[0];
+    let Some(Ok(Parsed::DpkgStatus(parsed))) = c.parsed() else {
+        panic!("the status file was parsed")
+    };
+    assert_eq!(parsed.len(), 2);
+    for (p, a) in parsed.iter().zip(&ahead) {
+        assert!(std::sync::Arc::ptr_eq(p, a), "{} read again", p.name);
+    }
+    assert!(img.stanzas.take().is_empty(), "taken by the parse");
+}

@@ -56,6 +56,7 @@ fuzz_target!(|data: &[u8]| {
         },
         layers,
         history: Vec::new(),
+        stanzas: Default::default(),
     };
     let a = Analysis::new(image, rules());
     render(&a);

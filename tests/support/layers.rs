@@ -157,6 +157,7 @@ pub fn image(layers: Vec<(Changeset, &str)>) -> layerscope_core::source::Image {
             })
             .collect(),
         history: Vec::new(),
+        stanzas: Default::default(),
     }
 }
 

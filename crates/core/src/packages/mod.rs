@@ -801,9 +801,9 @@ fn parse_all(image: &Image) {
     if jobs.is_empty() {
         return;
     }
-    // Each thread keeps the dpkg stanzas it read (parse::StanzaMemo).
-    let run = |part: &[Job<'_>]| {
-        let mut memo = parse::StanzaMemo::default();
+    // Each thread keeps the dpkg stanzas it read (parse::StanzaMemo); the
+    // one that reads the status files starts from those the readers read.
+    let run = |part: &[Job<'_>], mut memo: parse::StanzaMemo| {
         for &(path, c) in part {
             c.parse(path, &mut memo);
         }
@@ -818,7 +818,7 @@ fn parse_all(image: &Image) {
     // build (and in `Analysis::new` dive's pass) already
     // (docs/performance.md, packages rounds 4 and 5).
     if threads < 2 || total < PARALLEL_PARSE_BYTES {
-        return run(&jobs);
+        return run(&jobs, image.stanzas.take());
     }
     // The dpkg status files on one thread, in layer order, sharing one
     // memo (each version repeats most of the previous one's stanzas); the
@@ -829,6 +829,7 @@ fn parse_all(image: &Image) {
     if !status.is_empty() {
         parts.push(&status);
     }
+    let mut read = Some(image.stanzas.take()).filter(|_| !status.is_empty());
     let runs = threads - parts.len();
     let other_total: usize = other.iter().map(size).sum();
     let (mut start, mut acc, mut made) = (0, 0, 0);
@@ -845,7 +846,10 @@ fn parse_all(image: &Image) {
         let handles: Vec<_> = parts
             .into_iter()
             .filter(|part| !part.is_empty())
-            .map(|part| s.spawn(move || run(part)))
+            .map(|part| {
+                let memo = read.take().unwrap_or_default();
+                s.spawn(move || run(part, memo))
+            })
             .collect();
         for h in handles {
             h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));

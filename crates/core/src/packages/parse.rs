@@ -96,6 +96,39 @@ pub struct OnePackage {
 /// thread parses one layer after another, `source::parallel`).
 pub type StanzaMemo = std::collections::HashMap<Box<str>, Arc<Stanza>, FxBuildHasher>;
 
+/// The dpkg stanzas the layer readers parsed while the last layers were
+/// still read ([`super::parse_ahead`]), handed to the analysis' parse of
+/// the rest: a base layer's status file repeats most stanzas of the next
+/// layer's, and is read last when it is the largest (docs/performance.md,
+/// packages round 8). The first parse takes them; clones share them.
+#[derive(Clone, Default)]
+pub struct ReadStanzas(std::sync::Arc<std::sync::Mutex<Option<StanzaMemo>>>);
+
+impl ReadStanzas {
+    pub fn new(memo: StanzaMemo) -> ReadStanzas {
+        ReadStanzas(std::sync::Arc::new(std::sync::Mutex::new(Some(memo))))
+    }
+
+    /// The stanzas, once (empty after that, or when none were read).
+    pub fn take(&self) -> StanzaMemo {
+        self.0
+            .lock()
+            .map(|mut m| m.take().unwrap_or_default())
+            .unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for ReadStanzas {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self
+            .0
+            .lock()
+            .map(|m| m.as_ref().map_or(0, |m| m.len()))
+            .unwrap_or(0);
+        write!(f, "ReadStanzas({n})")
+    }
+}
+
 /// dpkg's status database (`status`, or a file of `status.d`).
 pub fn is_dpkg_status(path: &[u8]) -> bool {
     path == b"var/lib/dpkg/status" || split_last(path).0 == b"var/lib/dpkg/status.d"

@@ -155,6 +155,7 @@ impl<'a> LayersPrefix<'a> {
             info: self.plan.info.clone(),
             layers,
             history: self.plan.config.history.clone(),
+            stanzas: Default::default(),
         }
     }
 }
@@ -403,6 +404,9 @@ pub struct Image {
     /// The config's whole history (empty when it has none): what
     /// `--dockerfile` aligns with the Dockerfile's instructions.
     pub history: Vec<HistoryEntry>,
+    /// dpkg stanzas parsed while the layers were read, for the analysis
+    /// to reuse (empty unless a reader parsed ahead).
+    pub stanzas: crate::packages::parse::ReadStanzas,
 }
 
 impl Image {
@@ -508,7 +512,9 @@ fn open_path(path: &Path, opts: &OpenOptions) -> Result<Image> {
 fn open_seekable<S: BlobStore>(store: &S, opts: &OpenOptions) -> Result<Image> {
     let plan = layout::resolve(store, false, opts)?;
     let scanned = parallel::scan_layers(store, &plan, opts)?;
-    plan::finish(plan, scanned.results, &scanned.cached, opts)
+    let mut image = plan::finish(plan, scanned.results, &scanned.cached, opts)?;
+    image.stanzas = scanned.stanzas;
+    Ok(image)
 }
 
 /// Open an image held by a store outside the core (a registry seen as an OCI

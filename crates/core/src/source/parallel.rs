@@ -43,6 +43,8 @@ pub(crate) struct Scanned {
     pub results: Vec<Result<Changeset>>,
     /// Which results came from the layer cache (not offered to it again).
     pub cached: Vec<bool>,
+    /// The dpkg stanzas idle readers parsed ahead.
+    pub stanzas: crate::packages::parse::ReadStanzas,
 }
 
 /// Scan the plan's layers; one result per planned layer, in order.
@@ -207,6 +209,8 @@ pub(crate) fn scan_layers(
     // package databases of the layers read so far while any other reads
     // (the core would idle: the last layer is often the base, the largest).
     let reading = AtomicUsize::new(threads);
+    // The memos of the readers that parsed ahead, merged for the analysis.
+    let memos: Mutex<crate::packages::parse::StanzaMemo> = Mutex::default();
     let parse_ahead = || {
         if opts.no_parse_ahead {
             return;
@@ -218,13 +222,16 @@ pub(crate) fn scan_layers(
         // prefix offer is left to the analysis.
         for slot in &results {
             if !go_on() {
-                return;
+                break;
             }
             if let Ok(slot) = slot.try_lock() {
                 if let Some(Ok((cs, _))) = slot.as_ref() {
                     crate::packages::parse_ahead(cs, &mut memo, &go_on);
                 }
             }
+        }
+        if let Ok(mut all) = memos.lock() {
+            all.extend(memo);
         }
     };
     thread::scope(|s| {
@@ -283,7 +290,12 @@ pub(crate) fn scan_layers(
             }
         })
         .collect();
-    Ok(Scanned { results, cached })
+    let stanzas = memos.into_inner().unwrap_or_default();
+    Ok(Scanned {
+        results,
+        cached,
+        stanzas: crate::packages::parse::ReadStanzas::new(stanzas),
+    })
 }
 
 /// How far the in-order prefix of read layers reaches, as jobs finish in

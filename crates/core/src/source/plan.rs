@@ -137,6 +137,7 @@ pub(crate) fn finish(
         info,
         layers,
         history: config.history.clone(),
+        stanzas: Default::default(),
     })
 }
 
