@@ -393,9 +393,11 @@ pub fn depends(s: &Stanza) -> impl Iterator<Item = &str> {
 }
 
 fn dpkg_list(bytes: &[u8]) -> Result<PathList, String> {
+    // One path a line: counted first (one vectorised pass) so that the
+    // ends are allocated once, not grown line by line.
     let mut out = PathList {
         bytes: Vec::with_capacity(bytes.len()),
-        ends: Vec::new(),
+        ends: Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1),
     };
     let mut start = 0;
     let nls = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
