@@ -651,12 +651,12 @@ impl Packages {
             of: &snap_of,
         };
         let packages = pkgs.len();
-        let hidden = |_: ()| hidden_stage(image, overlay, &timeline, &table, &settled, packages);
+        let hidden = || hidden_stage(image, overlay, &timeline, &table, &settled, packages);
         // 6. Hidden inodes, on a second thread when an earlier layer's
         // databases differ from the last (the only case with much to do):
         // the step is often the last of the analysis to end.
         let (live_bytes, hidden) = std::thread::scope(|s| {
-            let beside = (snaps.len() > 1).then(|| s.spawn(move || hidden(())));
+            let beside = (snaps.len() > 1).then(|| s.spawn(hidden));
             let mut npm_dirs = HashMap::default();
             // Per inode, the owner it is shown with: of its live names, the
             // first (in version order) that some package lists; of that name's
@@ -718,7 +718,7 @@ impl Packages {
             }
             let hidden = match beside {
                 Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                None => hidden(()),
+                None => hidden(),
             };
             (live_bytes, hidden)
         });
@@ -1360,8 +1360,8 @@ struct Listed<'s, 'a> {
 }
 
 impl Listed<'_, '_> {
-    /// Resolve every run's directory (in `parents`, if given) into
-    /// `dirs_of`.
+    /// Resolve every run's directory into `dirs_of` (`parents` is not
+    /// looked at: this is for the last layer's, which has none).
     fn resolve_dirs(&self, r: &Resolver<'_>, dirs_of: &mut DirNodes) {
         for (_, v) in &self.snap.pkgs {
             for (dir, _) in v.lists.as_slice().iter().flat_map(|l| l.1.runs()) {
