@@ -787,6 +787,9 @@ const PARALLEL_PARSE_BYTES: usize = 2 << 20;
 fn parse_all(image: &Image) {
     /// (path, the file).
     type Job<'a> = (&'a [u8], &'a crate::layer::Captured);
+    // Taken (and dropped at the end) even when nothing is left to parse:
+    // the image would otherwise keep a copy of every stanza's text.
+    let read = image.stanzas.take();
     let jobs: Vec<Job<'_>> = image
         .layers
         .iter()
@@ -818,7 +821,7 @@ fn parse_all(image: &Image) {
     // build (and in `Analysis::new` dive's pass) already
     // (docs/performance.md, packages rounds 4 and 5).
     if threads < 2 || total < PARALLEL_PARSE_BYTES {
-        return run(&jobs, image.stanzas.take());
+        return run(&jobs, read);
     }
     // The dpkg status files on one thread, in layer order, sharing one
     // memo (each version repeats most of the previous one's stanzas); the
@@ -829,7 +832,7 @@ fn parse_all(image: &Image) {
     if !status.is_empty() {
         parts.push(&status);
     }
-    let mut read = Some(image.stanzas.take()).filter(|_| !status.is_empty());
+    let mut read = Some(read).filter(|_| !status.is_empty());
     let runs = threads - parts.len();
     let other_total: usize = other.iter().map(size).sum();
     let (mut start, mut acc, mut made) = (0, 0, 0);
