@@ -64,22 +64,13 @@ impl StarGlob {
         }
         let mut between = &name[first.len()..name.len() - last.len()];
         for part in middle {
-            match find(between, part) {
+            match memchr::memmem::find(between, part) {
                 Some(at) => between = &between[at + part.len()..],
                 None => return false,
             }
         }
         true
     }
-}
-
-/// Where `needle` first occurs in `hay`.
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() {
-        return Some(0);
-    }
-    hay.windows(needle.len())
-        .position(|w| short_bytes::eq(w, needle))
 }
 
 impl NameGlobs {
