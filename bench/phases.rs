@@ -89,16 +89,25 @@ fn main() {
     };
     let best = |a: (f64, f64), b: (f64, f64)| (a.0.min(b.0), a.1.min(b.1));
     let (mut with, mut without) = ((f64::MAX, f64::MAX), (f64::MAX, f64::MAX));
+    // Each run's pair, side by side in time: the host's load moves both
+    // alike, so the median of the pairs' ratios moves less than the ratio
+    // of two bests taken minutes apart in the worst case.
+    let mut ratios = Vec::with_capacity(runs);
     for i in 0..runs {
         // Alternate which goes first (caches, the other engineers' load).
-        if i % 2 == 0 {
-            with = best(with, timed(&a.rules));
-            without = best(without, timed(&skip));
+        let (w, wo) = if i % 2 == 0 {
+            let w = timed(&a.rules);
+            (w, timed(&skip))
         } else {
-            without = best(without, timed(&skip));
-            with = best(with, timed(&a.rules));
-        }
+            let wo = timed(&skip);
+            (timed(&a.rules), wo)
+        };
+        with = best(with, w);
+        without = best(without, wo);
+        ratios.push(w.0 / wo.0);
     }
+    ratios.sort_by(f64::total_cmp);
+    let median_ratio = ratios[ratios.len() / 2];
     // The step alone, on this thread, after the analysis (best of
     // PHASES_STEP_RUNS, default PHASES_RUNS). Parsing is not in it: each
     // database file is parsed once, and the analyses above did.
@@ -125,12 +134,13 @@ fn main() {
         layerscope_core::packages::Packages::build(&a.image, &a.overlay, &a.rules.packages);
     }
     println!(
-        "packages {:.3}s = {:.1}% of open+scan+overlay+analysis {:.3}s; with packages {:.2}x the analysis without ({:.3}s); the analysis alone {:.2}x ({:.3}s / {:.3}s); best of {runs} interleaved; the step alone {:.4}s, parsed databases ({} packages, {} database files kept, {} bytes)",
+        "packages {:.3}s = {:.1}% of open+scan+overlay+analysis {:.3}s; with packages {:.2}x the analysis without ({:.3}s), {:.2}x the median of the runs' pairs; the analysis alone {:.2}x ({:.3}s / {:.3}s); best of {runs} interleaved; the step alone {:.4}s, parsed databases ({} packages, {} database files kept, {} bytes)",
         with.0 - without.0,
         100.0 * (with.0 - without.0) / with.0,
         with.0,
         with.0 / without.0,
         without.0,
+        median_ratio,
         with.1 / without.1,
         with.1,
         without.1,

@@ -211,7 +211,9 @@ fi
 # open+scan+analysis timed as `report` runs them (dive ahead), with the step
 # and without it, interleaved, best of PHASES_RUNS each (25 here: an analysis
 # of ~50 ms moves by more than the step from run to run, and 25 runs of it
-# take seconds), within one process; and, if PACKAGES_IMAGE names one
+# take seconds), within one process, and the median of the runs' pairs
+# (each run's with/without back to back: it moves less with the host's
+# load than the ratio of two bests); and, if PACKAGES_IMAGE names one
 # (testdata/packages/build.sh writes a real Debian image), the same there.
 # Target: at most 1.10x.
 cargo build --release --quiet --example phases
