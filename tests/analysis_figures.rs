@@ -246,3 +246,102 @@ fn duplicates_are_grouped_by_the_whole_hash_and_the_size() {
     );
     assert_eq!(a.totals.duplicate_bytes, 200);
 }
+
+#[test]
+fn a_big_image_is_classified_in_ranges_with_the_same_figures() {
+    // 40,000 files and more: on two cores the inodes are classified in two
+    // ranges on two threads (the split is at the 20,000th inode or so).
+    // Every figure below is worked out from how the layers are written,
+    // and covers both ranges: the hidden files sit across all of layer 1,
+    // apt's cache in its middle and at its end, and `/x` is hidden twice
+    // with equal bytes (once in each range: ties keep inode order).
+    //   layer 1: `x` (7 bytes); `app/d{i/200}/f{i}` for i < 40,000, of
+    //            1 + i % 7 bytes, with `var/cache/apt/a{j}.deb` (10 bytes,
+    //            j < 30) after file 19,999 and `var/cache/apt/b{j}.deb` (10
+    //            bytes, j < 30) at the end;
+    //   layer 2: `x` again (7 bytes), every 1000th file rewritten (f0,
+    //            f1000, … 20 bytes), every 1000th + 500 deleted, and a{j}
+    //            and b{j} for j < 10 deleted;
+    //   layer 3: `x` again (7 bytes).
+    let size = |i: usize| 1 + i % 7;
+    let file = |i: usize| format!("app/d{}/f{i}", i / 200);
+    let mut l1 = LayerTar::new().file("x", 7, 1);
+    for i in 0..40_000 {
+        l1 = l1.file(&file(i), size(i), (i % 251) as u8);
+        if i == 19_999 {
+            for j in 0..30 {
+                l1 = l1.file(&format!("var/cache/apt/a{j}.deb"), 10, j as u8);
+            }
+        }
+    }
+    for j in 0..30 {
+        l1 = l1.file(&format!("var/cache/apt/b{j}.deb"), 10, j as u8);
+    }
+    let mut l2 = LayerTar::new().file("x", 7, 2);
+    for i in (0..40_000).step_by(1000) {
+        l2 = l2.file(&file(i), 20, 3).whiteout(&file(i + 500));
+    }
+    for j in 0..10 {
+        l2 = l2
+            .whiteout(&format!("var/cache/apt/a{j}.deb"))
+            .whiteout(&format!("var/cache/apt/b{j}.deb"));
+    }
+    let l3 = LayerTar::new().file("x", 7, 3);
+    let a = Analysis::new(
+        image(vec![
+            (l1.scan(), "COPY app /app"),
+            (l2.scan(), "RUN update"),
+            (l3.scan(), "COPY x /x"),
+        ]),
+        CacheRules::builtin(),
+    );
+    let rewritten: u64 = (0..40_000).step_by(1000).map(|i| size(i) as u64).sum();
+    let deleted: u64 = (500..40_000).step_by(1000).map(|i| size(i) as u64).sum();
+    let all: u64 = (0..40_000).map(|i| size(i) as u64).sum();
+    let t = &a.totals;
+    // Overwritten: the 40 rewritten files and `x` twice; removed: the 40
+    // deleted files and 20 cache files.
+    assert_eq!(t.overwritten_bytes, rewritten + 14);
+    assert_eq!(t.removed_bytes, deleted + 200);
+    assert_eq!(t.wasted_bytes, rewritten + 14 + deleted + 200);
+    assert_eq!(
+        t.live_bytes,
+        all - rewritten - deleted + 40 * 20 + 40 * 10 + 7
+    );
+    assert_eq!((t.cache_live_bytes, t.cache_hidden_bytes), (400, 200));
+    let added: Vec<u64> = a.layers.iter().map(|l| l.hidden_bytes_added).collect();
+    let hides: Vec<u64> = a.layers.iter().map(|l| l.hides_bytes).collect();
+    let cache: Vec<u64> = a.layers.iter().map(|l| l.cache_bytes).collect();
+    assert_eq!(added, vec![rewritten + deleted + 200 + 7, 7, 0]);
+    assert_eq!(hides, vec![0, rewritten + deleted + 200 + 7, 7]);
+    assert_eq!(cache, vec![600, 0, 0]);
+    assert_eq!(a.cache.len(), 1);
+    assert_eq!(
+        (a.cache[0].rule.as_str(), a.cache[0].files),
+        ("apt-archives", 60)
+    );
+    // Largest first, then by path (byte order); the two `/x` in inode
+    // order (layer 1's, then layer 2's).
+    let mut expected: Vec<(u64, String, usize)> = (0..40_000)
+        .step_by(500)
+        .map(|i| (size(i) as u64, format!("/{}", file(i)), 1))
+        .chain((0..10).flat_map(|j| {
+            [
+                (10, format!("/var/cache/apt/a{j}.deb"), 1),
+                (10, format!("/var/cache/apt/b{j}.deb"), 1),
+            ]
+        }))
+        .chain([(7, "/x".to_string(), 1), (7, "/x".to_string(), 2)])
+        .collect();
+    expected.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let hidden: Vec<(u64, String, usize)> = a
+        .hidden
+        .iter()
+        .map(|h| (h.bytes, h.path.clone(), h.added_by.number()))
+        .collect();
+    assert_eq!(hidden.len(), 80 + 20 + 2);
+    assert_eq!(hidden, expected);
+    // Each inode's class in its slot: the cache files, and nothing else.
+    let cached = a.classes.iter().filter(|c| c.rule.is_some()).count();
+    assert_eq!(cached, 60);
+}

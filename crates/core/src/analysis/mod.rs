@@ -490,56 +490,78 @@ fn figures(image: &Image, overlay: &Overlay, rules: &CacheRules, databases: Data
     })
 }
 
-/// [`figures`] but the duplicates and the packages: each inode classified
-/// (cache rule, churn), hidden files, caches.
-fn classified(
+/// Inodes from which [`classified`] splits its pass over threads: below
+/// this a thread costs more than it saves.
+const PARALLEL_CLASSIFY_INODES: usize = 1 << 14;
+
+/// What [`classify`] found over one range of inodes; [`classified`] adds
+/// the ranges up.
+#[derive(Default)]
+struct Classified {
+    /// Per cache rule: live bytes, hidden bytes, files.
+    cache_by_rule: Vec<(u64, u64, u64)>,
+    /// Per layer: `cache_bytes`, `hidden_bytes_added`, `hides_bytes`.
+    layers: Vec<(u64, u64, u64)>,
+    live: u64,
+    overwritten: u64,
+    removed: u64,
+    churn: u64,
+    /// Sorted: largest first, then by path.
+    hidden: Vec<HiddenFile>,
+}
+
+/// Classify the inodes from `first` on, one per slot of `classes`: cache
+/// rule and churn, their bytes summed, the hidden ones listed.
+fn classify(
     image: &Image,
     overlay: &Overlay,
     rules: &CacheRules,
-    mut layers: Vec<LayerFigures>,
-    mut totals: Totals,
-) -> Figures {
-    // Classify every inode once: cache rule and churn.
-    let mut classes = Vec::with_capacity(overlay.inodes.len());
-    let mut cache_by_rule: Vec<(u64, u64, u64)> = vec![(0, 0, 0); rules.rules.len()];
-    let mut hidden = Vec::new();
+    first: usize,
+    classes: &mut [InodeClass],
+) -> Classified {
+    let mut out = Classified {
+        cache_by_rule: vec![(0, 0, 0); rules.rules.len()],
+        layers: vec![(0, 0, 0); image.layers.len()],
+        ..Classified::default()
+    };
     let mut path_buf = Vec::new();
-    for (id, ino) in overlay.inode_ids() {
+    let inodes = &overlay.inodes[first..first + classes.len()];
+    for (i, (ino, class)) in inodes.iter().zip(classes.iter_mut()).enumerate() {
         path_buf.clear();
         path_buf.push(b'/');
         path_buf.extend_from_slice(&image.entry(ino.layer, ino.entry).path);
         let rule = rules.classify(&path_buf);
         let churn = ino.gone.is_some() && rules.is_churn(&path_buf);
-        classes.push(InodeClass {
+        *class = InodeClass {
             rule: rule.map(|r| r as u16),
             churn,
-        });
+        };
         if let Some(r) = rule {
-            let c = &mut cache_by_rule[r];
+            let c = &mut out.cache_by_rule[r];
             c.2 += 1;
             if ino.is_live() {
                 c.0 += ino.size;
             } else {
                 c.1 += ino.size;
             }
-            layers[ino.layer.index()].cache_bytes += ino.size;
+            out.layers[ino.layer.index()].0 += ino.size;
         }
         match ino.gone {
-            None => totals.live_bytes += ino.size,
+            None => out.live += ino.size,
             Some(g) => {
                 match g.cause {
-                    Cause::Overwritten => totals.overwritten_bytes += ino.size,
-                    _ => totals.removed_bytes += ino.size,
+                    Cause::Overwritten => out.overwritten += ino.size,
+                    _ => out.removed += ino.size,
                 }
                 if churn {
-                    totals.churn_bytes += ino.size;
+                    out.churn += ino.size;
                 }
-                layers[ino.layer.index()].hidden_bytes_added += ino.size;
+                out.layers[ino.layer.index()].1 += ino.size;
                 if g.layer > ino.layer {
-                    layers[g.layer.index()].hides_bytes += ino.size;
+                    out.layers[g.layer.index()].2 += ino.size;
                 }
                 if ino.size > 0 {
-                    hidden.push(HiddenFile {
+                    out.hidden.push(HiddenFile {
                         path: display_path(&path_buf[1..]),
                         bytes: ino.size,
                         cause: g.cause,
@@ -547,19 +569,85 @@ fn classified(
                         hidden_by: g.layer,
                         churn,
                         cache_rule: rule.map(|r| rules.rules[r].name.clone()),
-                        inode: id,
+                        inode: InodeId::new(first + i),
                     });
                 }
             }
         }
     }
+    out.hidden.sort_by(hidden_order);
+    out
+}
+
+/// Hidden files: largest first, then by path.
+fn hidden_order(a: &HiddenFile, b: &HiddenFile) -> std::cmp::Ordering {
+    b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path))
+}
+
+/// [`figures`] but the duplicates and the packages: each inode classified
+/// (cache rule, churn), hidden files, caches. On a big image the inodes are
+/// classified in ranges on several threads: in one this pass was often the
+/// last of the analysis to end, on one core while the other had nothing
+/// left to do (docs/performance.md, packages round 10).
+fn classified(
+    image: &Image,
+    overlay: &Overlay,
+    rules: &CacheRules,
+    mut layers: Vec<LayerFigures>,
+    mut totals: Totals,
+) -> Figures {
+    let n = overlay.inodes.len();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .min(4);
+    let parts = threads.min(n / PARALLEL_CLASSIFY_INODES).max(1);
+    let mut classes = vec![InodeClass::default(); n];
+    let chunk = n.div_ceil(parts).max(1);
+    let done: Vec<Classified> = if parts == 1 {
+        vec![classify(image, overlay, rules, 0, &mut classes)]
+    } else {
+        std::thread::scope(|s| {
+            let mut ranges = classes.chunks_mut(chunk).enumerate();
+            let (_, head) = ranges.next().expect("one range at least");
+            let rest: Vec<_> = ranges
+                .map(|(k, part)| s.spawn(move || classify(image, overlay, rules, k * chunk, part)))
+                .collect();
+            let mut done = vec![classify(image, overlay, rules, 0, head)];
+            for h in rest {
+                done.push(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            }
+            done
+        })
+    };
+    // The ranges' sums, in inode order; their hidden lists, each sorted,
+    // in one: the stable sort merges the sorted runs, and ties keep inode
+    // order as one sort over every inode would.
+    let mut cache_by_rule: Vec<(u64, u64, u64)> = vec![(0, 0, 0); rules.rules.len()];
+    let mut hidden = Vec::with_capacity(done.iter().map(|d| d.hidden.len()).sum());
+    for d in done {
+        for (sum, c) in cache_by_rule.iter_mut().zip(&d.cache_by_rule) {
+            sum.0 += c.0;
+            sum.1 += c.1;
+            sum.2 += c.2;
+        }
+        for (l, &(cache, added, hides)) in layers.iter_mut().zip(&d.layers) {
+            l.cache_bytes += cache;
+            l.hidden_bytes_added += added;
+            l.hides_bytes += hides;
+        }
+        totals.live_bytes += d.live;
+        totals.overwritten_bytes += d.overwritten;
+        totals.removed_bytes += d.removed;
+        totals.churn_bytes += d.churn;
+        hidden.extend(d.hidden);
+    }
+    hidden.sort_by(hidden_order);
     totals.wasted_bytes = totals.removed_bytes + totals.overwritten_bytes;
     totals.efficiency = if totals.content_bytes == 0 {
         1.0
     } else {
         totals.live_bytes as f64 / totals.content_bytes as f64
     };
-    hidden.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
 
     let cache: Vec<CacheUsage> = rules
         .rules
