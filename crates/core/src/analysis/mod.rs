@@ -623,7 +623,8 @@ fn classified(
     // in one: the stable sort merges the sorted runs, and ties keep inode
     // order as one sort over every inode would.
     let mut cache_by_rule: Vec<(u64, u64, u64)> = vec![(0, 0, 0); rules.rules.len()];
-    let mut hidden = Vec::with_capacity(done.iter().map(|d| d.hidden.len()).sum());
+    let all_hidden: usize = done.iter().map(|d| d.hidden.len()).sum();
+    let mut hidden: Vec<HiddenFile> = Vec::new();
     for d in done {
         for (sum, c) in cache_by_rule.iter_mut().zip(&d.cache_by_rule) {
             sum.0 += c.0;
@@ -639,9 +640,17 @@ fn classified(
         totals.overwritten_bytes += d.overwritten;
         totals.removed_bytes += d.removed;
         totals.churn_bytes += d.churn;
-        hidden.extend(d.hidden);
+        if hidden.is_empty() {
+            // The first list with a hidden file, grown once for the rest.
+            hidden = d.hidden;
+            hidden.reserve_exact(all_hidden - hidden.len());
+        } else {
+            hidden.extend(d.hidden);
+        }
     }
-    hidden.sort_by(hidden_order);
+    if parts > 1 {
+        hidden.sort_by(hidden_order);
+    }
     totals.wasted_bytes = totals.removed_bytes + totals.overwritten_bytes;
     totals.efficiency = if totals.content_bytes == 0 {
         1.0
