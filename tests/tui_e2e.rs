@@ -10,7 +10,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 struct Tmux {
-    socket: String,
+    socket: std::path::PathBuf,
     dir: tempfile::TempDir,
 }
 
@@ -26,15 +26,18 @@ impl Tmux {
     /// the wrapper records the tty modes before and after, and the exit code.
     fn start(name: &str, cmd: &str) -> Tmux {
         let dir = tempfile::tempdir().unwrap();
-        let socket = format!("layerscope-e2e-{}-{name}", std::process::id());
+        // The server's socket in the temporary directory (`-S`), not in
+        // tmux's own under /tmp (`-L`): `kill-server` leaves the file, and
+        // the directory goes with the test.
+        let socket = dir.path().join(format!("tmux-{name}"));
         let d = dir.path().display();
         let script = format!(
             "cd {d}; stty -g > before; {cmd}; echo $? > rc; stty -g > after; echo E2E-ENDED; sleep 60"
         );
         let ok = Command::new("tmux")
             .args([
-                "-L",
-                &socket,
+                "-S",
+                socket.to_str().expect("a UTF-8 temporary path"),
                 "-f",
                 "/dev/null",
                 "new-session",
@@ -53,7 +56,8 @@ impl Tmux {
 
     fn tmux(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
-            .args(["-L", &self.socket])
+            .arg("-S")
+            .arg(&self.socket)
             .args(args)
             .output()
             .unwrap();
@@ -118,7 +122,9 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
             .output();
     }
 }
