@@ -83,14 +83,22 @@ impl Tmux {
 
     /// Wait until the screen shows `what`.
     fn wait_for(&self, what: &str) -> String {
+        self.wait_until(&format!("{what:?}"), |s| s.contains(what))
+    }
+
+    /// Wait until the screen is as `ok` wants it (`what` says how, for the
+    /// failure). A screen is read while the program may still be drawing
+    /// it, so every check of a screen waits for it: on a loaded host one
+    /// capture held the new frame's first rows over the old one.
+    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
-            if s.contains(what) {
+            if ok(&s) {
                 return s;
             }
             if start.elapsed() > Duration::from_secs(20) {
-                panic!("timed out waiting for {what:?}; screen:\n{s}");
+                panic!("timed out waiting: {what}; screen:\n{s}");
             }
             sleep(Duration::from_millis(100));
         }
@@ -184,30 +192,25 @@ fn demo_open_navigate_search_quit_restores_the_terminal() {
     // The loading screen first, then the explorer.
     t.wait_for("Reading demo:latest");
     assert_eq!(t.flag("alternate_on"), "1");
-    let s = t.wait_for("Layers 4/4");
-    assert!(
-        s.contains("weights.bin"),
-        "opens at the biggest hidden file:\n{s}"
-    );
+    t.wait_until("opens at the biggest hidden file", |s| {
+        s.contains("Layers 4/4") && s.contains("weights.bin")
+    });
     assert_eq!(t.flag("mouse_any_flag"), "1", "mouse wheel reporting on");
 
     t.keys(&["g", "j"]);
-    let s = t.screen();
-    let lib = s.lines().find(|l| l.contains("▾ lib/")).unwrap_or_default();
-    assert!(lib.starts_with("│>"), "j moved down to lib/:\n{s}");
+    t.wait_until("j moved down to lib/", |s| {
+        s.lines()
+            .find(|l| l.contains("▾ lib/"))
+            .is_some_and(|l| l.starts_with("│>"))
+    });
     t.keys(&["/", "c", "o", "p", "y", "Enter"]);
-    let s = t.screen();
-    assert!(
-        s.contains("/usr/lib/py/copy.py  file 400 B"),
-        "found by search:\n{s}"
-    );
-    assert!(s.contains("/copy (1/1)"), "{s}");
+    t.wait_until("found by search", |s| {
+        s.contains("/usr/lib/py/copy.py  file 400 B") && s.contains("/copy (1/1)")
+    });
     t.keys(&["Tab", "Enter"]);
-    let s = t.screen();
-    assert!(
-        s.contains("Layers 3/4"),
-        "jumped to the layer that added it:\n{s}"
-    );
+    t.wait_until("jumped to the layer that added it", |s| {
+        s.contains("Layers 3/4")
+    });
     t.keys(&["q"]);
     t.assert_restored();
     assert_eq!(t.file("rc").trim(), "0");
@@ -261,8 +264,7 @@ fn real_image_open_navigate_search_quit() {
     }
     t.keys(&["c", "g", "j", "l", "k"]);
     t.keys(&["/", "e", "t", "c", "Enter"]);
-    let s = t.screen();
-    assert!(s.contains("/etc"), "search shows /etc:\n{s}");
+    t.wait_until("search shows /etc", |s| s.contains("/etc"));
     t.keys(&["n", "N", "q"]);
     t.assert_restored();
     assert_eq!(t.file("rc").trim(), "0");
