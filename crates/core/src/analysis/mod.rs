@@ -602,10 +602,11 @@ fn classified(
         .min(4);
     let parts = threads.min(n / PARALLEL_CLASSIFY_INODES).max(1);
     let mut classes = vec![InodeClass::default(); n];
-    let chunk = n.div_ceil(parts).max(1);
     let done: Vec<Classified> = if parts == 1 {
         vec![classify(image, overlay, rules, 0, &mut classes)]
     } else {
+        // parts > 1: n is at least 2 x PARALLEL_CLASSIFY_INODES.
+        let chunk = n.div_ceil(parts);
         std::thread::scope(|s| {
             let mut ranges = classes.chunks_mut(chunk).enumerate();
             let (_, head) = ranges.next().expect("one range at least");
