@@ -29,6 +29,10 @@
 #          --verify (the same sha256 of every blob; issue 12 set the target
 #          when every read verified); the line after it gives the ratio
 #          against the default layout read too.
+# and, from issue 14:
+#   packages  the analysis with the packages step <= 1.10x without it
+#          (timed, interleaved; and counted in instructions with callgrind
+#          when valgrind is installed, SKIP_CALLGRIND=1 to leave it out)
 #
 # IMAGES="smallfiles largefiles" picks some of the inputs (default: all);
 # "bigone" is a docker-archive of one big plain layer (BIGONE_MB, default
@@ -235,3 +239,23 @@ if [ ! -f "$DIR/pkgbench.tar" ]; then
   python3 bench/gen_packages.py "$DIR/pkgbench.tar" 3000 20 5
 fi
 packages_row pkgbench "$DIR/pkgbench.tar"
+# The same comparison in instructions (callgrind, when valgrind is installed;
+# SKIP_CALLGRIND=1 leaves it out): one analysis with the step, one without,
+# each in a process of its own, the drop left out as above. A count the
+# host's load does not move (two counts of one image differ by ~0.4%: the
+# threads' interleaving changes what an idle reader parses ahead), where the
+# timed ratio moves by ±0.05 from one best of 25 to the next on a busy host.
+# On two cores that are both busy after the read, the work's ratio is about
+# what the timed one can come down to (docs/performance.md, packages round 11).
+instructions() {
+  PHASES_WORK=$1 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+    "$PWD/target/release/examples/phases" "$2" 2>&1 | sed -n 's/.*I *refs: *//p' | tr -d ,
+}
+if [ "${SKIP_CALLGRIND:-}" != 1 ] && command -v valgrind >/dev/null; then
+  for pair in "pkgbench:$DIR/pkgbench.tar" ${PACKAGES_IMAGE:+"packages image:$PACKAGES_IMAGE"}; do
+    name=${pair%%:*} img=${pair#*:}
+    w=$(instructions with "$img") wo=$(instructions without "$img")
+    awk -v n="$name" -v w="$w" -v wo="$wo" 'BEGIN {
+      printf "%s: instructions with packages %.3fx without (%.1f M / %.1f M; the packages %.1f M)\n", n, w / wo, w / 1e6, wo / 1e6, (w - wo) / 1e6 }'
+  done
+fi
