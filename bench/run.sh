@@ -241,15 +241,19 @@ fi
 packages_row pkgbench "$DIR/pkgbench.tar"
 # The same comparison in instructions (callgrind, when valgrind is installed;
 # SKIP_CALLGRIND=1 leaves it out): one analysis with the step, one without,
-# each in a process of its own, the drop left out as above. A count the
-# host's load does not move (two counts of one image differ by ~0.4%: the
-# threads' interleaving changes what an idle reader parses ahead), where the
-# timed ratio moves by ±0.05 from one best of 25 to the next on a busy host.
-# On two cores that are both busy after the read, the work's ratio is about
-# what the timed one can come down to (docs/performance.md, packages round 11).
+# each in a process of its own, the drop left out as above; the median of
+# three counts each. A count the host's load does not move: counts of one
+# image agree within ~0.1%, but one in four or so is ~2.5% higher (the
+# threads' interleaving changes who does what: an idle reader parsing
+# ahead, dive's pass over the prefix read), where the timed ratio moves by
+# ±0.05 from one best of 25 to the next on a busy host. On two cores that
+# are both busy after the read, the work's ratio is about what the timed
+# one can come down to (docs/performance.md, packages round 11).
 instructions() {
-  PHASES_WORK=$1 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-    "$PWD/target/release/examples/phases" "$2" 2>&1 | sed -n 's/.*I *refs: *//p' | tr -d ,
+  for _ in 1 2 3; do
+    PHASES_WORK=$1 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+      "$PWD/target/release/examples/phases" "$2" 2>&1 | sed -n 's/.*I *refs: *//p' | tr -d ,
+  done | sort -n | sed -n 2p
 }
 if [ "${SKIP_CALLGRIND:-}" != 1 ] && command -v valgrind >/dev/null; then
   for pair in "pkgbench:$DIR/pkgbench.tar" ${PACKAGES_IMAGE:+"packages image:$PACKAGES_IMAGE"}; do
