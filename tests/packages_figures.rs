@@ -295,6 +295,59 @@ fn toolchain_and_dev_artifacts() {
     );
 }
 
+/// Python test suites and the bytecode of pip & co. are found by their
+/// site directory: the first `/site-packages/` in a path, else the first
+/// `/dist-packages/`; the figures below are the files' sizes added by hand.
+#[test]
+fn python_dev_artifacts_by_site_directory() {
+    let l1 = LayerTar::new()
+        // A test suite (a `tests` directory below a site directory).
+        .file("usr/lib/python3/dist-packages/foo/tests/test_a.py", 100, 1)
+        .file("usr/lib/python3/dist-packages/tests/conftest.py", 40, 2)
+        // pip's bytecode.
+        .file(
+            "usr/local/lib/python3.11/site-packages/pip/_internal/__pycache__/x.pyc",
+            200,
+            3,
+        )
+        // Both markers, dist first: the site directory is the
+        // `site-packages` one, so this is pip's bytecode (it would be
+        // nothing under `dist-packages`: `a` is no tool, and no `tests`).
+        .file(
+            "opt/x/dist-packages/a/site-packages/pip/__pycache__/z.pyc",
+            30,
+            4,
+        )
+        // Not: a `tests.py` file, no directory; no `/` before the marker;
+        // `-packages` not followed by `/`; `__pycache__` of a package that
+        // is not a build tool.
+        .file("usr/local/lib/python3.11/site-packages/tests.py", 50, 5)
+        .file("site-packages/tests/x.py", 60, 6)
+        .file("opt/app/dist-packages-old/x/tests/y.py", 70, 7)
+        .file(
+            "usr/lib/python3/dist-packages/six/__pycache__/six.pyc",
+            80,
+            8,
+        );
+    let a = Analysis::new(
+        image(vec![(l1.scan(), "/bin/sh -c pip install x")]),
+        CacheRules::builtin(),
+    );
+    let d = a
+        .findings
+        .iter()
+        .find(|f| f.rule == "dev-artifacts-in-image")
+        .unwrap();
+    assert_eq!(d.bytes, 100 + 40 + 200 + 30);
+    assert!(
+        d.message.ends_with(
+            "live: Python test suites 140 B (2 files), __pycache__ of pip/setuptools/wheel 230 B (2 files)"
+        ),
+        "{}",
+        d.message
+    );
+}
+
 /// The databases reach the analysis through the layer cache too.
 #[test]
 fn captured_databases_survive_the_cache_codec() {
