@@ -243,12 +243,14 @@ packages_row pkgbench "$DIR/pkgbench.tar"
 # SKIP_CALLGRIND=1 leaves it out): one analysis with the step, one without,
 # each in a process of its own, the drop left out as above; the median of
 # three counts each. A count the host's load does not move: counts of one
-# image agree within ~0.1%, but one in four or so is ~2.5% higher (the
-# threads' interleaving changes who does what: an idle reader parsing
-# ahead, dive's pass over the prefix read), where the timed ratio moves by
-# ±0.05 from one best of 25 to the next on a busy host. On two cores that
-# are both busy after the read, the work's ratio is about what the timed
-# one can come down to (docs/performance.md, packages round 11).
+# image agree within ~0.15%, where the timed ratio moves by ±0.05 from one
+# best of 25 to the next on a busy host. The analysis counted is
+# `Analysis::new` (dive's pass beside the overlay), not `report`'s dive
+# ahead: whether a reader gets to run that pass during the read depends on
+# how the threads interleave, and the counts would jump by ~3% between the
+# two ways (bench/phases.rs). On two cores that are both busy after the
+# read, the work's ratio is about what the timed one can come down to
+# (docs/performance.md, packages round 11).
 instructions() {
   for _ in 1 2 3; do
     PHASES_WORK=$1 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
