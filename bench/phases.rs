@@ -27,26 +27,6 @@ fn status_mib(key: &str) -> f64 {
         / 1024.0
 }
 
-/// Open `arg` and analyse it as `report` does: open+scan with dive's pass
-/// run on the layers read so far (`DiveAhead`), then
-/// `Analysis::with_dive_ahead`. Seconds: the whole, and after the open;
-/// and the analysis, to be dropped outside the time.
-fn analyse(arg: &str, opts: &OpenOptions, rules: &CacheRules) -> ((f64, f64), Analysis) {
-    let t = Instant::now();
-    let ahead = Arc::new(DiveAhead::new(None));
-    let opts = OpenOptions {
-        progress: Some(ahead.clone() as Arc<dyn ProgressSink>),
-        // Without the step, no reader parses a database ahead either.
-        no_parse_ahead: rules.packages.skip,
-        ..opts.clone()
-    };
-    let img = source::open(&Input::from_arg(arg), &opts).expect("open");
-    let t_open = t.elapsed();
-    let a = Analysis::with_dive_ahead(img, rules.clone(), &ahead);
-    let total = t.elapsed();
-    ((total.as_secs_f64(), (total - t_open).as_secs_f64()), a)
-}
-
 fn main() {
     println!(
         "sizes: Entry {} B, Node {} B, Version {} B, Inode {} B",
@@ -112,9 +92,20 @@ fn main() {
     let mut skip = CacheRules::builtin();
     skip.packages.skip = true;
     let timed = |rules: &CacheRules| {
-        let (t, a) = analyse(&arg, &opts, rules);
+        let t = Instant::now();
+        let ahead = Arc::new(DiveAhead::new(None));
+        let opts = OpenOptions {
+            progress: Some(ahead.clone() as Arc<dyn ProgressSink>),
+            // Without the step, no reader parses a database ahead either.
+            no_parse_ahead: rules.packages.skip,
+            ..opts.clone()
+        };
+        let img = source::open(&Input::from_arg(&arg), &opts).expect("open");
+        let t_open = t.elapsed();
+        let a = Analysis::with_dive_ahead(img, rules.clone(), &ahead);
+        let total = t.elapsed();
         drop(a);
-        t
+        (total.as_secs_f64(), (total - t_open).as_secs_f64())
     };
     let best = |a: (f64, f64), b: (f64, f64)| (a.0.min(b.0), a.1.min(b.1));
     let (mut with, mut without) = ((f64::MAX, f64::MAX), (f64::MAX, f64::MAX));
