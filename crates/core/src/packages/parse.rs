@@ -49,32 +49,31 @@ pub enum Parsed {
     One(OnePackage),
 }
 
-/// Paths one after the other in one buffer: a Debian image's `.list` files
-/// hold hundreds of thousands of paths, read without an allocation each.
+/// Paths in one buffer: a Debian image's `.list` files hold hundreds of
+/// thousands of paths, read without an allocation each. The buffer is the
+/// file's own bytes (a path that is its own normal form is read in place:
+/// nearly all of them), then the normal forms of the others.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PathList {
     bytes: Vec<u8>,
-    /// Where each path ends in `bytes`.
-    ends: Vec<u32>,
+    /// Where each path starts and ends in `bytes`.
+    spans: Vec<(u32, u32)>,
 }
 
 impl PathList {
     /// The paths, in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
-        let mut start = 0;
-        self.ends.iter().map(move |&end| {
-            let p = &self.bytes[start..end as usize];
-            start = end as usize;
-            p
-        })
+        self.spans
+            .iter()
+            .map(|&(start, end)| &self.bytes[start as usize..end as usize])
     }
 
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.spans.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.spans.is_empty()
     }
 }
 
@@ -321,6 +320,23 @@ fn dpkg_status(bytes: &[u8], memo: &mut StanzaMemo) -> Result<Vec<Arc<Stanza>>, 
     let t = text(bytes, "content")?;
     // Without a `\r`, a stanza's lines are its `\n`-separated parts.
     let plain = memchr::memchr(b'\r', bytes).is_none();
+    let read = if plain { plain_stanzas(t, memo) } else { None };
+    let mut out = match read {
+        Some(out) => out,
+        None => line_stanzas(t, plain, memo)?,
+    };
+    // By name, here: the analysis merges the files of each layer's view
+    // by name and this is parsed off its path, while a reader waits or
+    // beside the overlay build (dpkg writes them sorted already: one
+    // pass; docs/performance.md, packages round 7).
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// The stanzas of a status file, in its order, its lines found one by one
+/// ([`chunks`]): every file can be read so, and a malformed one is named
+/// by its line.
+fn line_stanzas(t: &str, plain: bool, memo: &mut StanzaMemo) -> Result<Vec<Arc<Stanza>>, String> {
     let mut out = Vec::new();
     for (i, (first, chunk)) in chunks(t).into_iter().enumerate() {
         // A stanza's reading depends on its bytes alone (its line numbers
@@ -335,19 +351,58 @@ fn dpkg_status(bytes: &[u8], memo: &mut StanzaMemo) -> Result<Vec<Arc<Stanza>>, 
             Err(e) => {
                 // The message dpkg_status gives read in two passes: the
                 // file's first malformed line, else this stanza's.
-                stanzas(bytes)?;
+                stanzas(t.as_bytes())?;
                 return Err(e);
             }
         };
         memo.insert(chunk.into(), Arc::clone(&s));
         out.push(s);
     }
-    // By name, here: the analysis merges the files of each layer's view
-    // by name and this is parsed off its path, while a reader waits or
-    // beside the overlay build (dpkg writes them sorted already: one
-    // pass; docs/performance.md, packages round 7).
-    out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
+}
+
+/// The finder of an empty line's end (and its line before): built once.
+static EMPTY_LINE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\n\n"));
+
+/// [`line_stanzas`] of a file without `\r`, its stanzas found whole: they
+/// end at an empty line (found by one vectorised search, not line by line:
+/// a status file is thousands of stanzas, most of them in the memo), each
+/// read by [`stanza_fast`]. `None` when a stanza is not for that reader,
+/// the lines to decide: a line of blanks (which ends a stanza too), a
+/// malformed stanza. Each stanza is the one [`chunks`] finds: stanzas
+/// without a line of blanks are bounded by empty lines alike, and one
+/// from the memo has none (neither reader keeps one that has).
+fn plain_stanzas(t: &str, memo: &mut StanzaMemo) -> Option<Vec<Arc<Stanza>>> {
+    let b = t.as_bytes();
+    let mut out = Vec::new();
+    let skip_newlines = |mut at: usize| {
+        while b.get(at) == Some(&b'\n') {
+            at += 1;
+        }
+        at
+    };
+    let mut start = skip_newlines(0);
+    for end in EMPTY_LINE.find_iter(b).chain(std::iter::once(b.len())) {
+        // A hit inside a run of empty lines, passed over already.
+        if end < start {
+            continue;
+        }
+        let chunk = &t[start..end];
+        let chunk = chunk.strip_suffix('\n').unwrap_or(chunk);
+        start = skip_newlines(end);
+        if chunk.is_empty() {
+            continue;
+        }
+        if let Some(s) = memo.get(chunk) {
+            out.push(Arc::clone(s));
+            continue;
+        }
+        let s = Arc::new(stanza_fast(chunk)?);
+        memo.insert(chunk.into(), Arc::clone(&s));
+        out.push(s);
+    }
+    Some(out)
 }
 
 /// The fields [`stanza`] reads.
@@ -368,8 +423,8 @@ const FAST_FIELDS: usize = 32;
 /// a copy of a continued value, for a stanza of `\n`-separated lines (no
 /// `\r`): the same [`Stanza`], or `None` for the two to decide (a line
 /// that is not `Field: value`, a field twice, a field [`stanza`] reads
-/// continued on the next line, no `Package`, over [`FAST_FIELDS`] fields).
-/// A Debian status file holds hundreds or thousands of stanzas of twenty
+/// continued on the next line, no `Package`, over [`FAST_FIELDS`] fields,
+/// a line of blanks). A Debian status file holds hundreds or thousands of stanzas of twenty
 /// or so lines, most of them in fields not read here (`Description`,
 /// `Conffiles`): through [`fields`] and [`stanza`] a status file took a
 /// third more instructions (docs/performance.md, packages round 11).
@@ -387,7 +442,8 @@ fn stanza_fast(chunk: &str) -> Option<Stanza> {
         let line = &chunk[start..end];
         start = end + 1;
         if line.starts_with([' ', '\t']) {
-            if n == 0 || last_wanted {
+            // A line of blanks ends a stanza ([`plain_stanzas`] leaves it).
+            if n == 0 || last_wanted || line.trim().is_empty() {
                 return None;
             }
             continue;
@@ -465,30 +521,58 @@ pub fn depends(s: &Stanza) -> impl Iterator<Item = &str> {
         .map(String::as_str)
 }
 
+/// The finders of what may start a component that is not its own normal
+/// form (`//`, `/.`), built once: [`dpkg_list`] runs once per `.list`.
+static NOT_PLAIN: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 2]> =
+    std::sync::LazyLock::new(|| [b"//", b"/."].map(memchr::memmem::Finder::new));
+
 fn dpkg_list(bytes: &[u8]) -> Result<PathList, String> {
+    // The spans index the file's bytes and the normal forms after them
+    // (each no longer than its line).
+    if bytes.len() > (u32::MAX / 2) as usize {
+        return Err("over 2 GiB of paths".to_string());
+    }
+    let at = |i: usize| i as u32;
     // One path a line: counted first (one vectorised pass) so that the
-    // ends are allocated once, not grown line by line.
+    // spans are allocated once, not grown line by line.
     let mut out = PathList {
-        bytes: Vec::with_capacity(bytes.len()),
-        ends: Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1),
+        bytes: bytes.to_vec(),
+        spans: Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1),
     };
+    // A line `/a/b` is read in place unless it may not be its own normal
+    // form: it holds a `//` or a `/.` (found in one vectorised pass each:
+    // few lines do, `/.` first of all), or ends in `/`. Those go through
+    // `normal_into`, as every line did (a line at a time it cost ~270
+    // instructions a path on pkgbench; docs/performance.md, round 12).
+    let [twice, dot] = &*NOT_PLAIN;
+    let mut suspects = [twice.find_iter(bytes), dot.find_iter(bytes)];
+    let mut next = suspects.each_mut().map(|s| s.next().unwrap_or(usize::MAX));
     let mut start = 0;
     let nls = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
     for (i, nl) in nls.enumerate() {
-        let line = &bytes[start..nl];
+        let (from, line) = (start, &bytes[start..nl]);
         start = nl + 1;
-        if line.is_empty() {
+        let Some(&first) = line.first() else {
             continue;
-        }
-        if line[0] != b'/' {
+        };
+        if first != b'/' {
             return Err(format!("line {}: not an absolute path", i + 1));
+        }
+        // A hit before this line belongs to an earlier one.
+        for (n, s) in next.iter_mut().zip(&mut suspects) {
+            while *n < from {
+                *n = s.next().unwrap_or(usize::MAX);
+            }
+        }
+        let plain = line.len() > 1 && line[line.len() - 1] != b'/' && next.iter().all(|&n| n >= nl);
+        if plain {
+            out.spans.push((at(from + 1), at(nl)));
+            continue;
         }
         let before = out.bytes.len();
         normal_into(line, &mut out.bytes);
         if out.bytes.len() > before {
-            let end =
-                u32::try_from(out.bytes.len()).map_err(|_| "over 4 GiB of paths".to_string())?;
-            out.ends.push(end);
+            out.spans.push((at(before), at(out.bytes.len())));
         }
     }
     Ok(out)
@@ -901,6 +985,125 @@ mod tests {
         let got: Vec<&[u8]> = files.iter().collect();
         assert_eq!(got, [&b"usr/bin"[..], b"usr/bin/x", b"etc/x.conf"]);
         assert_eq!(files.len(), 3);
+    }
+
+    /// Stanzas end at a line of blanks as at an empty one, whichever way
+    /// the file is read (whole stanzas at a time, or line by line when a
+    /// line of blanks sends it there), and a memo filled by one way reads
+    /// the same for the other.
+    #[test]
+    fn stanzas_end_at_empty_and_blank_lines() {
+        let read = |v: &[Arc<Stanza>]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|s| (s.name.clone(), s.version.clone()))
+                .collect()
+        };
+        let pairs = |want: &[(&str, &str)]| -> Vec<(String, String)> {
+            want.iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect()
+        };
+        let ab = [("a", "1"), ("b", "2")];
+        for (text, want) in [
+            // Empty lines: first, several between, last; no final `\n`.
+            (
+                &b"\n\nPackage: a\nVersion: 1\n\n\n\nPackage: b\nVersion: 2\n\n"[..],
+                &ab[..],
+            ),
+            (b"Package: a\nVersion: 1\n\nPackage: b\nVersion: 2", &ab),
+            // A line of spaces, of a tab, of a Unicode blank between them.
+            (b"Package: a\nVersion: 1\n  \nPackage: b\nVersion: 2\n", &ab),
+            (b"Package: a\nVersion: 1\n\t\nPackage: b\nVersion: 2\n", &ab),
+            (
+                "Package: a\nVersion: 1\n\u{a0}\nPackage: b\nVersion: 2\n".as_bytes(),
+                &ab,
+            ),
+            // A line of blanks last, and one after a continued field.
+            (
+                b"Package: a\nDescription: x\n y\n \nPackage: b\nVersion: 2\n \n",
+                &[("a", ""), ("b", "2")],
+            ),
+            // A continued field the one-pass reader leaves (`Depends`).
+            (
+                b"Package: a\nVersion: 1\nDepends: c,\n d\n\nPackage: b\nVersion: 2\n",
+                &ab,
+            ),
+        ] {
+            let name = String::from_utf8_lossy(text).into_owned();
+            let mut memo = StanzaMemo::default();
+            let got = status(parse_with(b"var/lib/dpkg/status", text, &mut memo));
+            assert_eq!(read(&got), pairs(want), "{name:?}");
+            // Read again with what the first reading kept: the same.
+            let again = status(parse_with(b"var/lib/dpkg/status", text, &mut memo));
+            assert_eq!(read(&again), pairs(want), "{name:?} again");
+        }
+        // A stanza kept by the line-by-line reading (its file has a line of
+        // blanks) is found again in a file read a stanza at a time.
+        let mut memo = StanzaMemo::default();
+        let one = status(parse_with(
+            b"var/lib/dpkg/status",
+            b"Package: a\nVersion: 1\n \nPackage: b\nVersion: 2\n",
+            &mut memo,
+        ));
+        let two = status(parse_with(
+            b"var/lib/dpkg/status",
+            b"Package: a\nVersion: 1\n\nPackage: c\nVersion: 3\n",
+            &mut memo,
+        ));
+        assert_eq!(read(&two), pairs(&[("a", "1"), ("c", "3")]));
+        assert!(Arc::ptr_eq(&one[0], &two[0]), "a: read once");
+        // A line of blanks ends a stanza even after a field no reader
+        // keeps: the first stanza here has no Package.
+        assert_eq!(
+            parse(
+                b"var/lib/dpkg/status",
+                b"Description: x\n \nPackage: b\nVersion: 2\n"
+            )
+            .unwrap_err(),
+            "stanza 1 has no Package field"
+        );
+        // `Depends: c, d` continued: read line by line, its names kept.
+        let Ok(Parsed::DpkgStatus(v)) = parse(
+            b"var/lib/dpkg/status",
+            b"Package: a\nDepends: c,\n d\n\nPackage: b\n",
+        ) else {
+            panic!()
+        };
+        assert_eq!(depends(&v[0]).collect::<Vec<_>>(), ["c", "d"]);
+    }
+
+    /// Paths read in place and paths normalised, mixed in one file: each
+    /// line comes out in its normal form, in order; empty ones and those
+    /// that name the root are left out.
+    #[test]
+    fn dpkg_list_lines_in_place_and_normalised() {
+        let text = b"/.\n/usr\n/usr/bin\n/usr/bin/.hidden\n/usr/bin/x.\n/usr/bin/..x\n\n/\n/usr/share//doc\n/usr/share/doc/\n/etc/a/../b\n/etc/./c\n/usr/bin/tail";
+        let Parsed::DpkgList(_, files) = parse(b"var/lib/dpkg/info/x.list", text).unwrap() else {
+            panic!()
+        };
+        let got: Vec<String> = files
+            .iter()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect();
+        let want = [
+            "usr",
+            "usr/bin",
+            "usr/bin/.hidden",
+            "usr/bin/x.",
+            "usr/bin/..x",
+            "usr/share/doc",
+            "usr/share/doc",
+            "etc/b",
+            "etc/c",
+            "usr/bin/tail",
+        ];
+        assert_eq!(got, want);
+        assert_eq!(files.len(), want.len());
+        // The line is named when one is not absolute.
+        assert_eq!(
+            parse(b"var/lib/dpkg/info/x.list", b"/a\n/b\nc/d\n").unwrap_err(),
+            "line 3: not an absolute path"
+        );
     }
 
     #[test]
