@@ -431,7 +431,7 @@ const FAST_FIELDS: usize = 32;
 fn stanza_fast(chunk: &str) -> Option<Stanza> {
     let mut keys: [&str; FAST_FIELDS] = [""; FAST_FIELDS];
     let mut n = 0;
-    let mut wanted: [Option<&str>; WANTED.len()] = [None; WANTED.len()];
+    let mut wanted: Wanted<'_> = [None; WANTED.len()];
     // The last field is one of `WANTED`: a continuation would change it.
     let mut last_wanted = false;
     let same = |a: &str, b: &str| a.len() == b.len() && a.eq_ignore_ascii_case(b);
@@ -464,42 +464,42 @@ fn stanza_fast(chunk: &str) -> Option<Stanza> {
             last_wanted = true;
         }
     }
-    let get = |name: &str| {
-        let w = WANTED.iter().position(|w| *w == name)?;
-        wanted[w]
-    };
-    get("Package")?;
-    stanza_of(0, get).ok()
+    wanted[0]?;
+    stanza_of(0, &wanted).ok()
 }
+
+/// The values of [`WANTED`] in one stanza, in its order.
+type Wanted<'a> = [Option<&'a str>; WANTED.len()];
 
 /// The `i`th stanza (from 0) of a status file, from its fields.
 fn stanza(i: usize, s: &[(&str, Cow<'_, str>)]) -> Result<Stanza, String> {
-    stanza_of(i, |name| field(s, name))
+    stanza_of(i, &WANTED.map(|name| field(s, name)))
 }
 
-/// [`stanza`], its fields looked up with `field`.
-fn stanza_of<'a>(i: usize, field: impl Fn(&str) -> Option<&'a str>) -> Result<Stanza, String> {
-    let name = field("Package").ok_or_else(|| format!("stanza {} has no Package field", i + 1))?;
-    let installed =
-        field("Status").is_none_or(|st| st.split_whitespace().nth(2) == Some("installed"));
+/// [`stanza`], from the values of its [`WANTED`] fields.
+fn stanza_of(i: usize, wanted: &Wanted<'_>) -> Result<Stanza, String> {
+    let [package, status, version, depends_on, pre_depends, recommends, provides] = *wanted;
+    let name = package.ok_or_else(|| format!("stanza {} has no Package field", i + 1))?;
+    // Nearly every stanza says it in so many words: no split then.
+    let installed = status.is_none_or(|st| {
+        st == "install ok installed" || st.split_whitespace().nth(2) == Some("installed")
+    });
     let mut depends = Vec::new();
-    for f in ["Depends", "Pre-Depends"] {
-        if let Some(v) = field(f) {
-            depends.extend(relation_names(v));
-        }
+    for v in [depends_on, pre_depends].into_iter().flatten() {
+        depends.extend(relation_names(v));
     }
     // A virtual package a package provides satisfies others' Depends.
     let mut out = Stanza {
         name: name.to_string(),
-        version: field("Version").unwrap_or_default().to_string(),
+        version: version.unwrap_or_default().to_string(),
         installed,
         depends,
-        recommends: field("Recommends")
+        recommends: recommends
             .map(|v| relation_names(v).collect())
             .unwrap_or_default(),
         files: Vec::new(),
     };
-    if let Some(p) = field("Provides") {
+    if let Some(p) = provides {
         // Kept in `files` would be wrong; `Provides` rides along as
         // pseudo-dependencies prefixed with '=' (see `provides`).
         out.depends
@@ -1150,6 +1150,11 @@ mod tests {
             // Field names in any case; values trimmed.
             ("package:   a  \t\nVERSION: 2 \npre-depends: e", st("a", "2", true, &["e"], &[])),
             ("Package: a\nStatus: deinstall ok config-files", st("a", "", false, &[], &[])),
+            // The status's third word decides, however it is spaced.
+            ("Package: a\nStatus: hold ok installed", st("a", "", true, &[], &[])),
+            ("Package: a\nStatus: install  ok\tinstalled", st("a", "", true, &[], &[])),
+            ("Package: a\nStatus: install ok half-installed", st("a", "", false, &[], &[])),
+            ("Package: a\nStatus: install ok installed x", st("a", "", true, &[], &[])),
             ("Package: a\nProvides: x (= 1), y", st("a", "", true, &["=x", "=y"], &[])),
             // A field with an empty value, a colon in a value.
             ("Package: a\nDepends:\nVersion: 1:2.3", st("a", "1:2.3", true, &[], &[])),
