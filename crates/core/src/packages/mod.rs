@@ -283,34 +283,21 @@ impl PathTable {
         // one before hashing.
         let mut last: Option<(&[u8], u32)> = None;
         for path in paths {
-            // In the last path's directory, most of them: its name is what
-            // follows, without a search for the last `/` from the end.
-            let (dir, name, known) = match last {
-                Some((d, id))
-                    if path.len() > d.len() + 1
-                        && path[d.len()] == b'/'
-                        && short_bytes::starts_with(path, d)
-                        && !path[d.len() + 1..].contains(&b'/') =>
-                {
-                    (d, &path[d.len() + 1..], Some(id))
-                }
-                _ => {
-                    let (dir, name) = capture::split_last(path);
-                    let known = last.filter(|(d, _)| short_bytes::eq(d, dir));
-                    (dir, name, known.map(|(_, id)| id))
-                }
-            };
+            let (dir, name) = capture::split_last(path);
             if name.is_empty() {
                 continue;
             }
             let Some(name) = overlay.names.get(name) else {
                 continue;
             };
-            let dir = known.unwrap_or_else(|| {
-                let id = self.dir_id(overlay, dir);
-                last = Some((dir, id));
-                id
-            });
+            let dir = match last {
+                Some((d, id)) if short_bytes::eq(d, dir) => id,
+                _ => {
+                    let id = self.dir_id(overlay, dir);
+                    last = Some((dir, id));
+                    id
+                }
+            };
             let end = u32::try_from(out.names.len() + 1).expect("fewer than 2^32 paths");
             match out.runs.last_mut() {
                 Some(run) if run.0 == dir => run.1 = end,
