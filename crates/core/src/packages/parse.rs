@@ -424,10 +424,11 @@ const FAST_FIELDS: usize = 32;
 /// `\r`): the same [`Stanza`], or `None` for the two to decide (a line
 /// that is not `Field: value`, a field twice, a field [`stanza`] reads
 /// continued on the next line, no `Package`, over [`FAST_FIELDS`] fields,
-/// a line of blanks). A Debian status file holds hundreds or thousands of stanzas of twenty
-/// or so lines, most of them in fields not read here (`Description`,
-/// `Conffiles`): through [`fields`] and [`stanza`] a status file took a
-/// third more instructions (docs/performance.md, packages round 11).
+/// a line of blanks). A Debian status file holds hundreds or thousands of
+/// stanzas of twenty or so lines, most of them in fields not read here
+/// (`Description`, `Conffiles`): through [`fields`] and [`stanza`] a status
+/// file took a third more instructions (docs/performance.md, packages
+/// round 11).
 fn stanza_fast(chunk: &str) -> Option<Stanza> {
     let mut keys: [&str; FAST_FIELDS] = [""; FAST_FIELDS];
     let mut n = 0;
