@@ -541,10 +541,11 @@ fn dpkg_list(bytes: &[u8]) -> Result<PathList, String> {
         spans: Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1),
     };
     // A line `/a/b` is read in place unless it may not be its own normal
-    // form: it holds a `//` or a `/.` (found in one vectorised pass each:
-    // few lines do, `/.` first of all), or ends in `/`. Those go through
-    // `normal_into`, as every line did (a line at a time it cost ~270
-    // instructions a path on pkgbench; docs/performance.md, round 12).
+    // form: it holds a `//` or a `/.` (found in one vectorised pass each;
+    // few lines do, the first one, `/.`, in every `.list`), or ends in
+    // `/`. Those go through `normal_into`, as every line did (a line at a
+    // time it cost ~270 instructions a path on pkgbench;
+    // docs/performance.md, packages round 12).
     let [twice, dot] = &*NOT_PLAIN;
     let mut suspects = [twice.find_iter(bytes), dot.find_iter(bytes)];
     let mut next = suspects.each_mut().map(|s| s.next().unwrap_or(usize::MAX));
