@@ -605,3 +605,45 @@ fn stanzas_read_ahead_are_reused() {
     }
     assert!(img.stanzas.take().is_empty(), "taken by the parse");
 }
+
+/// Files rewritten in a layer that changes no database are hidden under
+/// the databases of the layer that added them: two hidden files at one
+/// path in one snapshot both count for the package that lists the path,
+/// and npm's hidden files for the package whose directory holds them.
+#[test]
+fn hidden_files_at_one_path_and_below_an_npm_package() {
+    let status = |v: &str| format!("Package: a\nStatus: install ok installed\nVersion: {v}\n");
+    let mut l1 =
+        LayerTar::new()
+            .file("usr/bin/x", 100, 1)
+            .file("app/node_modules/x/index.js", 30, 2);
+    l1.file_bytes("var/lib/dpkg/status", status("1").as_bytes());
+    l1.file_bytes("var/lib/dpkg/info/a.list", b"/usr/bin/x\n");
+    l1.file_bytes("app/node_modules/x/package.json", X_JSON.as_bytes());
+    let l2 = LayerTar::new()
+        .file("usr/bin/x", 200, 3)
+        .file("app/node_modules/x/index.js", 40, 4);
+    let mut l3 =
+        LayerTar::new()
+            .file("usr/bin/x", 300, 5)
+            .file("app/node_modules/x/index.js", 50, 6);
+    l3.file_bytes("var/lib/dpkg/status", status("2").as_bytes());
+    let a = Analysis::new(
+        image(vec![
+            (l1.scan(), "/bin/sh -c apt-get install a && npm install x"),
+            (l2.scan(), "/bin/sh -c make"),
+            (l3.scan(), "/bin/sh -c apt-get upgrade && make"),
+        ]),
+        CacheRules::builtin(),
+    );
+    let a_pkg = find(&a, Manager::Dpkg, "a");
+    // Live: layer 3's x; hidden: layer 1's (100) and layer 2's (200).
+    assert_eq!((a_pkg.live_bytes, a_pkg.hidden_bytes), (300, 300));
+    assert_eq!(a.packages.layers[2].upgraded, 1);
+    let x = find(&a, Manager::Npm, "x");
+    // Live: index.js (50) and package.json; hidden: 30 + 40.
+    assert_eq!(
+        (x.live_bytes, x.hidden_bytes),
+        (50 + X_JSON.len() as u64, 70)
+    );
+}

@@ -1131,15 +1131,19 @@ fn hidden_stage(
     // in `names` (its own entry's), so both come from it, not from a pass
     // over every inode.
     let mut first: Vec<Option<LayerIndex>> = vec![None; snaps.len()];
+    // Per snapshot, its hidden inodes' names (indexes into `names`, so
+    // grouped by inode as there).
+    let mut mine: Vec<Vec<u32>> = vec![Vec::new(); snaps.len()];
     // The parent directories of each snapshot's hidden nodes: a listed
     // path names the child of its directory, so a path whose directory
     // resolves elsewhere can never name a hidden node (no need to look
     // its name up).
     let mut parents: Vec<Vec<bool>> = vec![Vec::new(); snaps.len()];
-    for &(i, node) in &names {
+    for (at, &(i, node)) in names.iter().enumerate() {
         let layer = overlay.inode(i).layer;
         let s = snap_of[layer.index()];
         first[s].get_or_insert(layer);
+        mine[s].push(at as u32);
         let set = &mut parents[s];
         if set.is_empty() {
             *set = vec![false; overlay.nodes.len()];
@@ -1148,48 +1152,122 @@ fn hidden_stage(
             set[parent.index()] = true;
         }
     }
-    let mut maps: Vec<Option<Owners>> = (0..snaps.len()).map(|_| None).collect();
+    // Per node, the first of one snapshot's names there (by its place in
+    // `mine[s]`), and per name the next one at the same node: a node is
+    // the name of several hidden inodes when they share a snapshot.
+    let mut head = vec![NO_PKG; overlay.nodes.len()];
+    let mut next: Vec<u32> = Vec::new();
+    // (name, package) for each package that lists the name.
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
     // The owners of one hidden inode, over its names, each once.
-    let mut owners: Vec<usize> = Vec::new();
-    let mut buf = Vec::new();
-    let mut at = 0;
-    // Each hidden inode, in inode order, with its names.
-    while at < names.len() {
-        let (id, from) = (names[at].0, at);
-        while at < names.len() && names[at].0 == id {
-            at += 1;
+    let mut owners: Vec<u32> = Vec::new();
+    for (s, mine) in mine.iter().enumerate() {
+        let Some(k) = first[s] else {
+            continue;
+        };
+        next.clear();
+        next.resize(mine.len(), NO_PKG);
+        // In reverse: each node's chain in name order.
+        for (j, &at) in mine.iter().enumerate().rev() {
+            let node = names[at as usize].1.index();
+            next[j] = head[node];
+            head[node] = j as u32;
         }
-        let ino = overlay.inode(id);
-        let s = snap_of[ino.layer.index()];
-        let map = maps[s].get_or_insert_with(|| {
-            let listed = Listed {
-                snap: &snaps[s],
-                ids: &snap_ids[s],
-                table,
-                parents: Some(&parents[s]),
-            };
-            let k = first[s].expect("a hidden inode of this snapshot");
-            owner_map(image, overlay, &listed, k, settled)
-        });
-        owners.clear();
-        let mut owner = None;
-        for &(_, node) in &names[from..at] {
-            map.of(overlay, node, &mut buf);
-            if let (None, Some(&p)) = (owner, buf.first()) {
-                owner = Some(p as u32);
+        // Who lists each name, as of layer `k`: the listed paths are
+        // walked once, each node a path names looked up in `head` (no map
+        // of owners per node; docs/performance.md, packages round 13).
+        let listed = Listed {
+            snap: &snaps[s],
+            ids: &snap_ids[s],
+            table,
+            parents: Some(&parents[s]),
+        };
+        let mut r = Resolver {
+            image,
+            overlay,
+            k,
+            dirs: HashMap::default(),
+            since: std::cell::Cell::new(None),
+        };
+        // Each directory resolved once, on first use, from its parent's
+        // resolution (or the last layer's, where it holds).
+        let mut dirs_of = DirNodes::new(table, Some(settled), false);
+        let mut npm_dirs = HashMap::default();
+        pairs.clear();
+        listed.each(&mut r, &mut dirs_of, &mut npm_dirs, |node, p| {
+            let mut j = head[node.index()];
+            while j != NO_PKG {
+                pairs.push((j, p));
+                j = next[j as usize];
             }
-            owners.extend_from_slice(&buf);
+        });
+        // npm: a package directory owns what is below it.
+        let below = npm_below(overlay, &npm_dirs);
+        for (j, &at) in mine.iter().enumerate() {
+            let node = names[at as usize].1;
+            head[node.index()] = NO_PKG;
+            let p = overlay
+                .node(node)
+                .parent
+                .and_then(|parent| below.get(parent.index()))
+                .copied()
+                .unwrap_or(NO_PKG);
+            if p != NO_PKG {
+                pairs.push((j as u32, p));
+            }
         }
-        // Several names (hardlinks) may share an owner: counted once.
-        if at - from > 1 {
-            owners.sort_unstable();
+        // By name, each name's owners in order (a counting sort: stable).
+        let mut start = vec![0u32; mine.len() + 1];
+        for &(j, _) in &pairs {
+            start[j as usize + 1] += 1;
+        }
+        for j in 1..start.len() {
+            start[j] += start[j - 1];
+        }
+        let mut placed = vec![0u32; pairs.len()];
+        let mut fill = start.clone();
+        for &(j, p) in &pairs {
+            let at = &mut fill[j as usize];
+            placed[*at as usize] = p;
+            *at += 1;
+        }
+        // Each hidden inode, in inode order, with its names.
+        let mut j = 0;
+        while j < mine.len() {
+            let (id, from) = (names[mine[j] as usize].0, j);
+            while j < mine.len() && names[mine[j] as usize].0 == id {
+                j += 1;
+            }
+            owners.clear();
+            // Of its names, the first that some package lists; of that
+            // name's owners, the least.
+            let mut owner = None;
+            for name in from..j {
+                let listed_by = &mut placed[start[name] as usize..start[name + 1] as usize];
+                // The packages come in id order, so each name's owners
+                // do too (one listing a path twice: side by side), but
+                // npm's.
+                if !listed_by.is_sorted() {
+                    listed_by.sort_unstable();
+                }
+                if owner.is_none() {
+                    owner = listed_by.first().copied();
+                }
+                owners.extend_from_slice(listed_by);
+            }
+            // A package that lists a path twice, or several names of one
+            // inode (hardlinks): counted once.
+            if j - from > 1 {
+                owners.sort_unstable();
+            }
             owners.dedup();
-        }
-        for &p in &owners {
-            out.bytes[p] += ino.size;
-        }
-        if let Some(p) = owner {
-            out.owners.push((id, p));
+            let size = overlay.inode(id).size;
+            for &p in &owners {
+                out.bytes[p as usize] += size;
+            }
+            if let Some(p) = owner {
+                out.owners.push((id, p));
+            }
         }
     }
     out
@@ -1278,53 +1356,8 @@ pub fn normalize_project(name: &str) -> String {
     out
 }
 
-/// Who owns which node, as of one layer.
-struct Owners {
-    /// The owners of node `n` are `pkgs[start[n]..start[n + 1]]`, sorted,
-    /// each once.
-    start: Vec<u32>,
-    pkgs: Vec<u32>,
-    /// Or, when `start` is empty, the (node, owner) pairs, sorted, each
-    /// once.
-    sparse: Vec<(NodeId, u32)>,
-    /// npm package directories own everything below them but nested
-    /// `node_modules`: per node, the package that owns its children
-    /// ([`NO_PKG`]: none). Empty when no package owns a directory.
-    below: Vec<u32>,
-}
-
-/// No package (in [`Owners::below`]).
+/// No package (in [`npm_below`]'s answer), no name (in the hidden stage).
 const NO_PKG: u32 = u32::MAX;
-
-impl Owners {
-    /// The owners of `node` into `out` (cleared first), sorted, each once.
-    fn of(&self, overlay: &Overlay, node: NodeId, out: &mut Vec<usize>) {
-        out.clear();
-        if self.start.is_empty() {
-            let from = self.sparse.partition_point(|&(n, _)| n < node);
-            out.extend(
-                self.sparse[from..]
-                    .iter()
-                    .take_while(|&&(n, _)| n == node)
-                    .map(|&(_, p)| p as usize),
-            );
-        } else {
-            let i = node.index();
-            let range = self.start[i] as usize..self.start[i + 1] as usize;
-            out.extend(self.pkgs[range].iter().map(|&p| p as usize));
-        }
-        if !self.below.is_empty() {
-            if let Some(parent) = overlay.node(node).parent {
-                let p = self.below[parent.index()];
-                if p != NO_PKG {
-                    out.push(p as usize);
-                }
-            }
-            out.sort_unstable();
-            out.dedup();
-        }
-    }
-}
 
 /// Per node, the npm package that owns its children: the nearest of the
 /// node and its ancestors that is a package directory, unless a
@@ -1406,86 +1439,6 @@ impl Listed<'_, '_> {
                 }
             }
         }
-    }
-}
-
-/// Who owns which node as of layer `k` (in the directories `listed`
-/// keeps to, if any).
-fn owner_map(
-    image: &Image,
-    overlay: &Overlay,
-    listed: &Listed<'_, '_>,
-    k: LayerIndex,
-    settled: &Settled,
-) -> Owners {
-    let mut r = Resolver {
-        image,
-        overlay,
-        k,
-        dirs: HashMap::default(),
-        since: std::cell::Cell::new(None),
-    };
-    // Each directory resolved once, on first use, from its parent's
-    // resolution (or the last layer's, where it holds).
-    let mut dirs_of = DirNodes::new(listed.table, Some(settled), false);
-    let mut pairs: Vec<(NodeId, u32)> = Vec::new();
-    let mut dirs = HashMap::default();
-    listed.each(&mut r, &mut dirs_of, &mut dirs, |node, p| {
-        pairs.push((node, p))
-    });
-    let below = npm_below(overlay, &dirs);
-    // Few pairs (an earlier layer's map, only the paths in the directories
-    // of its hidden nodes): sorted, each once; no array over every node.
-    if pairs.len() < overlay.nodes.len() / 8 {
-        pairs.sort_unstable();
-        pairs.dedup();
-        return Owners {
-            start: Vec::new(),
-            pkgs: Vec::new(),
-            sparse: pairs,
-            below,
-        };
-    }
-    // Grouped by node (a counting sort), then each node's owners sorted,
-    // each once.
-    let mut start = vec![0u32; overlay.nodes.len() + 1];
-    for &(n, _) in &pairs {
-        start[n.index() + 1] += 1;
-    }
-    for i in 1..start.len() {
-        start[i] += start[i - 1];
-    }
-    let mut placed = vec![0u32; pairs.len()];
-    let mut next = start.clone();
-    for &(n, p) in &pairs {
-        let at = &mut next[n.index()];
-        placed[*at as usize] = p;
-        *at += 1;
-    }
-    let mut pkgs = Vec::with_capacity(placed.len());
-    let mut from = 0;
-    for i in 0..overlay.nodes.len() {
-        let end = start[i + 1] as usize;
-        let owners = &mut placed[from..end];
-        from = end;
-        if owners.len() > 1 {
-            owners.sort_unstable();
-        }
-        start[i] = pkgs.len() as u32;
-        let mut last = None;
-        for &p in owners.iter() {
-            if last != Some(p) {
-                pkgs.push(p);
-                last = Some(p);
-            }
-        }
-    }
-    start[overlay.nodes.len()] = pkgs.len() as u32;
-    Owners {
-        start,
-        pkgs,
-        sparse: Vec::new(),
-        below,
     }
 }
 
