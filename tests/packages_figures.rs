@@ -606,6 +606,56 @@ fn stanzas_read_ahead_are_reused() {
     assert!(img.stanzas.take().is_empty(), "taken by the parse");
 }
 
+/// dpkg `.list` files with the bytes of another are not read again: they
+/// share its paths (`Databases::parse`), and each reads as it would alone
+/// (`parse::parse`, file by file): its own package name, and a name that
+/// is not one or bytes that are not a list give the same error.
+#[test]
+fn lists_of_equal_bytes_share_their_paths() {
+    use layerscope_core::packages::parse::{parse, Parsed};
+    const LIST: &[u8] = b"/usr\n/usr/bin\n/usr/bin/x\n";
+    const BAD: &[u8] = b"usr/bin/x\n";
+    let mut l1 = LayerTar::new().file("usr/bin/x", 10, 1);
+    l1.file_bytes("var/lib/dpkg/info/a.list", LIST);
+    l1.file_bytes("var/lib/dpkg/info/b:amd64.list", LIST);
+    l1.file_bytes("var/lib/dpkg/info/bad.list", BAD);
+    let mut l2 = LayerTar::new().raw_file(b"var/lib/dpkg/info/\xff.list", LIST);
+    l2.file_bytes("var/lib/dpkg/info/a.list", LIST);
+    l2.file_bytes("var/lib/dpkg/info/bad.list", BAD);
+    let img = image(vec![
+        (l1.scan(), "/bin/sh -c apt-get install a b"),
+        (l2.scan(), "/bin/sh -c apt-get upgrade"),
+    ]);
+    let _ = Databases::parse(&img, &CacheRules::builtin().packages);
+    let mut shared = Vec::new();
+    let mut read = 0;
+    for l in &img.layers {
+        let cs = &l.changeset;
+        for c in &cs.captured {
+            let path = &cs.entries[c.entry].path;
+            let bytes = c.content.as_deref().unwrap();
+            let got = c.parsed().expect("parsed");
+            assert_eq!(
+                got,
+                &parse(path, bytes),
+                "{}",
+                String::from_utf8_lossy(path)
+            );
+            read += 1;
+            if let Ok(Parsed::DpkgList(name, paths)) = got {
+                shared.push((name.clone(), std::sync::Arc::clone(paths)));
+            }
+        }
+    }
+    assert_eq!(read, 6);
+    // a, b, a again: one list of paths.
+    let names: Vec<&str> = shared.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["a", "b", "a"]);
+    assert!(shared
+        .iter()
+        .all(|(_, p)| std::sync::Arc::ptr_eq(p, &shared[0].1)));
+}
+
 /// Files rewritten in a layer that changes no database are hidden under
 /// the databases of the layer that added them: two hidden files at one
 /// path in one snapshot both count for the package that lists the path,

@@ -83,6 +83,13 @@ impl Captured {
         self.parsed.get()
     }
 
+    /// Take `parsed` as what the bytes say, unless they were parsed
+    /// already: for bytes equal to a file's parsed before (its result,
+    /// shared).
+    pub fn set_parsed(&self, parsed: Result<Parsed, String>) {
+        let _ = self.parsed.set(parsed);
+    }
+
     /// Bytes kept and not parsed yet.
     pub fn unparsed(&self) -> bool {
         self.content.is_some() && self.parsed.get().is_none()

@@ -22,8 +22,10 @@ mod rpm;
 pub use groups::{PackageRules, BUILTIN_GROUPS};
 pub use name_glob::NameGlobs;
 
+use std::collections::hash_map::Entry;
 use std::collections::BTreeSet;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use rustc_hash::FxBuildHasher;
 
@@ -785,22 +787,76 @@ const PARALLEL_PARSE_BYTES: usize = 2 << 20;
 /// ([`PARALLEL_PARSE_BYTES`]): a Debian image rewrites its status file
 /// (thousands of stanzas) in every RUN that installs something.
 fn parse_all(image: &Image) {
-    /// (path, the file).
-    type Job<'a> = (&'a [u8], &'a crate::layer::Captured);
     // Taken (and dropped at the end) even when nothing is left to parse:
     // the image would otherwise keep a copy of every stanza's text.
     let read = image.stanzas.take();
-    let jobs: Vec<Job<'_>> = image
-        .layers
-        .iter()
-        .flat_map(|l| {
-            l.changeset
-                .captured
-                .iter()
-                .map(|c| (&l.changeset.entries[c.entry].path[..], c))
-        })
-        .filter(|(_, c)| c.unparsed())
-        .collect();
+    let all = image.layers.iter().flat_map(|l| {
+        l.changeset
+            .captured
+            .iter()
+            .map(|c| (&l.changeset.entries[c.entry], c))
+    });
+    if !all.clone().any(|(_, c)| c.unparsed()) {
+        return;
+    }
+    // dpkg `.list` files with the bytes of another (an upgrade that
+    // rewrites a package's list as it was: on pkgbench a third of them)
+    // share that one's paths instead of being read again: the layer pass
+    // hashed every file, equal bytes are checked, not assumed. By (hash,
+    // length): the lists parsed already (by the readers), then each first
+    // of its bytes among the rest.
+    type Bytes = (ContentHash, usize);
+    type File<'a> = (&'a [u8], &'a crate::layer::Captured);
+    let mut lists: HashMap<Bytes, File<'_>> = HashMap::default();
+    let list_key = |e: &crate::layer::Entry, c: &crate::layer::Captured| {
+        let len = c.content.as_deref()?.len();
+        (parse::is_dpkg_list(&e.path)).then_some((e.hash?, len))
+    };
+    for (e, c) in all.clone() {
+        if let (Some(key), Some(Ok(Parsed::DpkgList(..)))) = (list_key(e, c), c.parsed()) {
+            lists.entry(key).or_insert((&e.path, c));
+        }
+    }
+    // (path, the file, the file it has the bytes of).
+    let mut copies: Vec<(&[u8], &crate::layer::Captured, File<'_>)> = Vec::new();
+    let mut jobs: Vec<File<'_>> = Vec::new();
+    for (e, c) in all.filter(|(_, c)| c.unparsed()) {
+        if let Some(key) = list_key(e, c) {
+            match lists.entry(key) {
+                Entry::Occupied(first) if first.get().1.content == c.content => {
+                    copies.push((&e.path, c, *first.get()));
+                    continue;
+                }
+                // (Another file of that hash and length: read.)
+                Entry::Occupied(_) => {}
+                Entry::Vacant(v) => {
+                    v.insert((&e.path, c));
+                }
+            }
+        }
+        jobs.push((&e.path, c));
+    }
+    parse_jobs(jobs, read);
+    for (path, c, (first_path, first)) in copies {
+        match first.parsed() {
+            // The same path in another layer: the same name too.
+            Some(Ok(Parsed::DpkgList(name, paths))) if path == first_path => {
+                c.set_parsed(Ok(Parsed::DpkgList(name.clone(), Arc::clone(paths))))
+            }
+            Some(Ok(Parsed::DpkgList(_, paths))) => c.set_parsed(parse::shared_list(path, paths)),
+            // Its name is not one (the bytes may be): read on its own.
+            _ => {
+                c.parse(path, &mut parse::StanzaMemo::default());
+            }
+        }
+    }
+}
+
+/// Parse `jobs`, on several threads when they are large enough; `read`
+/// holds the dpkg stanzas the readers parsed.
+fn parse_jobs(jobs: Vec<(&[u8], &crate::layer::Captured)>, read: parse::StanzaMemo) {
+    /// (path, the file).
+    type Job<'a> = (&'a [u8], &'a crate::layer::Captured);
     if jobs.is_empty() {
         return;
     }

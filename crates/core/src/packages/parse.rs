@@ -35,8 +35,10 @@ pub enum Parsed {
     /// versions of the file that hold the same bytes: see [`StanzaMemo`]),
     /// by name; of a name read twice, in the file's order.
     DpkgStatus(Vec<Arc<Stanza>>),
-    /// dpkg `info/NAME[:ARCH].list`: the package name and its paths.
-    DpkgList(String, PathList),
+    /// dpkg `info/NAME[:ARCH].list`: the package name and its paths
+    /// (shared with the other `.list` files of the same bytes: see
+    /// [`shared_list`]).
+    DpkgList(String, Arc<PathList>),
     /// apt `extended_states`: names marked `Auto-Installed: 1`.
     AptAuto(Vec<String>),
     /// apk `installed`.
@@ -146,11 +148,9 @@ pub fn parse_with(path: &[u8], bytes: &[u8], memo: &mut StanzaMemo) -> Result<Pa
     if is_dpkg_status(path) {
         return dpkg_status(bytes, memo).map(Parsed::DpkgStatus);
     }
-    if dir == b"var/lib/dpkg/info" {
-        let stem = &base[..base.len() - b".list".len()];
-        let name = text(stem, "package name")?;
-        let name = name.split(':').next().unwrap_or_default().to_string();
-        return dpkg_list(bytes).map(|files| Parsed::DpkgList(name, files));
+    if is_dpkg_list(path) {
+        let name = list_name(base)?;
+        return dpkg_list(bytes).map(|files| Parsed::DpkgList(name, Arc::new(files)));
     }
     if path == b"var/lib/apt/extended_states" {
         return apt_auto(bytes).map(Parsed::AptAuto);
@@ -187,6 +187,26 @@ pub fn parse_with(path: &[u8], bytes: &[u8], memo: &mut StanzaMemo) -> Result<Pa
         return npm(dir, bytes).map(Parsed::One);
     }
     conda(parent, bytes).map(Parsed::One)
+}
+
+/// A dpkg `.list` file (the layer pass keeps only `info/*.list`).
+pub fn is_dpkg_list(path: &[u8]) -> bool {
+    split_last(path).0 == b"var/lib/dpkg/info"
+}
+
+/// The package a `.list` file is of, from its name `NAME[:ARCH].list`.
+fn list_name(base: &[u8]) -> Result<String, String> {
+    let stem = &base[..base.len() - b".list".len()];
+    let name = text(stem, "package name")?;
+    Ok(name.split(':').next().unwrap_or_default().to_string())
+}
+
+/// [`parse`] of the `.list` file at `path` whose bytes are those of
+/// another, parsed into `paths`: the same result, the paths shared (an
+/// upgrade often rewrites a package's `.list` byte for byte).
+pub fn shared_list(path: &[u8], paths: &Arc<PathList>) -> Result<Parsed, String> {
+    let name = list_name(split_last(path).1)?;
+    Ok(Parsed::DpkgList(name, Arc::clone(paths)))
 }
 
 fn text<'a>(b: &'a [u8], what: &str) -> Result<&'a str, String> {
