@@ -24,7 +24,6 @@ pub use name_glob::NameGlobs;
 
 use std::collections::hash_map::Entry;
 use std::collections::BTreeSet;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use rustc_hash::FxBuildHasher;
@@ -136,7 +135,9 @@ pub struct Packages {
     pub owner: Vec<Option<u32>>,
     /// Python projects a dpkg package ships (`.dist-info`/`.egg-info` in its
     /// list): (normalised project, package name, absolute display path of
-    /// the directory), to tell a pip install of the same project.
+    /// the directory), to tell a pip install of the same project. Empty
+    /// when the final databases hold no Python distribution: nothing to
+    /// tell apart then.
     pub distro_python: Vec<(String, String, String)>,
 }
 
@@ -168,7 +169,7 @@ struct View<'a> {
 /// One list of a package's paths: dpkg's as read (only dpkg's are read
 /// back, by [`distro_python`]), and as [`Refs`] (those that can name a
 /// node).
-type List<'a> = (Option<&'a PathList>, &'a Refs);
+type List<'a> = (Option<&'a PathList>, Refs);
 
 /// A package's lists: most have one (no allocation for it).
 #[derive(Default)]
@@ -210,8 +211,9 @@ struct Snapshot<'a> {
 /// paths as [`Refs`] (one per list: a `.list`, RECORD, … has one, apk's
 /// `installed` one per package).
 enum Db<'a> {
-    /// (shared by the versions of a `.list` that hold the same bytes).
-    Parsed(&'a Parsed, Rc<[Refs]>),
+    /// Its lists: a range of [`PathTable::lists`] (shared by the versions
+    /// of a `.list` that hold the same bytes).
+    Parsed(&'a Parsed, (u32, u32)),
     Bad,
 }
 
@@ -219,24 +221,15 @@ enum Db<'a> {
 /// [`PathTable`]) and their last names as the overlay interned them. Paths
 /// whose last name no layer has are left out: they cannot name a node (nor
 /// can an empty one). Listed paths come grouped by directory, so a
-/// directory is resolved once per run, not once per path.
-#[derive(Debug, Default)]
+/// directory is resolved once per run, not once per path. Its runs and
+/// names sit in the table's vectors, every list's together (no
+/// allocation per list: pkgbench has 3,000 of them).
+#[derive(Debug, Default, Clone, Copy)]
 struct Refs {
-    /// (directory, end of its run in `names`), in list order.
-    runs: Vec<(u32, u32)>,
-    names: Vec<Sym>,
-}
-
-impl Refs {
-    /// Each run: its directory and its names.
-    fn runs(&self) -> impl Iterator<Item = (u32, &[Sym])> {
-        let mut start = 0;
-        self.runs.iter().map(move |&(dir, end)| {
-            let names = &self.names[start..end as usize];
-            start = end as usize;
-            (dir, names)
-        })
-    }
+    /// Where its names start in [`PathTable::names`].
+    names: u32,
+    /// Its runs: a range of [`PathTable::runs`].
+    runs: (u32, u32),
 }
 
 /// Every directory of a listed path, once, with its parent directory (so
@@ -252,9 +245,31 @@ struct PathTable {
     /// `None` when no layer has that name: it resolves nowhere); `None`
     /// for the root (the empty path).
     up: Vec<Option<(u32, Option<Sym>)>>,
+    /// Every list of every database file, by range ([`Db::Parsed`]).
+    lists: Vec<Refs>,
+    /// Every list's runs: (directory, end of its run in `names`).
+    runs: Vec<(u32, u32)>,
+    names: Vec<Sym>,
 }
 
 impl PathTable {
+    /// Each run of a list: its directory and its names.
+    fn runs(&self, list: Refs) -> impl Iterator<Item = (u32, &[Sym])> {
+        let mut start = list.names as usize;
+        self.runs[list.runs.0 as usize..list.runs.1 as usize]
+            .iter()
+            .map(move |&(dir, end)| {
+                let names = &self.names[start..end as usize];
+                start = end as usize;
+                (dir, names)
+            })
+    }
+
+    /// The lists of a database file ([`Db::Parsed`]).
+    fn lists(&self, at: (u32, u32)) -> &[Refs] {
+        &self.lists[at.0 as usize..at.1 as usize]
+    }
+
     /// The id of a directory (normalised, no leading `/`), its parents
     /// added first.
     fn dir_id(&mut self, overlay: &Overlay, dir: &[u8]) -> u32 {
@@ -277,10 +292,9 @@ impl PathTable {
         overlay: &Overlay,
         paths: impl ExactSizeIterator<Item = &'p [u8]>,
     ) -> Refs {
-        let mut out = Refs {
-            runs: Vec::new(),
-            names: Vec::with_capacity(paths.len()),
-        };
+        let count = |n: usize| u32::try_from(n).expect("fewer than 2^32 paths");
+        let (names_from, runs_from) = (count(self.names.len()), count(self.runs.len()));
+        self.names.reserve(paths.len());
         // Listed paths come grouped by directory: compare with the last
         // one before hashing.
         let mut last: Option<(&[u8], u32)> = None;
@@ -300,27 +314,41 @@ impl PathTable {
                     id
                 }
             };
-            let end = u32::try_from(out.names.len() + 1).expect("fewer than 2^32 paths");
-            match out.runs.last_mut() {
+            let end = count(self.names.len() + 1);
+            match self.runs[runs_from as usize..].last_mut() {
                 Some(run) if run.0 == dir => run.1 = end,
-                _ => out.runs.push((dir, end)),
+                _ => self.runs.push((dir, end)),
             }
-            out.names.push(name);
+            self.names.push(name);
         }
-        out
+        Refs {
+            names: names_from,
+            runs: (runs_from, count(self.runs.len())),
+        }
     }
 
-    /// The path lists of a parsed database file, as [`Refs`].
-    fn of(&mut self, overlay: &Overlay, p: &Parsed) -> Vec<Refs> {
+    /// The path lists of a parsed database file, as [`Refs`] added to
+    /// `lists`: their range there.
+    fn of(&mut self, overlay: &Overlay, p: &Parsed) -> (u32, u32) {
+        let from = self.lists.len();
         match p {
-            Parsed::DpkgList(_, files) => vec![self.refs(overlay, files.iter())],
-            Parsed::Apk(s) | Parsed::Rpm(s) => s
-                .iter()
-                .map(|s| self.refs(overlay, s.files.iter().map(|p| &p[..])))
-                .collect(),
-            Parsed::One(one) => vec![self.refs(overlay, one.files.iter().map(|p| &p[..]))],
-            Parsed::DpkgStatus(_) | Parsed::AptAuto(_) => Vec::new(),
+            Parsed::DpkgList(_, files) => {
+                let r = self.refs(overlay, files.iter());
+                self.lists.push(r);
+            }
+            Parsed::Apk(s) | Parsed::Rpm(s) => {
+                for s in s {
+                    let r = self.refs(overlay, s.files.iter().map(|p| &p[..]));
+                    self.lists.push(r);
+                }
+            }
+            Parsed::One(one) => {
+                let r = self.refs(overlay, one.files.iter().map(|p| &p[..]));
+                self.lists.push(r);
+            }
+            Parsed::DpkgStatus(_) | Parsed::AptAuto(_) => {}
         }
+        (from as u32, self.lists.len() as u32)
     }
 }
 
@@ -391,7 +419,7 @@ impl Packages {
         // files in it, then each file is one edge from it.
         let mut dir_at: Option<(&[u8], Option<NodeId>)> = None;
         // dpkg `.list` bytes already turned into refs, by content hash.
-        type ListsSeen<'a> = Vec<(&'a [u8], Rc<[Refs]>)>;
+        type ListsSeen<'a> = Vec<(&'a [u8], (u32, u32))>;
         let mut lists_seen: HashMap<(ContentHash, usize), ListsSeen<'_>> = HashMap::default();
         for (li, layer) in image.layers.iter().enumerate() {
             for c in &layer.changeset.captured {
@@ -424,15 +452,15 @@ impl Packages {
                                 .get(&(h, bytes.len()))?
                                 .iter()
                                 .find(|(b, _)| *b == bytes)
-                                .map(|(_, refs)| Rc::clone(refs))
+                                .map(|&(_, refs)| refs)
                         });
                         let refs = seen.unwrap_or_else(|| {
-                            let refs: Rc<[Refs]> = table.of(overlay, p).into();
+                            let refs = table.of(overlay, p);
                             if let Some((h, bytes)) = list {
                                 lists_seen
                                     .entry((h, bytes.len()))
                                     .or_default()
-                                    .push((bytes, Rc::clone(&refs)));
+                                    .push((bytes, refs));
                             }
                             refs
                         });
@@ -514,7 +542,7 @@ impl Packages {
                 for &i in c {
                     cur[i as usize] = visible_db(overlay, &dbs, db_nodes[i as usize], k);
                 }
-                snaps.push(snapshot(overlay, &cur, &db_nodes, &lists));
+                snaps.push(snapshot(overlay, &table, &cur, &db_nodes, &lists));
             }
             snap_of.push(snaps.len() - 1);
         }
@@ -609,7 +637,12 @@ impl Packages {
                     manager: key.0,
                     name: key.1.to_string(),
                     version: version.to_string(),
-                    location: display_path(key.2),
+                    // dpkg's, apk's and rpm's: the root.
+                    location: if key.2.is_empty() {
+                        "/".to_string()
+                    } else {
+                        display_path(key.2)
+                    },
                     live_bytes: 0,
                     hidden_bytes: 0,
                     files: 0,
@@ -624,7 +657,12 @@ impl Packages {
             })
             .collect();
         recommended_only(final_snap, final_ids, &mut pkgs);
-        out.distro_python = distro_python(final_snap);
+        // Only the same project installed twice reads it: a pip install
+        // must be in the image (pkgbench's 60,000 listed paths are not
+        // looked at for nothing).
+        if final_snap.pkgs.iter().any(|(k, _)| k.0 == Manager::Python) {
+            out.distro_python = distro_python(final_snap);
+        }
 
         // 5. Live inodes: the final databases. Each listed node's visible
         // version names its inode straight away (no map of owners per node:
@@ -641,7 +679,7 @@ impl Packages {
             snap: final_snap,
             ids: final_ids,
             table: &table,
-            parents: None,
+            dirs: None,
         };
         // The final directories first: the hidden stage reuses them.
         let mut final_dirs = DirNodes::new(&table, None, true);
@@ -1003,6 +1041,7 @@ fn visible_db<'a>(
 /// into both) by package name, sorted.
 fn snapshot<'a>(
     overlay: &Overlay,
+    table: &PathTable,
     cur: &[Option<&'a Db<'a>>],
     db_nodes: &[NodeId],
     lists: &[(&'a str, u32)],
@@ -1016,12 +1055,13 @@ fn snapshot<'a>(
     // database is read last so that it wins when both paths are regular
     // files.
     let sysimage = overlay.lookup(capture::RPM_SQLITE[1]);
-    type Rpm<'a> = (bool, &'a [Stanza], &'a [Refs]);
-    let mut rpm: Vec<Rpm<'a>> = Vec::new();
+    type Rpm<'a, 't> = (bool, &'a [Stanza], &'t [Refs]);
+    let mut rpm: Vec<Rpm<'a, '_>> = Vec::new();
     for (&db, &node) in cur.iter().zip(db_nodes) {
-        let Some(Db::Parsed(p, refs)) = db else {
+        let Some(&Db::Parsed(p, at)) = db else {
             continue;
         };
+        let refs = table.lists(at);
         match p {
             Parsed::DpkgStatus(s) => {
                 status_files += 1;
@@ -1037,7 +1077,7 @@ fn snapshot<'a>(
                         (Manager::Apk, s.name.as_str(), &[][..]),
                         View {
                             version: &s.version,
-                            lists: Lists::One((None, r)),
+                            lists: Lists::One((None, *r)),
                             owns_dir: false,
                             stanza: Some(s),
                         },
@@ -1050,7 +1090,7 @@ fn snapshot<'a>(
                     (manager, one.name.as_str(), &one.scope[..]),
                     View {
                         version: &one.version,
-                        lists: Lists::One((None, &refs[0])),
+                        lists: Lists::One((None, refs[0])),
                         owns_dir: manager == Manager::Npm,
                         stanza: None,
                     },
@@ -1064,7 +1104,7 @@ fn snapshot<'a>(
             (Manager::Rpm, s.name.as_str(), &[][..]),
             View {
                 version: &s.version,
-                lists: Lists::One((None, r)),
+                lists: Lists::One((None, *r)),
                 owns_dir: false,
                 stanza: Some(s),
             },
@@ -1100,8 +1140,8 @@ fn snapshot<'a>(
             .get(at)
             .filter(|&&(l, _)| short_bytes::eq(l.as_bytes(), name))
         {
-            if let Some(Db::Parsed(Parsed::DpkgList(_, files), refs)) = cur[i as usize] {
-                l.push((Some(files), &refs[0]));
+            if let Some(&Db::Parsed(Parsed::DpkgList(_, files), at)) = cur[i as usize] {
+                l.push((Some(files), table.lists(at)[0]));
             }
             at += 1;
         }
@@ -1190,24 +1230,20 @@ fn hidden_stage(
     // Per snapshot, its hidden inodes' names (indexes into `names`, so
     // grouped by inode as there).
     let mut mine: Vec<Vec<u32>> = vec![Vec::new(); snaps.len()];
-    // The parent directories of each snapshot's hidden nodes: a listed
-    // path names the child of its directory, so a path whose directory
-    // resolves elsewhere can never name a hidden node (no need to look
-    // its name up).
-    let mut parents: Vec<Vec<bool>> = vec![Vec::new(); snaps.len()];
-    for (at, &(i, node)) in names.iter().enumerate() {
+    for (at, &(i, _)) in names.iter().enumerate() {
         let layer = overlay.inode(i).layer;
         let s = snap_of[layer.index()];
         first[s].get_or_insert(layer);
         mine[s].push(at as u32);
-        let set = &mut parents[s];
-        if set.is_empty() {
-            *set = vec![false; overlay.nodes.len()];
-        }
-        if let Some(parent) = overlay.node(node).parent {
-            set[parent.index()] = true;
-        }
     }
+    // The parent directories of one snapshot's hidden nodes (by node),
+    // then the listed directories that resolve to one (by id): a listed
+    // path names the child of its directory, so a path whose directory
+    // resolves elsewhere can never name a hidden node (no need to look
+    // its name up). A snapshot whose hidden files are all elsewhere (a
+    // status file rewritten by the next RUN) needs no walk of its lists.
+    let mut parents = vec![false; overlay.nodes.len()];
+    let mut wanted: Vec<bool> = Vec::with_capacity(table.up.len());
     // Per node, the first of one snapshot's names there (by its place in
     // `mine[s]`), and per name the next one at the same node: a node is
     // the name of several hidden inodes when they share a snapshot.
@@ -1232,12 +1268,6 @@ fn hidden_stage(
         // Who lists each name, as of layer `k`: the listed paths are
         // walked once, each node a path names looked up in `head` (no map
         // of owners per node; docs/performance.md, packages round 13).
-        let listed = Listed {
-            snap: &snaps[s],
-            ids: &snap_ids[s],
-            table,
-            parents: Some(&parents[s]),
-        };
         let mut r = Resolver {
             image,
             overlay,
@@ -1245,18 +1275,43 @@ fn hidden_stage(
             dirs: HashMap::default(),
             since: std::cell::Cell::new(None),
         };
-        // Each directory resolved once, on first use, from its parent's
-        // resolution (or the last layer's, where it holds).
+        // Each directory resolved once, from its parent's resolution (or
+        // the last layer's, where it holds).
         let mut dirs_of = DirNodes::new(table, Some(settled), false);
+        for &at in mine {
+            if let Some(parent) = overlay.node(names[at as usize].1).parent {
+                parents[parent.index()] = true;
+            }
+        }
+        wanted.clear();
+        wanted.extend((0..table.up.len() as u32).map(|d| {
+            dirs_of
+                .resolve(&r, table, d)
+                .is_some_and(|n| parents[n.index()])
+        }));
+        for &at in mine {
+            if let Some(parent) = overlay.node(names[at as usize].1).parent {
+                parents[parent.index()] = false;
+            }
+        }
+        let snap = &snaps[s];
         let mut npm_dirs = HashMap::default();
         pairs.clear();
-        listed.each(&mut r, &mut dirs_of, &mut npm_dirs, |node, p| {
-            let mut j = head[node.index()];
-            while j != NO_PKG {
-                pairs.push((j, p));
-                j = next[j as usize];
-            }
-        });
+        if wanted.contains(&true) || snap.pkgs.iter().any(|(_, v)| v.owns_dir) {
+            let listed = Listed {
+                snap,
+                ids: &snap_ids[s],
+                table,
+                dirs: Some(&wanted),
+            };
+            listed.each(&mut r, &mut dirs_of, &mut npm_dirs, |node, p| {
+                let mut j = head[node.index()];
+                while j != NO_PKG {
+                    pairs.push((j, p));
+                    j = next[j as usize];
+                }
+            });
+        }
         // npm: a package directory owns what is below it.
         let below = npm_below(overlay, &npm_dirs);
         for (j, &at) in mine.iter().enumerate() {
@@ -1448,16 +1503,17 @@ struct Listed<'s, 'a> {
     /// The id of each of `snap`'s packages, in its order.
     ids: &'s [u32],
     table: &'s PathTable,
-    /// Only the paths in these directories (by node), if given.
-    parents: Option<&'s [bool]>,
+    /// Only the paths in these directories (by [`PathTable`] id), if
+    /// given.
+    dirs: Option<&'s [bool]>,
 }
 
 impl Listed<'_, '_> {
-    /// Resolve every run's directory into `dirs_of` (`parents` is not
+    /// Resolve every run's directory into `dirs_of` (`dirs` is not
     /// looked at: this is for the last layer's, which has none).
     fn resolve_dirs(&self, r: &Resolver<'_>, dirs_of: &mut DirNodes) {
         for (_, v) in &self.snap.pkgs {
-            for (dir, _) in v.lists.as_slice().iter().flat_map(|l| l.1.runs()) {
+            for (dir, _) in v.lists.as_slice().iter().flat_map(|l| self.table.runs(l.1)) {
                 dirs_of.resolve(r, self.table, dir);
             }
         }
@@ -1481,11 +1537,11 @@ impl Listed<'_, '_> {
             }
             // A run's directory resolved once (`None`: no node of interest
             // there), then one edge lookup per name.
-            for (dir, names) in v.lists.as_slice().iter().flat_map(|l| l.1.runs()) {
-                let Some(parent) = dirs_of
-                    .resolve(r, self.table, dir)
-                    .filter(|n| self.parents.is_none_or(|set| set[n.index()]))
-                else {
+            for (dir, names) in v.lists.as_slice().iter().flat_map(|l| self.table.runs(l.1)) {
+                if self.dirs.is_some_and(|ok| !ok[dir as usize]) {
+                    continue;
+                }
+                let Some(parent) = dirs_of.resolve(r, self.table, dir) else {
                     continue;
                 };
                 for &name in names {
