@@ -32,6 +32,16 @@ pub fn eq(a: &[u8], b: &[u8]) -> bool {
 
 /// `a.cmp(b)`.
 #[inline]
+/// The first 8 bytes of `a` as a number, in the order of the bytes (a
+/// shorter `a` padded with zeros): `prefix(a) < prefix(b)` only when
+/// `a < b`, so a sort compares numbers first and bytes only on a tie.
+pub fn prefix(a: &[u8]) -> u64 {
+    let mut k = [0u8; 8];
+    let n = a.len().min(8);
+    k[..n].copy_from_slice(&a[..n]);
+    u64::from_be_bytes(k)
+}
+
 pub fn cmp(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     if a.len().min(b.len()) > SHORT {
         return a.cmp(b);
@@ -69,6 +79,7 @@ mod tests {
         long2[39] = b'y';
         let cases: &[&[u8]] = &[
             b"", b"a", b"ab", b"ba", b"abc", b"gcc-12", b"gcc-13", b"\xff", &long, &long2,
+            b"a\0", b"abcdefgh", b"abcdefghi", b"abcdefgi", b"\xff\xff\xff\xff\xff\xff\xff\xff",
         ];
         for &a in cases {
             for &b in cases {
@@ -76,6 +87,10 @@ mod tests {
                 assert_eq!(cmp(a, b), a.cmp(b), "{a:?} {b:?}");
                 assert_eq!(starts_with(a, b), a.starts_with(b), "{a:?} {b:?}");
                 assert_eq!(ends_with(a, b), a.ends_with(b), "{a:?} {b:?}");
+                // The prefix orders as the bytes do, ties aside.
+                if prefix(a) != prefix(b) {
+                    assert_eq!(prefix(a).cmp(&prefix(b)), a.cmp(b), "{a:?} {b:?}");
+                }
             }
         }
     }

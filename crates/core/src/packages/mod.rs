@@ -528,9 +528,20 @@ impl Packages {
                 lists.push((name, i as u32));
             }
         }
-        lists.sort_unstable_by(|a, b| {
-            short_bytes::cmp(a.0.as_bytes(), b.0.as_bytes()).then(a.1.cmp(&b.1))
+        // By name: most names differ in their first 8 bytes, compared as
+        // one number (a name's order is its bytes', and two names with
+        // the same first 8 bytes are compared whole).
+        let mut keyed: Vec<(u64, &str, u32)> = lists
+            .iter()
+            .map(|&(name, i)| (short_bytes::prefix(name.as_bytes()), name, i))
+            .collect();
+        keyed.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| short_bytes::cmp(a.1.as_bytes(), b.1.as_bytes()))
+                .then(a.2.cmp(&b.2))
         });
+        lists.clear();
+        lists.extend(keyed.into_iter().map(|(_, name, i)| (name, i)));
         // 3. One snapshot per changing layer, each from the files the
         // previous one saw: only those the layer changes are looked at again.
         let mut snaps: Vec<Snapshot<'_>> = Vec::new();

@@ -349,7 +349,17 @@ fn dpkg_status(bytes: &[u8], memo: &mut StanzaMemo) -> Result<Vec<Arc<Stanza>>, 
     // by name and this is parsed off its path, while a reader waits or
     // beside the overlay build (dpkg writes them sorted already: one
     // pass; docs/performance.md, packages round 7).
-    out.sort_by(|a, b| a.name.cmp(&b.name));
+    // (Most names differ in their first 8 bytes: compared as a number.)
+    let by_name = |a: &Arc<Stanza>, b: &Arc<Stanza>| {
+        let (a, b) = (a.name.as_bytes(), b.name.as_bytes());
+        let prefix = crate::short_bytes::prefix;
+        prefix(a)
+            .cmp(&prefix(b))
+            .then_with(|| crate::short_bytes::cmp(a, b))
+    };
+    if !out.is_sorted_by(|a, b| by_name(a, b).is_le()) {
+        out.sort_by(by_name);
+    }
     Ok(out)
 }
 
