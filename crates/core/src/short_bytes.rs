@@ -78,8 +78,21 @@ mod tests {
         let mut long2 = long;
         long2[39] = b'y';
         let cases: &[&[u8]] = &[
-            b"", b"a", b"ab", b"ba", b"abc", b"gcc-12", b"gcc-13", b"\xff", &long, &long2,
-            b"a\0", b"abcdefgh", b"abcdefghi", b"abcdefgi", b"\xff\xff\xff\xff\xff\xff\xff\xff",
+            b"",
+            b"a",
+            b"ab",
+            b"ba",
+            b"abc",
+            b"gcc-12",
+            b"gcc-13",
+            b"\xff",
+            &long,
+            &long2,
+            b"a\0",
+            b"abcdefgh",
+            b"abcdefghi",
+            b"abcdefgi",
+            b"\xff\xff\xff\xff\xff\xff\xff\xff",
         ];
         for &a in cases {
             for &b in cases {
