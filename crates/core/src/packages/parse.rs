@@ -358,7 +358,25 @@ fn dpkg_status(bytes: &[u8], memo: &mut StanzaMemo) -> Result<Vec<Arc<Stanza>>, 
             .then_with(|| crate::short_bytes::cmp(a, b))
     };
     if !out.is_sorted_by(|a, b| by_name(a, b).is_le()) {
-        out.sort_by(by_name);
+        // Sorted as (first 8 bytes, index) pairs, not as the stanzas;
+        // stable: names read twice stay in the file's order, and dpkg's
+        // order is nearly this one, in runs.
+        let mut keyed: Vec<(u64, u32)> = out
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (crate::short_bytes::prefix(s.name.as_bytes()), i as u32))
+            .collect();
+        keyed.sort_by(|a, b| {
+            a.0.cmp(&b.0).then_with(|| {
+                let name = |i: u32| out[i as usize].name.as_bytes();
+                crate::short_bytes::cmp(name(a.1), name(b.1))
+            })
+        });
+        let mut slots: Vec<Option<Arc<Stanza>>> = out.into_iter().map(Some).collect();
+        out = keyed
+            .iter()
+            .map(|&(_, i)| slots[i as usize].take().expect("each once"))
+            .collect();
     }
     Ok(out)
 }
@@ -929,7 +947,8 @@ mod tests {
         // dpkg writes them sorted; a file that is not comes out sorted, and
         // of a name written twice both stay, in the file's order (the
         // analysis keeps the last).
-        let s = b"Package: b\nVersion: 1\n\nPackage: pkg10\nVersion: 1\n\nPackage: a\nVersion: 1\n\nPackage: b\nVersion: 2\n\nPackage: pkg9\nVersion: 1\n";
+        // Names past 8 bytes that share their first 8 are ordered whole.
+        let s = b"Package: b\nVersion: 1\n\nPackage: pkg10\nVersion: 1\n\nPackage: libreoffice-core\nVersion: 1\n\nPackage: a\nVersion: 1\n\nPackage: libreoffice\nVersion: 1\n\nPackage: b\nVersion: 2\n\nPackage: libreoffice-core\nVersion: 2\n\nPackage: libreoffice-calc\nVersion: 1\n\nPackage: pkg9\nVersion: 1\n";
         let got: Vec<(String, String)> = status(parse(b"var/lib/dpkg/status", s))
             .iter()
             .map(|s| (s.name.clone(), s.version.clone()))
@@ -938,6 +957,10 @@ mod tests {
             ("a", "1"),
             ("b", "1"),
             ("b", "2"),
+            ("libreoffice", "1"),
+            ("libreoffice-calc", "1"),
+            ("libreoffice-core", "1"),
+            ("libreoffice-core", "2"),
             ("pkg10", "1"),
             ("pkg9", "1"),
         ];
