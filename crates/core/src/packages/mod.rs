@@ -18,6 +18,7 @@ mod groups;
 mod name_glob;
 pub mod parse;
 mod rpm;
+mod short_names;
 
 pub use groups::{PackageRules, BUILTIN_GROUPS};
 pub use name_glob::NameGlobs;
@@ -250,6 +251,8 @@ struct PathTable {
     /// Every list's runs: (directory, end of its run in `names`).
     runs: Vec<(u32, u32)>,
     names: Vec<Sym>,
+    /// The last names looked up, by their bytes.
+    seen: short_names::ShortNames,
 }
 
 impl PathTable {
@@ -303,7 +306,7 @@ impl PathTable {
             if name.is_empty() {
                 continue;
             }
-            let Some(name) = overlay.names.get(name) else {
+            let Some(name) = self.seen.get(&overlay.names, name) else {
                 continue;
             };
             let dir = match last {
