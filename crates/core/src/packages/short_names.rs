@@ -29,9 +29,8 @@ impl Default for ShortNames {
 }
 
 impl ShortNames {
-    /// A cache of `n` slots, a power of two.
+    /// A cache of `n` slots.
     fn with_slots(n: usize) -> ShortNames {
-        debug_assert!(n.is_power_of_two());
         let empty = ShortName {
             key: (0, 0),
             len: u8::MAX,
@@ -43,6 +42,7 @@ impl ShortNames {
     }
 
     /// `names.get(name)`.
+    #[inline]
     pub fn get(&mut self, names: &Interner, name: &[u8]) -> Option<Sym> {
         if name.len() > 16 {
             return names.get(name);
@@ -51,8 +51,10 @@ impl ShortNames {
         let key = (short_bytes::prefix(a), short_bytes::prefix(b));
         let hash =
             (key.0 ^ key.1.rotate_left(29) ^ name.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let mask = self.slots.len() - 1;
-        let slot = &mut self.slots[(hash >> 40) as usize & mask];
+        // The hash's top bits (a product's low bits are the key's, and a
+        // short name's key is zeros there): its top 32 scaled to the slots.
+        let at = ((hash >> 32) * self.slots.len() as u64) >> 32;
+        let slot = &mut self.slots[at as usize];
         if slot.key == key && usize::from(slot.len) == name.len() {
             return slot.sym;
         }
@@ -73,8 +75,8 @@ mod tests {
     /// The interner's answer every time: present names and absent ones,
     /// of every length around the two words; names that share their first
     /// word, or differ only by a trailing zero byte (a short name's
-    /// padding), asked one after the other in a cache of one slot and of
-    /// two (each slot taken and retaken) as well as the real one.
+    /// padding), asked one after the other in a cache of one slot, of
+    /// two, of three (each slot taken and retaken) as well as the real one.
     #[test]
     fn answers_as_the_interner_does() {
         let mut names = Interner::default();
@@ -104,7 +106,7 @@ mod tests {
             asked.push(base);
             asked.push(twin);
         }
-        for slots in [1, 2, 1 << 10] {
+        for slots in [1, 2, 3, 1 << 10] {
             let mut cache = ShortNames::with_slots(slots);
             for _ in 0..2 {
                 for name in asked.iter().chain(asked.iter().rev()) {
