@@ -414,16 +414,28 @@ impl Packages {
         }
         // 1. Every captured version, parsed once.
         parse_all(image);
-        let mut dbs: HashMap<(usize, usize), Db<'_>> = HashMap::default();
+        // Sized once: pkgbench keeps 4,506 database files, and growing
+        // the map rehashed it a dozen times (docs/performance.md, packages
+        // round 14).
+        let files: usize = image
+            .layers
+            .iter()
+            .map(|l| l.changeset.captured.len())
+            .sum();
+        let mut dbs: HashMap<(usize, usize), Db<'_>> =
+            HashMap::with_capacity_and_hasher(files, FxBuildHasher);
         let mut table = PathTable::default();
         let mut db_nodes: Vec<NodeId> = Vec::new();
         // The captured files sit in a few directories (dpkg's `info`
         // holds thousands): each directory is looked up once per run of
         // files in it, then each file is one edge from it.
         let mut dir_at: Option<(&[u8], Option<NodeId>)> = None;
-        // dpkg `.list` bytes already turned into refs, by content hash.
-        type ListsSeen<'a> = Vec<(&'a [u8], (u32, u32))>;
-        let mut lists_seen: HashMap<(ContentHash, usize), ListsSeen<'_>> = HashMap::default();
+        // dpkg `.list` bytes already turned into refs, by content hash:
+        // the first file of each (hash, length) (another file of those
+        // with other bytes gets its own refs).
+        type ListSeen<'a> = (&'a [u8], (u32, u32));
+        let mut lists_seen: HashMap<(ContentHash, usize), ListSeen<'_>> =
+            HashMap::with_capacity_and_hasher(files, FxBuildHasher);
         for (li, layer) in image.layers.iter().enumerate() {
             for c in &layer.changeset.captured {
                 let entry = &layer.changeset.entries[c.entry];
@@ -451,19 +463,13 @@ impl Packages {
                             _ => None,
                         };
                         let seen = list.and_then(|(h, bytes)| {
-                            lists_seen
-                                .get(&(h, bytes.len()))?
-                                .iter()
-                                .find(|(b, _)| *b == bytes)
-                                .map(|&(_, refs)| refs)
+                            let &(b, refs) = lists_seen.get(&(h, bytes.len()))?;
+                            (b == bytes).then_some(refs)
                         });
                         let refs = seen.unwrap_or_else(|| {
                             let refs = table.of(overlay, p);
                             if let Some((h, bytes)) = list {
-                                lists_seen
-                                    .entry((h, bytes.len()))
-                                    .or_default()
-                                    .push((bytes, refs));
+                                lists_seen.entry((h, bytes.len())).or_insert((bytes, refs));
                             }
                             refs
                         });
@@ -566,7 +572,8 @@ impl Packages {
         // the others are looked up. Ids are in order of first sight, then
         // renumbered in key order.
         type Seen<'a> = (Key<'a>, Option<LayerIndex>, Option<LayerIndex>, &'a str);
-        let mut ids: HashMap<Key<'_>, u32> = HashMap::default();
+        let most = snaps.iter().map(|s| s.pkgs.len()).max().unwrap_or(0);
+        let mut ids: HashMap<Key<'_>, u32> = HashMap::with_capacity_and_hasher(most, FxBuildHasher);
         let mut seen: Vec<Seen<'_>> = Vec::new();
         // Per snapshot: the id of each of its packages, in its order.
         let mut snap_ids: Vec<Vec<u32>> = vec![Vec::new(); snaps.len()];
