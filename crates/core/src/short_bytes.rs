@@ -59,8 +59,8 @@ pub fn eq(a: &[u8], b: &[u8]) -> bool {
     word(a, n - 8) == word(b, n - 8)
 }
 
-/// `a.cmp(b)`: the first word that differs orders them (its bytes read
-/// big-endian order as the bytes do).
+/// `a.cmp(b)`: the first word that differs orders them (a word read
+/// big-endian orders as its bytes do).
 #[inline]
 pub fn cmp(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     let n = a.len().min(b.len());

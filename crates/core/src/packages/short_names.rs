@@ -4,7 +4,7 @@ use crate::overlay::{Interner, Sym};
 use crate::short_bytes;
 
 /// The interned symbols of short names already looked up: a Debian
-/// image lists `copyright`, ``__init__.py`, `README` once per
+/// image lists `copyright`, `__init__.py`, `README` once per
 /// package, and the interner hashes and compares each time (66,000
 /// lookups on pkgbench; docs/performance.md, packages round 14). A name of
 /// at most 16 bytes is its own key (two words and its length); one slot
